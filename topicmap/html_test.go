@@ -1,0 +1,306 @@
+package topicmap
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"regexp"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+)
+
+// parsedPage is what an HTML5 parser (as a browser would) makes of a page.
+type parsedPage struct {
+	root    *html.Node
+	scripts []*html.Node
+	iframes []*html.Node
+	elems   map[string]int
+}
+
+func parsePage(t *testing.T, b []byte) *parsedPage {
+	t.Helper()
+	root, err := html.Parse(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &parsedPage{root: root, elems: map[string]int{}}
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			p.elems[n.Data]++
+			switch n.Data {
+			case "script":
+				p.scripts = append(p.scripts, n)
+			case "iframe":
+				p.iframes = append(p.iframes, n)
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(root)
+	return p
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func nodeText(n *html.Node) string {
+	var b strings.Builder
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.TextNode {
+			b.WriteString(c.Data)
+		}
+	}
+	return b.String()
+}
+
+func writeHTML(t *testing.T, m *Map, opts HTMLOptions) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, m, opts); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// pageData decodes the JSON of #papermap-data.
+func pageData(t *testing.T, p *parsedPage) *htmlData {
+	t.Helper()
+	for _, s := range p.scripts {
+		if attr(s, "id") == "papermap-data" {
+			if attr(s, "type") != "application/json" {
+				t.Fatalf("data script has type %q", attr(s, "type"))
+			}
+			var d htmlData
+			if err := json.Unmarshal([]byte(nodeText(s)), &d); err != nil {
+				t.Fatalf("data is not JSON: %v", err)
+			}
+			return &d
+		}
+	}
+	t.Fatal("no #papermap-data element")
+	return nil
+}
+
+func decodeFloats(t *testing.T, s string) []float32 {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float32, len(b)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return out
+}
+
+func TestWriteHTMLEscaping(t *testing.T) {
+	m := syntheticMap(200, 6, 11)
+	hostile := withHostile(m)
+	m.Title = `</title><script>window.__pwned=3</script> & "map"`
+	b := writeHTML(t, m, HTMLOptions{})
+	p := parsePage(t, b)
+
+	t.Run("only the page's own scripts", func(t *testing.T) {
+		if len(p.scripts) != 2 {
+			t.Fatalf("%d <script> elements, want 2 (data and code)", len(p.scripts))
+		}
+		for _, tag := range []string{"img", "b", "iframe", "object", "embed", "link", "a", "form"} {
+			if p.elems[tag] != 0 {
+				t.Errorf("%d <%s> elements in the page", p.elems[tag], tag)
+			}
+		}
+	})
+	t.Run("raw hostile text absent", func(t *testing.T) {
+		for _, h := range append(hostileTitles, m.Title) {
+			for _, frag := range []string{"<script>alert", "</script><script>", "<img src=x", "<b>bold", "</title><script>"} {
+				if strings.Contains(h, frag) && bytes.Contains(b, []byte(frag)) {
+					t.Errorf("page contains raw %q", frag)
+				}
+			}
+		}
+	})
+	t.Run("data round-trips", func(t *testing.T) {
+		d := pageData(t, p)
+		if d.N != len(m.Points) || len(d.Titles) != len(m.Points) {
+			t.Fatalf("data has n=%d and %d titles, want %d", d.N, len(d.Titles), len(m.Points))
+		}
+		for _, i := range hostile {
+			if d.Titles[i] != m.Points[i].Title {
+				t.Errorf("title %d = %q, want %q", i, d.Titles[i], m.Points[i].Title)
+			}
+			if !strings.HasPrefix(m.Points[i].Snippet, d.Snippets[i]) {
+				t.Errorf("snippet %d = %q, want a prefix of %q", i, d.Snippets[i], m.Points[i].Snippet)
+			}
+			if d.URLs[i] != "" {
+				t.Errorf("javascript: URL of paper %d kept as %q", i, d.URLs[i])
+			}
+		}
+		if d.URLs[0] != m.Points[0].URL {
+			t.Errorf("URL 0 = %q, want %q", d.URLs[0], m.Points[0].URL)
+		}
+		if d.Themes[1].Label != m.Themes[1].Label {
+			t.Errorf("theme label %q, want %q", d.Themes[1].Label, m.Themes[1].Label)
+		}
+		xs, ys := decodeFloats(t, d.X), decodeFloats(t, d.Y)
+		for i, pt := range m.Points {
+			if xs[i] != pt.X || ys[i] != pt.Y || d.Theme[i] != pt.Theme || d.Year[i] != pt.Year {
+				t.Fatalf("point %d decodes as (%v, %v, theme %d, %d), want (%v, %v, theme %d, %d)",
+					i, xs[i], ys[i], d.Theme[i], d.Year[i], pt.X, pt.Y, pt.Theme, pt.Year)
+			}
+		}
+		codes, err := base64.StdEncoding.DecodeString(d.NB.Codes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range m.Neighbors.Codes {
+			if int8(codes[i]) != c {
+				t.Fatalf("neighbour code %d = %d, want %d", i, int8(codes[i]), c)
+			}
+		}
+	})
+	t.Run("title is text", func(t *testing.T) {
+		var title *html.Node
+		var find func(n *html.Node)
+		find = func(n *html.Node) {
+			if n.Type == html.ElementNode && n.Data == "title" {
+				title = n
+			}
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				find(c)
+			}
+		}
+		find(p.root)
+		if title == nil || nodeText(title) != m.Title {
+			t.Errorf("<title> text %q, want %q", nodeText(title), m.Title)
+		}
+	})
+}
+
+func TestWriteHTMLSelfContained(t *testing.T) {
+	m := syntheticMap(100, 4, 1)
+	b := writeHTML(t, m, HTMLOptions{})
+	p := parsePage(t, b)
+	// Take the data element out; what is left is the page's own code.
+	var shell []byte
+	{
+		d := p.scripts[0]
+		if attr(d, "id") != "papermap-data" {
+			t.Fatal("first script is not the data")
+		}
+		data := []byte(nodeText(d))
+		i := bytes.Index(b, data)
+		if i < 0 {
+			t.Fatal("data not found verbatim in the page")
+		}
+		shell = append(append([]byte{}, b[:i]...), b[i+len(data):]...)
+	}
+	t.Run("no network references", func(t *testing.T) {
+		for _, re := range []string{`(?i)https?://`, `(?i)<[a-z][^>]*\s(src|srcset|href|action|poster|data)\s*=`, `(?i)@import`, `(?i)<link`, `(?i)\bfetch\(`, `(?i)XMLHttpRequest`, `(?i)new\s+WebSocket`, `(?i)\bimport\(`} {
+			if loc := regexp.MustCompile(re).FindIndex(shell); loc != nil {
+				t.Errorf("page code matches %s: %q", re, shell[max(0, loc[0]-40):min(len(shell), loc[1]+40)])
+			}
+		}
+		if strings.Contains(strings.ToLower(mapCSS), "url(") {
+			t.Error("the style sheet refers to a url()")
+		}
+		if !bytes.Contains(b, []byte("https://example.org/abs/0")) {
+			t.Error("the data lost the papers' URLs")
+		}
+	})
+	t.Run("content security policy admits exactly the code", func(t *testing.T) {
+		code := nodeText(p.scripts[1])
+		sum := sha256.Sum256([]byte(code))
+		want := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+		csp := ""
+		var find func(n *html.Node)
+		find = func(n *html.Node) {
+			if n.Type == html.ElementNode && n.Data == "meta" && strings.EqualFold(attr(n, "http-equiv"), "Content-Security-Policy") {
+				csp = attr(n, "content")
+			}
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				find(c)
+			}
+		}
+		find(p.root)
+		if !strings.Contains(csp, "script-src "+want) {
+			t.Errorf("CSP %q does not admit the script's hash %s", csp, want)
+		}
+		if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-eval") {
+			t.Errorf("CSP %q is too permissive", csp)
+		}
+		if strings.Contains(csp, "script-src 'unsafe-inline'") {
+			t.Errorf("CSP %q admits any inline script", csp)
+		}
+	})
+	t.Run("test hook present", func(t *testing.T) {
+		for _, hook := range []string{"window.papermap", "screenOf", "hoverText", "search", "ready"} {
+			if !bytes.Contains(shell, []byte(hook)) {
+				t.Errorf("page lacks %s", hook)
+			}
+		}
+	})
+}
+
+func TestWriteHTMLOptions(t *testing.T) {
+	m := syntheticMap(30, 3, 4)
+	m.Points[0].Snippet = strings.Repeat("é", 500)
+	tests := []struct {
+		name       string
+		opts       HTMLOptions
+		snippetLen int // runes of snippet 0; -1 for no snippets
+		neighbours int
+	}{
+		{"defaults", HTMLOptions{}, 300, 10},
+		{"short", HTMLOptions{SnippetLen: 20, NeighborCount: 3}, 20, 3},
+		{"no snippets", HTMLOptions{SnippetLen: -1}, -1, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := pageData(t, parsePage(t, writeHTML(t, m, tt.opts)))
+			if tt.snippetLen < 0 {
+				if d.Snippets != nil {
+					t.Errorf("snippets present: %d", len(d.Snippets))
+				}
+			} else if got := len([]rune(d.Snippets[0])); got != tt.snippetLen {
+				t.Errorf("snippet 0 has %d runes, want %d", got, tt.snippetLen)
+			}
+			if d.NeighbourCount != tt.neighbours {
+				t.Errorf("neighbour count %d, want %d", d.NeighbourCount, tt.neighbours)
+			}
+		})
+	}
+}
+
+func TestWriteHTMLDeterministic(t *testing.T) {
+	m := syntheticMap(500, 7, 8)
+	withHostile(m)
+	a := writeHTML(t, m, HTMLOptions{})
+	b := writeHTML(t, m, HTMLOptions{})
+	if !bytes.Equal(a, b) {
+		t.Error("two pages of the same map differ")
+	}
+}
+
+func TestWriteHTMLInvalid(t *testing.T) {
+	err := WriteHTML(io.Discard, &Map{Points: []Point{{Theme: 1}}}, HTMLOptions{})
+	if !errors.Is(err, ErrInvalidMap) {
+		t.Errorf("err = %v, want ErrInvalidMap", err)
+	}
+}

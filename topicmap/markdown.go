@@ -1,0 +1,230 @@
+package topicmap
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// WriteMarkdown writes r as a Markdown (CommonMark with GitHub tables)
+// report: summary, method, a themes table, each theme's central papers,
+// themes over time, outliers, near-duplicate pairs and a link to the map.
+// Every string from the data is escaped (see MarkdownEscape), so a title can
+// neither inject HTML nor break a table. The output depends only on r.
+func WriteMarkdown(w io.Writer, r *Report) error {
+	if r == nil {
+		return fmt.Errorf("topicmap: nil report")
+	}
+	v := newReportView(r)
+	bw := bufio.NewWriter(w)
+	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
+	e := MarkdownEscape
+
+	p("# %s\n\n", e(v.Title))
+	if v.Generated != "" {
+		p("_Generated %s by papermap._\n\n", v.Generated)
+	}
+
+	p("## Summary\n\n")
+	c := r.Corpus
+	corpus := papers(c.Papers)
+	if v.YearRange != "" {
+		corpus += ", published " + v.YearRange
+	}
+	p("- **Corpus:** %s\n", corpus)
+	if len(c.Sources) > 0 {
+		srcs := make([]string, len(c.Sources))
+		for i, s := range c.Sources {
+			srcs[i] = e(s)
+		}
+		p("- **Sources:** %s\n", strings.Join(srcs, ", "))
+	}
+	if c.Embedder != "" || c.Model != "" {
+		emb := e(c.Embedder)
+		if c.Model != "" {
+			emb += " (model " + e(c.Model)
+			if c.Dimensions > 0 {
+				emb += fmt.Sprintf(", %d dimensions", c.Dimensions)
+			}
+			emb += ")"
+		}
+		p("- **Embedder:** %s\n", emb)
+	}
+	p("- **Themes:** %d\n", len(r.Themes))
+	if len(r.Outliers) > 0 {
+		p("- **Outliers listed:** %d\n", len(r.Outliers))
+	}
+	if len(r.NearDuplicates) > 0 {
+		p("- **Near-duplicate pairs:** %d\n", len(r.NearDuplicates))
+	}
+	if v.MapLink != "" {
+		p("- **Map:** [open the interactive map](%s)\n", markdownDest(v.MapLink))
+	}
+	p("\n")
+
+	if strings.TrimSpace(r.Method) != "" || len(r.KScores) > 0 {
+		p("## Method\n\n")
+		if m := strings.TrimSpace(r.Method); m != "" {
+			p("%s\n\n", e(m))
+		}
+		if ks := v.kRows(); len(ks) > 0 {
+			p("| k | silhouette | |\n|---:|---:|---|\n")
+			for _, k := range ks {
+				mark := ""
+				if k.K == v.ChosenK {
+					mark = "chosen"
+				}
+				p("| %d | %s | %s |\n", k.K, formatScore(k.Silhouette), mark)
+			}
+			p("\n")
+		}
+	}
+
+	if len(r.Themes) > 0 {
+		p("## Themes\n\n")
+		p("| # | papers | label | keywords |\n|---:|---:|---|---|\n")
+		for _, t := range r.Themes {
+			p("| %d | %s | %s | %s |\n", t.ID, formatInt(t.Size), e(t.Label), e(strings.Join(t.Keywords, ", ")))
+		}
+		p("\n")
+		for _, t := range r.Themes {
+			p("### %d. %s\n\n", t.ID, e(t.Label))
+			p("%s", papers(t.Size))
+			if len(t.Keywords) > 0 {
+				p(" · keywords: %s", e(strings.Join(t.Keywords, ", ")))
+			}
+			p("\n\n")
+			if len(t.Central) > 0 {
+				p("Central papers (cosine to the theme centre):\n\n")
+				for i, pr := range t.Central {
+					p("%d. %s\n", i+1, markdownPaper(pr, false))
+				}
+				p("\n")
+			}
+		}
+	}
+
+	if len(v.Years) > 0 && len(r.Themes) > 0 {
+		p("## Themes over time\n\n")
+		p("Papers per year and theme.\n\n")
+		p("| year |")
+		for _, t := range r.Themes {
+			p(" %d |", t.ID)
+		}
+		p(" total |\n|---:|")
+		for range r.Themes {
+			p("---:|")
+		}
+		p("---:|\n")
+		for i, y := range v.Years {
+			p("| %d |", y)
+			for _, n := range v.YearMatrix[i] {
+				p(" %d |", n)
+			}
+			p(" %d |\n", v.YearTotals[i])
+		}
+		p("\n")
+	}
+
+	if len(r.Outliers) > 0 {
+		p("## Outliers\n\n")
+		p("Papers least like the rest of their theme (lowest cosine to its centre).\n\n")
+		p("| paper | year | theme | cosine |\n|---|---:|---|---:|\n")
+		for _, o := range r.Outliers {
+			p("| %s | %s | %s | %s |\n", markdownPaper(o, true), yearText(o.Year), e(v.themeName(o.Theme)), formatScore(o.Score))
+		}
+		p("\n")
+	}
+
+	if len(r.NearDuplicates) > 0 {
+		p("## Near-duplicate pairs\n\n")
+		p("| paper A | paper B | cosine |\n|---|---|---:|\n")
+		for _, d := range r.NearDuplicates {
+			p("| %s | %s | %s |\n", markdownPaper(d.A, true), markdownPaper(d.B, true), formatScore(d.Cosine))
+		}
+		p("\n")
+	}
+
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("topicmap: writing markdown: %w", err)
+	}
+	return nil
+}
+
+// markdownPaper renders "Title (year) — id" with everything escaped; brief
+// leaves the score out (tables have a column for it).
+func markdownPaper(pr PaperRef, brief bool) string {
+	e := MarkdownEscape
+	title := oneLine(pr.Title)
+	if title == "" {
+		title = pr.ID
+	}
+	s := "**" + e(title) + "**"
+	if !brief && pr.Year > 0 {
+		s += fmt.Sprintf(" (%d)", pr.Year)
+	}
+	if pr.ID != "" && pr.ID != title {
+		s += " — " + e(pr.ID)
+	}
+	if !brief {
+		s += " · " + formatScore(pr.Score)
+	}
+	return s
+}
+
+func yearText(y int) string {
+	if y <= 0 {
+		return ""
+	}
+	return strconv.Itoa(y)
+}
+
+// MarkdownEscape makes s safe to put in Markdown running text or a table
+// cell: white space (newlines too) is folded to single spaces; backslash,
+// |, [, ], `, *, ~, _ and a leading #, +, - or = are backslash-escaped; <
+// and > become &lt; and &gt;, and & becomes &amp; where it would start an
+// entity (&lt;, &#60;). The result renders as the original text and never
+// as HTML, a link, code or a heading.
+func MarkdownEscape(s string) string {
+	s = oneLine(s)
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i, r := range s {
+		switch r {
+		case '\\', '|', '[', ']', '`', '*', '~', '_':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			if entityRef.MatchString(s[i:]) {
+				b.WriteString("&amp;")
+			} else {
+				b.WriteByte('&')
+			}
+		case '#', '+', '-', '=':
+			if i == 0 {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// entityRef matches an HTML entity or character reference at the start of
+// a string, as CommonMark recognises them.
+var entityRef = regexp.MustCompile(`^&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});`)
+
+// markdownDest makes a link destination of an already validated link:
+// parentheses and spaces are percent-encoded so the link cannot end early.
+func markdownDest(link string) string {
+	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E").Replace(link)
+}

@@ -1,0 +1,213 @@
+package topicmap
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Report is everything a research report says about a corpus and its
+// themes. The lead's CLI fills it from the store and the theme model;
+// WriteMarkdown and WriteReportHTML render it.
+type Report struct {
+	// Title heads the report; empty means "papermap report".
+	Title string
+	// Generated is when the report was made; the zero time leaves it out
+	// (tests use that for byte-identical output).
+	Generated time.Time
+	Corpus    CorpusInfo
+	// Method is one paragraph on how the themes were made (k, how k was
+	// chosen, the seed).
+	Method string
+	// KScores are the silhouette scores of each k tried by --k auto; may
+	// be empty. The row whose K equals len(Themes) is marked as chosen.
+	KScores []KScore
+	Themes  []ReportTheme
+	// Outliers are papers far from their theme's centroid (Score: cosine
+	// to it), most atypical first.
+	Outliers []PaperRef
+	// NearDuplicates are pairs of papers whose vectors nearly coincide.
+	NearDuplicates []DuplicatePair
+	// MapHTML is the interactive map's path relative to the report (or an
+	// http(s) URL); both formats link it. Other schemes are not linked.
+	MapHTML string
+	// EmbedMap, when set, is inlined into the HTML report as an
+	// interactive map; Markdown ignores it.
+	EmbedMap *Map
+}
+
+// CorpusInfo describes the corpus the report is about.
+type CorpusInfo struct {
+	Papers           int
+	Embedder, Model  string
+	Dimensions       int
+	YearMin, YearMax int // 0 when unknown
+	Sources          []string
+}
+
+// KScore is the mean silhouette of a clustering with K themes.
+type KScore struct {
+	K          int
+	Silhouette float64
+}
+
+// ReportTheme is one theme as the report presents it.
+type ReportTheme struct {
+	ID       int
+	Label    string
+	Keywords []string
+	Size     int
+	// Central are the papers nearest the theme's centroid, best first.
+	Central []PaperRef
+	// Years counts the theme's papers per publication year (year 0, if
+	// present, counts papers of unknown year and is left out of the
+	// over-time table).
+	Years map[int]int
+}
+
+// PaperRef names one paper in a report.
+type PaperRef struct {
+	ID, Title string
+	Year      int // 0 when unknown
+	// Theme is the ReportTheme.ID the paper belongs to, -1 for none.
+	Theme int
+	// Score is what ranks the paper where it is listed: its cosine to
+	// the theme centroid for central papers and outliers.
+	Score float64
+}
+
+// DuplicatePair is two papers whose vectors have cosine similarity Cosine.
+type DuplicatePair struct {
+	A, B   PaperRef
+	Cosine float64
+}
+
+// reportView is what both report formats render, computed once so that
+// Markdown and HTML say the same things in the same order.
+type reportView struct {
+	r           *Report
+	Title       string
+	Generated   string
+	YearRange   string
+	ChosenK     int
+	ThemeLabels map[int]string
+	Years       []int // years with at least one paper, ascending
+	YearTotals  []int // per Years entry
+	YearMatrix  [][]int
+	MapLink     string // "" when MapHTML is empty or not linkable
+}
+
+func newReportView(r *Report) *reportView {
+	v := &reportView{r: r, Title: oneLine(r.Title), ChosenK: len(r.Themes), ThemeLabels: map[int]string{}}
+	if v.Title == "" {
+		v.Title = "papermap report"
+	}
+	if !r.Generated.IsZero() {
+		v.Generated = r.Generated.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	switch c := r.Corpus; {
+	case c.YearMin > 0 && c.YearMax > c.YearMin:
+		v.YearRange = fmt.Sprintf("%d–%d", c.YearMin, c.YearMax)
+	case c.YearMin > 0:
+		v.YearRange = strconv.Itoa(c.YearMin)
+	}
+	for _, t := range r.Themes {
+		v.ThemeLabels[t.ID] = t.Label
+	}
+	years := map[int]bool{}
+	for _, t := range r.Themes {
+		for y, n := range t.Years {
+			if y != 0 && n > 0 {
+				years[y] = true
+			}
+		}
+	}
+	v.Years = slices.Sorted(maps.Keys(years))
+	v.YearTotals = make([]int, len(v.Years))
+	v.YearMatrix = make([][]int, len(v.Years))
+	for i, y := range v.Years {
+		row := make([]int, len(r.Themes))
+		for j, t := range r.Themes {
+			row[j] = t.Years[y]
+			v.YearTotals[i] += row[j]
+		}
+		v.YearMatrix[i] = row
+	}
+	v.MapLink = safeLink(r.MapHTML)
+	return v
+}
+
+// themeName is "ID label" for a theme ID, "none" for -1.
+func (v *reportView) themeName(id int) string {
+	if l, ok := v.ThemeLabels[id]; ok {
+		return strconv.Itoa(id) + " " + oneLine(l)
+	}
+	if id < 0 {
+		return "none"
+	}
+	return strconv.Itoa(id)
+}
+
+// safeLink returns p if it is an http(s) URL or a relative reference
+// without a scheme, "" otherwise.
+func safeLink(p string) string {
+	p = strings.TrimSpace(p)
+	if p == "" || strings.ContainsAny(p, "\x00\r\n") {
+		return ""
+	}
+	u, err := url.Parse(p)
+	if err != nil {
+		return ""
+	}
+	if u.Scheme == "" && u.Host == "" && u.Opaque == "" {
+		// Relative: make sure no colon before the first slash could be
+		// read as a scheme, and percent-encode what Markdown would break
+		// on.
+		return (&url.URL{Path: u.Path, RawQuery: u.RawQuery, Fragment: u.Fragment}).String()
+	}
+	return SafeURL(p)
+}
+
+func sortedYears(m map[int]int) []int {
+	ys := slices.Sorted(maps.Keys(m))
+	return slices.DeleteFunc(ys, func(y int) bool { return y == 0 || m[y] == 0 })
+}
+
+// kRows returns the KScores sorted by K.
+func (v *reportView) kRows() []KScore {
+	ks := slices.Clone(v.r.KScores)
+	slices.SortStableFunc(ks, func(a, b KScore) int { return cmp.Compare(a.K, b.K) })
+	return ks
+}
+
+// papers is "1 paper" or "N papers", N with thousands separators.
+func papers(n int) string {
+	if n == 1 {
+		return "1 paper"
+	}
+	return formatInt(n) + " papers"
+}
+
+func formatScore(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) }
+
+func formatInt(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

@@ -1,0 +1,187 @@
+package topicmap
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"strconv"
+	"strings"
+)
+
+var (
+	//go:embed assets/report.html.tmpl
+	reportTemplateText string
+	//go:embed assets/report.css
+	reportCSS string
+
+	reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+		"int":    formatInt,
+		"papers": papers,
+		"score":  formatScore,
+		"year":   yearText,
+		"color":  func(i int) string { c, _ := ThemeStyle(i); return hexColor(c) },
+		"join":   strings.Join,
+		"line":   oneLine,
+		"inc":    func(i int) int { return i + 1 },
+	}).Parse(reportTemplateText))
+)
+
+// WriteReportHTML writes r as one self-contained, styled HTML page with the
+// same sections as WriteMarkdown, a small SVG chart of themes over time, and
+// the interactive map inlined (in a sandboxed iframe) when r.EmbedMap is
+// set. Every string goes through html/template, so data is always text.
+func WriteReportHTML(w io.Writer, r *Report) error {
+	if r == nil {
+		return fmt.Errorf("topicmap: nil report")
+	}
+	v := newReportView(r)
+	page := &reportPage{reportView: v, R: r, CSS: template.CSS(reportCSS)}
+	scripts := []string{}
+	if r.EmbedMap != nil {
+		doc, err := renderMapHTML(r.EmbedMap, HTMLOptions{})
+		if err != nil {
+			return err
+		}
+		page.MapDoc = doc
+		// A srcdoc frame inherits this page's policy, so it must admit
+		// the map's script too.
+		scripts = append(scripts, mapJS)
+	}
+	page.CSP = contentSecurityPolicy(scripts...)
+	if len(scripts) == 0 {
+		page.CSP = strings.Replace(page.CSP, "script-src;", "script-src 'none';", 1)
+	}
+	page.Chart = newYearChart(v)
+	page.KRows = v.kRows()
+	for _, t := range r.Themes {
+		page.ThemeRows = append(page.ThemeRows, themeRow{T: t, Index: len(page.ThemeRows)})
+	}
+	if err := reportTemplate.Execute(w, page); err != nil {
+		return fmt.Errorf("topicmap: writing html report: %w", err)
+	}
+	return nil
+}
+
+type reportPage struct {
+	*reportView
+	R         *Report
+	CSS       template.CSS
+	CSP       string
+	MapDoc    string
+	Chart     *yearChart
+	KRows     []KScore
+	ThemeRows []themeRow
+}
+
+type themeRow struct {
+	T     ReportTheme
+	Index int
+}
+
+// ThemeName is used by the template for outliers and duplicates.
+func (p *reportPage) ThemeName(id int) string { return p.themeName(id) }
+
+// ThemeIndex returns the position of the theme with this ID, -1 if none,
+// so the template can colour it like the map does.
+func (p *reportPage) ThemeIndex(id int) int {
+	for i, t := range p.R.Themes {
+		if t.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// yearChart is a stacked bar chart of papers per year and theme, laid out
+// in Go so the page needs no script for it.
+type yearChart struct {
+	Width, Height int
+	Bars          []yearBar
+	Ticks         []chartTick
+	YTicks        []chartTick
+	PlotLeft      int
+	PlotBottom    int
+}
+
+type yearBar struct {
+	Year     int
+	X, W     float64
+	Segments []barSegment
+	Total    int
+}
+
+type barSegment struct {
+	Y, H  float64
+	Color string
+	Title string
+}
+
+type chartTick struct {
+	X, Y  float64
+	Label string
+}
+
+func newYearChart(v *reportView) *yearChart {
+	if len(v.Years) == 0 || len(v.r.Themes) == 0 {
+		return nil
+	}
+	const width, height, left, right, top, bottom = 760, 240, 44, 10, 10, 28
+	c := &yearChart{Width: width, Height: height, PlotLeft: left, PlotBottom: height - bottom}
+	maxTotal := 1
+	for _, t := range v.YearTotals {
+		maxTotal = max(maxTotal, t)
+	}
+	first, last := v.Years[0], v.Years[len(v.Years)-1]
+	span := last - first + 1
+	slot := float64(width-left-right) / float64(span)
+	barW := max(1, slot*0.8)
+	plotH := float64(height - top - bottom)
+	for i, y := range v.Years {
+		x := float64(left) + float64(y-first)*slot + (slot-barW)/2
+		bar := yearBar{Year: y, X: round2(x), W: round2(barW), Total: v.YearTotals[i]}
+		base := float64(height - bottom)
+		for j, n := range v.YearMatrix[i] {
+			if n == 0 {
+				continue
+			}
+			h := plotH * float64(n) / float64(maxTotal)
+			base -= h
+			t := v.r.Themes[j]
+			col, _ := ThemeStyle(j)
+			bar.Segments = append(bar.Segments, barSegment{
+				Y: round2(base), H: round2(h), Color: hexColor(col),
+				Title: fmt.Sprintf("%d · theme %d %s: %d papers", y, t.ID, oneLine(t.Label), n),
+			})
+		}
+		c.Bars = append(c.Bars, bar)
+	}
+	// Year labels: about eight, on round years.
+	step := 1
+	for span/step > 8 {
+		switch {
+		case step == 1:
+			step = 2
+		case step == 2:
+			step = 5
+		default:
+			step *= 2
+		}
+	}
+	for y := first; y <= last; y++ {
+		if y%step == 0 || (step == 1) {
+			c.Ticks = append(c.Ticks, chartTick{X: round2(float64(left) + (float64(y-first)+0.5)*slot), Y: float64(height - bottom + 16), Label: strconv.Itoa(y)})
+		}
+	}
+	for _, f := range []float64{0, 0.5, 1} {
+		n := int(f * float64(maxTotal))
+		y := float64(height-bottom) - plotH*float64(n)/float64(maxTotal)
+		c.YTicks = append(c.YTicks, chartTick{X: float64(left - 6), Y: round2(y), Label: strconv.Itoa(n)})
+	}
+	return c
+}
+
+func round2(f float64) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'f', 2, 64), 64)
+	return v
+}

@@ -1,0 +1,350 @@
+package topicmap
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"html"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	nethtml "golang.org/x/net/html"
+)
+
+func writeMarkdown(t *testing.T, r *Report) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteMarkdown(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// unescapedPipes counts the | of a Markdown table line that are not
+// backslash-escaped.
+func unescapedPipes(line string) int {
+	n := 0
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case '\\':
+			i++
+		case '|':
+			n++
+		}
+	}
+	return n
+}
+
+func TestWriteMarkdown(t *testing.T) {
+	m := syntheticMap(300, 12, 21)
+	withHostile(m)
+	r := sampleReport(m, false)
+	r.Generated = time.Date(2025, 11, 27, 10, 30, 0, 0, time.FixedZone("CET", 3600))
+	out := writeMarkdown(t, r)
+	lines := strings.Split(out, "\n")
+
+	t.Run("no raw markup", func(t *testing.T) {
+		if i := strings.IndexAny(out, "<>"); i >= 0 {
+			t.Errorf("raw < or > in the Markdown: %q", out[max(0, i-40):min(len(out), i+40)])
+		}
+		if !strings.Contains(out, `&lt;/script&gt;&lt;script&gt;window.\_\_pwned=1&lt;/script&gt;`) {
+			t.Error("the hostile title is not there, escaped")
+		}
+	})
+	t.Run("tables keep their columns", func(t *testing.T) {
+		want := -1
+		for i, l := range lines {
+			if !strings.HasPrefix(l, "|") {
+				want = -1
+				continue
+			}
+			n := unescapedPipes(l)
+			if want < 0 {
+				want = n
+			} else if n != want {
+				t.Errorf("line %d has %d cell separators, its table %d: %q", i+1, n, want, l)
+			}
+		}
+	})
+	t.Run("headings are ours", func(t *testing.T) {
+		count := map[string]int{}
+		for _, l := range lines {
+			if strings.HasPrefix(l, "#") {
+				count[strings.SplitN(l, " ", 2)[0]]++
+			}
+		}
+		if count["#"] != 1 || count["###"] != len(r.Themes) || count["##"] != 6 {
+			t.Errorf("headings %v, want 1 #, 6 ## and %d ###", count, len(r.Themes))
+		}
+	})
+	t.Run("one link, to the map", func(t *testing.T) {
+		if n := strings.Count(out, "]("); n != 1 {
+			t.Errorf("%d links, want 1", n)
+		}
+		if !strings.Contains(out, "[open the interactive map](map%20%28final%29.html)") {
+			t.Error("map link missing or not escaped")
+		}
+	})
+	t.Run("generated in UTC", func(t *testing.T) {
+		if !strings.Contains(out, "_Generated 2025-11-27 09:30 UTC by papermap._") {
+			t.Errorf("generation line missing: %q", lines[2])
+		}
+	})
+	t.Run("k scores sorted, chosen marked", func(t *testing.T) {
+		i := strings.Index(out, "| k | silhouette |")
+		block := out[i : strings.Index(out[i:], "\n\n")+i]
+		want := "| k | silhouette | |\n|---:|---:|---|\n| 8 | 0.112 |  |\n| 10 | 0.128 |  |\n| 12 | 0.143 | chosen |\n| 14 | 0.101 |  |"
+		if block != want {
+			t.Errorf("k table:\n%s\nwant:\n%s", block, want)
+		}
+	})
+	t.Run("years table adds up", func(t *testing.T) {
+		i := strings.Index(out, "| year |")
+		if i < 0 {
+			t.Fatal("no years table")
+		}
+		var rows [][]int
+		for _, l := range strings.Split(out[i:strings.Index(out[i:], "\n\n")+i], "\n")[2:] {
+			var row []int
+			for _, c := range strings.Split(strings.Trim(l, "| "), "|") {
+				n, err := strconv.Atoi(strings.TrimSpace(c))
+				if err != nil {
+					t.Fatalf("cell %q: %v", c, err)
+				}
+				row = append(row, n)
+			}
+			rows = append(rows, row)
+		}
+		for k, th := range m.Themes {
+			sum := 0
+			for _, row := range rows {
+				sum += row[k+1]
+			}
+			if sum != th.Size {
+				t.Errorf("theme %d: years add up to %d, want its %d papers", k, sum, th.Size)
+			}
+		}
+		for _, row := range rows {
+			total := 0
+			for _, n := range row[1 : len(row)-1] {
+				total += n
+			}
+			if total != row[len(row)-1] {
+				t.Errorf("year %d: total %d, cells add up to %d", row[0], row[len(row)-1], total)
+			}
+		}
+	})
+	t.Run("deterministic", func(t *testing.T) {
+		if again := writeMarkdown(t, r); again != out {
+			t.Error("two reports of the same data differ")
+		}
+	})
+}
+
+func TestWriteMarkdownEdgeCases(t *testing.T) {
+	tests := []struct {
+		name    string
+		r       *Report
+		want    []string
+		notWant []string
+	}{
+		{"empty", &Report{}, []string{"# papermap report\n", "- **Themes:** 0"}, []string{"## Themes", "## Outliers", "](", "## Method"}},
+		{"javascript map link", &Report{MapHTML: "javascript:alert(1)"}, nil, []string{"](", "javascript"}},
+		{"http map link", &Report{MapHTML: "https://example.org/map.html"}, []string{"(https://example.org/map.html)"}, nil},
+		{"relative path with colon", &Report{MapHTML: "c:/map.html"}, nil, []string{"]("}},
+		{"heading title", &Report{Title: "# Not a heading\n## nor this"}, []string{"# \\# Not a heading ## nor this\n"}, nil},
+		{"unknown years", &Report{Themes: []ReportTheme{{ID: 0, Label: "a", Size: 2, Years: map[int]int{0: 2}}}}, nil, []string{"## Themes over time"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := writeMarkdown(t, tt.r)
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(out, w) {
+					t.Errorf("output has %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+	if err := WriteMarkdown(&bytes.Buffer{}, nil); err == nil {
+		t.Error("WriteMarkdown(nil) succeeded")
+	}
+}
+
+func TestMarkdownEscape(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain title", "plain title"},
+		{"<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"},
+		{"a | b", `a \| b`},
+		{"[link](javascript:alert(1))", `\[link\](javascript:alert(1))`},
+		{"`code`", "\\`code\\`"},
+		{"# heading", `\# heading`},
+		{"C# and F#", "C# and F#"},
+		{"- item", `\- item`},
+		{"AT&T &amp; &#60; & done", "AT&T &amp;amp; &amp;#60; & done"},
+		{"two\nlines\t here", "two lines here"},
+		{`back\slash *bold* ~strike~ _em_`, `back\\slash \*bold\* \~strike\~ \_em\_`},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := MarkdownEscape(tt.in); got != tt.want {
+				t.Errorf("MarkdownEscape(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func writeReportHTML(t *testing.T, r *Report) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteReportHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func findAll(n *nethtml.Node, tag string) []*nethtml.Node {
+	var out []*nethtml.Node
+	var walk func(n *nethtml.Node)
+	walk = func(n *nethtml.Node) {
+		if n.Type == nethtml.ElementNode && n.Data == tag {
+			out = append(out, n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+func allText(n *nethtml.Node) string {
+	var b strings.Builder
+	var walk func(n *nethtml.Node)
+	walk = func(n *nethtml.Node) {
+		if n.Type == nethtml.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+func TestWriteReportHTML(t *testing.T) {
+	m := syntheticMap(300, 12, 21)
+	withHostile(m)
+	r := sampleReport(m, true)
+	r.Title = `Report </title><script>window.__pwned=4</script>`
+	b := writeReportHTML(t, r)
+	p := parsePage(t, b)
+
+	t.Run("no script outside the map frame", func(t *testing.T) {
+		if len(p.scripts) != 0 {
+			t.Errorf("%d <script> elements in the report", len(p.scripts))
+		}
+		for _, tag := range []string{"img", "b", "i", "link"} {
+			if p.elems[tag] != 0 {
+				t.Errorf("%d <%s> elements", p.elems[tag], tag)
+			}
+		}
+		for _, frag := range []string{"<script>alert", "</script><script>", "<img src=x", "<b>bold", "</title><script>", "<i>"} {
+			if bytes.Contains(b, []byte(frag)) {
+				t.Errorf("report contains raw %q", frag)
+			}
+		}
+	})
+	t.Run("text survives", func(t *testing.T) {
+		txt := allText(p.root)
+		for _, want := range []string{r.Title, hostileTitles[1], hostileTitles[2], `<b>bold</b> & "quoted" </script>`, "lsa-256 <i>", "refs|odd.bib"} {
+			if !strings.Contains(txt, want) {
+				t.Errorf("report text lacks %q", want)
+			}
+		}
+	})
+	t.Run("map inlined in a sandboxed frame", func(t *testing.T) {
+		if len(p.iframes) != 1 {
+			t.Fatalf("%d iframes, want 1", len(p.iframes))
+		}
+		f := p.iframes[0]
+		if attr(f, "sandbox") != "allow-scripts" {
+			t.Errorf("iframe sandbox=%q, want allow-scripts", attr(f, "sandbox"))
+		}
+		inner := parsePage(t, []byte(attr(f, "srcdoc")))
+		if len(inner.scripts) != 2 {
+			t.Fatalf("map frame has %d scripts, want 2", len(inner.scripts))
+		}
+		d := pageData(t, inner)
+		if d.N != len(m.Points) || d.Titles[len(d.Titles)-5] != m.Points[len(m.Points)-5].Title {
+			t.Error("map frame data does not match the map")
+		}
+		sum := sha256.Sum256([]byte(mapJS))
+		hash := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+		var csp string
+		for _, meta := range findAll(p.root, "meta") {
+			if attr(meta, "http-equiv") == "Content-Security-Policy" {
+				csp = attr(meta, "content")
+			}
+		}
+		if !strings.Contains(csp, "script-src "+hash) {
+			t.Errorf("report CSP %q does not admit the map's script", csp)
+		}
+	})
+	t.Run("chart has a bar segment per year and theme", func(t *testing.T) {
+		svgs := findAll(p.root, "svg")
+		if len(svgs) != 1 {
+			t.Fatalf("%d svg charts, want 1", len(svgs))
+		}
+		want := 0
+		for _, th := range r.Themes {
+			for y, n := range th.Years {
+				if y != 0 && n > 0 {
+					want++
+				}
+			}
+		}
+		if got := len(findAll(svgs[0], "rect")); got != want {
+			t.Errorf("%d bar segments, want %d", got, want)
+		}
+	})
+	t.Run("map link", func(t *testing.T) {
+		var hrefs []string
+		for _, a := range findAll(p.root, "a") {
+			hrefs = append(hrefs, attr(a, "href"))
+		}
+		if !strings.Contains(strings.Join(hrefs, " "), "map%20%28final%29.html") {
+			t.Errorf("links %q lack the map", hrefs)
+		}
+	})
+	t.Run("deterministic", func(t *testing.T) {
+		if !bytes.Equal(b, writeReportHTML(t, r)) {
+			t.Error("two reports of the same data differ")
+		}
+	})
+	t.Run("no embed, no script allowed", func(t *testing.T) {
+		r2 := *r
+		r2.EmbedMap = nil
+		r2.MapHTML = "javascript:alert(1)"
+		b2 := writeReportHTML(t, &r2)
+		p2 := parsePage(t, b2)
+		if len(p2.iframes) != 0 {
+			t.Error("iframe without EmbedMap")
+		}
+		if bytes.Contains(b2, []byte("javascript:alert(1)\"")) || strings.Contains(html.UnescapeString(string(b2)), `href="javascript`) {
+			t.Error("javascript: map link became an href")
+		}
+		if !regexp.MustCompile(`script-src 'none'`).MatchString(html.UnescapeString(string(b2))) {
+			t.Error("CSP of a report without a map should admit no script")
+		}
+	})
+}

@@ -1,0 +1,251 @@
+package topicmap
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"image"
+	"image/png"
+	"io"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot/vg"
+)
+
+// svgStats parses an SVG document as XML and counts its elements and the
+// text of its <text> elements.
+func svgStats(t *testing.T, b []byte) (elems map[string]int, texts []string) {
+	t.Helper()
+	elems = map[string]int{}
+	d := xml.NewDecoder(bytes.NewReader(b))
+	inText := false
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG is not well-formed XML: %v", err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			elems[tok.Name.Local]++
+			inText = tok.Name.Local == "text"
+		case xml.EndElement:
+			inText = false
+		case xml.CharData:
+			if inText {
+				texts = append(texts, string(tok))
+			}
+		}
+	}
+	return elems, texts
+}
+
+func TestWriteSVG(t *testing.T) {
+	m := syntheticMap(300, 8, 5)
+	withHostile(m)
+	var a, b bytes.Buffer
+	if err := WriteSVG(&a, m, StaticOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSVG(&b, m, StaticOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("deterministic", func(t *testing.T) {
+		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Error("two SVGs of the same map differ")
+		}
+	})
+	elems, texts := svgStats(t, a.Bytes())
+	t.Run("one mark per paper", func(t *testing.T) {
+		if elems["path"] < len(m.Points) {
+			t.Errorf("%d <path> elements for %d papers", elems["path"], len(m.Points))
+		}
+	})
+	t.Run("labels and legend", func(t *testing.T) {
+		all := strings.Join(texts, "\n")
+		for _, want := range []string{m.Title, "PC1", "PC2", "Themes", "2 " + m.Themes[2].Label, `1 <b>bold</b> & "quoted" </script>`} {
+			if !strings.Contains(all, want) {
+				t.Errorf("SVG text lacks %q", want)
+			}
+		}
+	})
+	t.Run("label markup stays text", func(t *testing.T) {
+		if elems["b"] != 0 || elems["script"] != 0 {
+			t.Errorf("label markup became elements: %v", elems)
+		}
+		if bytes.Contains(a.Bytes(), []byte("<b>")) || bytes.Contains(a.Bytes(), []byte("</script>")) {
+			t.Error("raw markup from a label is in the SVG")
+		}
+	})
+	t.Run("size", func(t *testing.T) {
+		var buf bytes.Buffer
+		if err := WriteSVG(&buf, m, StaticOptions{Width: 4 * vg.Inch, Height: 3 * vg.Inch}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(buf.Bytes(), []byte(`width="288pt" height="216pt"`)) {
+			t.Errorf("4x3in SVG header: %.200s", buf.Bytes())
+		}
+	})
+}
+
+// inkedPixels counts pixels that are not (nearly) white, and pixels whose
+// colour is within 40 (sum of channel differences) of each colour.
+func inkedPixels(img image.Image, colours [][3]int) (inked int, near []int) {
+	near = make([]int, len(colours))
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			p := [3]int{int(r >> 8), int(g >> 8), int(bl >> 8)}
+			if p[0] < 245 || p[1] < 245 || p[2] < 245 {
+				inked++
+			}
+			for k, c := range colours {
+				if abs(p[0]-c[0])+abs(p[1]-c[1])+abs(p[2]-c[2]) <= 40 {
+					near[k]++
+				}
+			}
+		}
+	}
+	return inked, near
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func TestWritePNG(t *testing.T) {
+	m := syntheticMap(400, 6, 9)
+	var a, b bytes.Buffer
+	if err := WritePNG(&a, m, StaticOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WritePNG(&b, m, StaticOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(a.Bytes()))
+	if err != nil {
+		t.Fatalf("PNG does not decode: %v", err)
+	}
+	t.Run("size", func(t *testing.T) {
+		// Defaults: 10 x 8 inches at 150 dpi.
+		if got := img.Bounds().Size(); got != (image.Point{1500, 1200}) {
+			t.Errorf("PNG is %v, want 1500x1200", got)
+		}
+	})
+	t.Run("not blank, theme colours present", func(t *testing.T) {
+		var cols [][3]int
+		for k := range m.Themes {
+			c, _ := ThemeStyle(k)
+			// Dots are drawn translucent over white.
+			_, alpha := dotStyle(len(m.Points))
+			blend := func(v uint8) int { return int(255 + (float64(v)-255)*alpha + 0.5) }
+			cols = append(cols, [3]int{blend(c.R), blend(c.G), blend(c.B)})
+		}
+		inked, near := inkedPixels(img, cols)
+		total := img.Bounds().Dx() * img.Bounds().Dy()
+		if inked < total/100 {
+			t.Errorf("only %d of %d pixels are not white", inked, total)
+		}
+		for k, n := range near {
+			if n < 50 {
+				t.Errorf("theme %d: %d pixels near its dot colour %v", k, n, cols[k])
+			}
+		}
+	})
+	t.Run("deterministic", func(t *testing.T) {
+		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Error("two PNGs of the same map differ")
+		}
+	})
+	t.Run("dpi", func(t *testing.T) {
+		var buf bytes.Buffer
+		if err := WritePNG(&buf, m, StaticOptions{Width: 4 * vg.Inch, Height: 3 * vg.Inch, DPI: 72}); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Width != 288 || cfg.Height != 216 {
+			t.Errorf("4x3in at 72 dpi is %dx%d, want 288x216", cfg.Width, cfg.Height)
+		}
+	})
+}
+
+func TestStaticEdgeCases(t *testing.T) {
+	many := syntheticMap(500, 120, 2)
+	one := &Map{Title: "one", Points: []Point{{ID: "a", Title: "A", X: 1, Y: 1, Theme: 0}}, Themes: []Theme{{ID: 0, Label: "only", X: 1, Y: 1, Size: 1}}}
+	tests := []struct {
+		name string
+		m    *Map
+		want []string // texts the SVG must contain
+	}{
+		{"empty", &Map{Title: "nothing"}, []string{"nothing"}},
+		{"one paper", one, []string{"0 only"}},
+		{"no themes", &Map{Points: []Point{{ID: "a", Theme: -1}, {ID: "b", Theme: -1, X: 2, Y: 3}}}, []string{"PC1"}},
+		{"legend overflow", many, []string{"more themes"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var svg, pngBuf bytes.Buffer
+			if err := WriteSVG(&svg, tt.m, StaticOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := WritePNG(&pngBuf, tt.m, StaticOptions{DPI: 50}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := png.Decode(&pngBuf); err != nil {
+				t.Fatal(err)
+			}
+			_, texts := svgStats(t, svg.Bytes())
+			all := strings.Join(texts, "\n")
+			for _, w := range tt.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("SVG text lacks %q", w)
+				}
+			}
+		})
+	}
+	t.Run("invalid", func(t *testing.T) {
+		bad := &Map{Points: []Point{{Theme: 5}}}
+		if err := WriteSVG(io.Discard, bad, StaticOptions{}); !errors.Is(err, ErrInvalidMap) {
+			t.Errorf("WriteSVG: %v, want ErrInvalidMap", err)
+		}
+		if err := WritePNG(io.Discard, bad, StaticOptions{}); !errors.Is(err, ErrInvalidMap) {
+			t.Errorf("WritePNG: %v, want ErrInvalidMap", err)
+		}
+	})
+}
+
+func TestClipText(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"  a \n\t b  ", -1, "a b"},
+		{"abcdef", 6, "abcdef"},
+		{"abcdefg", 6, "abcde…"},
+		{"ab cd ef", 4, "ab…"},
+		{"éééé", 3, "éé…"},
+		{"", 5, ""},
+		{"   ", -1, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := clipText(tt.in, tt.n); got != tt.want {
+				t.Errorf("clipText(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+			}
+			if tt.n < 0 && oneLine(tt.in) != tt.want {
+				t.Errorf("oneLine(%q) = %q, want %q", tt.in, oneLine(tt.in), tt.want)
+			}
+		})
+	}
+}
