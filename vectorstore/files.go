@@ -1,0 +1,176 @@
+package vectorstore
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/papermap/papermap/embed"
+)
+
+// schemaVersion is the Manifest.Schema this package writes and reads.
+const schemaVersion = 1
+
+// Manifest records what built a store: which embedder made its vectors,
+// and when. It is kept in DIR/manifest.json.
+type Manifest struct {
+	Schema   int        `json:"schema"`
+	Embedder embed.Info `json:"embedder"`
+	Created  time.Time  `json:"created"`
+	// Updated is when a writer last changed the records and closed the
+	// store; a writer that crashed leaves it behind (the log itself is
+	// always current).
+	Updated time.Time `json:"updated"`
+}
+
+// readManifest reads DIR/manifest.json. ok is false when there is none.
+func readManifest(dir string) (m Manifest, ok bool, err error) {
+	path := filepath.Join(dir, manifestName)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("vectorstore: read manifest: %w", err)
+	}
+	corrupt := func(reason string) error {
+		return &CorruptError{File: path, Offset: -1, Reason: reason, Intact: -1}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&m); err != nil {
+		return m, false, corrupt("bad JSON: " + err.Error())
+	}
+	switch {
+	case m.Schema == 0:
+		return m, false, corrupt("no schema version")
+	case m.Schema > schemaVersion:
+		return m, false, fmt.Errorf("vectorstore: store %s was written by a newer papermap (schema %d, this one reads %d): upgrade papermap", dir, m.Schema, schemaVersion)
+	case m.Embedder.Backend == "" || m.Embedder.Dimensions <= 0:
+		return m, false, corrupt("no embedder")
+	}
+	return m, true, nil
+}
+
+func writeManifest(dir string, m Manifest) error {
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("vectorstore: encode manifest: %w", err)
+	}
+	return writeFileAtomic(dir, manifestName, append(data, '\n'))
+}
+
+// writeFileAtomic replaces DIR/name with data so that a crash leaves
+// either the old file or the new one: it writes a temporary file in dir,
+// syncs it, renames it over name and syncs the directory.
+func writeFileAtomic(dir, name string, data []byte) error {
+	f, err := os.CreateTemp(dir, tmpPrefix+name+"-*")
+	if err != nil {
+		return fmt.Errorf("vectorstore: write %s: %w", name, err)
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("vectorstore: write %s: %w", name, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("vectorstore: write %s: %w", name, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("vectorstore: write %s: %w", name, err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		return fmt.Errorf("vectorstore: write %s: %w", name, err)
+	}
+	ok = true
+	return syncDir(dir)
+}
+
+// syncDir makes the creation, renaming and removal of files in dir
+// durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("vectorstore: sync %s: %w", dir, err)
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("vectorstore: sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// removeTemps removes temporary files left by a writer that crashed.
+func removeTemps(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("vectorstore: %w", err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), tmpPrefix) && e.Type().IsRegular() {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("vectorstore: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// checkAuxName reports whether name may be used with WriteFile/ReadFile:
+// a plain file name that is none of the store's own files.
+func checkAuxName(name string) error {
+	switch {
+	case name == "" || name == "." || name == "..",
+		strings.ContainsAny(name, `/\`),
+		strings.HasPrefix(name, "."),
+		name != filepath.Base(name):
+		return fmt.Errorf("vectorstore: %q is not a plain file name", name)
+	case name == logName || name == manifestName || name == lockName:
+		return fmt.Errorf("vectorstore: %q is one of the store's own files", name)
+	}
+	return nil
+}
+
+// WriteFile stores data in the file name of the store directory, e.g. an
+// embedder's model. The file is replaced atomically (a crash leaves the old
+// content or the new, never a mix) and created with mode 0600. name must be
+// a plain file name other than the store's own (records.log,
+// manifest.json, LOCK) and must not start with a dot.
+func (s *Store) WriteFile(name string, data []byte) error {
+	if err := checkAuxName(name); err != nil {
+		return err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := s.writable(); err != nil {
+		return err
+	}
+	return writeFileAtomic(s.dir, name, data)
+}
+
+// ReadFile returns the content of a file written by WriteFile. When there
+// is none, the error matches fs.ErrNotExist.
+func (s *Store) ReadFile(name string) ([]byte, error) {
+	if err := checkAuxName(name); err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(s.dir, name))
+	if err != nil {
+		return nil, fmt.Errorf("vectorstore: %w", err)
+	}
+	return data, nil
+}

@@ -1,0 +1,412 @@
+package vectorstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// Filter selects records by metadata: a record matches when, for every
+// key, its metadata value equals the filter's (a missing key has the value
+// ""). A nil or empty Filter matches every record.
+type Filter map[string]string
+
+func (f Filter) match(meta map[string]string) bool {
+	for k, v := range f {
+		if meta[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseWhere parses KEY=VALUE expressions, as given to --where, into a
+// Filter. Keys are made of ASCII letters, digits, '_', '.' and '-'. Spaces
+// around the key and the value are dropped, and one pair of matching
+// quotes ("..." or '...') around the value is optional; "==" may be used
+// for "=". Giving one key two different values is an error, since no
+// record could match.
+func ParseWhere(exprs []string) (Filter, error) {
+	if len(exprs) == 0 {
+		return nil, nil
+	}
+	f := make(Filter, len(exprs))
+	for _, e := range exprs {
+		k, v, ok := strings.Cut(e, "=")
+		if !ok {
+			return nil, fmt.Errorf("vectorstore: where %q: want KEY=VALUE, e.g. year=2019", e)
+		}
+		k = strings.TrimSpace(k)
+		v = strings.TrimPrefix(v, "=")
+		v = strings.TrimSpace(v)
+		if k == "" {
+			return nil, fmt.Errorf("vectorstore: where %q: no key before '='", e)
+		}
+		if i := strings.IndexFunc(k, func(r rune) bool { return !keyRune(r) }); i >= 0 {
+			return nil, fmt.Errorf("vectorstore: where %q: key %q has %q; keys are letters, digits, '_', '.' and '-'", e, k, []rune(k[i:])[0])
+		}
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		}
+		if old, dup := f[k]; dup && old != v {
+			return nil, fmt.Errorf("vectorstore: where: %s is given twice (%q and %q), and a record has one value per key", k, old, v)
+		}
+		f[k] = v
+	}
+	return f, nil
+}
+
+func keyRune(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '.' || r == '-'
+}
+
+// QueryOptions narrows a query. The zero value searches every record.
+type QueryOptions struct {
+	Where   Filter   // only records whose metadata match
+	Exclude []string // never these IDs (e.g. the paper a "similar" query starts from)
+}
+
+// Hit is one search result.
+type Hit struct {
+	ID    string
+	Score float32 // cosine similarity with the query, in [-1, 1]
+}
+
+// Query returns the k records most similar to q (cosine similarity), best
+// first, ties broken by increasing ID; fewer when fewer match. q must have
+// the store's dimension; it need not be unit length (it is scaled to unit
+// length unless within 1e-6 of it) but must not be zero.
+//
+// The search is exact: it scores every matching record against q, with
+// the store's vectors in one contiguous matrix, split across the CPUs.
+func (s *Store) Query(ctx context.Context, q []float32, k int, opts QueryOptions) ([]Hit, error) {
+	hits, err := s.QueryBatch(ctx, [][]float32{q}, k, opts)
+	if err != nil {
+		return nil, err
+	}
+	return hits[0], nil
+}
+
+// QueryBatch runs Query for each of qs with the same k and options, and
+// returns the hits of qs[i] in element i. Its results are identical to
+// those of single queries, and it is faster than as many calls to Query:
+// each block of the matrix is scored against up to 64 queries while it is
+// in the CPU cache, and a Where filter is evaluated once for all queries.
+func (s *Store) QueryBatch(ctx context.Context, qs [][]float32, k int, opts QueryOptions) ([][]Hit, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if k <= 0 {
+		return nil, fmt.Errorf("vectorstore: query for %d results: k must be at least 1", k)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, fmt.Errorf("vectorstore: query: %w", ErrClosed)
+	}
+	t := s.t
+	units := make([][]float32, len(qs))
+	for i, q := range qs {
+		u, err := unitQuery(q, t.dim)
+		if err != nil {
+			if len(qs) > 1 {
+				return nil, fmt.Errorf("vectorstore: query %d: %w", i, err)
+			}
+			return nil, fmt.Errorf("vectorstore: query: %w", err)
+		}
+		units[i] = u
+	}
+	out := make([][]Hit, len(qs))
+	if len(t.rows) == 0 || len(qs) == 0 {
+		for i := range out {
+			out[i] = []Hit{}
+		}
+		return out, nil
+	}
+
+	var excluded map[int32]bool
+	for _, id := range opts.Exclude {
+		if i, ok := t.rowOf[id]; ok {
+			if excluded == nil {
+				excluded = make(map[int32]bool, len(opts.Exclude))
+			}
+			excluded[int32(i)] = true
+		}
+	}
+	var cand []int32 // the rows to score, nil for all
+	if len(opts.Where) > 0 {
+		cand = t.filter(opts.Where)
+	}
+	// Queries go through the matrix in groups: each block of rows is
+	// scored against a group while it is in the cache, and the group's
+	// vectors stay in the cache too.
+	for lo := 0; lo < len(units); lo += queryGroup {
+		hi := min(lo+queryGroup, len(units))
+		tops, err := t.scan(ctx, units[lo:hi], k, cand, excluded)
+		if err != nil {
+			return nil, err
+		}
+		for j, top := range tops {
+			out[lo+j] = top.hits(t)
+		}
+	}
+	return out, nil
+}
+
+// unitQuery checks q and returns it scaled to unit length, by the same
+// rule as chromem-go (a copy only when its norm is off by 1e-6 or more).
+func unitQuery(q []float32, dim int) ([]float32, error) {
+	if dim > 0 && len(q) != dim {
+		return nil, fmt.Errorf("query vector has %d dims, the store %d", len(q), dim)
+	}
+	norm, err := unitNorm(q)
+	if err != nil {
+		return nil, fmt.Errorf("query vector %w", err)
+	}
+	if norm == 0 {
+		return nil, errors.New("query vector is zero")
+	}
+	if math.Abs(norm-1) < unitTolerance {
+		return q, nil
+	}
+	u := make([]float32, len(q))
+	copyUnit(u, q, norm)
+	return u, nil
+}
+
+// Scan tuning. blockRows rows of 256 float32 are 256 KiB, about an L2
+// cache: each block is scored against a group of up to queryGroup queries
+// before the next is read. A worker is worth its goroutine from
+// minWorkerRows rows on.
+const (
+	queryGroup    = 64
+	blockRows     = 256
+	minWorkerRows = 8192
+)
+
+var blas = gonum.Implementation{}
+
+// filter returns the rows whose metadata match where, in increasing
+// order. The rows are split between the CPUs: looking up a key in each
+// row's map costs a few cache misses per row, as much as scoring it.
+func (t *table) filter(where Filter) []int32 {
+	n := len(t.rows)
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/minWorkerRows))
+	parts := make([][]int32, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*n/workers, (w+1)*n/workers
+		wg.Go(func() {
+			var sel []int32
+			for r := lo; r < hi; r++ {
+				if where.match(t.rows[r].meta) {
+					sel = append(sel, int32(r))
+				}
+			}
+			parts[w] = sel
+		})
+	}
+	wg.Wait()
+	sel := slices.Concat(parts...)
+	if sel == nil {
+		sel = []int32{} // no match is not "no filter"
+	}
+	return sel
+}
+
+// scan scores rows (all, or those in cand) against every query and keeps
+// the k best of each that are not excluded. The rows are split into one
+// contiguous range per worker; each worker keeps its own top-k per query
+// and the tops are merged at the end. The score of a row against a query
+// is the same whatever the split, so results do not depend on the number
+// of CPUs.
+func (t *table) scan(ctx context.Context, qs [][]float32, k int, cand []int32, excluded map[int32]bool) ([]*topK, error) {
+	n := len(t.rows)
+	if cand != nil {
+		n = len(cand)
+	}
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/minWorkerRows))
+	parts := make([][]*topK, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*n/workers, (w+1)*n/workers
+		tops := make([]*topK, len(qs))
+		for j := range tops {
+			tops[j] = newTopK(k, t)
+		}
+		parts[w] = tops
+		wg.Go(func() {
+			errs[w] = t.scanRange(ctx, qs, tops, cand, lo, hi, excluded)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for w := 1; w < workers; w++ {
+		for j, top := range parts[w] {
+			for _, c := range top.h {
+				parts[0][j].push(c)
+			}
+		}
+	}
+	return parts[0], nil
+}
+
+// scanRange scores rows lo to hi (of cand, when not nil), a block at a
+// time: each block is scored against every query while it is in the
+// cache.
+func (t *table) scanRange(ctx context.Context, qs [][]float32, tops []*topK, cand []int32, lo, hi int, excluded map[int32]bool) error {
+	dim := t.dim
+	for b := lo; b < hi; b += blockRows {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		e := min(b+blockRows, hi)
+		for j, q := range qs {
+			top := tops[j]
+			for p := b; p < e; p++ {
+				r := int32(p)
+				if cand != nil {
+					r = cand[p]
+				}
+				off := int(r) * dim
+				score := blas.Sdot(dim, q, 1, t.vecs[off:off+dim], 1)
+				if len(top.h) == top.k && score < top.h[0].score {
+					continue
+				}
+				if excluded[r] {
+					continue
+				}
+				top.push(scored{score: score, row: r})
+			}
+		}
+	}
+	return nil
+}
+
+// scored is a row and its score against a query.
+type scored struct {
+	score float32
+	row   int32
+}
+
+// topK keeps the k best rows seen: a min-heap whose root is the worst of
+// them, under the order "higher score first, then smaller ID".
+type topK struct {
+	k int
+	h []scored
+	t *table
+}
+
+func newTopK(k int, t *table) *topK {
+	return &topK{k: k, h: make([]scored, 0, min(k, 1024)), t: t}
+}
+
+// worse reports whether a ranks below b.
+func (q *topK) worse(a, b scored) bool {
+	if a.score != b.score {
+		return a.score < b.score
+	}
+	return q.t.rows[a.row].id > q.t.rows[b.row].id
+}
+
+func (q *topK) push(c scored) {
+	h := q.h
+	if len(h) < q.k {
+		h = append(h, c)
+		for i := len(h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !q.worse(h[i], h[p]) {
+				break
+			}
+			h[i], h[p] = h[p], h[i]
+			i = p
+		}
+		q.h = h
+		return
+	}
+	if !q.worse(h[0], c) {
+		return
+	}
+	h[0] = c
+	for i := 0; ; {
+		m, l, r := i, 2*i+1, 2*i+2
+		if l < len(h) && q.worse(h[l], h[m]) {
+			m = l
+		}
+		if r < len(h) && q.worse(h[r], h[m]) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+// hits returns the kept rows, best first.
+func (q *topK) hits(t *table) []Hit {
+	h := slices.Clone(q.h)
+	slices.SortFunc(h, func(a, b scored) int {
+		switch {
+		case q.worse(b, a):
+			return -1
+		case q.worse(a, b):
+			return 1
+		}
+		return 0
+	})
+	out := make([]Hit, len(h))
+	for i, c := range h {
+		out[i] = Hit{ID: t.rows[c.row].id, Score: c.score}
+	}
+	return out
+}
+
+// queryChromem answers a query with chromem-go's exhaustive search over
+// the collection instead of the flat scan. It gives the same hits (within
+// float32 rounding of the scores, which chromem-go sums in another order)
+// and is kept to check the flat scan and to measure both.
+func (s *Store) queryChromem(ctx context.Context, q []float32, k int, opts QueryOptions) ([]Hit, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u, err := unitQuery(q, s.t.dim)
+	if err != nil {
+		return nil, err
+	}
+	// chromem-go refuses nResults above the collection size.
+	n := min(k+len(opts.Exclude), len(s.t.rows))
+	if n == 0 {
+		return []Hit{}, nil
+	}
+	res, err := s.coll.QueryEmbedding(ctx, u, n, opts.Where, nil)
+	if err != nil {
+		return nil, fmt.Errorf("vectorstore: chromem-go query: %w", err)
+	}
+	hits := make([]Hit, 0, len(res))
+	for _, r := range res {
+		if !slices.Contains(opts.Exclude, r.ID) {
+			hits = append(hits, Hit{ID: r.ID, Score: r.Similarity})
+		}
+	}
+	slices.SortStableFunc(hits, func(a, b Hit) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return hits[:min(k, len(hits))], nil
+}

@@ -1,0 +1,784 @@
+package vectorstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/papermap/papermap/embed"
+	"github.com/philippgille/chromem-go"
+)
+
+// Options configures Open. The zero value opens the store for writing,
+// creating it if needed.
+type Options struct {
+	// ReadOnly opens an existing store without taking its writer lock.
+	// The store is read once, at Open: it holds the state of the last
+	// complete write, even while a writer appends. Open fails with
+	// ErrNotExist when there is no store in the directory.
+	ReadOnly bool
+}
+
+// Record is one stored document: a paper's ID, the text that was embedded,
+// its metadata and its unit-length embedding.
+type Record struct {
+	ID        string
+	Content   string
+	Metadata  map[string]string
+	Embedding []float32
+}
+
+// AddStats counts what Add did with each record of a batch.
+type AddStats struct {
+	Added     int // new IDs
+	Updated   int // known IDs whose content or metadata changed
+	Unchanged int // known IDs with the same content and metadata: nothing written
+}
+
+// Store is a persistent collection of records with their vectors. Its
+// methods are safe for concurrent use; writes are serialised.
+type Store struct {
+	dir      string
+	readOnly bool
+
+	// wmu serialises the methods that write (Add, Delete, Compact,
+	// SetEmbedder, WriteFile, Close). The fields below it change only
+	// while it is held, so a writer may read them without mu.
+	wmu       sync.Mutex
+	log       *os.File // writer: the record log, opened read-write
+	lock      *os.File // writer: DIR/LOCK, flocked
+	size      int64    // writer: length of the log
+	liveBytes int64    // writer: length of the frames of live records
+	broken    error    // writer: a failed write that could not be undone
+	dirty     bool     // records changed since Open
+
+	// mu guards the in-memory state against concurrent readers.
+	mu          sync.RWMutex
+	closed      bool
+	manifest    Manifest
+	hasManifest bool
+	t           *table
+	coll        *chromem.Collection
+}
+
+// Open opens the store in dir. A writer (the default) creates dir with
+// mode 0700 if needed and takes an exclusive lock on DIR/LOCK: while a
+// writer has the store open, another writer gets a *LockedError, and
+// readers (Options.ReadOnly) open it as usual.
+//
+// A writer refuses a directory that is neither empty nor a store, so that
+// a mistyped path does not fill an unrelated directory.
+//
+// Open reads the whole record log into memory. A frame cut short at the end
+// of the log (a write interrupted by a crash) is ignored, and a writer
+// truncates it; damage anywhere else is a *CorruptError.
+func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("vectorstore: no store directory given")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s := &Store{dir: dir, readOnly: opts.ReadOnly}
+	if err := s.open(ctx); err != nil {
+		s.release()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) open(ctx context.Context) error {
+	logPath := filepath.Join(s.dir, logName)
+	if s.readOnly {
+		f, err := os.Open(logPath)
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("vectorstore: open %s: %w", s.dir, ErrNotExist)
+		}
+		if err != nil {
+			return fmt.Errorf("vectorstore: %w", err)
+		}
+		s.log = f
+	} else {
+		if err := checkStoreDir(s.dir); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(s.dir, 0o700); err != nil {
+			return fmt.Errorf("vectorstore: %w", err)
+		}
+		lock, err := acquireLock(s.dir)
+		if err != nil {
+			return err
+		}
+		s.lock = lock
+		if err := removeTemps(s.dir); err != nil {
+			return err
+		}
+		f, err := os.OpenFile(logPath, os.O_RDWR, 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			if err := writeFileAtomic(s.dir, logName, logHeader); err != nil {
+				return err
+			}
+			f, err = os.OpenFile(logPath, os.O_RDWR, 0)
+		}
+		if err != nil {
+			return fmt.Errorf("vectorstore: %w", err)
+		}
+		s.log = f
+	}
+
+	m, ok, err := readManifest(s.dir)
+	if err != nil {
+		return err
+	}
+	s.manifest, s.hasManifest = m, ok
+
+	fi, err := s.log.Stat()
+	if err != nil {
+		return fmt.Errorf("vectorstore: %w", err)
+	}
+	size := fi.Size()
+	complete, err := checkHeader(s.log, size)
+	if err != nil {
+		var ce *CorruptError
+		if errors.As(err, &ce) {
+			ce.Intact = s.countIntact(size)
+		}
+		return err
+	}
+	if !complete {
+		// Creating the log was interrupted before its header was whole.
+		if !s.readOnly {
+			if err := s.log.Truncate(0); err != nil {
+				return fmt.Errorf("vectorstore: %w", err)
+			}
+			if _, err := s.log.WriteAt(logHeader, 0); err != nil {
+				return fmt.Errorf("vectorstore: %w", err)
+			}
+			if err := s.log.Sync(); err != nil {
+				return fmt.Errorf("vectorstore: %w", err)
+			}
+		}
+		size = int64(len(logHeader))
+	}
+
+	dim := 0
+	if s.hasManifest {
+		dim = s.manifest.Embedder.Dimensions
+	}
+	t, res, err := loadTable(s.log, size, dim, scanStrict)
+	if err != nil {
+		return err
+	}
+	if res.bad >= 0 {
+		t = nil // let the count below reuse the memory
+		return &CorruptError{File: logPath, Offset: res.bad, Reason: res.reason, Intact: s.countIntact(size)}
+	}
+	if res.torn && !s.readOnly {
+		if err := s.log.Truncate(res.end); err != nil {
+			return fmt.Errorf("vectorstore: drop the torn end of %s: %w", logPath, err)
+		}
+		if err := s.log.Sync(); err != nil {
+			return fmt.Errorf("vectorstore: drop the torn end of %s: %w", logPath, err)
+		}
+	}
+	s.t = t
+	if s.readOnly {
+		// Everything is in memory: the file is not needed any more.
+		s.log.Close()
+		s.log = nil
+	} else {
+		s.size = res.end
+		s.liveBytes = t.liveBytes()
+	}
+	return s.buildCollection(ctx)
+}
+
+// checkStoreDir refuses to make a store of a directory that holds other
+// things: a mistyped --store must not fill a home directory with a LOCK
+// file and a log.
+func checkStoreDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("vectorstore: %w", err)
+	}
+	other := ""
+	for _, e := range entries {
+		switch name := e.Name(); {
+		case name == logName || name == manifestName || name == lockName:
+			return nil
+		case !strings.HasPrefix(name, tmpPrefix) && other == "":
+			other = name
+		}
+	}
+	if other != "" {
+		return fmt.Errorf("vectorstore: %s is not a papermap store and not empty (it holds %s): give a new or empty directory", dir, other)
+	}
+	return nil
+}
+
+// countIntact returns how many records Repair would keep from the log.
+func (s *Store) countIntact(size int64) int {
+	dim := 0
+	if s.hasManifest {
+		dim = s.manifest.Embedder.Dimensions
+	}
+	t, _, err := loadTable(s.log, size, dim, scanRepair)
+	if err != nil {
+		return 0
+	}
+	return len(t.rows)
+}
+
+// noEmbedding is the collection's embedding function: the store only
+// holds vectors made elsewhere, by the embedder its manifest names.
+func noEmbedding(context.Context, string) ([]float32, error) {
+	return nil, errors.New("vectorstore: the collection cannot embed text: embed the query with the store's embedder and use QueryEmbedding")
+}
+
+// buildCollection fills a new chromem-go collection with the records. Each
+// document's Embedding is a row of the matrix, not a copy.
+func (s *Store) buildCollection(ctx context.Context) error {
+	db := chromem.NewDB()
+	coll, err := db.CreateCollection("papermap", nil, noEmbedding)
+	if err != nil {
+		return fmt.Errorf("vectorstore: %w", err)
+	}
+	s.coll = coll
+	for i := range s.t.rows {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		s.putDoc(i)
+	}
+	return nil
+}
+
+// putDoc adds or replaces the chromem-go document of row i.
+func (s *Store) putDoc(i int) {
+	r := &s.t.rows[i]
+	err := s.coll.AddDocument(context.Background(), chromem.Document{
+		ID: r.id, Metadata: r.meta, Content: r.content, Embedding: s.t.vec(i),
+	})
+	if err != nil {
+		// Only an empty ID or a missing embedding can fail, and neither
+		// gets this far.
+		panic("vectorstore: chromem-go rejected a record: " + err.Error())
+	}
+}
+
+// acquireLock takes the writer lock of dir and records our pid in it.
+func acquireLock(dir string) (*os.File, error) {
+	path := filepath.Join(dir, lockName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("vectorstore: %w", err)
+	}
+	ok, err := tryLock(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("vectorstore: lock %s: %w", path, err)
+	}
+	if !ok {
+		b, _ := io.ReadAll(io.LimitReader(f, 32))
+		f.Close()
+		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		return nil, &LockedError{Dir: dir, PID: pid}
+	}
+	pid := []byte(strconv.Itoa(os.Getpid()) + "\n")
+	if err := f.Truncate(0); err == nil {
+		f.WriteAt(pid, 0) // informative only: the flock is the lock
+	}
+	return f, nil
+}
+
+// release closes the files of a store.
+func (s *Store) release() error {
+	var errs []error
+	if s.log != nil {
+		errs = append(errs, s.log.Close())
+		s.log = nil
+	}
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close())
+		s.lock = nil
+	}
+	return errors.Join(errs...)
+}
+
+// Close releases the store. A writer records the time of its last change
+// in the manifest and releases the lock. Close is idempotent.
+func (s *Store) Close() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	m, hasManifest := s.manifest, s.hasManifest
+	s.t, s.coll = newTable(), nil
+	s.mu.Unlock()
+
+	var err error
+	if !s.readOnly && s.dirty && hasManifest && s.broken == nil {
+		m.Updated = time.Now().UTC()
+		err = writeManifest(s.dir, m)
+	}
+	return errors.Join(err, s.release())
+}
+
+// Dir returns the store's directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Manifest returns the store's manifest; ok is false for a new store whose
+// embedder is not set yet.
+func (s *Store) Manifest() (m Manifest, ok bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.manifest, s.hasManifest
+}
+
+// SetEmbedder records which embedder makes the store's vectors. The first
+// call on a new store writes the manifest; later calls, in this process or
+// another, must pass the same Info or get a *MismatchError, since vectors
+// of different embedders cannot be compared. On a read-only store it only
+// checks.
+func (s *Store) SetEmbedder(info embed.Info) error {
+	if info.Backend == "" || info.Dimensions <= 0 {
+		return fmt.Errorf("vectorstore: embedder %+v has no backend or no dimensions", info)
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.closed {
+		return fmt.Errorf("vectorstore: %w", ErrClosed)
+	}
+	if s.hasManifest {
+		if s.manifest.Embedder != info {
+			return &MismatchError{Dir: s.dir, Have: s.manifest.Embedder, Want: info}
+		}
+		return nil
+	}
+	if s.t.dim != 0 && s.t.dim != info.Dimensions {
+		// Records without a manifest: it was lost. Their length still
+		// tells one embedder from another.
+		return &MismatchError{Dir: s.dir, Have: embed.Info{Dimensions: s.t.dim}, Want: info}
+	}
+	if err := s.writable(); err != nil {
+		return fmt.Errorf("vectorstore: set the embedder of %s: %w", s.dir, err)
+	}
+	now := time.Now().UTC()
+	m := Manifest{Schema: schemaVersion, Embedder: info, Created: now, Updated: now}
+	if err := writeManifest(s.dir, m); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.manifest, s.hasManifest = m, true
+	s.t.dim = info.Dimensions
+	s.mu.Unlock()
+	return nil
+}
+
+// writable returns why the store cannot be written to, or nil. The caller
+// holds wmu.
+func (s *Store) writable() error {
+	switch {
+	case s.closed:
+		return ErrClosed
+	case s.readOnly:
+		return ErrReadOnly
+	case s.broken != nil:
+		return fmt.Errorf("an earlier write failed and could not be undone (reopen the store): %w", s.broken)
+	}
+	return nil
+}
+
+// HashRecord returns the hash that identifies a record's content and
+// metadata (not its embedding): Add skips a record whose ID is stored with
+// the same hash, and Lookup returns it so that callers can skip embedding
+// unchanged papers. It is the hex SHA-256 of
+//
+//	"papermap/record/v1\n" uvarint(len(content)) content uvarint(len(metadata))
+//	then, by increasing key, uvarint(len(key)) key uvarint(len(value)) value
+//
+// so it is stable across runs, versions and machines. A nil and an empty
+// metadata map hash alike.
+func HashRecord(content string, metadata map[string]string) string {
+	h := sha256.New()
+	var buf []byte
+	buf = append(buf, "papermap/record/v1\n"...)
+	buf = appendString(buf, content)
+	buf = binary.AppendUvarint(buf, uint64(len(metadata)))
+	for _, k := range slices.Sorted(maps.Keys(metadata)) {
+		buf = appendString(buf, k)
+		buf = appendString(buf, metadata[k])
+	}
+	h.Write(buf)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Lookup returns the hash (see HashRecord) of the stored record id.
+func (s *Store) Lookup(id string) (hash string, ok bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	i, ok := s.t.rowOf[id]
+	if !ok {
+		return "", false
+	}
+	return s.t.rows[i].hash, true
+}
+
+// Get returns a copy of the stored record id.
+func (s *Store) Get(id string) (Record, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	i, ok := s.t.rowOf[id]
+	if !ok {
+		return Record{}, false
+	}
+	r := &s.t.rows[i]
+	return Record{ID: r.id, Content: r.content, Metadata: maps.Clone(r.meta), Embedding: slices.Clone(s.t.vec(i))}, true
+}
+
+// Len returns the number of records.
+func (s *Store) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.t.rows)
+}
+
+// IDs returns the IDs of all records, sorted.
+func (s *Store) IDs() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := make([]string, len(s.t.rows))
+	for i := range s.t.rows {
+		ids[i] = s.t.rows[i].id
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Matrix returns all records' vectors as one row-major matrix, rows in the
+// order of ids (sorted by ID). vectors is a fresh copy that the caller
+// owns. dim is 0 when the store's dimension is not known yet.
+func (s *Store) Matrix() (ids []string, vectors []float32, dim int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.t
+	order := t.sortedRows()
+	ids = make([]string, len(order))
+	vectors = make([]float32, len(order)*t.dim)
+	for k, i := range order {
+		ids[k] = t.rows[i].id
+		copy(vectors[k*t.dim:(k+1)*t.dim], t.vec(i))
+	}
+	return ids, vectors, t.dim
+}
+
+// Collection returns the in-memory chromem-go collection that mirrors the
+// store: one document per record, whose Embedding shares memory with the
+// store's matrix. It is for reading (QueryEmbedding, GetByID, Count):
+// documents added to or deleted from it directly are neither saved nor
+// seen by the store, and it must not be used while Add or Delete runs.
+// It is nil once the store is closed.
+func (s *Store) Collection() *chromem.Collection {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.coll
+}
+
+// checkRecord validates r for a store of dimension dim and copies its
+// unit-length embedding to dst.
+func checkRecord(r *Record, dim int, dst []float32) error {
+	if r.ID == "" {
+		return errors.New("vectorstore: a record has an empty ID")
+	}
+	if len(r.Embedding) != dim {
+		return fmt.Errorf("vectorstore: record %q: embedding has %d dims, the store %d", r.ID, len(r.Embedding), dim)
+	}
+	norm, err := unitNorm(r.Embedding)
+	if err != nil {
+		return fmt.Errorf("vectorstore: record %q: embedding %w", r.ID, err)
+	}
+	if d := norm - 1; d > embed.NormTolerance || d < -embed.NormTolerance {
+		return fmt.Errorf("vectorstore: record %q: embedding has norm %g, not 1 (tolerance %g): embedders return unit vectors", r.ID, norm, embed.NormTolerance)
+	}
+	copyUnit(dst, r.Embedding, norm)
+	return nil
+}
+
+// change is one record of a batch that Add writes.
+type change struct {
+	rec  int    // index in the batch
+	hash string // its hash
+	size int64  // length of its frame
+}
+
+// Add stores records. It first validates every record (a non-empty ID; an
+// embedding of the store's dimension, finite, of norm 1 within
+// embed.NormTolerance), and if one is invalid returns an error naming it
+// and stores none of the batch. It then appends the new and changed records
+// to the log in one write, and syncs it: when Add returns nil, the batch
+// survives a crash. A record whose ID is stored with the same content and
+// metadata (HashRecord) is left alone; a later record of the batch with
+// the ID of an earlier one replaces it.
+//
+// Embeddings are copied, rescaled to norm 1 when they are not within 1e-6
+// of it. The store's embedder must be known (SetEmbedder, now or in an
+// earlier run), or Add returns ErrNoEmbedder.
+//
+// When more than half of the log is dead (replaced or deleted records),
+// Add compacts it; if that fails the batch is still saved, the stats are
+// right and the error says so.
+func (s *Store) Add(ctx context.Context, recs []Record) (AddStats, error) {
+	var st AddStats
+	if err := ctx.Err(); err != nil {
+		return st, err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := s.writable(); err != nil {
+		return st, fmt.Errorf("vectorstore: add to %s: %w", s.dir, err)
+	}
+	if !s.hasManifest {
+		return st, fmt.Errorf("vectorstore: add to %s: %w", s.dir, ErrNoEmbedder)
+	}
+	dim := s.t.dim
+	vecs := make([]float32, len(recs)*dim)
+	for i := range recs {
+		if err := checkRecord(&recs[i], dim, vecs[i*dim:(i+1)*dim]); err != nil {
+			return st, err
+		}
+	}
+
+	size := 0 // about the length of the frames, so buf is allocated once
+	for i := range recs {
+		r := &recs[i]
+		size += frameHeaderLen + 128 + len(r.ID) + len(r.Content) + 4*dim
+		for k, v := range r.Metadata {
+			size += len(k) + len(v) + 4
+		}
+	}
+	buf := make([]byte, 0, size)
+	var changes []change
+	batch := make(map[string]string) // hashes written earlier in this batch
+	newIDs := 0
+	for i := range recs {
+		r := &recs[i]
+		h := HashRecord(r.Content, r.Metadata)
+		old, known := batch[r.ID]
+		if !known {
+			if j, ok := s.t.rowOf[r.ID]; ok {
+				old, known = s.t.rows[j].hash, true
+			}
+		}
+		switch {
+		case known && old == h:
+			st.Unchanged++
+			continue
+		case known:
+			st.Updated++
+		default:
+			st.Added++
+			newIDs++
+		}
+		n := len(buf)
+		buf = appendRecordFrame(buf, r.ID, h, r.Content, r.Metadata, vecs[i*dim:(i+1)*dim])
+		changes = append(changes, change{rec: i, hash: h, size: int64(len(buf) - n)})
+		batch[r.ID] = h
+	}
+	if len(changes) == 0 {
+		return st, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return AddStats{}, err
+	}
+	if err := s.appendLog(buf); err != nil {
+		return AddStats{}, err
+	}
+
+	s.mu.Lock()
+	t := s.t
+	if need := (len(t.rows) + newIDs) * dim; need > cap(t.vecs) {
+		// A new matrix: every document must point into it.
+		grown := make([]float32, len(t.vecs), max(need, 2*cap(t.vecs), 1024*dim))
+		copy(grown, t.vecs)
+		t.vecs = grown
+		for i := range t.rows {
+			s.putDoc(i)
+		}
+	}
+	for _, c := range changes {
+		r := &recs[c.rec]
+		i, ok := t.rowOf[r.ID]
+		if ok {
+			s.liveBytes -= t.rows[i].size
+		} else {
+			i = len(t.rows)
+			t.rowOf[r.ID] = i
+			t.rows = append(t.rows, rowInfo{})
+			t.vecs = t.vecs[:len(t.vecs)+dim]
+		}
+		t.rows[i] = rowInfo{id: r.ID, hash: c.hash, content: r.Content, meta: cloneMeta(r.Metadata), size: c.size}
+		copy(t.vec(i), vecs[c.rec*dim:(c.rec+1)*dim])
+		s.liveBytes += c.size
+		s.putDoc(i)
+	}
+	s.dirty = true
+	s.mu.Unlock()
+
+	if err := s.maybeCompact(ctx); err != nil {
+		return st, fmt.Errorf("vectorstore: the records were saved, but compacting %s failed: %w", s.dir, err)
+	}
+	return st, nil
+}
+
+func cloneMeta(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return maps.Clone(m)
+}
+
+// appendLog appends frames to the log and syncs it. On failure it cuts the
+// log back to its previous length; if even that fails, the store refuses
+// further writes. The caller holds wmu.
+func (s *Store) appendLog(buf []byte) error {
+	_, err := s.log.WriteAt(buf, s.size)
+	if err == nil {
+		err = s.log.Sync()
+	}
+	if err != nil {
+		if terr := s.log.Truncate(s.size); terr != nil {
+			s.broken = terr
+		} else if serr := s.log.Sync(); serr != nil {
+			s.broken = serr
+		}
+		return fmt.Errorf("vectorstore: write %s: %w", s.log.Name(), err)
+	}
+	s.size += int64(len(buf))
+	return nil
+}
+
+// Delete removes the records with the given IDs; unknown IDs are ignored.
+// Like Add, it is durable when it returns nil.
+func (s *Store) Delete(ctx context.Context, ids ...string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := s.writable(); err != nil {
+		return fmt.Errorf("vectorstore: delete from %s: %w", s.dir, err)
+	}
+	var buf []byte
+	var gone []string
+	seen := make(map[string]bool)
+	for _, id := range ids {
+		if _, ok := s.t.rowOf[id]; !ok || seen[id] {
+			continue
+		}
+		seen[id] = true
+		gone = append(gone, id)
+		buf = appendTombstoneFrame(buf, id)
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	if err := s.appendLog(buf); err != nil {
+		return err
+	}
+
+	s.mu.Lock()
+	t := s.t
+	for _, id := range gone {
+		i := t.rowOf[id]
+		s.liveBytes -= t.rows[i].size
+		delete(t.rowOf, id)
+		last := len(t.rows) - 1
+		if i != last {
+			// The last row moves into the hole.
+			t.rows[i] = t.rows[last]
+			copy(t.vec(i), t.vec(last))
+			t.rowOf[t.rows[i].id] = i
+			s.putDoc(i)
+		}
+		t.rows[last] = rowInfo{}
+		t.rows = t.rows[:last]
+		t.vecs = t.vecs[:last*t.dim]
+	}
+	// After the moves, which may have put back documents deleted later.
+	if err := s.coll.Delete(context.Background(), nil, nil, gone...); err != nil {
+		panic("vectorstore: chromem-go failed to delete: " + err.Error())
+	}
+	s.dirty = true
+	s.mu.Unlock()
+
+	if err := s.maybeCompact(ctx); err != nil {
+		return fmt.Errorf("vectorstore: the records were deleted, but compacting %s failed: %w", s.dir, err)
+	}
+	return nil
+}
+
+// compactMinBytes is the log size below which Add and Delete never
+// compact: rewriting a small log saves nothing worth a rename.
+var compactMinBytes int64 = 1 << 20
+
+// maybeCompact compacts the log when more than half of it is dead.
+func (s *Store) maybeCompact(ctx context.Context) error {
+	body := s.size - int64(len(logHeader))
+	if s.size < compactMinBytes || body-s.liveBytes <= body/2 {
+		return nil
+	}
+	return s.compact(ctx)
+}
+
+// Compact rewrites the log with only the live records, in ID order, and
+// replaces the old log atomically: a crash during Compact leaves the old
+// log or the new one, both complete. Readers that opened the store before
+// keep their state.
+func (s *Store) Compact(ctx context.Context) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := s.writable(); err != nil {
+		return fmt.Errorf("vectorstore: compact %s: %w", s.dir, err)
+	}
+	return s.compact(ctx)
+}
+
+func (s *Store) compact(ctx context.Context) error {
+	// Writers are excluded by wmu, and writeLog only reads the table
+	// (besides the frame sizes, which it sets to what they already are).
+	size, err := writeLog(ctx, s.dir, s.t)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(filepath.Join(s.dir, logName), os.O_RDWR, 0)
+	if err != nil {
+		// The new log is in place but we cannot append to it.
+		s.broken = err
+		return fmt.Errorf("vectorstore: reopen the compacted log: %w", err)
+	}
+	s.log.Close()
+	s.log, s.size, s.liveBytes = f, size, size-int64(len(logHeader))
+	return nil
+}

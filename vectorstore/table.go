@@ -1,0 +1,304 @@
+package vectorstore
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// rowInfo is everything about a record but its vector.
+type rowInfo struct {
+	id      string
+	hash    string
+	content string
+	meta    map[string]string
+	size    int64 // length of the record's frame in the log
+}
+
+// table holds the live records: row i of vecs (dim values, row-major) is
+// the vector of rows[i]. Rows are in no particular order.
+type table struct {
+	dim   int
+	vecs  []float32
+	rows  []rowInfo
+	rowOf map[string]int
+}
+
+func newTable() *table { return &table{rowOf: make(map[string]int)} }
+
+// vec returns row i of the matrix; its capacity ends with the row, so an
+// append to it can never write into the next one.
+func (t *table) vec(i int) []float32 {
+	return t.vecs[i*t.dim : (i+1)*t.dim : (i+1)*t.dim]
+}
+
+// sortedRows returns the row indices ordered by record ID.
+func (t *table) sortedRows() []int {
+	type entry struct {
+		id  string
+		row int
+	}
+	// Sorting copies of the IDs next to their rows reads each ID's bytes
+	// and nothing else, instead of jumping through the rows.
+	es := make([]entry, len(t.rows))
+	for i := range t.rows {
+		es[i] = entry{t.rows[i].id, i}
+	}
+	slices.SortFunc(es, func(a, b entry) int { return strings.Compare(a.id, b.id) })
+	idx := make([]int, len(es))
+	for i, e := range es {
+		idx[i] = e.row
+	}
+	return idx
+}
+
+// liveBytes is the length of the frames of the live records.
+func (t *table) liveBytes() int64 {
+	var n int64
+	for i := range t.rows {
+		n += t.rows[i].size
+	}
+	return n
+}
+
+// loader rebuilds a table from the frames of a log, in order: a record
+// frame adds or replaces its ID, a tombstone removes it.
+type loader struct {
+	t       *table
+	records int    // record frames in the log: rows to allocate
+	dead    []bool // rows removed by a tombstone, dropped by finish
+	ndead   int
+}
+
+func (l *loader) apply(f *frame, n int64) error {
+	t := l.t
+	switch f.kind {
+	case kindTombstone:
+		if i, ok := t.rowOf[f.id]; ok {
+			l.dead[i] = true
+			l.ndead++
+			delete(t.rowOf, f.id)
+		}
+		return nil
+	case kindRecord:
+	default:
+		return &payloadError{fmt.Errorf("unknown frame kind %d", f.kind)}
+	}
+	if t.dim == 0 {
+		t.dim = f.dim
+	}
+	if f.dim != t.dim {
+		return &payloadError{fmt.Errorf("record %q has %d dims, the store %d", f.id, f.dim, t.dim)}
+	}
+	if t.vecs == nil {
+		t.vecs = make([]float32, 0, l.records*t.dim)
+	}
+	i, ok := t.rowOf[f.id]
+	if !ok {
+		i = len(t.rows)
+		t.rowOf[f.id] = i
+		t.rows = append(t.rows, rowInfo{})
+		l.dead = append(l.dead, false)
+		t.vecs = slices.Grow(t.vecs, t.dim)
+		t.vecs = t.vecs[:len(t.vecs)+t.dim]
+	}
+	t.rows[i] = rowInfo{id: f.id, hash: f.hash, content: f.content, meta: f.meta, size: n}
+	decodeVector(t.vec(i), f.vec)
+	return nil
+}
+
+// finish drops the rows removed by tombstones, keeping the order of the
+// others.
+func (l *loader) finish() {
+	if l.ndead == 0 {
+		return
+	}
+	t := l.t
+	w := 0
+	for r := range t.rows {
+		if l.dead[r] {
+			continue
+		}
+		if w != r {
+			t.rows[w] = t.rows[r]
+			copy(t.vecs[w*t.dim:(w+1)*t.dim], t.vecs[r*t.dim:(r+1)*t.dim])
+			t.rowOf[t.rows[w].id] = w
+		}
+		w++
+	}
+	clear(t.rows[w:])
+	t.rows = t.rows[:w]
+	t.vecs = t.vecs[:w*t.dim]
+	l.dead, l.ndead = nil, 0
+}
+
+// loadTable reads the log in f (of the given size, header included) into a
+// new table. dim is the manifest's dimension, 0 when unknown.
+func loadTable(f *os.File, size int64, dim int, mode scanMode) (*table, scanResult, error) {
+	t, res, err := decodeTable(f, size, dim, mode)
+	if err != nil {
+		return nil, res, fmt.Errorf("vectorstore: read %s: %w", f.Name(), err)
+	}
+	return t, res, nil
+}
+
+func decodeTable(ra io.ReaderAt, size int64, dim int, mode scanMode) (*table, scanResult, error) {
+	n, err := countRecordFrames(ra, size)
+	if err != nil {
+		return nil, scanResult{}, err
+	}
+	l := &loader{t: newTable(), records: n}
+	l.t.dim = dim
+	l.t.rowOf = make(map[string]int, n)
+	l.t.rows = make([]rowInfo, 0, n)
+	l.dead = make([]bool, 0, n)
+	res, err := scanLog(ra, size, mode, l.apply)
+	if err != nil {
+		return nil, res, err
+	}
+	l.finish()
+	return l.t, res, nil
+}
+
+// checkHeader reports whether the first bytes of a log are its header. A
+// log shorter than the header whose bytes are a prefix of it is empty (its
+// creation was interrupted): complete is then false.
+func checkHeader(f *os.File, size int64) (complete bool, err error) {
+	n := min(size, int64(len(logHeader)))
+	b := make([]byte, n)
+	if _, err := f.ReadAt(b, 0); err != nil {
+		return false, fmt.Errorf("vectorstore: read %s: %w", f.Name(), err)
+	}
+	if string(b) != string(logHeader[:n]) {
+		return false, &CorruptError{File: f.Name(), Offset: 0, Reason: "not a papermap record log"}
+	}
+	return n == int64(len(logHeader)), nil
+}
+
+// writeLog writes the records of t, in ID order, to a new log that
+// replaces DIR/records.log atomically. It returns the new log's size.
+func writeLog(ctx context.Context, dir string, t *table) (int64, error) {
+	f, err := os.CreateTemp(dir, tmpPrefix+logName+"-*")
+	if err != nil {
+		return 0, fmt.Errorf("vectorstore: rewrite log: %w", err)
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	w := bufio.NewWriterSize(f, 1<<20)
+	size, err := encodeTable(ctx, w, t)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		return 0, fmt.Errorf("vectorstore: rewrite log: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return 0, fmt.Errorf("vectorstore: rewrite log: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return 0, fmt.Errorf("vectorstore: rewrite log: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, logName)); err != nil {
+		return 0, fmt.Errorf("vectorstore: rewrite log: %w", err)
+	}
+	ok = true
+	return size, syncDir(dir)
+}
+
+// Tolerance of chromem-go's own unit-norm check: a vector further from
+// norm 1 than this is copied and rescaled by chromem-go when added to a
+// collection, which would break the sharing of rows with the matrix.
+const unitTolerance = 1e-6
+
+// unitNorm returns the Euclidean norm of v, or an error for a value that
+// is not finite.
+func unitNorm(v []float32) (float64, error) {
+	var ss float64
+	for i, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return 0, fmt.Errorf("value %d is %v", i, x)
+		}
+		ss += float64(x) * float64(x)
+	}
+	return math.Sqrt(ss), nil
+}
+
+// copyUnit copies v to dst, rescaled to norm exactly 1 (within float32
+// rounding) unless it is already within unitTolerance of it.
+func copyUnit(dst, v []float32, norm float64) {
+	if math.Abs(norm-1) < unitTolerance {
+		copy(dst, v)
+		return
+	}
+	for i, x := range v {
+		dst[i] = float32(float64(x) / norm)
+	}
+}
+
+// encodeTable writes a log holding the records of t, in ID order, to w and
+// returns its length.
+func encodeTable(ctx context.Context, w io.Writer, t *table) (int64, error) {
+	size := int64(len(logHeader))
+	if _, err := w.Write(logHeader); err != nil {
+		return 0, err
+	}
+	var buf []byte
+	for k, i := range t.sortedRows() {
+		if k%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
+		r := &t.rows[i]
+		// The encoding is deterministic: the frame is as long as the one
+		// the record was read from or appended as (r.size).
+		buf = appendRecordFrame(buf[:0], r.id, r.hash, r.content, r.meta, t.vec(i))
+		size += int64(len(buf))
+		if _, err := w.Write(buf); err != nil {
+			return 0, err
+		}
+	}
+	return size, nil
+}
+
+// countRecordFrames counts the record frames of a log by walking their
+// headers, without checking them, up to the first header that is not one.
+// It sizes the matrix, so that it is allocated once and exactly (for a log
+// without replaced records); the rare log with more records (a damaged one
+// under Repair) grows it.
+func countRecordFrames(ra io.ReaderAt, size int64) (int, error) {
+	r := newLogReader(ra, size)
+	n := 0
+	for off := int64(len(logHeader)); off < size; {
+		hdr, err := r.at(off, frameHeaderLen+1)
+		if err == errShort {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+		length := int64(binary.LittleEndian.Uint32(hdr[4:]))
+		if !bytes.Equal(hdr[:4], frameMagic[:]) || length > size-off-frameHeaderLen {
+			break
+		}
+		if hdr[frameHeaderLen] == kindRecord {
+			n++
+		}
+		off += frameHeaderLen + length
+	}
+	return n, nil
+}
