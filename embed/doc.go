@@ -141,11 +141,30 @@
 // a row (a refused connection counts against the host only) is dropped for
 // the rest of the call and the other hosts take its batches; the call fails
 // when no host is left. A batch that gets no answer within RequestTimeout
-// is split in two. Ollama 0.6.5's runner crashes on a text longer than a
-// BERT model's context even with truncate on (ollama/ollama#6094): the
-// batch is split to find the text, which is then cut in half until it goes
-// through, and OllamaOptions.Warn is told. Cancelling ctx stops every
-// request at once. Errors are meant to be shown as they are:
+// is split in two. Cancelling ctx stops every request at once.
+//
+// Texts longer than the model's context are cut before they are sent,
+// because the server cannot be trusted to: Ollama 0.6.5's runner crashes
+// (500 "do embedding request: ... EOF", five seconds or more each) on a
+// BERT text of ctx-1 tokens or more even with truncate on, as it counts
+// tokens without [CLS] and [SEP] (docs/OLLAMA-TESTING.md,
+// ollama/ollama#7288), and later versions refuse such a text (400 "the
+// input length exceeds the context length"). NewOllama asks each host for
+// the model (POST /api/show, verbose): the context is the smaller of
+// model_info's "<architecture>.context_length" and a num_ctx parameter of
+// the model, the tightest over the hosts; for a WordPiece ("bert")
+// vocabulary, which the answer lists, tokens are counted exactly as
+// llama.cpp's tokenizer makes them (checked against the server's
+// prompt_eval_count), otherwise estimated at one token per three
+// characters of a word and one per punctuation mark. Each text, with its
+// prefix, is cut at the end of its last word that fits in ctx-2 tokens
+// (inside a single over-long word if need be); the cut depends on the text
+// alone, so a text gets the same vector from any host and in any batch.
+// One OllamaOptions.Warn message per Embed call names the texts cut. If a
+// server does not say its context, or the count is wrong, the old
+// fallback still works: a batch that crashes the runner (or is refused) is
+// split to find the text, which is cut in half until it goes through, and
+// one Warn message per call names those texts. Errors are meant to be shown as they are:
 // *UnreachableError ("cannot reach Ollama at ...: is `ollama serve`
 // running?"), *ModelNotFoundError ("run `ollama pull ...`"), found with
 // errors.As through the wrapping.
