@@ -19,11 +19,11 @@ func TestKeywords(t *testing.T) {
 	t.Run("scores", func(t *testing.T) {
 		kw := Keywords(docs, labels, 2, KeywordOptions{N: 3, MinDF: 1})
 		// By hand: cluster 0 keeps 7 + 6 = 13 tokens (stop words "the", "of", "we",
-		// "use", "for" and "in" dropped), cluster 1 keeps 6 + 5 = 11, so A = 12.
+		// "use", "for" and "in" dropped), cluster 1 keeps 6 + 5 = 11: 24 in all.
 		// "control", "variates", "variance", "monte" and "carlo" occur twice in
-		// cluster 0 and nowhere else: tf = 2/13, idf = ln(1 + 12/2). Ties go to the
-		// smaller term.
-		want := 2.0 / 13 * math.Log(1+12.0/2)
+		// cluster 0 and nowhere else: p_0 = 2/13, p = 2/24, score = p_0·ln(p_0/p).
+		// Ties go to the smaller term.
+		want := 2.0 / 13 * math.Log((2.0/13)/(2.0/24))
 		got := kw[0]
 		if len(got) != 3 {
 			t.Fatalf("got %d keywords", len(got))
@@ -34,7 +34,7 @@ func TestKeywords(t *testing.T) {
 			}
 		}
 		// Cluster 1: "graph", "networks", "neural" twice among 11 kept tokens.
-		want1 := 2.0 / 11 * math.Log(1+12.0/2)
+		want1 := 2.0 / 11 * math.Log((2.0/11)/(2.0/24))
 		for i, term := range []string{"graph", "networks", "neural"} {
 			if kw[1][i].Term != term || math.Abs(kw[1][i].Score-want1) > 1e-12 {
 				t.Errorf("cluster 1 keyword %d = %+v, want %q", i, kw[1][i], term)
@@ -61,7 +61,7 @@ func TestKeywords(t *testing.T) {
 		}
 	})
 	t.Run("custom-stop-words-and-digits", func(t *testing.T) {
-		d := [][]string{{"2020", "the", "graph", "x1"}, {"the", "graph"}}
+		d := [][]string{{"2020", "the", "graph", "x1"}, {"the", "graph", "x1", "2020"}}
 		kw := Keywords(d, []int{0, 0}, 1, KeywordOptions{StopWords: []string{}, MinDF: 1})
 		got := map[string]bool{}
 		for _, k := range kw[0] {
