@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/papermap/papermap/corpus"
+)
+
+const analyzeUsage = `Usage: papermap analyze [flags] -o OUTDIR FILE...
+
+The main job in one go: ingests FILEs into the store (as 'papermap ingest'),
+groups the papers into themes with the number of themes chosen automatically
+(as 'papermap themes'), prints the themes, and writes into OUTDIR:
+
+  map.html     the interactive topic map (open it in a browser; works offline)
+  map.svg      the same map as an image
+  report.html  the research report, with the map inside
+  report.md    the report in Markdown, linking map.html
+
+Running it again on the same files reuses the stored papers and gives the
+same themes. Afterwards the store answers 'papermap search' and
+'papermap similar'.
+
+Flags:
+  -o OUTDIR             where to write the map and the report (created if missing)
+  --store DIR           store directory (default ./papermap-store, env PAPERMAP_STORE)
+  --embedder NAME       auto (default), ollama or lexical
+  --model NAME          Ollama model (default nomic-embed-text)
+  --ollama-host URLS    Ollama server(s), comma-separated
+  --format NAME         input format (default auto)
+  --strict              reject the whole input if any record is bad
+  --k N|auto            number of themes (default auto)
+  --seed N              random seed (default 0)
+  --quiet               no progress output
+
+Examples:
+  papermap analyze -o papermap-out testdata/seed-abstracts.txt
+  papermap analyze --store lab-store --k 12 -o lab-report papers.jsonl refs.bib
+`
+
+// AnalyzeCommand runs ingest, themes, map and report in one go.
+type AnalyzeCommand struct {
+	m *Main
+}
+
+// Run implements command.
+func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("analyze")
+	var f ingestFlags
+	f.bind(c.m, fs)
+	outDir := fs.String("o", "", "output directory")
+	var tf themeFlags
+	fs.StringVar(&tf.k, "k", "auto", "number of themes or auto")
+	fs.IntVar(&tf.minK, "min-k", 0, "smallest k for auto")
+	fs.IntVar(&tf.maxK, "max-k", 0, "largest k for auto")
+	fs.Uint64Var(&tf.seed, "seed", 0, "random seed")
+	fs.IntVar(&tf.neighbors, "neighbors", 0, "neighbours averaged before clustering (-1: none)")
+	files, err := parseArgs(fs, args, analyzeUsage, c.m.Stdout)
+	if err != nil {
+		return err
+	}
+	if *outDir == "" {
+		return &usageError{msg: "-o OUTDIR is required", usage: analyzeUsage}
+	}
+	if len(files) == 0 {
+		return &usageError{msg: "no input files (use - for standard input)", usage: analyzeUsage}
+	}
+	topts, err := tf.options(analyzeUsage)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*outDir, 0o755); err != nil {
+		return err
+	}
+
+	res, err := c.m.ingest(ctx, &f, files)
+	if err != nil {
+		return err
+	}
+	w := c.m.Stdout
+	fmt.Fprintln(w, res.summary())
+
+	cp, err := corpus.Open(ctx, *f.store, corpus.Options{})
+	if err != nil {
+		return err
+	}
+	defer cp.Close()
+	m, err := cp.ComputeThemes(ctx, topts)
+	if err != nil {
+		return err
+	}
+	if m.Auto {
+		fmt.Fprintln(c.m.Stderr, kChoice(m))
+	}
+	fmt.Fprintln(w)
+	if err := printThemes(w, cp, m.Themes); err != nil {
+		return err
+	}
+
+	title := mapTitle("", *f.store)
+	mapHTML := filepath.Join(*outDir, "map.html")
+	mapSVG := filepath.Join(*outDir, "map.svg")
+	for _, p := range []string{mapHTML, mapSVG} {
+		if err := writeMap(ctx, cp, m, p, title); err != nil {
+			return err
+		}
+	}
+	r, err := buildReport(ctx, cp, m, reportTitle("", *f.store), 0.95)
+	if err != nil {
+		return err
+	}
+	reportMD := filepath.Join(*outDir, "report.md")
+	r.MapHTML = "map.html"
+	if err := writeReport(ctx, cp, m, r, reportMD); err != nil {
+		return err
+	}
+	r.MapHTML = ""
+	reportHTML := filepath.Join(*outDir, "report.html")
+	if err := writeReport(ctx, cp, m, r, reportHTML); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nwrote %s, %s, %s and %s\n", mapHTML, mapSVG, reportHTML, reportMD)
+	fmt.Fprintf(w, "next: open %s in a browser, or try: papermap search --store %s \"your question\"\n", mapHTML, *f.store)
+	return nil
+}

@@ -1,0 +1,323 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/papermap/papermap/corpus"
+	"github.com/papermap/papermap/paper"
+)
+
+const ingestUsage = `Usage: papermap ingest [flags] FILE...
+
+Reads papers from FILEs (- for standard input), embeds them and stores them
+in the store. Formats: seed text pages (.txt: a title line, then an abstract
+line), JSON Lines and JSON arrays (.jsonl, .json: arXiv field names work),
+CSV and TSV with a header row, and BibTeX (.bib); gzip-compressed files are
+read as they are. The format is taken from the extension, then the content;
+--format overrides both.
+
+A record that cannot be used (no title and no abstract, a malformed line, an
+unbalanced BibTeX entry) is skipped and reported as FILE:LINE: reason; the
+run ends with a summary. With --strict any such record rejects the whole
+input and nothing is written.
+
+Running the same ingest again is safe and cheap: papers already stored with
+the same content are skipped, changed papers are updated. An interrupted
+ingest (Ctrl-C, a crash) keeps everything stored so far; run it again to
+finish.
+
+The embedder is chosen at a store's first ingest: Ollama when a server is
+reachable and has the model, otherwise the built-in lexical model (offline,
+fitted on the papers of that first ingest). A store never mixes embedders.
+
+Flags:
+  --store DIR           store directory (default ./papermap-store, env PAPERMAP_STORE)
+  --embedder NAME       auto (default), ollama or lexical
+  --model NAME          Ollama model (default nomic-embed-text)
+  --ollama-host URLS    Ollama server(s), comma-separated; work is spread over
+                        all of them (default $OLLAMA_HOST or http://127.0.0.1:11434)
+  --batch-size N        texts per Ollama request (default 16)
+  --format NAME         auto (default), txt, jsonl, json, csv, tsv or bib
+  --strict              reject the whole input if any record is bad
+  --json                print the summary as JSON
+  --skipped-log FILE    write every skipped record to FILE (FILE:LINE: reason)
+  --quiet               no progress output
+
+Examples:
+  papermap ingest testdata/seed-abstracts.txt
+  papermap ingest --store lab-store --embedder lexical arxiv.jsonl refs.bib
+  zcat papers.jsonl.gz | papermap ingest --format jsonl -
+  papermap ingest --embedder ollama --ollama-host http://gpu1:11434,http://gpu2:11434 papers.csv
+`
+
+// IngestCommand reads papers from files and stores their embeddings.
+type IngestCommand struct {
+	m *Main
+}
+
+// ingestFlags are shared by ingest and analyze.
+type ingestFlags struct {
+	store      *string
+	emb        embedFlags
+	format     string
+	strict     bool
+	quiet      bool
+	skippedLog string
+}
+
+func (f *ingestFlags) bind(m *Main, fs *flag.FlagSet) {
+	f.store = m.storeFlag(fs)
+	f.emb.register(fs)
+	fs.StringVar(&f.format, "format", "auto", "input format")
+	fs.BoolVar(&f.strict, "strict", false, "reject the whole input if any record is bad")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress output")
+	fs.StringVar(&f.skippedLog, "skipped-log", "", "write skipped records to FILE")
+}
+
+// Run implements command.
+func (c *IngestCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("ingest")
+	var f ingestFlags
+	f.bind(c.m, fs)
+	asJSON := fs.Bool("json", false, "JSON summary")
+	files, err := parseArgs(fs, args, ingestUsage, c.m.Stdout)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return &usageError{msg: "no input files (use - for standard input)", usage: ingestUsage}
+	}
+	res, err := c.m.ingest(ctx, &f, files)
+	if res != nil {
+		if *asJSON {
+			if jerr := writeJSON(c.m.Stdout, res.json()); jerr != nil && err == nil {
+				err = jerr
+			}
+		} else if res.done {
+			fmt.Fprintln(c.m.Stdout, res.summary())
+		}
+	}
+	return err
+}
+
+// ingestResult is what an ingest did, for the summary.
+type ingestResult struct {
+	store   string
+	stats   corpus.IngestStats
+	read    int
+	skipped []*paper.RecordError
+	elapsed time.Duration
+	done    bool // the ingest got to the end
+}
+
+func (r *ingestResult) summary() string {
+	s := r.stats
+	return fmt.Sprintf("ingested %s, skipped %s (%s added, %s updated, %s unchanged) into %s [%s %s, %d dims] in %s",
+		thousands(s.Stored()), thousands(len(r.skipped)),
+		thousands(s.Added), thousands(s.Updated), thousands(s.Unchanged),
+		r.store, s.Embedder.Backend, s.Embedder.Model, s.Embedder.Dimensions, r.elapsed.Round(100*time.Millisecond))
+}
+
+type skippedJSON struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	ID     string `json:"id,omitempty"`
+	Reason string `json:"reason"`
+}
+
+func (r *ingestResult) json() any {
+	sk := make([]skippedJSON, 0, len(r.skipped))
+	for _, e := range r.skipped {
+		sk = append(sk, skippedJSON{File: e.Pos.File, Line: e.Pos.Line, ID: e.ID, Reason: e.Reason})
+	}
+	return struct {
+		Store     string        `json:"store"`
+		Complete  bool          `json:"complete"`
+		Read      int           `json:"read"`
+		Ingested  int           `json:"ingested"`
+		Added     int           `json:"added"`
+		Updated   int           `json:"updated"`
+		Unchanged int           `json:"unchanged"`
+		Skipped   []skippedJSON `json:"skipped"`
+		Embedder  string        `json:"embedder"`
+		Model     string        `json:"model"`
+		Dims      int           `json:"dimensions"`
+		Seconds   float64       `json:"seconds"`
+	}{r.store, r.done, r.read, r.stats.Stored(), r.stats.Added, r.stats.Updated, r.stats.Unchanged, sk,
+		r.stats.Embedder.Backend, r.stats.Embedder.Model, r.stats.Embedder.Dimensions, r.elapsed.Seconds()}
+}
+
+// ingest reads every file, then stores the papers. Nothing is written
+// before all input is read, so --strict can reject it whole and a typo in
+// a file name costs nothing.
+//
+// A store that already exists is opened, and its writer lock taken, before
+// the input is read: a second ingest into a store in use then fails at
+// once, instead of after reading all of its input (minutes for a large
+// file, forever for a pipe that is still being filled).
+func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ingestResult, error) {
+	start := time.Now()
+	format, err := paper.ParseFormat(f.format)
+	if err != nil {
+		return nil, &usageError{msg: err.Error(), usage: ingestUsage}
+	}
+	stdinUsed := false
+	for _, name := range files {
+		if name == "-" {
+			if stdinUsed {
+				return nil, &usageError{msg: "standard input (-) given twice", usage: ingestUsage}
+			}
+			stdinUsed = true
+			continue
+		}
+		if _, err := os.Stat(name); err != nil {
+			return nil, err
+		}
+	}
+
+	opts := f.emb.options(m.Stderr)
+	var c *corpus.Corpus
+	defer func() {
+		if c != nil {
+			c.Close()
+		}
+	}()
+	if storeExists(*f.store) {
+		if c, err = corpus.Open(ctx, *f.store, opts); err != nil {
+			return nil, m.openError(ctx, err, *f.store)
+		}
+	}
+
+	var papers []paper.Paper
+	var skipped []*paper.RecordError
+	for _, name := range files {
+		var ps []paper.Paper
+		var sk []*paper.RecordError
+		if name == "-" {
+			ps, sk, err = paper.ReadAll(m.Stdin, paper.Options{Format: format, Name: "stdin"})
+		} else {
+			ps, sk, err = paper.ReadFile(name, paper.Options{Format: format})
+		}
+		if err != nil {
+			return nil, err
+		}
+		papers = append(papers, ps...)
+		skipped = append(skipped, sk...)
+	}
+	read := len(papers)
+	kept, dups := paper.Dedupe(papers)
+	skipped = append(skipped, dups...)
+	if f.strict && len(skipped) > 0 {
+		m.reportSkipped(skipped, f.skippedLog)
+		return nil, fmt.Errorf("--strict: %d bad record(s) in the input; nothing was written (fix them, or drop --strict to skip them)", len(skipped))
+	}
+	if len(kept) == 0 {
+		m.reportSkipped(skipped, f.skippedLog)
+		return nil, fmt.Errorf("no usable papers in %s", joinNames(files))
+	}
+
+	if c == nil {
+		if err := ctx.Err(); err != nil {
+			// Interrupted while reading, before a store was made.
+			m.interrupted(0, len(kept), *f.store)
+			return nil, err
+		}
+		if c, err = corpus.Open(ctx, *f.store, opts); err != nil {
+			return nil, m.openError(ctx, err, *f.store)
+		}
+	}
+
+	// An interrupted context still goes through Ingest, which then only
+	// counts the papers already stored, for the message below.
+	prog := newProgress(m.Stderr, "ingest", f.quiet)
+	stats, err := c.Ingest(ctx, kept, corpus.IngestOptions{Progress: prog.update})
+	prog.finish()
+	skipped = append(skipped, stats.Skipped...)
+	res := &ingestResult{store: *f.store, stats: stats, read: read + len(dups), skipped: skipped, elapsed: time.Since(start)}
+	m.reportSkipped(skipped, f.skippedLog)
+	if err != nil {
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			m.interrupted(stats.Stored(), len(kept), *f.store)
+		}
+		return res, err
+	}
+	res.done = true
+	return res, nil
+}
+
+// interrupted tells how to resume an interrupted ingest.
+func (m *Main) interrupted(stored, total int, store string) {
+	fmt.Fprintf(m.Stderr, "interrupted: %s of %s papers are stored in %s; run the same command again to store the rest (stored papers are not redone)\n",
+		thousands(stored), thousands(total), store)
+}
+
+// openError adds the way to resume when opening the store was interrupted.
+func (m *Main) openError(ctx context.Context, err error, store string) error {
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		fmt.Fprintf(m.Stderr, "interrupted while opening %s: nothing was written; run the same command again\n", store)
+	}
+	return err
+}
+
+// storeExists reports whether dir exists and holds something: a store, or
+// something that corpus.Open will refuse to turn into one.
+func storeExists(dir string) bool {
+	d, err := os.Open(dir)
+	if err != nil {
+		return false
+	}
+	defer d.Close()
+	names, _ := d.Readdirnames(1)
+	return len(names) > 0
+}
+
+// maxSkippedShown bounds the skipped records printed on stderr; the rest go
+// to --skipped-log.
+const maxSkippedShown = 50
+
+func (m *Main) reportSkipped(skipped []*paper.RecordError, logPath string) {
+	for i, e := range skipped {
+		if i == maxSkippedShown {
+			fmt.Fprintf(m.Stderr, "... and %s more skipped records", thousands(len(skipped)-i))
+			if logPath == "" {
+				fmt.Fprint(m.Stderr, " (list them all with --skipped-log FILE)")
+			}
+			fmt.Fprintln(m.Stderr)
+			break
+		}
+		fmt.Fprintln(m.Stderr, e.Error())
+	}
+	if logPath == "" {
+		return
+	}
+	if err := writeSkippedLog(logPath, skipped); err != nil {
+		fmt.Fprintf(m.Stderr, "papermap: cannot write %s: %v\n", logPath, err)
+	}
+}
+
+func writeSkippedLog(path string, skipped []*paper.RecordError) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	for _, e := range skipped {
+		if _, err := io.WriteString(f, e.Error()+"\n"); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
+}
+
+func joinNames(files []string) string {
+	if len(files) == 1 {
+		return files[0]
+	}
+	return fmt.Sprintf("%d files", len(files))
+}

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/papermap/papermap/corpus"
+)
+
+// themesFor returns the store's saved themes, computing them (k chosen
+// automatically, not saved) when there are none, and says so on notice.
+func themesFor(ctx context.Context, cp *corpus.Corpus, notice io.Writer) (*corpus.ThemeModel, error) {
+	m, err := cp.LoadThemes()
+	if errors.Is(err, corpus.ErrNoThemes) {
+		m, err = cp.ComputeThemes(ctx, corpus.ThemeOptions{})
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(notice, "no saved themes: computed %d automatically (run `papermap themes` to choose and save them)\n", m.K)
+		return m, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if st := cp.Staleness(m); st.Stale {
+		fmt.Fprintf(notice, "themes are stale: %s papers added or changed since they were computed are placed by their nearest theme (run `papermap themes` to recompute)\n", thousands(st.New))
+	}
+	return m, nil
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/papermap/papermap/corpus"
+)
+
+const similarUsage = `Usage: papermap similar [flags] PAPER-ID
+
+Lists the stored papers most similar to the stored paper PAPER-ID, best
+first. The paper itself is never listed. IDs are those shown by search,
+themes and info: the record's own id, else its DOI, else its BibTeX key,
+else one derived from its title.
+
+Flags:
+  --store DIR        store directory (default ./papermap-store, env PAPERMAP_STORE)
+  -k N               number of results (default 10)
+  --json             print {"results": [{"id", "title", "score"}, ...]}
+  --where KEY=VALUE  only papers whose field KEY equals VALUE (repeatable)
+
+Examples:
+  papermap similar 0704.0001
+  papermap similar -k 5 --json 10.1145/1988688.1988690
+`
+
+// SimilarCommand lists papers like a stored paper.
+type SimilarCommand struct {
+	m *Main
+}
+
+// Run implements command.
+func (c *SimilarCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("similar")
+	store := c.m.storeFlag(fs)
+	k := fs.Int("k", corpus.DefaultK, "number of results")
+	asJSON := fs.Bool("json", false, "JSON output")
+	var where whereFlag
+	fs.Var(&where, "where", "KEY=VALUE filter")
+	pos, err := parseArgs(fs, args, similarUsage, c.m.Stdout)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return &usageError{msg: fmt.Sprintf("want exactly one PAPER-ID, got %d arguments", len(pos)), usage: similarUsage}
+	}
+	if *k <= 0 {
+		return &usageError{msg: fmt.Sprintf("-k must be positive, not %d", *k), usage: similarUsage}
+	}
+	filter, err := where.filter(similarUsage)
+	if err != nil {
+		return err
+	}
+	cp, err := corpus.Open(ctx, *store, corpus.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer cp.Close()
+	res, err := cp.Similar(ctx, pos[0], *k, corpus.SearchOptions{Where: filter})
+	if err != nil {
+		return err
+	}
+	return printResults(c.m.Stdout, res, *asJSON)
+}

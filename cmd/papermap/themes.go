@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/papermap/papermap/corpus"
+)
+
+const themesUsage = `Usage: papermap themes [flags]
+
+Groups the stored papers into themes (spherical k-means on their vectors),
+names each theme from its most distinctive words, and saves the themes in
+the store for map, report and papers added later. Prints one row per theme:
+id, size, label, keywords and its most central paper.
+
+With --k auto (the default) the number of themes is chosen by the silhouette
+score over a range of k; every k tried and its score are printed on stderr.
+The same papers and --seed always give the same themes, whatever the order
+in which they were ingested.
+
+Flags:
+  --store DIR     store directory (default ./papermap-store, env PAPERMAP_STORE)
+  --k N|auto      number of themes (default auto)
+  --min-k N       smallest k tried by auto (default 2)
+  --max-k N       largest k tried by auto (default: grows with the corpus, at most 30)
+  --seed N        random seed (default 0)
+  --neighbors N   average each paper's vector with its N nearest neighbours
+                  before clustering, which tightens themes of short abstracts
+                  (default 10, fewer for small corpora; -1 turns it off)
+  --json          print {"k": N, "themes": [{"id", "label", "keywords", "size", "members"}, ...]}
+
+Examples:
+  papermap themes
+  papermap themes --k 18 --seed 1
+  papermap themes --json | jq '.themes[] | {label, size}'
+`
+
+// ThemesCommand computes and prints the themes.
+type ThemesCommand struct {
+	m *Main
+}
+
+// themeFlags are shared by themes and analyze.
+type themeFlags struct {
+	k          string
+	minK, maxK int
+	seed       uint64
+	neighbors  int
+}
+
+func (f *themeFlags) options(usage string) (corpus.ThemeOptions, error) {
+	o := corpus.ThemeOptions{MinK: f.minK, MaxK: f.maxK, Seed: f.seed, Neighbors: f.neighbors}
+	if f.k != "auto" && f.k != "" {
+		k, err := strconv.Atoi(f.k)
+		if err != nil || k <= 0 {
+			return o, &usageError{msg: fmt.Sprintf("--k must be a positive number or auto, not %q", f.k), usage: usage}
+		}
+		o.K = k
+	}
+	if f.minK < 0 || f.maxK < 0 || (f.maxK > 0 && f.minK > f.maxK) {
+		return o, &usageError{msg: fmt.Sprintf("bad range --min-k %d --max-k %d", f.minK, f.maxK), usage: usage}
+	}
+	return o, nil
+}
+
+// Run implements command.
+func (c *ThemesCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("themes")
+	store := c.m.storeFlag(fs)
+	var tf themeFlags
+	fs.StringVar(&tf.k, "k", "auto", "number of themes or auto")
+	fs.IntVar(&tf.minK, "min-k", 0, "smallest k for auto")
+	fs.IntVar(&tf.maxK, "max-k", 0, "largest k for auto")
+	fs.Uint64Var(&tf.seed, "seed", 0, "random seed")
+	fs.IntVar(&tf.neighbors, "neighbors", 0, "neighbours averaged before clustering (-1: none)")
+	asJSON := fs.Bool("json", false, "JSON output")
+	pos, err := parseArgs(fs, args, themesUsage, c.m.Stdout)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", pos[0]), usage: themesUsage}
+	}
+	opts, err := tf.options(themesUsage)
+	if err != nil {
+		return err
+	}
+	cp, err := corpus.Open(ctx, *store, corpus.Options{})
+	if err != nil {
+		return err
+	}
+	defer cp.Close()
+	m, err := cp.ComputeThemes(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if m.Auto {
+		fmt.Fprintln(c.m.Stderr, kChoice(m))
+	}
+	if *asJSON {
+		return writeJSON(c.m.Stdout, themesJSON(m))
+	}
+	return printThemes(c.m.Stdout, cp, m.Themes)
+}
+
+// kChoice explains how k was chosen.
+func kChoice(m *corpus.ThemeModel) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "k = %d chosen by silhouette (higher is better):", m.K)
+	for _, s := range m.KScores {
+		mark := ""
+		if s.K == m.K {
+			mark = "*"
+		}
+		fmt.Fprintf(&b, " %d:%.3f%s", s.K, s.Silhouette, mark)
+	}
+	return b.String()
+}
+
+func themesJSON(m *corpus.ThemeModel) any {
+	type kscore struct {
+		K          int     `json:"k"`
+		Silhouette float64 `json:"silhouette"`
+	}
+	ks := make([]kscore, 0, len(m.KScores))
+	for _, s := range m.KScores {
+		ks = append(ks, kscore{s.K, s.Silhouette})
+	}
+	return struct {
+		K          int            `json:"k"`
+		Themes     []corpus.Theme `json:"themes"`
+		Auto       bool           `json:"auto"`
+		KScores    []kscore       `json:"k_scores,omitempty"`
+		Seed       uint64         `json:"seed"`
+		Silhouette float64        `json:"silhouette"`
+		Papers     int            `json:"papers"`
+	}{m.K, m.Themes, m.Auto, ks, m.Seed, m.Silhouette, m.Papers}
+}
+
+func printThemes(w io.Writer, cp *corpus.Corpus, themes []corpus.Theme) error {
+	t := newTable(w, "id", "size", "label", "keywords", "representative paper")
+	for _, th := range themes {
+		rep := ""
+		if len(th.Representatives) > 0 {
+			if p, ok := cp.Paper(th.Representatives[0]); ok {
+				rep = p.Title
+			}
+		}
+		kw := th.Keywords
+		if len(kw) > 5 {
+			kw = kw[:5]
+		}
+		t.add(strconv.Itoa(th.ID), strconv.Itoa(th.Size), th.Label, strings.Join(kw, ", "), rep)
+	}
+	return t.flush()
+}

@@ -1,0 +1,377 @@
+package corpus
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"unicode/utf8"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+
+	"github.com/papermap/papermap/cluster"
+	"github.com/papermap/papermap/topicmap"
+)
+
+// neighbourBudget bounds the bytes of quantised vectors a map carries for
+// in-page nearest-neighbour lookups; the dimension shrinks (by PCA) as the
+// corpus grows so that large maps stay a reasonable size.
+const neighbourBudget = 6 << 20
+
+// snippetRunes is how much of an abstract a map shows for a paper.
+const snippetRunes = 300
+
+// Map builds the topic map of the stored papers under theme model m: every
+// paper at its two-dimensional projection, coloured by theme.
+func (c *Corpus) Map(ctx context.Context, m *ThemeModel, title string) (*topicmap.Map, error) {
+	ids, data, dim := c.store.Matrix()
+	n := len(ids)
+	if n == 0 {
+		return nil, ErrEmpty
+	}
+	assign := c.Assignment(m)
+	out := &topicmap.Map{Title: title, Points: make([]topicmap.Point, n)}
+	xy := project(data, dim, m.Mean, m.Axes)
+	for i, id := range ids {
+		r, _ := c.store.Get(id)
+		y, _ := strconv.Atoi(r.Metadata[keyYear])
+		out.Points[i] = topicmap.Point{
+			ID:      id,
+			Title:   r.Metadata[keyTitle],
+			Snippet: truncateRunes(r.Content, snippetRunes),
+			X:       xy[2*i],
+			Y:       xy[2*i+1],
+			Theme:   assign[id],
+			Year:    y,
+		}
+		if out.Points[i].Title == "" {
+			out.Points[i].Title = truncateRunes(r.Content, 80)
+		}
+	}
+	for _, t := range c.CurrentThemes(m) {
+		tx, ty := labelPosition(out.Points, t.ID)
+		out.Themes = append(out.Themes, topicmap.Theme{
+			ID: t.ID, Label: t.Label, Keywords: t.Keywords, Size: t.Size, X: tx, Y: ty,
+		})
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	nb, err := neighbours(data, n, dim, m.Seed)
+	if err != nil {
+		return nil, err
+	}
+	out.Neighbors = nb
+	return out, nil
+}
+
+// project maps row vectors to two dimensions: (x - mean) · axes^T.
+// Without a projection (fewer than three papers) everything sits at 0.
+func project(data []float32, dim int, mean []float32, axes [][]float32) []float32 {
+	n := len(data) / dim
+	out := make([]float32, 2*n)
+	if len(axes) < 2 || len(mean) != dim {
+		return out
+	}
+	for i := 0; i < n; i++ {
+		row := data[i*dim : (i+1)*dim]
+		var a, b float32
+		for j, v := range row {
+			d := v - mean[j]
+			a += d * axes[0][j]
+			b += d * axes[1][j]
+		}
+		out[2*i], out[2*i+1] = a, b
+	}
+	return out
+}
+
+// labelPosition puts a theme's label at the coordinate-wise median of its
+// members, which stays inside the theme's cloud where a mean may not.
+func labelPosition(pts []topicmap.Point, theme int) (float32, float32) {
+	var xs, ys []float32
+	for _, p := range pts {
+		if p.Theme == theme {
+			xs = append(xs, p.X)
+			ys = append(ys, p.Y)
+		}
+	}
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })
+	sort.Slice(ys, func(i, j int) bool { return ys[i] < ys[j] })
+	return xs[len(xs)/2], ys[len(ys)/2]
+}
+
+// neighbours quantises the vectors (reduced by PCA when the corpus is large)
+// to int8 with one scale per row, for the HTML map's neighbour panel.
+func neighbours(data []float32, n, dim int, seed uint64) (*topicmap.Neighbors, error) {
+	d := dim
+	if n*d > neighbourBudget {
+		d = max(16, neighbourBudget/n)
+	}
+	vecs := data
+	if d < dim && n > d {
+		x := blas32.General{Rows: n, Cols: dim, Stride: dim, Data: data}
+		pca, err := cluster.FitPCA(x, d, cluster.PCAOptions{Seed: seed})
+		if err != nil {
+			return nil, fmt.Errorf("reduce vectors for the map: %w", err)
+		}
+		vecs = pca.Transform(x).Data
+	} else {
+		d = dim
+	}
+	nb := &topicmap.Neighbors{Dim: d, Codes: make([]int8, n*d), Scales: make([]float32, n)}
+	for i := 0; i < n; i++ {
+		row := vecs[i*d : (i+1)*d]
+		var m float32
+		for _, v := range row {
+			m = max(m, float32(math.Abs(float64(v))))
+		}
+		if m == 0 {
+			continue
+		}
+		scale := m / 127
+		nb.Scales[i] = scale
+		for j, v := range row {
+			nb.Codes[i*d+j] = int8(math.Round(float64(v / scale)))
+		}
+	}
+	return nb, nil
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k] + "…"
+		}
+		i++
+	}
+	return s
+}
+
+// ReportOptions tunes Report. The zero value is the documented default.
+type ReportOptions struct {
+	// Central is the number of central papers listed per theme (default 5).
+	Central int
+	// Outliers is the number of outlier papers listed (default 10).
+	Outliers int
+	// DuplicateCosine is the similarity above which two papers are listed
+	// as near-duplicates (default 0.95).
+	DuplicateCosine float64
+	// MaxDuplicates bounds the near-duplicate pairs listed (default 50).
+	MaxDuplicates int
+}
+
+// Report gathers the research report of the stored papers under m: a corpus
+// summary, each theme with its central papers and its years, the outliers
+// (papers far from every theme centre) and near-duplicate pairs.
+func (c *Corpus) Report(ctx context.Context, m *ThemeModel, opts ReportOptions) (*topicmap.Report, error) {
+	if opts.Central <= 0 {
+		opts.Central = 5
+	}
+	if opts.Outliers <= 0 {
+		opts.Outliers = 10
+	}
+	if opts.DuplicateCosine == 0 {
+		opts.DuplicateCosine = 0.95
+	}
+	if opts.MaxDuplicates <= 0 {
+		opts.MaxDuplicates = 50
+	}
+	ids, data, dim := c.store.Matrix()
+	n := len(ids)
+	if n == 0 {
+		return nil, ErrEmpty
+	}
+	info := c.emb.Info()
+	r := &topicmap.Report{Title: "papermap report"}
+	r.Corpus.Papers = n
+	r.Corpus.Embedder, r.Corpus.Model, r.Corpus.Dimensions = info.Backend, info.Model, info.Dimensions
+	r.Corpus.Sources = []string{c.store.Dir()}
+	for _, ks := range m.KScores {
+		r.KScores = append(r.KScores, topicmap.KScore{K: ks.K, Silhouette: ks.Silhouette})
+	}
+	r.Method = methodText(m)
+
+	assign := c.Assignment(m)
+	themes := c.CurrentThemes(m)
+	index := make(map[string]int, n)
+	for i, id := range ids {
+		index[id] = i
+	}
+	ref := func(i int, score float64) topicmap.PaperRef {
+		rec, _ := c.store.Get(ids[i])
+		y, _ := strconv.Atoi(rec.Metadata[keyYear])
+		return topicmap.PaperRef{ID: ids[i], Title: rec.Metadata[keyTitle], Year: y, Theme: assign[ids[i]], Score: score}
+	}
+	// Similarity of each paper to its own theme centre.
+	own := make([]float64, n)
+	for i, id := range ids {
+		own[i] = dot(data[i*dim:(i+1)*dim], m.Centroids[assign[id]])
+	}
+	for _, y := range yearsOf(c, ids) {
+		if y == 0 {
+			continue
+		}
+		if r.Corpus.YearMin == 0 || y < r.Corpus.YearMin {
+			r.Corpus.YearMin = y
+		}
+		r.Corpus.YearMax = max(r.Corpus.YearMax, y)
+	}
+	for _, t := range themes {
+		rt := topicmap.ReportTheme{ID: t.ID, Label: t.Label, Keywords: t.Keywords, Size: t.Size, Years: map[int]int{}}
+		members := make([]int, 0, len(t.Members))
+		for _, id := range t.Members {
+			i := index[id]
+			members = append(members, i)
+			if y := ref(i, 0).Year; y > 0 {
+				rt.Years[y]++
+			}
+		}
+		sort.SliceStable(members, func(a, b int) bool {
+			if own[members[a]] != own[members[b]] {
+				return own[members[a]] > own[members[b]]
+			}
+			return ids[members[a]] < ids[members[b]]
+		})
+		for _, i := range members[:min(opts.Central, len(members))] {
+			rt.Central = append(rt.Central, ref(i, own[i]))
+		}
+		r.Themes = append(r.Themes, rt)
+	}
+
+	// Outliers: papers whose best similarity to any theme centre is lowest.
+	best := make([]float64, n)
+	for i := range ids {
+		best[i] = math.Inf(-1)
+		for _, cen := range m.Centroids {
+			best[i] = math.Max(best[i], dot(data[i*dim:(i+1)*dim], cen))
+		}
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		if best[order[a]] != best[order[b]] {
+			return best[order[a]] < best[order[b]]
+		}
+		return ids[order[a]] < ids[order[b]]
+	})
+	if m.K > 1 {
+		for _, i := range order[:min(opts.Outliers, n)] {
+			r.Outliers = append(r.Outliers, ref(i, best[i]))
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// Near-duplicates are looked for within each theme: two papers that
+	// similar share a theme, and it keeps the work near n²/k.
+	for _, t := range themes {
+		members := make([]int, len(t.Members))
+		for j, id := range t.Members {
+			members[j] = index[id]
+		}
+		for _, p := range similarPairs(data, dim, members, opts.DuplicateCosine) {
+			r.NearDuplicates = append(r.NearDuplicates, topicmap.DuplicatePair{A: ref(p.a, 0), B: ref(p.b, 0), Cosine: p.cos})
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	sort.SliceStable(r.NearDuplicates, func(a, b int) bool {
+		pa, pb := r.NearDuplicates[a], r.NearDuplicates[b]
+		if pa.Cosine != pb.Cosine {
+			return pa.Cosine > pb.Cosine
+		}
+		if pa.A.ID != pb.A.ID {
+			return pa.A.ID < pb.A.ID
+		}
+		return pa.B.ID < pb.B.ID
+	})
+	if len(r.NearDuplicates) > opts.MaxDuplicates {
+		r.NearDuplicates = r.NearDuplicates[:opts.MaxDuplicates]
+	}
+	return r, nil
+}
+
+func methodText(m *ThemeModel) string {
+	how := fmt.Sprintf("k = %d was given", m.K)
+	if m.Auto {
+		how = fmt.Sprintf("k = %d was chosen as the number of themes with the best silhouette among the %d values tried", m.K, len(m.KScores))
+	}
+	return fmt.Sprintf("Papers were embedded with the %s embedder (%s, %d dimensions) and grouped by spherical k-means "+
+		"(cosine geometry, k-means++ seeding, seed %d); %s. Each theme is named from its most distinctive words "+
+		"(class-based TF-IDF over the members' titles and abstracts); its central papers are those nearest its centre. "+
+		"The map projects the vectors onto their first two principal components. Silhouette of the themes: %.3f.",
+		m.Embedder.Backend, m.Embedder.Model, m.Embedder.Dimensions, m.Seed, how, m.Silhouette)
+}
+
+func yearsOf(c *Corpus, ids []string) []int {
+	out := make([]int, len(ids))
+	for i, id := range ids {
+		out[i] = c.YearOf(id)
+	}
+	return out
+}
+
+func dot(a, b []float32) float64 {
+	var s float32
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return float64(s)
+}
+
+type pair struct {
+	a, b int
+	cos  float64
+}
+
+// similarPairs returns the pairs among rows (indices into data) whose cosine
+// is at least threshold, computing the Gram matrix in blocks.
+func similarPairs(data []float32, dim int, rows []int, threshold float64) []pair {
+	const block = 512
+	var out []pair
+	gather := func(idx []int) blas32.General {
+		g := blas32.General{Rows: len(idx), Cols: dim, Stride: dim, Data: make([]float32, len(idx)*dim)}
+		for j, i := range idx {
+			copy(g.Data[j*dim:], data[i*dim:(i+1)*dim])
+		}
+		return g
+	}
+	for a := 0; a < len(rows); a += block {
+		ra := rows[a:min(a+block, len(rows))]
+		ga := gather(ra)
+		for b := a; b < len(rows); b += block {
+			rb := rows[b:min(b+block, len(rows))]
+			gb := gather(rb)
+			gram := blas32.General{Rows: len(ra), Cols: len(rb), Stride: len(rb), Data: make([]float32, len(ra)*len(rb))}
+			blas32.Gemm(blas.NoTrans, blas.Trans, 1, ga, gb, 0, gram)
+			for i := range ra {
+				for j := range rb {
+					if b == a && j <= i {
+						continue
+					}
+					if s := float64(gram.Data[i*len(rb)+j]); s >= threshold {
+						p := pair{a: ra[i], b: rb[j], cos: s}
+						if p.a > p.b {
+							p.a, p.b = p.b, p.a
+						}
+						out = append(out, p)
+					}
+				}
+			}
+		}
+	}
+	return out
+}

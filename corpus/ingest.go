@@ -1,0 +1,241 @@
+package corpus
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/paper"
+	"github.com/papermap/papermap/vectorstore"
+)
+
+// IngestOptions tunes Ingest. The zero value is the documented default.
+type IngestOptions struct {
+	// ChunkSize is how many papers are embedded and stored per step; each
+	// step is durable when it ends, so an interruption loses at most one
+	// step of work. Default 256 for Ollama, 4096 for the lexical embedder.
+	ChunkSize int
+	// Progress, if set, is called after each stored step.
+	Progress func(Progress)
+}
+
+// Progress reports how far an ingest has come.
+type Progress struct {
+	Done  int // papers looked at so far (stored or found unchanged)
+	Total int // papers in this ingest after removing duplicates
+}
+
+// IngestStats says what an ingest did. Added + Updated + Unchanged +
+// len(Skipped) equals the number of papers given to Ingest.
+type IngestStats struct {
+	Added, Updated, Unchanged int
+	// Skipped lists papers that were not stored, each with its position and
+	// reason: duplicates within the input, texts the embedder could not use.
+	Skipped []*paper.RecordError
+	// Embedder is what made the vectors.
+	Embedder embed.Info
+}
+
+// Stored returns how many of the given papers are now in the store.
+func (s IngestStats) Stored() int { return s.Added + s.Updated + s.Unchanged }
+
+// Ingest embeds and stores papers. Papers already stored with the same
+// content are left alone (and not re-embedded); papers whose content changed
+// are re-embedded and replaced. Duplicate IDs within papers are reported in
+// Skipped, as paper.Dedupe does.
+//
+// On a new store, Ingest first decides the embedder (Options.Embedder); the
+// lexical embedder is fitted on the papers of this first ingest.
+//
+// If ctx is cancelled, Ingest returns what it stored so far together with
+// the context's error; running the same ingest again finishes the job.
+func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOptions) (IngestStats, error) {
+	var stats IngestStats
+	if c.opts.ReadOnly {
+		return stats, fmt.Errorf("ingest into %s: %w", c.store.Dir(), vectorstore.ErrReadOnly)
+	}
+	kept, dups := paper.Dedupe(papers)
+	stats.Skipped = append(stats.Skipped, dups...)
+
+	source := make(map[string]paper.Position, len(kept))
+	todo := make([]vectorstore.Record, 0, len(kept))
+	for _, p := range kept {
+		source[p.ID] = p.Source
+		r := record(p)
+		if h, ok := c.store.Lookup(r.ID); ok && h == vectorstore.HashRecord(r.Content, r.Metadata) {
+			stats.Unchanged++
+			continue
+		}
+		todo = append(todo, r)
+	}
+	// Sorted by ID so that what is fitted and stored does not depend on the
+	// order of the input.
+	sort.Slice(todo, func(i, j int) bool { return todo[i].ID < todo[j].ID })
+	total := len(kept)
+	report := func() {
+		if opts.Progress != nil {
+			opts.Progress(Progress{Done: stats.Stored(), Total: total})
+		}
+	}
+	report()
+
+	var fitted [][]float32
+	if c.emb == nil {
+		if len(todo) == 0 {
+			return stats, nil
+		}
+		var err error
+		fitted, err = c.startEmbedder(ctx, todo)
+		if err != nil {
+			return stats, err
+		}
+	}
+	stats.Embedder = c.emb.Info()
+
+	chunk := opts.ChunkSize
+	if chunk <= 0 {
+		chunk = 4096
+		if c.emb.Info().Backend == BackendOllama {
+			chunk = 256
+		}
+	}
+	for start := 0; start < len(todo); start += chunk {
+		if err := ctx.Err(); err != nil {
+			return stats, err
+		}
+		end := min(start+chunk, len(todo))
+		batch := todo[start:end]
+		var vecs [][]float32
+		if fitted != nil {
+			vecs = fitted[start:end]
+			for i, v := range vecs {
+				if v == nil {
+					stats.Skipped = append(stats.Skipped, &paper.RecordError{
+						Pos:    source[batch[i].ID],
+						ID:     batch[i].ID,
+						Reason: "none of its words are frequent enough to be in the lexical model's vocabulary; it cannot be placed",
+					})
+				}
+			}
+		} else {
+			var err error
+			vecs, err = c.embedDocuments(ctx, batch, source, &stats)
+			if err != nil {
+				return stats, err
+			}
+		}
+		keep := batch[:0:0]
+		for i := range batch {
+			if vecs[i] == nil {
+				continue // reported by embedDocuments or startEmbedder
+			}
+			batch[i].Embedding = vecs[i]
+			keep = append(keep, batch[i])
+		}
+		if len(keep) > 0 {
+			as, err := c.store.Add(ctx, keep)
+			stats.Added += as.Added
+			stats.Updated += as.Updated
+			stats.Unchanged += as.Unchanged
+			if err != nil {
+				return stats, err
+			}
+		}
+		report()
+	}
+	return stats, nil
+}
+
+// startEmbedder chooses and records the embedder of a new store. For the
+// lexical embedder it fits the model on recs and returns their vectors.
+func (c *Corpus) startEmbedder(ctx context.Context, recs []vectorstore.Record) ([][]float32, error) {
+	backend, err := c.chooseBackend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if backend == BackendOllama {
+		o, err := embed.NewOllama(ctx, c.ollamaOptions(c.opts.Model))
+		if err != nil {
+			return nil, err
+		}
+		if err := c.store.SetEmbedder(o.Info()); err != nil {
+			return nil, err
+		}
+		c.emb = o
+		return nil, nil
+	}
+
+	texts := make([]string, len(recs))
+	for i, r := range recs {
+		texts[i] = embedText(r)
+	}
+	lex, vecs, err := embed.FitLexical(ctx, texts, lexicalOptions(c.opts.Lexical, len(texts)))
+	if err != nil && !(lex != nil && errors.Is(err, embed.ErrNoKnownTerms)) {
+		return nil, fmt.Errorf("fit the lexical embedder on %d papers: %w", len(texts), err)
+	}
+	var buf bytes.Buffer
+	if _, err := lex.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("save the lexical model: %w", err)
+	}
+	// The model is saved before the manifest names it, so a store whose
+	// manifest says lexical always has its model.
+	if err := c.store.WriteFile(lexicalModelFile, buf.Bytes()); err != nil {
+		return nil, fmt.Errorf("save the lexical model: %w", err)
+	}
+	if err := c.store.SetEmbedder(lex.Info()); err != nil {
+		return nil, err
+	}
+	c.lex, c.emb = lex, lex
+	return vecs, nil
+}
+
+// embedDocuments embeds a batch of records. A text the embedder cannot use
+// (the lexical model knows none of its words) is reported in stats.Skipped
+// and gets a nil vector; any other failure is returned.
+func (c *Corpus) embedDocuments(ctx context.Context, batch []vectorstore.Record, source map[string]paper.Position, stats *IngestStats) ([][]float32, error) {
+	texts := make([]string, len(batch))
+	for i, r := range batch {
+		texts[i] = embedText(r)
+	}
+	vecs, err := c.emb.Embed(ctx, texts, embed.Document)
+	if err == nil {
+		return vecs, nil
+	}
+	if !errors.Is(err, embed.ErrNoKnownTerms) || len(vecs) != len(batch) {
+		return nil, err
+	}
+	// The lexical model returns the other vectors and nil for texts that
+	// share no word with its vocabulary.
+	for i, v := range vecs {
+		if v == nil {
+			stats.Skipped = append(stats.Skipped, &paper.RecordError{
+				Pos:    source[batch[i].ID],
+				ID:     batch[i].ID,
+				Reason: "none of its words are in the lexical model's vocabulary (fitted at the store's first ingest); it cannot be placed",
+			})
+		}
+	}
+	return vecs, nil
+}
+
+// smallCorpus is the size under which the lexical embedder keeps every
+// term: with a handful of papers, "in at least two papers and at most half
+// of them" would leave almost nothing to compare.
+const smallCorpus = 20
+
+// lexicalOptions fills the document-frequency limits for tiny corpora when
+// the caller left them at their defaults.
+func lexicalOptions(o embed.LexicalOptions, n int) embed.LexicalOptions {
+	if n < smallCorpus {
+		if o.MinDF == 0 {
+			o.MinDF = 1
+		}
+		if o.MaxDF == 0 {
+			o.MaxDF = 1
+		}
+	}
+	return o
+}
