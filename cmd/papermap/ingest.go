@@ -30,7 +30,9 @@ input and nothing is written.
 Running the same ingest again is safe and cheap: papers already stored with
 the same content are skipped, changed papers are updated. An interrupted
 ingest (Ctrl-C, a crash) keeps everything stored so far; run it again to
-finish.
+finish. One process at a time writes to a store: an ingest into a store
+that another ingest (or themes, or repair) is using stops at once, saying
+which process holds it; search, similar and info may run meanwhile.
 
 The embedder is chosen at a store's first ingest: Ollama when a server is
 reachable and has the model, otherwise the built-in lexical model (offline,
