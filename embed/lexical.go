@@ -206,9 +206,15 @@ func newTermFilter(o LexicalOptions) *termFilter {
 	return f
 }
 
+// maxTermBytes bounds the length of a term. BERT's WordPiece gives up on
+// words over 100 characters; here such a "word" (a URL, a base64 blob, a
+// line of a binary file) would only bloat the vocabulary and the saved
+// model.
+const maxTermBytes = 100
+
 // keep reports whether token tok may be a term.
 func (f *termFilter) keep(tok string) bool {
-	if f.stop[tok] {
+	if len(tok) > maxTermBytes || f.stop[tok] {
 		return false
 	}
 	if !f.keepShort {
