@@ -90,7 +90,7 @@ var ErrNoKnownTerms = errors.New("no known terms")
 // ErrEmptyVocabulary is returned by FitLexical when no term survives stop
 // words and the document-frequency limits (too few or too short
 // documents, for example).
-var ErrEmptyVocabulary = errors.New("embed: lexical: no term is left after stop words and document-frequency limits; add documents or lower MinDF")
+var ErrEmptyVocabulary = errors.New("embed: lexical: no usable word in these texts (a term is 2 to 100 characters, not a stop word or a number, and in at least MinDF texts); add papers or lower MinDF")
 
 // NoKnownTermsError lists the texts that have no known term.
 type NoKnownTermsError struct {

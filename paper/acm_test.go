@@ -57,6 +57,9 @@ func TestACM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads 300 MB of ACM records")
 	}
+	if raceEnabled {
+		t.Skip("reads 300 MB of ACM records: too slow under -race; run without it (.ci/run does)")
+	}
 	var j, b acmSummary
 	t.Run("jsonl", func(t *testing.T) {
 		acmJSONL(t) // skips when absent

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/papermap/papermap/corpus"
+	"github.com/papermap/papermap/embed"
 	"github.com/papermap/papermap/paper"
 )
 
@@ -239,6 +240,9 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 	// counts the papers already stored, for the message below.
 	prog := newProgress(m.Stderr, "ingest", f.quiet)
 	stats, err := c.Ingest(ctx, kept, corpus.IngestOptions{Progress: prog.update})
+	if errors.Is(err, embed.ErrEmptyVocabulary) {
+		err = fmt.Errorf("%s: %w", joinNames(files), err)
+	}
 	prog.finish()
 	skipped = append(skipped, stats.Skipped...)
 	res := &ingestResult{store: *f.store, stats: stats, read: read + len(dups), skipped: skipped, elapsed: time.Since(start)}
