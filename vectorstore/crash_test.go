@@ -40,13 +40,18 @@ func copyDir(t *testing.T, src string) string {
 func TestTornTail(t *testing.T) {
 	ctx := context.Background()
 	const dim, n = 8, 5
-	src := t.TempDir()
-	s := openStore(t, src, dim)
+	live := t.TempDir()
+	s := openStore(t, live, dim)
 	recs := makeRecords(11, "p", n, dim)
 	mustAdd(t, s, recs[:n-1])
-	start := logSize(t, src) // where the last frame begins
+	mustClose(t, s)
+	start := logSize(t, live) // where the last frame begins
+	// A writer appends the last frame and crashes before Close: the copy
+	// taken while it is still open is what such a crash leaves.
+	s = openStore(t, live, dim)
 	mustAdd(t, s, recs[n-1:])
-	end := logSize(t, src)
+	end := logSize(t, live)
+	src := copyDir(t, live)
 	mustClose(t, s)
 	if end-start < 50 {
 		t.Fatalf("last frame is %d bytes", end-start)
@@ -375,4 +380,72 @@ func TestCrash(t *testing.T) {
 			stored = 0
 		}
 	}
+}
+
+// TestCutAfterClose checks that a log cut short after a clean Close (a
+// copy gone wrong, a full disk, a hand edit) is reported, not taken for
+// the torn end of a crashed write: the records after the cut would
+// otherwise vanish without a word.
+func TestCutAfterClose(t *testing.T) {
+	ctx := context.Background()
+	const dim, n = 8, 6
+	dir := t.TempDir()
+	s := openStore(t, dir, dim)
+	recs := makeRecords(12, "c", n, dim)
+	mustAdd(t, s, recs[:3])
+	half := logSize(t, dir) // a frame boundary
+	mustAdd(t, s, recs[3:])
+	mustClose(t, s)
+	path := filepath.Join(dir, logName)
+	whole, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cut := range []int64{half, half + 10, int64(len(whole)) - 1} {
+		if err := os.WriteFile(path, whole[:cut], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, ro := range []bool{true, false} {
+			_, err := Open(ctx, dir, Options{ReadOnly: ro})
+			var ce *CorruptError
+			if !errors.As(err, &ce) || ce.File != path {
+				t.Fatalf("cut at %d (read-only %v): err = %v, want a *CorruptError naming %s", cut, ro, err, path)
+			}
+		}
+	}
+	// Repair keeps what is left and the store opens again.
+	if err := os.WriteFile(path, whole[:half], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := Repair(ctx, dir)
+	if err != nil || kept != 3 {
+		t.Fatalf("Repair = %d, %v; want 3 records", kept, err)
+	}
+	s, err = Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatalf("open after repair: %v", err)
+	}
+	if s.Len() != 3 {
+		t.Errorf("%d records after repair, want 3", s.Len())
+	}
+	mustClose(t, s)
+	// And a compacted store records its new, shorter length.
+	s, err = Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, recs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, s)
+	if s, err = Open(ctx, dir, Options{ReadOnly: true}); err != nil {
+		t.Fatalf("open after compact: %v", err)
+	}
+	if s.Len() != 2 {
+		t.Errorf("%d records after compact, want 2", s.Len())
+	}
+	mustClose(t, s)
 }

@@ -27,6 +27,11 @@ type Manifest struct {
 	// store; a writer that crashed leaves it behind (the log itself is
 	// always current).
 	Updated time.Time `json:"updated"`
+	// LogBytes is the length of the record log when a writer last closed
+	// the store or compacted it (0: unknown). The log only grows between
+	// two such moments, so a log found shorter was cut: Open reports it
+	// instead of taking the cut for the torn end of an interrupted write.
+	LogBytes int64 `json:"log_bytes,omitempty"`
 }
 
 // readManifest reads DIR/manifest.json. ok is false when there is none.

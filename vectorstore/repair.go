@@ -15,7 +15,8 @@ import (
 // record's last intact version wins, and a record whose tombstone was
 // damaged comes back), and writes the live records to a new log that
 // replaces the old one atomically. It returns how many records the store
-// holds afterwards. The manifest and the other files are left as they are.
+// holds afterwards. The manifest is kept but for the log length it records;
+// the other files are left as they are.
 //
 // Repair takes the writer lock, so it fails with a *LockedError while
 // another process writes to the store.
@@ -51,8 +52,23 @@ func Repair(ctx context.Context, dir string) (kept int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := writeLog(ctx, dir, t); err != nil {
+	m, hasManifest, merr := readManifest(dir)
+	if merr == nil && hasManifest && m.LogBytes > 0 {
+		// The repaired log is shorter than the one the manifest knew.
+		m.LogBytes = 0
+		if err := writeManifest(dir, m); err != nil {
+			return 0, err
+		}
+	}
+	size, err := writeLog(ctx, dir, t)
+	if err != nil {
 		return 0, err
+	}
+	if merr == nil && hasManifest {
+		m.LogBytes = size
+		if err := writeManifest(dir, m); err != nil {
+			return 0, err
+		}
 	}
 	return len(t.rows), nil
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"gonum.org/v1/gonum/blas/gonum"
+	"github.com/papermap/papermap/internal/kernel"
 )
 
 // Filter selects records by metadata: a record matches when, for every
@@ -97,7 +97,7 @@ func (s *Store) Query(ctx context.Context, q []float32, k int, opts QueryOptions
 // QueryBatch runs Query for each of qs with the same k and options, and
 // returns the hits of qs[i] in element i. Its results are identical to
 // those of single queries, and it is faster than as many calls to Query:
-// each block of the matrix is scored against up to 64 queries while it is
+// each row of the matrix is scored against up to 64 queries while it is
 // in the CPU cache, and a Where filter is evaluated once for all queries.
 func (s *Store) QueryBatch(ctx context.Context, qs [][]float32, k int, opts QueryOptions) ([][]Hit, error) {
 	if err := ctx.Err(); err != nil {
@@ -144,9 +144,9 @@ func (s *Store) QueryBatch(ctx context.Context, qs [][]float32, k int, opts Quer
 	if len(opts.Where) > 0 {
 		cand = t.filter(opts.Where)
 	}
-	// Queries go through the matrix in groups: each block of rows is
-	// scored against a group while it is in the cache, and the group's
-	// vectors stay in the cache too.
+	// Queries go through the matrix in groups: each row is scored
+	// against a group while it is in the cache, and the group's vectors
+	// stay in the cache too.
 	for lo := 0; lo < len(units); lo += queryGroup {
 		hi := min(lo+queryGroup, len(units))
 		tops, err := t.scan(ctx, units[lo:hi], k, cand, excluded)
@@ -181,17 +181,16 @@ func unitQuery(q []float32, dim int) ([]float32, error) {
 	return u, nil
 }
 
-// Scan tuning. blockRows rows of 256 float32 are 256 KiB, about an L2
-// cache: each block is scored against a group of up to queryGroup queries
-// before the next is read. A worker is worth its goroutine from
-// minWorkerRows rows on.
+// Scan tuning. Rows are scored against a group of up to queryGroup
+// queries (66 rows of 384 float32 with the padding, 100 KiB: they stay in
+// the L2 cache) four rows at a time, so each row is read from memory once
+// per group. The context is checked every ctxRows rows. A worker is worth
+// its goroutine from minWorkerRows rows on.
 const (
 	queryGroup    = 64
-	blockRows     = 256
+	ctxRows       = 4096
 	minWorkerRows = 8192
 )
-
-var blas = gonum.Implementation{}
 
 // filter returns the rows whose metadata match where, in increasing
 // order. The rows are split between the CPUs: looking up a key in each
@@ -225,12 +224,21 @@ func (t *table) filter(where Filter) []int32 {
 // the k best of each that are not excluded. The rows are split into one
 // contiguous range per worker; each worker keeps its own top-k per query
 // and the tops are merged at the end. The score of a row against a query
-// is the same whatever the split, so results do not depend on the number
-// of CPUs.
+// is computed by the same sequence of operations whatever the split, the
+// number of queries and their order (kernel.Dot4x3), so results depend
+// neither on the number of CPUs nor on batching.
 func (t *table) scan(ctx context.Context, qs [][]float32, k int, cand []int32, excluded map[int32]bool) ([]*topK, error) {
 	n := len(t.rows)
 	if cand != nil {
 		n = len(cand)
+	}
+	// The queries, one after the other, padded with zero rows to a
+	// multiple of three: the kernel scores rows against queries in threes.
+	dim := t.dim
+	ntri := (len(qs) + 2) / 3
+	qbuf := make([]float32, 3*ntri*dim)
+	for j, q := range qs {
+		copy(qbuf[j*dim:(j+1)*dim], q)
 	}
 	workers := min(runtime.GOMAXPROCS(0), max(1, n/minWorkerRows))
 	parts := make([][]*topK, workers)
@@ -244,7 +252,7 @@ func (t *table) scan(ctx context.Context, qs [][]float32, k int, cand []int32, e
 		}
 		parts[w] = tops
 		wg.Go(func() {
-			errs[w] = t.scanRange(ctx, qs, tops, cand, lo, hi, excluded)
+			errs[w] = t.scanRange(ctx, qbuf, ntri, tops, cand, lo, hi, excluded)
 		})
 	}
 	wg.Wait()
@@ -261,34 +269,61 @@ func (t *table) scan(ctx context.Context, qs [][]float32, k int, cand []int32, e
 	return parts[0], nil
 }
 
-// scanRange scores rows lo to hi (of cand, when not nil), a block at a
-// time: each block is scored against every query while it is in the
-// cache.
-func (t *table) scanRange(ctx context.Context, qs [][]float32, tops []*topK, cand []int32, lo, hi int, excluded map[int32]bool) error {
+// scanRange scores rows lo to hi (of cand, when not nil) against the
+// queries in qbuf (3·ntri rows, len(tops) of them real), four rows at a
+// time: each row is scored against every query while it is in the L1
+// cache, and the kernel prefetches the next four.
+func (t *table) scanRange(ctx context.Context, qbuf []float32, ntri int, tops []*topK, cand []int32, lo, hi int, excluded map[int32]bool) error {
 	dim := t.dim
-	for b := lo; b < hi; b += blockRows {
-		if err := ctx.Err(); err != nil {
-			return err
+	out := make([]float32, 12*ntri)
+	// gather sets xs to the rows from position p on (at most four, the
+	// missing ones replaced by the first: their scores are ignored) and
+	// returns how many there are.
+	gather := func(p int, xs *[4][]float32, rows *[4]int32) int {
+		m := min(4, hi-p)
+		for i := 0; i < 4; i++ {
+			r := int32(p + min(i, m-1))
+			if cand != nil {
+				r = cand[p+min(i, m-1)]
+			}
+			rows[i] = r
+			xs[i] = t.vecs[int(r)*dim : int(r)*dim+dim]
 		}
-		e := min(b+blockRows, hi)
-		for j, q := range qs {
-			top := tops[j]
-			for p := b; p < e; p++ {
-				r := int32(p)
-				if cand != nil {
-					r = cand[p]
-				}
-				off := int(r) * dim
-				score := blas.Sdot(dim, q, 1, t.vecs[off:off+dim], 1)
+		return m
+	}
+	var x, next [4][]float32
+	var rows, nextRows [4]int32
+	if lo >= hi {
+		return nil
+	}
+	m := gather(lo, &x, &rows)
+	for p := lo; p < hi; p += 4 {
+		if (p-lo)%ctxRows == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		nm := 0
+		if p+4 < hi {
+			nm = gather(p+4, &next, &nextRows)
+		} else {
+			next = x
+		}
+		kernel.Dot4x3(&x, qbuf, dim, ntri, dim, out, &next)
+		for j, top := range tops {
+			sc := out[12*(j/3)+4*(j%3):]
+			for i := 0; i < m; i++ {
+				score := sc[i]
 				if len(top.h) == top.k && score < top.h[0].score {
 					continue
 				}
-				if excluded[r] {
+				if excluded[rows[i]] {
 					continue
 				}
-				top.push(scored{score: score, row: r})
+				top.push(scored{score: score, row: rows[i]})
 			}
 		}
+		x, rows, m = next, nextRows, nm
 	}
 	return nil
 }

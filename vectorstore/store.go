@@ -186,6 +186,10 @@ func (s *Store) open(ctx context.Context) error {
 		t = nil // let the count below reuse the memory
 		return &CorruptError{File: logPath, Offset: res.bad, Reason: res.reason, Intact: s.countIntact(size)}
 	}
+	if s.hasManifest && s.manifest.LogBytes > 0 && res.end < s.manifest.LogBytes {
+		return &CorruptError{File: logPath, Offset: res.end, Intact: len(t.rows),
+			Reason: fmt.Sprintf("the log has %d bytes of intact records but held %d when the store was last closed: it was cut short, and papers stored after byte %d are lost", res.end, s.manifest.LogBytes, res.end)}
+	}
 	if res.torn && !s.readOnly {
 		if err := s.log.Truncate(res.end); err != nil {
 			return fmt.Errorf("vectorstore: drop the torn end of %s: %w", logPath, err)
@@ -339,8 +343,11 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 
 	var err error
-	if !s.readOnly && s.dirty && hasManifest && s.broken == nil {
-		m.Updated = time.Now().UTC()
+	if !s.readOnly && hasManifest && s.broken == nil && (s.dirty || m.LogBytes != s.size) {
+		if s.dirty {
+			m.Updated = time.Now().UTC()
+		}
+		m.LogBytes = s.size
 		err = writeManifest(s.dir, m)
 	}
 	return errors.Join(err, s.release())
@@ -768,8 +775,16 @@ func (s *Store) Compact(ctx context.Context) error {
 func (s *Store) compact(ctx context.Context) error {
 	// Writers are excluded by wmu, and writeLog only reads the table
 	// (besides the frame sizes, which it sets to what they already are).
+	// The log shrinks: forget its recorded length first, so that a crash
+	// between the two writes cannot make the old length look cut short.
+	if err := s.setLogBytes(0); err != nil {
+		return err
+	}
 	size, err := writeLog(ctx, s.dir, s.t)
 	if err != nil {
+		return err
+	}
+	if err := s.setLogBytes(size); err != nil {
 		return err
 	}
 	f, err := os.OpenFile(filepath.Join(s.dir, logName), os.O_RDWR, 0)
@@ -780,5 +795,23 @@ func (s *Store) compact(ctx context.Context) error {
 	}
 	s.log.Close()
 	s.log, s.size, s.liveBytes = f, size, size-int64(len(logHeader))
+	return nil
+}
+
+// setLogBytes records the log's length in the manifest, if there is one.
+func (s *Store) setLogBytes(n int64) error {
+	s.mu.RLock()
+	m, ok := s.manifest, s.hasManifest
+	s.mu.RUnlock()
+	if !ok || m.LogBytes == n {
+		return nil
+	}
+	m.LogBytes = n
+	if err := writeManifest(s.dir, m); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.manifest.LogBytes = n
+	s.mu.Unlock()
 	return nil
 }
