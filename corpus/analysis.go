@@ -20,8 +20,15 @@ import (
 // corpus grows so that large maps stay a reasonable size.
 const neighbourBudget = 6 << 20
 
-// snippetRunes is how much of an abstract a map shows for a paper.
-const snippetRunes = 300
+// snippetRunes is how much of an abstract a map shows for a paper; large
+// maps show less, since snippets are most of an HTML map's size (49 MB of
+// a 100,000-paper map at 300 characters, 18 MB without them).
+func snippetRunes(n int) int {
+	if n > 20000 {
+		return 100
+	}
+	return 300
+}
 
 // Map builds the topic map of the stored papers under theme model m: every
 // paper at its two-dimensional projection, coloured by theme.
@@ -40,7 +47,8 @@ func (c *Corpus) Map(ctx context.Context, m *ThemeModel, title string) (*topicma
 		out.Points[i] = topicmap.Point{
 			ID:      id,
 			Title:   r.Metadata[keyTitle],
-			Snippet: truncateRunes(r.Content, snippetRunes),
+			Snippet: truncateRunes(r.Content, snippetRunes(n)),
+			URL:     paperURL(r.Metadata),
 			X:       xy[2*i],
 			Y:       xy[2*i+1],
 			Theme:   assign[id],
@@ -374,4 +382,15 @@ func similarPairs(data []float32, dim int, rows []int, threshold float64) []pair
 		}
 	}
 	return out
+}
+
+// paperURL is where a reader finds the paper: its URL, else its DOI.
+func paperURL(md map[string]string) string {
+	if u := md[keyURL]; u != "" {
+		return u
+	}
+	if d := md[keyDOI]; d != "" {
+		return "https://doi.org/" + d
+	}
+	return ""
 }
