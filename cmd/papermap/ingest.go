@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"time"
 
 	"github.com/papermap/papermap/corpus"
@@ -288,6 +289,14 @@ func storeExists(dir string) bool {
 const maxSkippedShown = 50
 
 func (m *Main) reportSkipped(skipped []*paper.RecordError, logPath string) {
+	// In input order, whichever stage found them.
+	sort.SliceStable(skipped, func(i, j int) bool {
+		a, b := skipped[i].Pos, skipped[j].Pos
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
 	for i, e := range skipped {
 		if i == maxSkippedShown {
 			fmt.Fprintf(m.Stderr, "... and %s more skipped records", thousands(len(skipped)-i))

@@ -1,0 +1,61 @@
+// Command search measures what a user waits for on a large store: how long
+// opening it takes (what every command pays first) and how long one
+// free-text search takes once it is open (embedding the query and scanning
+// every vector), as the median of many queries.
+//
+//	go run ./bench/search -store /tmp/acmstore -queries 100
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"slices"
+	"time"
+
+	"github.com/papermap/papermap/corpus"
+)
+
+// queries are typical short searches over computer-science abstracts.
+var queries = []string{
+	"query expansion for information retrieval",
+	"collaborative filtering recommender systems",
+	"user study of touch screen interaction",
+	"graph neural networks for link prediction",
+	"privacy preserving data mining",
+	"click models for web search",
+	"crowdsourcing quality control",
+	"topic models for short texts",
+	"visualization of large networks",
+	"learning to rank with implicit feedback",
+}
+
+func main() {
+	store := flag.String("store", "", "store directory (made by papermap ingest)")
+	n := flag.Int("queries", 100, "number of searches")
+	k := flag.Int("k", 10, "results per search")
+	flag.Parse()
+	ctx := context.Background()
+	t0 := time.Now()
+	c, err := corpus.Open(ctx, *store, corpus.Options{ReadOnly: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	open := time.Since(t0)
+	defer c.Close()
+	var lat []time.Duration
+	for i := 0; i < *n; i++ {
+		q := queries[i%len(queries)]
+		t := time.Now()
+		if _, err := c.Search(ctx, q, *k, corpus.SearchOptions{}); err != nil {
+			log.Fatal(err)
+		}
+		lat = append(lat, time.Since(t))
+	}
+	slices.Sort(lat)
+	fmt.Printf("store %s: %d papers, opened in %v\n", *store, c.Len(), open.Round(time.Millisecond))
+	fmt.Printf("search top-%d: median %v, p90 %v, max %v over %d queries\n", *k,
+		lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*9/10].Round(10*time.Microsecond),
+		lat[len(lat)-1].Round(10*time.Microsecond), len(lat))
+}
