@@ -740,6 +740,9 @@
     if (e.key === 'Escape' && document.activeElement !== searchEl) select(-1);
   });
   window.addEventListener('resize', invalidate);
+  // The map's box can change size without the window doing so (inside a
+  // notebook's iframe or a report, or laid out after the script ran).
+  if (window.ResizeObserver) new ResizeObserver(invalidate).observe(mapEl);
 
   // ----- test and scripting hook ----------------------------------------------------
   var api = {
