@@ -8,9 +8,6 @@ import "golang.org/x/sys/cpu"
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 //go:noescape
-func dotStrip4x3AVX2(x0, x1, x2, x3, c *float32, cstride, ntriples, d8 int, out *float32, p0, p1, p2, p3 *float32)
-
-//go:noescape
 func dotF64AVX2(x, y *float32, n int) float64
 
 //go:noescape

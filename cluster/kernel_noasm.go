@@ -4,10 +4,6 @@ package cluster
 
 const useAVX2 = false
 
-func dotStrip4x3AVX2(x0, x1, x2, x3, c *float32, cstride, ntriples, d8 int, out *float32, p0, p1, p2, p3 *float32) {
-	panic("cluster: no assembly kernels in this build")
-}
-
 func dotF64AVX2(x, y *float32, n int) float64 { panic("cluster: no assembly kernels in this build") }
 
 func axpy64AVX2(dst *float64, alpha float64, src *float32, n int) {

@@ -95,8 +95,11 @@
 // Query and QueryBatch are exact: every (matching) row is scored by a dot
 // product (vectors are unit length, so this is the cosine similarity),
 // the rows are split between the CPUs, and a bounded heap per query keeps
-// the k best. Ties are broken by ID, so results do not depend on the
-// insertion order or the number of CPUs. chromem-go's QueryEmbedding over
+// the k best. The dot products are those of internal/kernel's tile kernel
+// (AVX2+FMA assembly where the CPU has it, Go elsewhere), four rows
+// against up to 64 queries at a time, and a score does not depend on how
+// queries are batched. Ties are broken by ID, so results do not depend on
+// the insertion order, the number of CPUs or the batching. chromem-go's QueryEmbedding over
 // the same collection gives the same hits (the tests check it); the flat
 // scan is several times faster (see bench/RESULTS.md).
 //
