@@ -6,7 +6,8 @@ vectorise and to reduce, CPU seconds and peak resident memory.
 Records with an abstract of over 100 characters are used, as
 title + ". " + abstract. The rows are normalised after the SVD, as papermap does.
 
-Usage: /usr/bin/python3 bench/lexical/sklearn_lsa.py FILE.jsonl[.gz] [DIMS]
+Usage: /usr/bin/python3 bench/lexical/sklearn_lsa.py FILE.jsonl[.gz] [DIMS [LIMIT]]
+(LIMIT: use only the first LIMIT abstracts.)
 """
 import gzip
 import json
@@ -22,6 +23,7 @@ from sklearn.preprocessing import normalize
 def main():
     path = sys.argv[1]
     dims = int(sys.argv[2]) if len(sys.argv) > 2 else 256
+    limit = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     t0 = time.perf_counter()
     opener = gzip.open if path.endswith(".gz") else open
     texts = []
@@ -31,6 +33,8 @@ def main():
             a = r.get("abstract") or ""
             if len(a) > 100:
                 texts.append((r.get("title") or "") + ". " + a)
+                if len(texts) == limit:
+                    break
     t1 = time.perf_counter()
     x = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=2, max_df=0.5).fit_transform(texts)
     t2 = time.perf_counter()

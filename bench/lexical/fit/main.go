@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	go run ./bench/lexical/fit [-dims 256] [-model out.bin] FILE.jsonl[.gz]
+//	go run ./bench/lexical/fit [-dims 256] [-limit N] [-model out.bin] FILE.jsonl[.gz]
 //
 // Records with an abstract of over 100 characters are used, as
 // title + ". " + abstract.
@@ -34,12 +34,13 @@ func main() {
 	dims := flag.Int("dims", 256, "LSA dimensions")
 	iters := flag.Int("iters", 0, "power iterations (0: default)")
 	model := flag.String("model", "", "write the fitted model to this file")
+	limit := flag.Int("limit", 0, "use only the first N abstracts (0: all)")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		log.Fatal("usage: fit [-dims N] [-model FILE] FILE.jsonl[.gz]")
+		log.Fatal("usage: fit [-dims N] [-limit N] [-model FILE] FILE.jsonl[.gz]")
 	}
 	t0 := time.Now()
-	texts, err := read(flag.Arg(0))
+	texts, err := read(flag.Arg(0), *limit)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func main() {
 
 func round(x float64) float64 { return float64(int(x*100+0.5)) / 100 }
 
-func read(path string) ([]string, error) {
+func read(path string, limit int) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -98,6 +99,9 @@ func read(path string) ([]string, error) {
 		}
 		if utf8.RuneCountInString(rec.Abstract) > 100 {
 			texts = append(texts, rec.Title+". "+rec.Abstract)
+			if len(texts) == limit {
+				return texts, nil
+			}
 		}
 	}
 }
