@@ -161,8 +161,10 @@ func minLimit(a, b *ollamaLimit) *ollamaLimit {
 // that word is too long. An input whose first keep bytes are already too
 // long is returned whole (the crash fallback deals with it).
 func (l *ollamaLimit) fit(input string, keep int) (string, bool) {
-	if len(input) <= l.tokens {
-		return input, false // every token covers at least one byte
+	if 2*len(input) <= l.tokens {
+		// A word of b bytes has at most b+1 tokens (a lone "▁", then one
+		// per character), so no text has more than twice its bytes.
+		return input, false
 	}
 	total, end := 0, 0
 	next, nextStop := -1, -1 // span of the first word that does not fit
@@ -223,7 +225,7 @@ func (l *ollamaLimit) scan(s string, fn func(start, stop, tokens int) bool) {
 		l.wp.scan(s, fn)
 		return
 	}
-	scanWPMWords(s, nil, func(start, stop int, word []byte) bool {
+	scanWPMWords(s, func(start, stop int, word []byte) bool {
 		n := utf8.RuneCount(word)
 		return fn(start, stop, (n+ollamaCharsPerToken-1)/ollamaCharsPerToken)
 	})
@@ -270,7 +272,7 @@ func (wp *wordPiece) scan(s string, fn func(start, stop, tokens int) bool) {
 	var buf []byte
 	words := func(part string, offset int) bool {
 		ok := true
-		scanWPMWords(part, nil, func(start, stop int, word []byte) bool {
+		scanWPMWords(part, func(start, stop int, word []byte) bool {
 			buf = append(append(buf[:0], ollamaWordPrefix...), word...)
 			ok = fn(offset+start, offset+stop, wp.tokens(buf))
 			return ok
@@ -328,9 +330,9 @@ func (wp *wordPiece) tokens(w []byte) int {
 // characters are dropped without ending it; punctuation, ASCII symbols and
 // CJK ideographs are words of one character. fn gets each word's byte span
 // in s and its normalised bytes (valid until fn returns); it stops the scan
-// by returning false. buf is reused if not nil.
-func scanWPMWords(s string, buf []byte, fn func(start, stop int, word []byte) bool) {
-	word := buf[:0]
+// by returning false.
+func scanWPMWords(s string, fn func(start, stop int, word []byte) bool) {
+	var word []byte
 	start, stop := -1, -1
 	flush := func() bool {
 		if len(word) == 0 {
@@ -408,6 +410,6 @@ func (l *ollamaLimit) describe(model string) string {
 	if !l.exact() {
 		how = fmt.Sprintf("an estimate of one token per %d characters of a word", ollamaCharsPerToken)
 	}
-	return fmt.Sprintf("model %s reads %d tokens, %d of them per text once [CLS] and [SEP] are added; counted with %s",
+	return fmt.Sprintf("model %s reads %d tokens, %d of a text's own besides [CLS] and [SEP]; counted with %s",
 		model, l.context, l.tokens, how)
 }
