@@ -124,29 +124,45 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 			var err error
 			vecs, err = c.embedDocuments(ctx, batch, source, &stats)
 			if err != nil {
+				if len(vecs) == len(batch) {
+					// The embedder gave up part-way (a server gone,
+					// Ctrl-C): keep what it did embed, so that a rerun
+					// embeds only the rest. Written even when ctx has
+					// ended; the store's own writes are crash-safe.
+					if serr := c.storeEmbedded(context.WithoutCancel(ctx), batch, vecs, &stats); serr != nil {
+						return stats, errors.Join(err, serr)
+					}
+				}
 				return stats, err
 			}
 		}
-		keep := batch[:0:0]
-		for i := range batch {
-			if vecs[i] == nil {
-				continue // reported by embedDocuments or startEmbedder
-			}
-			batch[i].Embedding = vecs[i]
-			keep = append(keep, batch[i])
-		}
-		if len(keep) > 0 {
-			as, err := c.store.Add(ctx, keep)
-			stats.Added += as.Added
-			stats.Updated += as.Updated
-			stats.Unchanged += as.Unchanged
-			if err != nil {
-				return stats, err
-			}
+		if err := c.storeEmbedded(ctx, batch, vecs, &stats); err != nil {
+			return stats, err
 		}
 		report()
 	}
 	return stats, nil
+}
+
+// storeEmbedded adds the records of batch whose vector is not nil (a nil
+// one was reported as skipped, or not embedded before a failure).
+func (c *Corpus) storeEmbedded(ctx context.Context, batch []vectorstore.Record, vecs [][]float32, stats *IngestStats) error {
+	keep := batch[:0:0]
+	for i := range batch {
+		if vecs[i] == nil {
+			continue
+		}
+		batch[i].Embedding = vecs[i]
+		keep = append(keep, batch[i])
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	as, err := c.store.Add(ctx, keep)
+	stats.Added += as.Added
+	stats.Updated += as.Updated
+	stats.Unchanged += as.Unchanged
+	return err
 }
 
 // startEmbedder chooses and records the embedder of a new store. For the
@@ -194,7 +210,8 @@ func (c *Corpus) startEmbedder(ctx context.Context, recs []vectorstore.Record) (
 
 // embedDocuments embeds a batch of records. A text the embedder cannot use
 // (the lexical model knows none of its words) is reported in stats.Skipped
-// and gets a nil vector; any other failure is returned.
+// and gets a nil vector; any other failure is returned, with the vectors
+// embedded before it when the embedder gives them (see [embed.Embedder]).
 func (c *Corpus) embedDocuments(ctx context.Context, batch []vectorstore.Record, source map[string]paper.Position, stats *IngestStats) ([][]float32, error) {
 	texts := make([]string, len(batch))
 	for i, r := range batch {
@@ -205,7 +222,7 @@ func (c *Corpus) embedDocuments(ctx context.Context, batch []vectorstore.Record,
 		return vecs, nil
 	}
 	if !errors.Is(err, embed.ErrNoKnownTerms) || len(vecs) != len(batch) {
-		return nil, err
+		return vecs, err // with one entry per text, those embedded before the failure
 	}
 	// The lexical model returns the other vectors and nil for texts that
 	// share no word with its vocabulary.

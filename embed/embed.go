@@ -44,6 +44,11 @@ type Info struct {
 // Embed returns exactly one vector per text, in order, each of length
 // Info().Dimensions and of Euclidean norm 1 within NormTolerance.
 // Implementations are safe for concurrent use.
+//
+// With an error, Embed may still return one entry per text, holding the
+// vectors it did compute and nil for the others, so that a caller can keep
+// the work done before the failure. A slice of any other length (nil
+// included) holds nothing usable.
 type Embedder interface {
 	Embed(ctx context.Context, texts []string, task Task) ([][]float32, error)
 	Info() Info

@@ -320,7 +320,9 @@ func (o *Ollama) Hosts() []string {
 // Embed returns one unit vector per text, in the order of texts, each
 // embedded with the prefix for task. It refuses (with [ErrEmptyText]) a
 // text that is empty or white space. See the package documentation for how
-// batches are spread over hosts and retried. An unknown task panics.
+// batches are spread over hosts and retried. When it gives up (or ctx
+// ends), it returns with the error one entry per text: the vectors of the
+// batches that were embedded, nil for the others. An unknown task panics.
 func (o *Ollama) Embed(ctx context.Context, texts []string, task Task) ([][]float32, error) {
 	prefix := o.opts.Prefixes.forTask(task)
 	for i, t := range texts {
@@ -335,7 +337,7 @@ func (o *Ollama) Embed(ctx context.Context, texts []string, task Task) ([][]floa
 	r := newOllamaRun(o, texts, prefix)
 	vecs, err := r.run(ctx)
 	if err != nil {
-		return nil, err
+		return vecs, err // the texts embedded before the failure, nil for the rest
 	}
 	if len(cut) > 0 {
 		o.warn(fmt.Sprintf("embed: cut %d of %d texts (%s) to fit the context: %s (longer texts make the model runner of Ollama 0.6.5 crash, and later versions refuse them)",

@@ -131,11 +131,13 @@ func (r *ollamaRun) run(parent context.Context) ([][]float32, error) {
 	if r.left.Load() == 0 {
 		return r.out, nil
 	}
+	// Every worker has returned, so r.out is complete as far as it goes:
+	// the batches embedded (and checked) before the failure, nil elsewhere.
 	if parent.Err() != nil {
-		return nil, fmt.Errorf("embed: stopped with %d of %d texts embedded: %w",
+		return r.out, fmt.Errorf("embed: stopped with %d of %d texts embedded: %w",
 			r.embedded.Load(), len(r.out), context.Cause(parent))
 	}
-	return nil, context.Cause(ctx)
+	return r.out, context.Cause(ctx)
 }
 
 // work embeds batches on hr's host until the run is over or the host is

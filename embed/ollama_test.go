@@ -524,8 +524,12 @@ func TestOllamaBadResponses(t *testing.T) {
 			if bre.Host != f.URL() || bre.Reason == "" {
 				t.Errorf("BadResponseError = %+v, want Host %s and a reason", bre, f.URL())
 			}
-			if got != nil {
-				t.Errorf("got %d vectors with the error", len(got))
+			// Nothing from a bad answer is kept: no entry at all, or
+			// one nil entry per text.
+			for i, v := range got {
+				if v != nil {
+					t.Errorf("text %d has a vector from a bad answer: %v", i, v)
+				}
 			}
 			// The first answer and two retries; MaxRetries (5) does not apply.
 			if n := len(f.seen()); n != 3 {
@@ -1054,4 +1058,45 @@ func TestOllamaRefusedAsTooLong(t *testing.T) {
 	if len(w) != 1 || !strings.Contains(w[0], "text 3 (embedded: its first") {
 		t.Errorf("warnings %q, want one about text 3", w)
 	}
+}
+
+func TestOllamaKeepsWhatWasEmbeddedBeforeGivingUp(t *testing.T) {
+	// One host, one request at a time: the first batches of 16 are
+	// embedded, then the server fails for good. Embed returns the error
+	// with one entry per text: the vectors of the batches embedded (as many
+	// as the error says), nil after.
+	f := newFakeOllama(t, testDims)
+	opts := fastOptions(f.URL())
+	opts.MaxRetries = 2
+	opts.Concurrency = 1
+	o := mustNewOllama(t, opts)
+	f.reset()
+	f.setFail(func(n int) string {
+		if n < 3 {
+			return ""
+		}
+		return "500"
+	})
+	texts := textsN(80)
+	vecs, err := o.Embed(t.Context(), texts, embed.Document)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	var done int
+	if _, serr := fmt.Sscanf(err.Error(), "embed: stopped with %d of 80 texts embedded", &done); serr != nil {
+		t.Fatalf("error %q does not say how many texts were embedded", err)
+	}
+	if done < 16 || done%16 != 0 || done >= 80 {
+		t.Fatalf("error %q: want some whole batches of 16 embedded, not all", err)
+	}
+	if len(vecs) != len(texts) {
+		t.Fatalf("%d entries with the error, want one per text (%d)", len(vecs), len(texts))
+	}
+	checkVectors(t, vecs[:done], texts[:done], "search_document: ")
+	for i, v := range vecs[done:] {
+		if v != nil {
+			t.Errorf("text %d was never embedded but has a vector", done+i)
+		}
+	}
+	t.Logf("%s; %d vectors kept", err, done)
 }

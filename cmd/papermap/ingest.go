@@ -251,6 +251,11 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 	if err != nil {
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 			m.interrupted(stats.Stored(), len(kept), *f.store)
+		} else if stats.Embedder.Backend != "" {
+			// The embedder or the store failed part-way; what was
+			// embedded before is stored (corpus.Ingest keeps it).
+			fmt.Fprintf(m.Stderr, "stopped: %s of %s papers are stored in %s; once the cause below is fixed, run the same command again to store the rest (stored papers are not redone)\n",
+				thousands(stats.Stored()), thousands(len(kept)), *f.store)
 		}
 		return res, err
 	}

@@ -589,6 +589,18 @@ func TestOllamaServerKillAndRestart(t *testing.T) {
 			case !survived && !strings.Contains(r.stderr, "stored in") && !strings.Contains(r.stderr, "cannot reach Ollama"):
 				t.Errorf("the failed run did not say why:\n%s", r.stderr)
 			}
+			if !survived {
+				// What was embedded before the server went away is
+				// kept: the rerun embeds only the rest.
+				kept := stored() - base
+				t.Logf("the failed run kept %d papers", kept)
+				if kept == 0 {
+					t.Errorf("the failed run kept none of the papers embedded before the server went away (%d requests answered)", srv.embedsSinceStart(t)-requests0)
+				}
+				if !strings.Contains(r.stderr, fmt.Sprintf("stopped: %d of %d papers are stored in", base+kept, base+n)) {
+					t.Errorf("the failed run did not say how many papers it stored:\n%s", r.stderr)
+				}
+			}
 
 			// Rerun until it completes; each rerun stores only what is
 			// missing.
