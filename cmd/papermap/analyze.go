@@ -92,14 +92,10 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if m.Auto {
-		fmt.Fprintln(c.m.Stderr, kChoice(m))
-	}
-	fmt.Fprintln(w)
-	if err := printThemes(w, cp, m.Themes); err != nil {
-		return err
-	}
 
+	// The files are written before the themes are printed: a reader who
+	// pipes the table into head (which closes the pipe, and a write to it
+	// ends the process) still gets the map and the report.
 	title := mapTitle("", *f.store)
 	mapHTML := filepath.Join(*outDir, "map.html")
 	mapSVG := filepath.Join(*outDir, "map.svg")
@@ -120,6 +116,13 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 	r.MapHTML = ""
 	reportHTML := filepath.Join(*outDir, "report.html")
 	if err := writeReport(ctx, cp, m, r, reportHTML); err != nil {
+		return err
+	}
+	if m.Auto {
+		fmt.Fprintln(c.m.Stderr, kChoice(m))
+	}
+	fmt.Fprintln(w)
+	if err := printThemes(w, cp, m.Themes); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\nwrote %s, %s, %s and %s\n", mapHTML, mapSVG, reportHTML, reportMD)

@@ -334,3 +334,46 @@ func libraryCount(t *testing.T, store string) int {
 	defer c.Close()
 	return c.Len()
 }
+
+func TestAnalyzeIntoClosedPipe(t *testing.T) {
+	// `papermap analyze ... | head -3`: head closes the pipe after three
+	// lines, and the next write to stdout ends the process (SIGPIPE).
+	// The map and the report are written before the themes are printed,
+	// so they are there all the same.
+	bin := papermapBinary(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	cmd := exec.Command(bin, "analyze", "--store", filepath.Join(dir, "store"), "-o", out, seedFile)
+	cmd.Env = append(os.Environ(), "OLLAMA_HOST=http://127.0.0.1:1") // offline, at once
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("first line: %v", err)
+	}
+	stdout.Close() // as head does
+	err = cmd.Wait()
+	t.Logf("first line %q; exit: %v", first, err)
+	if !strings.HasPrefix(first, "ingested 66") {
+		t.Errorf("first line %q, want the ingest summary", first)
+	}
+	for _, name := range []string{"map.html", "map.svg", "report.html", "report.md"} {
+		if fi, err := os.Stat(filepath.Join(out, name)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v (size %d), want it written before the themes are printed\nstderr:\n%s", name, err, sizeOf(fi), stderr.String())
+		}
+	}
+}
+
+func sizeOf(fi os.FileInfo) int64 {
+	if fi == nil {
+		return -1
+	}
+	return fi.Size()
+}
