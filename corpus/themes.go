@@ -9,10 +9,14 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"math/rand/v2"
 	"sort"
 	"time"
 
 	"gonum.org/v1/gonum/blas/blas32"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"github.com/papermap/papermap/cluster"
 	"github.com/papermap/papermap/embed"
@@ -47,7 +51,40 @@ type ThemeOptions struct {
 	// averaged with before clustering (see SmoothingNeighbors); 0 means
 	// that default, a negative value turns smoothing off.
 	Neighbors int
+	// Progress, if not nil, is told what ComputeThemes starts doing next
+	// ("finding each paper's 10 nearest neighbours", ...): on a large
+	// corpus the stages take minutes.
+	Progress func(stage string)
 }
+
+// LargeCorpus is the number of papers above which themes are computed as a
+// large corpus needs: the automatic choice of k clusters a sample of
+// KSampleSize papers for each k it tries, and the final clustering is
+// mini-batch k-means (cluster.MiniBatchKMeans: steps on random batches of
+// 4,096 papers, then every paper assigned). On 1M vectors mini-batch
+// k-means ends within 0.1% of the inertia of full k-means at about a tenth
+// of the time (bench/RESULTS.md, "Side by side"); full k-means for every k
+// from 2 to 30 on 1M papers took over 25 minutes.
+const LargeCorpus = 50_000
+
+// KeywordSampleSize is the most papers per theme whose words name the
+// theme on a large corpus (a random sample of its members; all of them in
+// a smaller theme). Tokenising a million abstracts took 90 s and gigabytes
+// for keywords that 5,000 papers per theme already settle.
+const KeywordSampleSize = 5_000
+
+// KSampleSize is the number of papers the automatic choice of k clusters
+// on a large corpus. The silhouette that decides is computed on 2,000 of
+// them either way.
+const KSampleSize = 20_000
+
+// The sizes in use; tests lower them to exercise the large-corpus path on
+// a small corpus.
+var (
+	largeCorpus       = LargeCorpus
+	kSampleSize       = KSampleSize
+	keywordSampleSize = KeywordSampleSize
+)
 
 // SmoothingNeighbors is the default number of nearest neighbours a paper is
 // averaged with before clustering. One step of neighbourhood smoothing pulls
@@ -99,6 +136,8 @@ type ThemeModel struct {
 	Seed       uint64           `json:"seed"`
 	Auto       bool             `json:"auto"`               // k was chosen automatically
 	KScores    []cluster.KScore `json:"k_scores,omitempty"` // every k tried when Auto
+	KSample    int              `json:"k_sample,omitempty"` // papers k was chosen on, when a sample (large corpora)
+	MiniBatch  bool             `json:"mini_batch,omitempty"`
 	Inertia    float64          `json:"inertia"`
 	Silhouette float64          `json:"silhouette"` // on a sample of the papers
 
@@ -142,8 +181,14 @@ func (c *Corpus) ComputeThemes(ctx context.Context, opts ThemeOptions) (*ThemeMo
 	km := cluster.KMeans{K: opts.K, Seed: opts.Seed, Restarts: opts.Restarts, Spherical: true}
 	// Clustering runs on smoothed vectors (xs); centroids, representatives
 	// and the map use the papers' own vectors (x).
+	stage := func(format string, args ...any) {
+		if opts.Progress != nil {
+			opts.Progress(fmt.Sprintf(format, args...))
+		}
+	}
 	xs := x
 	if nn := smoothingNeighbors(opts.Neighbors, n); nn > 0 {
+		stage("finding each paper's %d nearest neighbours (%s papers)", nn, thousands(n))
 		nbrs, err := cluster.KNN{K: nn, Seed: opts.Seed}.Search(x)
 		if err != nil {
 			return nil, fmt.Errorf("find each paper's neighbours: %w", err)
@@ -169,7 +214,16 @@ func (c *Corpus) ComputeThemes(ctx context.Context, opts ThemeOptions) (*ThemeMo
 			if maxK == 0 {
 				maxK = defaultMaxK(n)
 			}
-			best, scores, err := cluster.ChooseK{Min: opts.MinK, Max: max(maxK, opts.MinK), Seed: opts.Seed, KMeans: km}.Choose(xs)
+			lo, hi := max(opts.MinK, 2), max(maxK, opts.MinK)
+			on := xs
+			if n > largeCorpus {
+				on = sampleRows(xs, kSampleSize, opts.Seed)
+				m.KSample = on.Rows
+				stage("choosing k: k-means for k = %d to %d on a sample of %s papers", lo, hi, thousands(on.Rows))
+			} else {
+				stage("choosing k: k-means for k = %d to %d", lo, hi)
+			}
+			best, scores, err := cluster.ChooseK{Min: opts.MinK, Max: max(maxK, opts.MinK), Seed: opts.Seed, KMeans: km}.Choose(on)
 			if err != nil {
 				return nil, fmt.Errorf("choose the number of themes: %w", err)
 			}
@@ -187,7 +241,16 @@ func (c *Corpus) ComputeThemes(ctx context.Context, opts ThemeOptions) (*ThemeMo
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	res, err := km.Fit(xs)
+	var res *cluster.Result
+	var err error
+	if n > largeCorpus {
+		stage("mini-batch k-means with k = %d on %s papers", km.K, thousands(n))
+		m.MiniBatch = true
+		res, err = cluster.MiniBatchKMeans{K: km.K, Seed: opts.Seed, Restarts: opts.Restarts, Spherical: true}.Fit(xs)
+	} else {
+		stage("k-means with k = %d", km.K)
+		res, err = km.Fit(xs)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("k-means with k=%d: %w", km.K, err)
 	}
@@ -202,12 +265,21 @@ func (c *Corpus) ComputeThemes(ctx context.Context, opts ThemeOptions) (*ThemeMo
 	}
 
 	// Keywords from the members' titles and abstracts.
+	stage("naming the themes from their papers' words")
+	kwLabels := res.Labels
+	if n > largeCorpus {
+		kwLabels = capPerLabel(res.Labels, km.K, keywordSampleSize, opts.Seed)
+	}
 	docs := make([][]string, n)
 	for i, id := range ids {
+		if kwLabels[i] < 0 {
+			continue // not in the sample: ignored by Keywords
+		}
 		r, _ := c.store.Get(id)
 		docs[i] = embed.Tokenize(embedText(r))
 	}
-	kws := cluster.Keywords(docs, res.Labels, km.K, cluster.KeywordOptions{N: opts.Keywords, Bigrams: true})
+	kws := cluster.Keywords(docs, kwLabels, km.K, cluster.KeywordOptions{N: opts.Keywords, Bigrams: true})
+	docs = nil
 	reps := cluster.Representatives(x, res.Labels, res.Centroids, opts.Representatives, true)
 
 	themes := make([]Theme, km.K)
@@ -254,6 +326,7 @@ func (c *Corpus) ComputeThemes(ctx context.Context, opts ThemeOptions) (*ThemeMo
 		return nil, err
 	}
 	if n >= 3 {
+		stage("projecting the papers to two dimensions for the map")
 		pca, err := cluster.FitPCA(x, 2, cluster.PCAOptions{Seed: opts.Seed})
 		if err != nil {
 			return nil, fmt.Errorf("project to two dimensions: %w", err)
@@ -267,6 +340,47 @@ func (c *Corpus) ComputeThemes(ctx context.Context, opts ThemeOptions) (*ThemeMo
 		}
 	}
 	return m, nil
+}
+
+// sampleRows returns size rows of x drawn at random with seed, in their
+// order in x (a copy). The rows of x are in ID order, so the sample
+// depends on the stored papers and the seed only.
+func sampleRows(x blas32.General, size int, seed uint64) blas32.General {
+	if size >= x.Rows {
+		return x
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x6b73616d706c65)) // "ksample"
+	idx := rng.Perm(x.Rows)[:size]
+	sort.Ints(idx)
+	out := blas32.General{Rows: size, Cols: x.Cols, Stride: x.Cols, Data: make([]float32, size*x.Cols)}
+	for k, i := range idx {
+		copy(out.Data[k*x.Cols:(k+1)*x.Cols], x.Data[i*x.Stride:i*x.Stride+x.Cols])
+	}
+	return out
+}
+
+// capPerLabel returns labels with all but at most size rows of each label
+// set to -1: a random sample of each label's rows drawn with seed (rows are
+// in ID order, so it depends on the papers and the seed only).
+func capPerLabel(labels []int, k, size int, seed uint64) []int {
+	out := make([]int, len(labels))
+	for i := range out {
+		out[i] = -1
+	}
+	count := make([]int, k)
+	rng := rand.New(rand.NewPCG(seed, 0x6b6579776f726473)) // "keywords"
+	for _, i := range rng.Perm(len(labels)) {
+		if l := labels[i]; count[l] < size {
+			count[l]++
+			out[i] = l
+		}
+	}
+	return out
+}
+
+// thousands formats n with thousands separators: 1000000 -> 1,000,000.
+func thousands(n int) string {
+	return message.NewPrinter(language.English).Sprintf("%d", n)
 }
 
 func firstOr(s []string) string {

@@ -88,7 +88,10 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer cp.Close()
+	st := newStages(c.m.Stderr, "themes")
+	topts.Progress = st.stage
 	m, err := cp.ComputeThemes(ctx, topts)
+	st.done()
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -79,5 +80,68 @@ func (p *progress) line(now time.Time) string {
 func (p *progress) finish() {
 	if p.bar != nil {
 		_ = p.bar.Finish()
+	}
+}
+
+// stageDelay is how long a stage of a computation runs before it is named
+// on stderr: quick runs print nothing, slow ones are never silent.
+var stageDelay = 2 * time.Second
+
+// stages names the stages of a long computation (corpus.ThemeOptions's
+// Progress) on w, each once it has lasted stageDelay, and how long the
+// whole took when any was named.
+type stages struct {
+	w     io.Writer
+	name  string
+	start time.Time
+
+	mu     sync.Mutex
+	gen    int // the current stage; a timer of an earlier one prints nothing
+	timer  *time.Timer
+	shown  bool
+	closed bool
+}
+
+func newStages(w io.Writer, name string) *stages {
+	return &stages{w: w, name: name, start: time.Now()}
+}
+
+// stage starts a stage named msg.
+func (s *stages) stage(msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.gen++
+	gen := s.gen
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	begun := time.Now()
+	s.timer = time.AfterFunc(stageDelay, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.closed || s.gen != gen {
+			return
+		}
+		s.shown = true
+		fmt.Fprintf(s.w, "%s: [%s] %s\n", s.name, begun.Sub(s.start).Round(time.Second), msg)
+	})
+}
+
+// done ends the stages; it says how long they took if any was named.
+func (s *stages) done() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	if s.shown {
+		fmt.Fprintf(s.w, "%s: done in %s\n", s.name, time.Since(s.start).Round(100*time.Millisecond))
 	}
 }

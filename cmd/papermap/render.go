@@ -14,7 +14,9 @@ import (
 func themesFor(ctx context.Context, cp *corpus.Corpus, notice io.Writer) (*corpus.ThemeModel, error) {
 	m, err := cp.LoadThemes()
 	if errors.Is(err, corpus.ErrNoThemes) {
-		m, err = cp.ComputeThemes(ctx, corpus.ThemeOptions{})
+		st := newStages(notice, "themes")
+		m, err = cp.ComputeThemes(ctx, corpus.ThemeOptions{Progress: st.stage})
+		st.done()
 		if err != nil {
 			return nil, err
 		}
