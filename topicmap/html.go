@@ -14,6 +14,9 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // HTMLOptions tunes the interactive map. The zero value means 300-character
@@ -117,7 +120,7 @@ type mapPageData struct {
 	CSS            template.CSS
 	JS             template.JS
 	Data           template.JS
-	Papers, Themes int
+	Papers, Themes string // counts with thousands separators: "1,000,000"
 }
 
 // mapPage prepares the template data of the interactive map.
@@ -139,10 +142,13 @@ func mapPage(m *Map, opts HTMLOptions) (*mapPageData, error) {
 		// encoded data can neither close the script element nor start
 		// an HTML comment inside it; it is inserted verbatim.
 		Data:   template.JS(data),
-		Papers: len(m.Points),
-		Themes: len(m.Themes),
+		Papers: count.Sprintf("%d", len(m.Points)),
+		Themes: count.Sprintf("%d", len(m.Themes)),
 	}, nil
 }
+
+// count formats counts for readers, with thousands separators.
+var count = message.NewPrinter(language.English)
 
 // contentSecurityPolicy admits exactly the given inline scripts (by their
 // SHA-256) and inline styles, and nothing from any network: an injected

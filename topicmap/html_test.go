@@ -304,3 +304,12 @@ func TestWriteHTMLInvalid(t *testing.T) {
 		t.Errorf("err = %v, want ErrInvalidMap", err)
 	}
 }
+
+func TestWriteHTMLCountsReadable(t *testing.T) {
+	// The header of a large map reads "12,345 papers", not "12345 papers".
+	b := writeHTML(t, syntheticMap(12345, 7, 1), HTMLOptions{})
+	if !bytes.Contains(b, []byte("12,345 papers &middot; 7 themes")) && !bytes.Contains(b, []byte("12,345 papers · 7 themes")) {
+		i := bytes.Index(b, []byte("pm-stats"))
+		t.Errorf("the header does not read \"12,345 papers · 7 themes\": %q", b[i:min(len(b), i+80)])
+	}
+}
