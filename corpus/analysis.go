@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"unicode/utf8"
@@ -282,34 +283,77 @@ func (c *Corpus) Report(ctx context.Context, m *ThemeModel, opts ReportOptions) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// Near-duplicates are looked for within each theme: two papers that
-	// similar share a theme, and it keeps the work near n²/k.
-	for _, t := range themes {
-		members := make([]int, len(t.Members))
-		for j, id := range t.Members {
-			members[j] = index[id]
+	var dups []pair
+	if n > largeCorpus {
+		// All pairs within each theme is n²/k dot products: days at a
+		// million papers. Each paper's nearest neighbours hold its
+		// near-duplicates (up to duplicateNeighbors of them).
+		nbrs, err := cluster.KNN{K: duplicateNeighbors, Seed: m.Seed}.Search(blas32.General{Rows: n, Cols: dim, Stride: dim, Data: data})
+		if err != nil {
+			return nil, fmt.Errorf("find near-duplicates: %w", err)
 		}
-		for _, p := range similarPairs(data, dim, members, opts.DuplicateCosine) {
-			r.NearDuplicates = append(r.NearDuplicates, topicmap.DuplicatePair{A: ref(p.a, 0), B: ref(p.b, 0), Cosine: p.cos})
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		dups = neighbourPairs(data, dim, nbrs, duplicateNeighbors, opts.DuplicateCosine)
+	} else {
+		// Near-duplicates are looked for within each theme: two papers
+		// that similar share a theme, and it keeps the work near n²/k.
+		for _, t := range themes {
+			members := make([]int, len(t.Members))
+			for j, id := range t.Members {
+				members[j] = index[id]
+			}
+			dups = append(dups, similarPairs(data, dim, members, opts.DuplicateCosine)...)
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 		}
 	}
-	sort.SliceStable(r.NearDuplicates, func(a, b int) bool {
-		pa, pb := r.NearDuplicates[a], r.NearDuplicates[b]
-		if pa.Cosine != pb.Cosine {
-			return pa.Cosine > pb.Cosine
+	// Rows are in ID order, so comparing indices compares IDs.
+	sort.Slice(dups, func(a, b int) bool {
+		pa, pb := dups[a], dups[b]
+		if pa.cos != pb.cos {
+			return pa.cos > pb.cos
 		}
-		if pa.A.ID != pb.A.ID {
-			return pa.A.ID < pb.A.ID
+		if pa.a != pb.a {
+			return pa.a < pb.a
 		}
-		return pa.B.ID < pb.B.ID
+		return pa.b < pb.b
 	})
-	if len(r.NearDuplicates) > opts.MaxDuplicates {
-		r.NearDuplicates = r.NearDuplicates[:opts.MaxDuplicates]
+	for _, p := range dups[:min(len(dups), opts.MaxDuplicates)] {
+		r.NearDuplicates = append(r.NearDuplicates, topicmap.DuplicatePair{A: ref(p.a, 0), B: ref(p.b, 0), Cosine: p.cos})
 	}
 	return r, nil
+}
+
+// duplicateNeighbors is how many nearest neighbours of each paper a large
+// corpus's report looks among for near-duplicates.
+const duplicateNeighbors = 10
+
+// neighbourPairs returns, once each, the pairs (a < b) of a row and one of
+// its k neighbours (nbrs as cluster.KNN.Search returns them) whose cosine
+// is at least threshold.
+func neighbourPairs(data []float32, dim int, nbrs []int32, k int, threshold float64) []pair {
+	var out []pair
+	for i := 0; i < len(nbrs)/k; i++ {
+		for _, j32 := range nbrs[i*k : (i+1)*k] {
+			j := int(j32)
+			if j < 0 {
+				continue
+			}
+			s := dot(data[i*dim:(i+1)*dim], data[j*dim:(j+1)*dim])
+			if s < threshold {
+				continue
+			}
+			out = append(out, pair{a: min(i, j), b: max(i, j), cos: s})
+		}
+	}
+	// A pair found from both sides is kept once.
+	sort.Slice(out, func(x, y int) bool {
+		if out[x].a != out[y].a {
+			return out[x].a < out[y].a
+		}
+		return out[x].b < out[y].b
+	})
+	return slices.CompactFunc(out, func(x, y pair) bool { return x.a == y.a && x.b == y.b })
 }
 
 func methodText(m *ThemeModel) string {

@@ -1,25 +1,26 @@
 package corpus
 
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/papermap/papermap/cluster"
 	"github.com/papermap/papermap/paper"
+	"github.com/papermap/papermap/topicmap"
 )
 
 const arxivFile = "../testdata/arxiv-2007-04-2000.jsonl"
 
 // ingestArxiv stores the 2,000 arXiv papers (in the order of perm, if
-// given) with the lexical embedder in a new store.
-func ingestArxiv(t *testing.T, perm []int) *Corpus {
+// given), and extra, with the lexical embedder in a new store.
+func ingestArxiv(t *testing.T, perm []int, extra ...paper.Paper) *Corpus {
 	t.Helper()
-	papers, skipped, err := paper.ReadFile(arxivFile, paper.Options{})
-	if err != nil || len(skipped) > 0 || len(papers) != 2000 {
-		t.Fatalf("read %s: %d papers, %d skipped, %v", arxivFile, len(papers), len(skipped), err)
-	}
+	papers := readArxiv(t)
 	if perm != nil {
 		shuffled := make([]paper.Paper, len(papers))
 		for i, j := range perm {
@@ -27,6 +28,7 @@ func ingestArxiv(t *testing.T, perm []int) *Corpus {
 		}
 		papers = shuffled
 	}
+	papers = append(papers, extra...)
 	c, err := Open(t.Context(), filepath.Join(t.TempDir(), "store"), Options{Embedder: BackendLexical})
 	if err != nil {
 		t.Fatal(err)
@@ -36,6 +38,15 @@ func ingestArxiv(t *testing.T, perm []int) *Corpus {
 		t.Fatal(err)
 	}
 	return c
+}
+
+func readArxiv(t *testing.T) []paper.Paper {
+	t.Helper()
+	papers, skipped, err := paper.ReadFile(arxivFile, paper.Options{})
+	if err != nil || len(skipped) > 0 || len(papers) != 2000 {
+		t.Fatalf("read %s: %d papers, %d skipped, %v", arxivFile, len(papers), len(skipped), err)
+	}
+	return papers
 }
 
 // largeSizes makes the 2,000 papers a "large corpus" for the test.
@@ -166,5 +177,70 @@ func TestCapPerLabel(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, capPerLabel(labels, 4, 100, 1)) {
 		t.Error("the same seed gave another sample")
+	}
+}
+
+func TestReportNearDuplicatesLargeCorpus(t *testing.T) {
+	// A large corpus's report finds near-duplicates among each paper's
+	// nearest neighbours instead of among all pairs of a theme: on the
+	// arXiv papers plus 30 planted copies (each paper copied up to three
+	// times, one with a word changed), both ways list the same pairs.
+	papers := readArxiv(t)
+	var extra []paper.Paper
+	for i := range 30 {
+		p := papers[i*60]
+		p.ID = fmt.Sprintf("copy-%02d", i)
+		if i%3 == 1 {
+			p.Abstract = strings.Replace(p.Abstract, " the ", " a ", 1)
+		}
+		extra = append(extra, p)
+		if i%5 == 0 {
+			q := p
+			q.ID += "-again"
+			extra = append(extra, q)
+		}
+	}
+	c := ingestArxiv(t, nil, extra...)
+	m, err := c.ComputeThemes(t.Context(), ThemeOptions{K: 18})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := ReportOptions{MaxDuplicates: 200}
+	small, err := c.Report(t.Context(), m, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	largeSizes(t)
+	large, err := c.Report(t.Context(), m, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs := func(r []topicmap.DuplicatePair) map[string]float64 {
+		out := map[string]float64{}
+		for _, p := range r {
+			out[p.A.ID+" "+p.B.ID] = p.Cosine
+		}
+		return out
+	}
+	ps, pl := pairs(small.NearDuplicates), pairs(large.NearDuplicates)
+	t.Logf("%d near-duplicate pairs by all pairs within themes, %d by neighbours", len(ps), len(pl))
+	if len(ps) < 40 {
+		t.Fatalf("only %d near-duplicate pairs found among all pairs: the planted copies are not there", len(ps))
+	}
+	// Every pair within a theme is among the neighbours' (the order of
+	// pairs of equal cosine may differ by float32 rounding); the
+	// neighbours also find pairs that ended in different themes.
+	for k, cs := range ps {
+		cl, ok := pl[k]
+		if !ok {
+			t.Errorf("pair %s (cosine %.4f) is missing from the neighbours' pairs", k, cs)
+		} else if math.Abs(cl-cs) > 1e-4 {
+			t.Errorf("pair %s: cosine %.6f by neighbours, %.6f within themes", k, cl, cs)
+		}
+	}
+	for k, cl := range pl {
+		if _, ok := ps[k]; !ok {
+			t.Logf("only by neighbours: %s %.4f (the two papers are in different themes)", k, cl)
+		}
 	}
 }
