@@ -24,8 +24,8 @@ in which they were ingested.
 
 On more than 50,000 papers, auto tries each k on a sample of 20,000 of them,
 and the themes come from mini-batch k-means over all papers (within about
-0.1% of full k-means, many times faster). Stages that take more than two
-seconds are named on stderr as they start.
+0.1% of full k-means, many times faster). Each stage that lasts more than
+two seconds is named on stderr.
 
 Flags:
   --store DIR     store directory (default ./papermap-store, env PAPERMAP_STORE)
