@@ -111,15 +111,7 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 		var vecs [][]float32
 		if fitted != nil {
 			vecs = fitted[start:end]
-			for i, v := range vecs {
-				if v == nil {
-					stats.Skipped = append(stats.Skipped, &paper.RecordError{
-						Pos:    source[batch[i].ID],
-						ID:     batch[i].ID,
-						Reason: "none of its words are frequent enough to be in the lexical model's vocabulary; it cannot be placed",
-					})
-				}
-			}
+			reportUnplaceable(batch, vecs, source, &stats, "none of its words are frequent enough to be in the lexical model's vocabulary; it cannot be placed")
 		} else {
 			var err error
 			vecs, err = c.embedDocuments(ctx, batch, source, &stats)
@@ -226,16 +218,18 @@ func (c *Corpus) embedDocuments(ctx context.Context, batch []vectorstore.Record,
 	}
 	// The lexical model returns the other vectors and nil for texts that
 	// share no word with its vocabulary.
+	reportUnplaceable(batch, vecs, source, stats, "none of its words are in the lexical model's vocabulary (fitted at the store's first ingest); it cannot be placed")
+	return vecs, nil
+}
+
+// reportUnplaceable reports in stats.Skipped, with reason, every record of
+// batch whose vector is nil.
+func reportUnplaceable(batch []vectorstore.Record, vecs [][]float32, source map[string]paper.Position, stats *IngestStats, reason string) {
 	for i, v := range vecs {
 		if v == nil {
-			stats.Skipped = append(stats.Skipped, &paper.RecordError{
-				Pos:    source[batch[i].ID],
-				ID:     batch[i].ID,
-				Reason: "none of its words are in the lexical model's vocabulary (fitted at the store's first ingest); it cannot be placed",
-			})
+			stats.Skipped = append(stats.Skipped, &paper.RecordError{Pos: source[batch[i].ID], ID: batch[i].ID, Reason: reason})
 		}
 	}
-	return vecs, nil
 }
 
 // smallCorpus is the size under which the lexical embedder keeps every

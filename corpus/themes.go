@@ -15,11 +15,9 @@ import (
 
 	"gonum.org/v1/gonum/blas/blas32"
 
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-
 	"github.com/papermap/papermap/cluster"
 	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/internal/format"
 )
 
 // themeModelFile is the store file holding the saved theme model.
@@ -188,7 +186,7 @@ func (c *Corpus) ComputeThemes(ctx context.Context, opts ThemeOptions) (*ThemeMo
 	}
 	xs := x
 	if nn := smoothingNeighbors(opts.Neighbors, n); nn > 0 {
-		stage("finding each paper's %d nearest neighbours (%s papers)", nn, thousands(n))
+		stage("finding each paper's %d nearest neighbours (%s papers)", nn, format.Int(n))
 		nbrs, err := cluster.KNN{K: nn, Seed: opts.Seed}.Search(x)
 		if err != nil {
 			return nil, fmt.Errorf("find each paper's neighbours: %w", err)
@@ -219,7 +217,7 @@ func (c *Corpus) ComputeThemes(ctx context.Context, opts ThemeOptions) (*ThemeMo
 			if n > largeCorpus {
 				on = sampleRows(xs, kSampleSize, opts.Seed)
 				m.KSample = on.Rows
-				stage("choosing k: k-means for k = %d to %d on a sample of %s papers", lo, hi, thousands(on.Rows))
+				stage("choosing k: k-means for k = %d to %d on a sample of %s papers", lo, hi, format.Int(on.Rows))
 			} else {
 				stage("choosing k: k-means for k = %d to %d", lo, hi)
 			}
@@ -244,7 +242,7 @@ func (c *Corpus) ComputeThemes(ctx context.Context, opts ThemeOptions) (*ThemeMo
 	var res *cluster.Result
 	var err error
 	if n > largeCorpus {
-		stage("mini-batch k-means with k = %d on %s papers", km.K, thousands(n))
+		stage("mini-batch k-means with k = %d on %s papers", km.K, format.Int(n))
 		m.MiniBatch = true
 		res, err = cluster.MiniBatchKMeans{K: km.K, Seed: opts.Seed, Restarts: opts.Restarts, Spherical: true}.Fit(xs)
 	} else {
@@ -376,11 +374,6 @@ func capPerLabel(labels []int, k, size int, seed uint64) []int {
 		}
 	}
 	return out
-}
-
-// thousands formats n with thousands separators: 1000000 -> 1,000,000.
-func thousands(n int) string {
-	return message.NewPrinter(language.English).Sprintf("%d", n)
 }
 
 func firstOr(s []string) string {

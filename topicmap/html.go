@@ -15,8 +15,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
+	"github.com/papermap/papermap/internal/format"
 )
 
 // HTMLOptions tunes the interactive map. The zero value means 300-character
@@ -142,13 +141,10 @@ func mapPage(m *Map, opts HTMLOptions) (*mapPageData, error) {
 		// encoded data can neither close the script element nor start
 		// an HTML comment inside it; it is inserted verbatim.
 		Data:   template.JS(data),
-		Papers: count.Sprintf("%d", len(m.Points)),
-		Themes: count.Sprintf("%d", len(m.Themes)),
+		Papers: format.Int(len(m.Points)),
+		Themes: format.Int(len(m.Themes)),
 	}, nil
 }
-
-// count formats counts for readers, with thousands separators.
-var count = message.NewPrinter(language.English)
 
 // contentSecurityPolicy admits exactly the given inline scripts (by their
 // SHA-256) and inline styles, and nothing from any network: an injected

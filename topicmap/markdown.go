@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/papermap/papermap/internal/format"
 )
 
 // WriteMarkdown writes r as a Markdown (CommonMark with GitHub tables)
@@ -87,7 +89,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		p("## Themes\n\n")
 		p("| # | papers | label | keywords |\n|---:|---:|---|---|\n")
 		for _, t := range r.Themes {
-			p("| %d | %s | %s | %s |\n", t.ID, formatInt(t.Size), e(t.Label), e(strings.Join(t.Keywords, ", ")))
+			p("| %d | %s | %s | %s |\n", t.ID, format.Int(t.Size), e(t.Label), e(strings.Join(t.Keywords, ", ")))
 		}
 		p("\n")
 		for _, t := range r.Themes {

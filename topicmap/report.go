@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/papermap/papermap/internal/format"
 )
 
 // Report is everything a research report says about a corpus and its
@@ -190,24 +192,7 @@ func papers(n int) string {
 	if n == 1 {
 		return "1 paper"
 	}
-	return formatInt(n) + " papers"
+	return format.Int(n) + " papers"
 }
 
 func formatScore(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) }
-
-func formatInt(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}

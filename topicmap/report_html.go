@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/papermap/papermap/internal/format"
 )
 
 var (
@@ -16,7 +18,7 @@ var (
 	reportCSS string
 
 	reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-		"int":    formatInt,
+		"int":    format.Int,
 		"papers": papers,
 		"score":  formatScore,
 		"year":   yearText,

@@ -88,10 +88,7 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer cp.Close()
-	st := newStages(c.m.Stderr, "themes")
-	topts.Progress = st.stage
-	m, err := cp.ComputeThemes(ctx, topts)
-	st.done()
+	m, err := computeThemes(ctx, cp, topts, c.m.Stderr)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/papermap/papermap/corpus"
+	"github.com/papermap/papermap/internal/format"
 )
 
 const infoUsage = `Usage: papermap info [flags]
@@ -81,7 +82,7 @@ func (c *InfoCommand) Run(ctx context.Context, args []string) error {
 	}
 	w := c.m.Stdout
 	fmt.Fprintf(w, "store:      %s\n", out.Store)
-	fmt.Fprintf(w, "papers:     %s\n", thousands(out.Papers))
+	fmt.Fprintf(w, "papers:     %s\n", format.Int(out.Papers))
 	if out.Embedder == "" {
 		fmt.Fprintln(w, "embedder:   none yet (chosen at the first ingest)")
 		return nil
@@ -94,7 +95,7 @@ func (c *InfoCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintln(w, "themes:     none yet (run `papermap themes`)")
 	case t.Stale:
 		fmt.Fprintf(w, "themes:     %d, computed %s from %s papers; STALE: %s added or changed, %s removed since (run `papermap themes` to recompute)\n",
-			t.K, t.Computed.Format(time.RFC3339), thousands(t.Papers), thousands(t.New), thousands(t.Removed))
+			t.K, t.Computed.Format(time.RFC3339), format.Int(t.Papers), format.Int(t.New), format.Int(t.Removed))
 	default:
 		fmt.Fprintf(w, "themes:     %d, computed %s, up to date\n", t.K, t.Computed.Format(time.RFC3339))
 	}

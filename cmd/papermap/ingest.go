@@ -12,6 +12,7 @@ import (
 
 	"github.com/papermap/papermap/corpus"
 	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/internal/format"
 	"github.com/papermap/papermap/paper"
 )
 
@@ -123,8 +124,8 @@ type ingestResult struct {
 func (r *ingestResult) summary() string {
 	s := r.stats
 	return fmt.Sprintf("ingested %s, skipped %s (%s added, %s updated, %s unchanged) into %s [%s %s, %d dims] in %s",
-		thousands(s.Stored()), thousands(len(r.skipped)),
-		thousands(s.Added), thousands(s.Updated), thousands(s.Unchanged),
+		format.Int(s.Stored()), format.Int(len(r.skipped)),
+		format.Int(s.Added), format.Int(s.Updated), format.Int(s.Unchanged),
 		r.store, s.Embedder.Backend, s.Embedder.Model, s.Embedder.Dimensions, r.elapsed.Round(100*time.Millisecond))
 }
 
@@ -167,7 +168,7 @@ func (r *ingestResult) json() any {
 // file, forever for a pipe that is still being filled).
 func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ingestResult, error) {
 	start := time.Now()
-	format, err := paper.ParseFormat(f.format)
+	inFormat, err := paper.ParseFormat(f.format)
 	if err != nil {
 		return nil, &usageError{msg: err.Error(), usage: ingestUsage}
 	}
@@ -204,9 +205,9 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 		var ps []paper.Paper
 		var sk []*paper.RecordError
 		if name == "-" {
-			ps, sk, err = paper.ReadAll(m.Stdin, paper.Options{Format: format, Name: "stdin"})
+			ps, sk, err = paper.ReadAll(m.Stdin, paper.Options{Format: inFormat, Name: "stdin"})
 		} else {
-			ps, sk, err = paper.ReadFile(name, paper.Options{Format: format})
+			ps, sk, err = paper.ReadFile(name, paper.Options{Format: inFormat})
 		}
 		if err != nil {
 			return nil, err
@@ -255,7 +256,7 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 			// The embedder or the store failed part-way; what was
 			// embedded before is stored (corpus.Ingest keeps it).
 			fmt.Fprintf(m.Stderr, "stopped: %s of %s papers are stored in %s; once the cause below is fixed, run the same command again to store the rest (stored papers are not redone)\n",
-				thousands(stats.Stored()), thousands(len(kept)), *f.store)
+				format.Int(stats.Stored()), format.Int(len(kept)), *f.store)
 		}
 		return res, err
 	}
@@ -266,7 +267,7 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 // interrupted tells how to resume an interrupted ingest.
 func (m *Main) interrupted(stored, total int, store string) {
 	fmt.Fprintf(m.Stderr, "interrupted: %s of %s papers are stored in %s; run the same command again to store the rest (stored papers are not redone)\n",
-		thousands(stored), thousands(total), store)
+		format.Int(stored), format.Int(total), store)
 }
 
 // openError adds the way to resume when opening the store was interrupted.
@@ -304,7 +305,7 @@ func (m *Main) reportSkipped(skipped []*paper.RecordError, logPath string) {
 	})
 	for i, e := range skipped {
 		if i == maxSkippedShown {
-			fmt.Fprintf(m.Stderr, "... and %s more skipped records", thousands(len(skipped)-i))
+			fmt.Fprintf(m.Stderr, "... and %s more skipped records", format.Int(len(skipped)-i))
 			if logPath == "" {
 				fmt.Fprint(m.Stderr, " (list them all with --skipped-log FILE)")
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/papermap/papermap/corpus"
+	"github.com/papermap/papermap/internal/format"
 	"github.com/papermap/papermap/topicmap"
 )
 
@@ -71,7 +72,7 @@ func (c *MapCommand) Run(ctx context.Context, args []string) error {
 	if err := writeMap(ctx, cp, m, *out, mapTitle(*title, *store)); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.m.Stdout, "wrote %s (%s papers, %d themes)\n", *out, thousands(cp.Len()), m.K)
+	fmt.Fprintf(c.m.Stdout, "wrote %s (%s papers, %d themes)\n", *out, format.Int(cp.Len()), m.K)
 	return nil
 }
 

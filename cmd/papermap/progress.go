@@ -9,6 +9,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/papermap/papermap/corpus"
+	"github.com/papermap/papermap/internal/format"
 )
 
 // progress shows how an ingest advances: a bar with rate and ETA on a
@@ -65,7 +66,7 @@ func (p *progress) update(pr corpus.Progress) {
 
 func (p *progress) line(now time.Time) string {
 	el := now.Sub(p.start)
-	s := fmt.Sprintf("%s: %s/%s papers (%d%%)", p.name, thousands(p.done), thousands(p.total), 100*p.done/max(p.total, 1))
+	s := fmt.Sprintf("%s: %s/%s papers (%d%%)", p.name, format.Int(p.done), format.Int(p.total), 100*p.done/max(p.total, 1))
 	if el > time.Second && p.done > 0 {
 		rate := float64(p.done) / el.Seconds()
 		s += fmt.Sprintf(", %.0f/s", rate)

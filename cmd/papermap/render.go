@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/papermap/papermap/corpus"
+	"github.com/papermap/papermap/internal/format"
 )
 
 // themesFor returns the store's saved themes, computing them (k chosen
@@ -14,9 +15,7 @@ import (
 func themesFor(ctx context.Context, cp *corpus.Corpus, notice io.Writer) (*corpus.ThemeModel, error) {
 	m, err := cp.LoadThemes()
 	if errors.Is(err, corpus.ErrNoThemes) {
-		st := newStages(notice, "themes")
-		m, err = cp.ComputeThemes(ctx, corpus.ThemeOptions{Progress: st.stage})
-		st.done()
+		m, err = computeThemes(ctx, cp, corpus.ThemeOptions{}, notice)
 		if err != nil {
 			return nil, err
 		}
@@ -27,7 +26,7 @@ func themesFor(ctx context.Context, cp *corpus.Corpus, notice io.Writer) (*corpu
 		return nil, err
 	}
 	if st := cp.Staleness(m); st.Stale {
-		fmt.Fprintf(notice, "themes are stale: %s papers added or changed since they were computed are placed by their nearest theme (run `papermap themes` to recompute)\n", thousands(st.New))
+		fmt.Fprintf(notice, "themes are stale: %s papers added or changed since they were computed are placed by their nearest theme (run `papermap themes` to recompute)\n", format.Int(st.New))
 	}
 	return m, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/papermap/papermap/corpus"
+	"github.com/papermap/papermap/internal/format"
 	"github.com/papermap/papermap/vectorstore"
 )
 
@@ -48,9 +49,9 @@ func (c *RepairCommand) Run(ctx context.Context, args []string) error {
 	// unusable (a damaged manifest or model) rather than claim success.
 	cp, err := corpus.Open(ctx, *store, corpus.Options{ReadOnly: true})
 	if err != nil {
-		return fmt.Errorf("kept the %s intact papers of the record log of %s, but the store still cannot be used: %w", thousands(kept), *store, err)
+		return fmt.Errorf("kept the %s intact papers of the record log of %s, but the store still cannot be used: %w", format.Int(kept), *store, err)
 	}
 	cp.Close()
-	fmt.Fprintf(c.m.Stdout, "repaired %s: %s papers kept\n", *store, thousands(kept))
+	fmt.Fprintf(c.m.Stdout, "repaired %s: %s papers kept\n", *store, format.Int(kept))
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/papermap/papermap/corpus"
+	"github.com/papermap/papermap/internal/format"
 	"github.com/papermap/papermap/topicmap"
 )
 
@@ -84,7 +85,7 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	if err := writeReport(ctx, cp, m, r, *out); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.m.Stdout, "wrote %s (%s papers, %d themes)\n", *out, thousands(cp.Len()), m.K)
+	fmt.Fprintf(c.m.Stdout, "wrote %s (%s papers, %d themes)\n", *out, format.Int(cp.Len()), m.K)
 	return nil
 }
 

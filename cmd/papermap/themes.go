@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/papermap/papermap/corpus"
+	"github.com/papermap/papermap/internal/format"
 )
 
 const themesUsage = `Usage: papermap themes [flags]
@@ -99,10 +100,7 @@ func (c *ThemesCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer cp.Close()
-	st := newStages(c.m.Stderr, "themes")
-	opts.Progress = st.stage
-	m, err := cp.ComputeThemes(ctx, opts)
-	st.done()
+	m, err := computeThemes(ctx, cp, opts, c.m.Stderr)
 	if err != nil {
 		return err
 	}
@@ -115,12 +113,21 @@ func (c *ThemesCommand) Run(ctx context.Context, args []string) error {
 	return printThemes(c.m.Stdout, cp, m.Themes)
 }
 
+// computeThemes computes the themes of cp, naming each stage that lasts
+// more than stageDelay on w.
+func computeThemes(ctx context.Context, cp *corpus.Corpus, opts corpus.ThemeOptions, w io.Writer) (*corpus.ThemeModel, error) {
+	st := newStages(w, "themes")
+	defer st.done()
+	opts.Progress = st.stage
+	return cp.ComputeThemes(ctx, opts)
+}
+
 // kChoice explains how k was chosen.
 func kChoice(m *corpus.ThemeModel) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "k = %d chosen by silhouette (higher is better", m.K)
 	if m.KSample > 0 {
-		fmt.Fprintf(&b, "; k-means on a sample of %s papers for each k", thousands(m.KSample))
+		fmt.Fprintf(&b, "; k-means on a sample of %s papers for each k", format.Int(m.KSample))
 	}
 	b.WriteString("):")
 	for _, s := range m.KScores {
