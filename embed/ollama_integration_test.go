@@ -11,15 +11,8 @@ package embed_test
 // /api/show, /api/tags and error answers are read as the fakes' are.
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
 	"math"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -32,58 +25,6 @@ import (
 // tinyModel is the test model with a 32-dimensional output and a context
 // of 128 positions ([CLS] and [SEP] included).
 var tinyModel = testmodel.Tiny.Model
-
-// recordingProxy forwards requests to a server and records the body of
-// every /api/embed request.
-type recordingProxy struct {
-	*httptest.Server
-	mu     sync.Mutex
-	embeds []embedRequest
-}
-
-type embedRequest struct {
-	Model string   `json:"model"`
-	Input []string `json:"input"`
-}
-
-func newRecordingProxy(t *testing.T, target string) *recordingProxy {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &recordingProxy{}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/api/embed" {
-			body, err := io.ReadAll(r.Body)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			var req embedRequest
-			if err := json.Unmarshal(body, &req); err != nil {
-				t.Errorf("proxy: /api/embed body is not a request with a list of inputs: %v", err)
-			}
-			p.mu.Lock()
-			p.embeds = append(p.embeds, req)
-			p.mu.Unlock()
-			r.Body = io.NopCloser(bytes.NewReader(body))
-		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(p.Close)
-	return p
-}
-
-// requests returns the /api/embed requests so far, and forgets them.
-func (p *recordingProxy) requests() []embedRequest {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r := p.embeds
-	p.embeds = nil
-	return r
-}
 
 // warnings collects OllamaOptions.Warn messages.
 type warnings struct {
@@ -163,14 +104,14 @@ func TestOllamaServerEmbed(t *testing.T) {
 
 func TestOllamaServerBatchesAndPrefixes(t *testing.T) {
 	host := embed.OllamaTestServer(t, "")
-	proxy := newRecordingProxy(t, host)
+	proxy := testmodel.NewRecordingProxy(t, host)
 	prefixes := embed.PrefixesFor("nomic-embed-text")
 	o, err := embed.NewOllama(t.Context(), embed.OllamaOptions{
 		Hosts: []string{proxy.URL}, Model: tinyModel, BatchSize: 4, Prefixes: &prefixes})
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy.requests() // the probe
+	proxy.Requests() // the probe
 	direct, err := embed.NewOllama(t.Context(), embed.OllamaOptions{
 		Hosts: []string{host}, Model: tinyModel, Prefixes: &embed.Prefixes{}})
 	if err != nil {
@@ -190,7 +131,7 @@ func TestOllamaServerBatchesAndPrefixes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			reqs := proxy.requests()
+			reqs := proxy.Requests()
 			var sent []string
 			for _, r := range reqs {
 				if r.Model != tinyModel || len(r.Input) == 0 || len(r.Input) > 4 {
@@ -231,19 +172,19 @@ func TestOllamaServerLongInput(t *testing.T) {
 	// 126 tokens before it is sent: one request, no runner crash (which
 	// would show as a split batch and more requests), one warning.
 	host := embed.OllamaTestServer(t, "")
-	proxy := newRecordingProxy(t, host)
+	proxy := testmodel.NewRecordingProxy(t, host)
 	var w warnings
 	o, err := embed.NewOllama(t.Context(), embed.OllamaOptions{Hosts: []string{proxy.URL}, Model: tinyModel, Warn: w.warn})
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy.requests()
+	proxy.Requests()
 	texts := []string{"a short text", the(300), "another short text", the(127), the(126)}
 	got, err := o.Embed(t.Context(), texts, embed.Document)
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqs := proxy.requests()
+	reqs := proxy.Requests()
 	if len(reqs) != 1 {
 		t.Errorf("%d requests, want 1 (more means the runner crashed and the batch was split)", len(reqs))
 	}

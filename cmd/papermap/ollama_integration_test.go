@@ -19,19 +19,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -134,62 +128,16 @@ func (s *ownServer) embedsSinceStart(t *testing.T) int {
 	return strings.Count(log, `"/api/embed"`)
 }
 
-// recordingProxy forwards requests to an Ollama server and records every
-// /api/embed request.
-type recordingProxy struct {
-	*httptest.Server
-	mu     sync.Mutex
-	embeds []ollamaEmbedRequest
-}
-
-type ollamaEmbedRequest struct {
-	Model string   `json:"model"`
-	Input []string `json:"input"`
-}
-
-func newRecordingProxy(t *testing.T, target string) *recordingProxy {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &recordingProxy{}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/api/embed" {
-			body, err := io.ReadAll(r.Body)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			var req ollamaEmbedRequest
-			if err := json.Unmarshal(body, &req); err != nil {
-				t.Errorf("proxy: /api/embed body is not a request with a list of inputs: %v", err)
-			}
-			p.mu.Lock()
-			p.embeds = append(p.embeds, req)
-			p.mu.Unlock()
-			r.Body = io.NopCloser(bytes.NewReader(body))
-		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(p.Close)
-	return p
-}
-
-// batches returns the inputs of the /api/embed requests so far, leaving
-// out the probe NewOllama sends to every host, and forgets them.
-func (p *recordingProxy) batches() [][]string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+// batches returns the inputs of the /api/embed requests p recorded so far,
+// leaving out the probe NewOllama sends to every host, and forgets them.
+func batches(p *testmodel.RecordingProxy) [][]string {
 	var out [][]string
-	for _, r := range p.embeds {
+	for _, r := range p.Requests() {
 		if len(r.Input) == 1 && strings.HasPrefix(r.Input[0], "papermap probe:") {
 			continue
 		}
 		out = append(out, r.Input)
 	}
-	p.embeds = nil
 	return out
 }
 
@@ -346,7 +294,7 @@ func TestOllamaServerIngestSeed(t *testing.T) {
 
 func TestOllamaServerBatchesOnTheWire(t *testing.T) {
 	host := ollamaTestServer(t, "")
-	proxy := newRecordingProxy(t, host)
+	proxy := testmodel.NewRecordingProxy(t, host)
 	ids, texts := documentTexts(t, seedFile)
 	for _, tc := range []struct {
 		name  string
@@ -358,7 +306,7 @@ func TestOllamaServerBatchesOnTheWire(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ingestOllama(t, filepath.Join(t.TempDir(), "store"), proxy.URL, append(tc.flags, seedFile)...)
-			batches := proxy.batches()
+			batches := batches(proxy)
 			sent := 0
 			for _, b := range batches {
 				if len(b) == 0 || len(b) > tc.size {
@@ -683,10 +631,10 @@ func TestOllamaServerTwoHosts(t *testing.T) {
 	one := filepath.Join(t.TempDir(), "one")
 	ingestOllama(t, one, a, "--batch-size", "4", seedFile)
 
-	pa, pb := newRecordingProxy(t, a), newRecordingProxy(t, bURL)
+	pa, pb := testmodel.NewRecordingProxy(t, a), testmodel.NewRecordingProxy(t, bURL)
 	two := filepath.Join(t.TempDir(), "two")
 	ingestOllama(t, two, pa.URL+","+pb.URL, "--batch-size", "4", seedFile)
-	ba, bb := pa.batches(), pb.batches()
+	ba, bb := batches(pa), batches(pb)
 	t.Logf("batches: %d on the first host, %d on the second", len(ba), len(bb))
 	if len(ba) == 0 || len(bb) == 0 {
 		t.Errorf("batches: %d on the first host, %d on the second; want both to work", len(ba), len(bb))
