@@ -304,6 +304,20 @@ func TestChooseK(t *testing.T) {
 			if len(scores) != 8 || scores[0].K != 2 || scores[7].K != 9 {
 				t.Errorf("scores should cover k = 2..9: %+v", scores)
 			}
+
+			// Fitted on a sample of 300 of the 1,200 rows: the same k, and
+			// each inertia is the sample's (about a quarter of all rows').
+			sbest, sscores, err := ChooseK{Max: 9, FitRows: 300, KMeans: KMeans{Seed: 1, Spherical: tc.spherical}}.Choose(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sbest != tc.k {
+				t.Errorf("on a sample: chose %d, want %d; scores %+v", sbest, tc.k, sscores)
+			}
+			at := sscores[tc.k-2].Inertia / scores[tc.k-2].Inertia
+			if at < 0.15 || at > 0.35 {
+				t.Errorf("on a sample of a quarter of the rows, inertia at k = %d is %.2f of all rows', want about 0.25", tc.k, at)
+			}
 		})
 	}
 }

@@ -160,7 +160,8 @@ type KScore struct {
 	Silhouette float64
 	// StdErr is the standard error of that mean over the sample.
 	StdErr float64
-	// Inertia is the k-means inertia on all rows.
+	// Inertia is the k-means inertia on all rows (on the sample, with
+	// ChooseK.FitRows).
 	Inertia float64
 }
 
@@ -173,7 +174,13 @@ type ChooseK struct {
 	// SampleSize is the number of rows the silhouette is computed on (the same
 	// rows for every k). Default 2000.
 	SampleSize int
-	// Seed chooses the silhouette sample.
+	// FitRows, when positive and below the number of rows, makes every
+	// k-means run on the same seeded sample of FitRows rows (the silhouette
+	// sample is drawn from it, and Inertia is the sample's): on a large
+	// matrix the k-means runs, not the silhouettes, are what cost. Default
+	// 0: all rows.
+	FitRows int
+	// Seed chooses the silhouette sample (and the FitRows sample).
 	Seed uint64
 	// KMeans is the template for every run; its K is ignored and its Init must
 	// be nil. Cosine geometry (Spherical) also makes the silhouette cosine.
@@ -208,6 +215,9 @@ func (c ChooseK) Choose(x blas32.General) (best int, scores []KScore, err error)
 	sample := c.SampleSize
 	if sample <= 0 {
 		sample = 2000
+	}
+	if c.FitRows > 0 && c.FitRows < n {
+		x = sampleRows(x, c.FitRows, c.Seed)
 	}
 	threads := threadCount(c.KMeans.Threads)
 	for k := lo; k <= hi; k++ {

@@ -213,15 +213,15 @@ func (c *Corpus) ComputeThemes(ctx context.Context, opts ThemeOptions) (*ThemeMo
 				maxK = defaultMaxK(n)
 			}
 			lo, hi := max(opts.MinK, 2), max(maxK, opts.MinK)
-			on := xs
+			ck := cluster.ChooseK{Min: opts.MinK, Max: hi, Seed: opts.Seed, KMeans: km}
 			if n > largeCorpus {
-				on = sampleRows(xs, kSampleSize, opts.Seed)
-				m.KSample = on.Rows
-				stage("choosing k: k-means for k = %d to %d on a sample of %s papers", lo, hi, format.Int(on.Rows))
+				ck.FitRows = min(kSampleSize, n)
+				m.KSample = ck.FitRows
+				stage("choosing k: k-means for k = %d to %d on a sample of %s papers", lo, hi, format.Int(ck.FitRows))
 			} else {
 				stage("choosing k: k-means for k = %d to %d", lo, hi)
 			}
-			best, scores, err := cluster.ChooseK{Min: opts.MinK, Max: max(maxK, opts.MinK), Seed: opts.Seed, KMeans: km}.Choose(on)
+			best, scores, err := ck.Choose(xs)
 			if err != nil {
 				return nil, fmt.Errorf("choose the number of themes: %w", err)
 			}
@@ -338,23 +338,6 @@ func (c *Corpus) ComputeThemes(ctx context.Context, opts ThemeOptions) (*ThemeMo
 		}
 	}
 	return m, nil
-}
-
-// sampleRows returns size rows of x drawn at random with seed, in their
-// order in x (a copy). The rows of x are in ID order, so the sample
-// depends on the stored papers and the seed only.
-func sampleRows(x blas32.General, size int, seed uint64) blas32.General {
-	if size >= x.Rows {
-		return x
-	}
-	rng := rand.New(rand.NewPCG(seed, 0x6b73616d706c65)) // "ksample"
-	idx := rng.Perm(x.Rows)[:size]
-	sort.Ints(idx)
-	out := blas32.General{Rows: size, Cols: x.Cols, Stride: x.Cols, Data: make([]float32, size*x.Cols)}
-	for k, i := range idx {
-		copy(out.Data[k*x.Cols:(k+1)*x.Cols], x.Data[i*x.Stride:i*x.Stride+x.Cols])
-	}
-	return out
 }
 
 // capPerLabel returns labels with all but at most size rows of each label
