@@ -12,6 +12,8 @@ import (
 	"sync"
 
 	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/lexical"
+	"github.com/papermap/papermap/embed/ollama"
 	"github.com/papermap/papermap/vectorstore"
 )
 
@@ -45,7 +47,7 @@ type Options struct {
 	// BatchSize is the number of texts per Ollama request (default 16).
 	BatchSize int
 	// Lexical configures the lexical embedder when it is fitted.
-	Lexical embed.LexicalOptions
+	Lexical lexical.Options
 
 	// Notice receives one-line notices for people, such as which embedder
 	// auto chose. Nil discards them.
@@ -61,7 +63,7 @@ type Corpus struct {
 
 	// emb is nil for a new store until the first ingest decides it.
 	emb embed.Embedder
-	lex *embed.Lexical
+	lex *lexical.Model
 }
 
 // ErrEmpty is returned by queries on a store that holds no papers.
@@ -145,7 +147,7 @@ func (c *Corpus) resumeEmbedder(ctx context.Context, info embed.Info) error {
 			}
 			return err
 		}
-		lex, err := embed.ReadLexical(bytes.NewReader(data))
+		lex, err := lexical.Read(bytes.NewReader(data))
 		if err != nil {
 			return fmt.Errorf("store %s: lexical model %s is damaged (%w): re-ingest into a new store", c.store.Dir(), lexicalModelFile, err)
 		}
@@ -167,8 +169,8 @@ func (c *Corpus) resumeEmbedder(ctx context.Context, info embed.Info) error {
 	return fmt.Errorf("store %s: unknown embedder backend %q in its manifest", c.store.Dir(), info.Backend)
 }
 
-func (c *Corpus) ollamaOptions(model string) embed.OllamaOptions {
-	o := embed.OllamaOptions{
+func (c *Corpus) ollamaOptions(model string) ollama.Options {
+	o := ollama.Options{
 		Hosts:     c.opts.OllamaHosts,
 		Model:     model,
 		BatchSize: c.opts.BatchSize,
@@ -186,7 +188,7 @@ func (c *Corpus) chooseBackend(ctx context.Context) (string, error) {
 		return c.opts.Embedder, nil
 	}
 	o := c.ollamaOptions(c.opts.Model)
-	err := embed.Probe(ctx, o)
+	err := ollama.Probe(ctx, o)
 	if err == nil {
 		c.notice("embedder: ollama (%s at %s)", modelName(c.opts.Model), hostList(c.opts.OllamaHosts))
 		return BackendOllama, nil
@@ -200,11 +202,11 @@ func (c *Corpus) chooseBackend(ctx context.Context) (string, error) {
 
 // lazyOllama connects to Ollama at the first Embed call.
 type lazyOllama struct {
-	opts embed.OllamaOptions
+	opts ollama.Options
 	info embed.Info
 
 	mu sync.Mutex // guards o
-	o  *embed.Ollama
+	o  *ollama.Client
 }
 
 func (l *lazyOllama) Info() embed.Info { return l.info }
@@ -217,13 +219,13 @@ func (l *lazyOllama) Embed(ctx context.Context, texts []string, task embed.Task)
 	return o.Embed(ctx, texts, task)
 }
 
-func (l *lazyOllama) client(ctx context.Context) (*embed.Ollama, error) {
+func (l *lazyOllama) client(ctx context.Context) (*ollama.Client, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.o != nil {
 		return l.o, nil
 	}
-	o, err := embed.NewOllama(ctx, l.opts)
+	o, err := ollama.New(ctx, l.opts)
 	if err != nil {
 		return nil, err
 	}
@@ -250,8 +252,8 @@ func hostList(h []string) string {
 
 // whyNotOllama says in a few words why auto did not choose Ollama.
 func whyNotOllama(err error, model string) string {
-	var ue *embed.UnreachableError
-	var me *embed.ModelNotFoundError
+	var ue *ollama.UnreachableError
+	var me *ollama.ModelNotFoundError
 	switch {
 	case errors.As(err, &ue):
 		return "no Ollama server at " + ue.Host

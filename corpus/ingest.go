@@ -8,6 +8,8 @@ import (
 	"sort"
 
 	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/lexical"
+	"github.com/papermap/papermap/embed/ollama"
 	"github.com/papermap/papermap/paper"
 	"github.com/papermap/papermap/vectorstore"
 )
@@ -165,7 +167,7 @@ func (c *Corpus) startEmbedder(ctx context.Context, recs []vectorstore.Record) (
 		return nil, err
 	}
 	if backend == BackendOllama {
-		o, err := embed.NewOllama(ctx, c.ollamaOptions(c.opts.Model))
+		o, err := ollama.New(ctx, c.ollamaOptions(c.opts.Model))
 		if err != nil {
 			return nil, err
 		}
@@ -180,8 +182,8 @@ func (c *Corpus) startEmbedder(ctx context.Context, recs []vectorstore.Record) (
 	for i, r := range recs {
 		texts[i] = embedText(r)
 	}
-	lex, vecs, err := embed.FitLexical(ctx, texts, lexicalOptions(c.opts.Lexical, len(texts)))
-	if err != nil && !(lex != nil && errors.Is(err, embed.ErrNoKnownTerms)) {
+	lex, vecs, err := lexical.Fit(ctx, texts, lexicalOptions(c.opts.Lexical, len(texts)))
+	if err != nil && !(lex != nil && errors.Is(err, lexical.ErrNoKnownTerms)) {
 		return nil, fmt.Errorf("fit the lexical embedder on %d papers: %w", len(texts), err)
 	}
 	var buf bytes.Buffer
@@ -213,7 +215,7 @@ func (c *Corpus) embedDocuments(ctx context.Context, batch []vectorstore.Record,
 	if err == nil {
 		return vecs, nil
 	}
-	if !errors.Is(err, embed.ErrNoKnownTerms) || len(vecs) != len(batch) {
+	if !errors.Is(err, lexical.ErrNoKnownTerms) || len(vecs) != len(batch) {
 		return vecs, err // with one entry per text, those embedded before the failure
 	}
 	// The lexical model returns the other vectors and nil for texts that
@@ -239,7 +241,7 @@ const smallCorpus = 20
 
 // lexicalOptions fills the document-frequency limits for tiny corpora when
 // the caller left them at their defaults.
-func lexicalOptions(o embed.LexicalOptions, n int) embed.LexicalOptions {
+func lexicalOptions(o lexical.Options, n int) lexical.Options {
 	if n < smallCorpus {
 		if o.MinDF == 0 {
 			o.MinDF = 1

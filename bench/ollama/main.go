@@ -59,11 +59,11 @@ import (
 	"time"
 
 	"github.com/ollama/ollama/api"
-	chromem "github.com/philippgille/chromem-go"
-
 	"github.com/papermap/papermap/embed"
-	"github.com/papermap/papermap/internal/testmodel"
+	"github.com/papermap/papermap/embed/ollama"
+	"github.com/papermap/papermap/internal/testharness/testmodel"
 	"github.com/papermap/papermap/paper"
+	chromem "github.com/philippgille/chromem-go"
 )
 
 func main() {
@@ -488,7 +488,7 @@ func crashes(ctx context.Context, c config) error {
 
 	var mu sync.Mutex
 	var warnings []string
-	o, err := embed.NewOllama(ctx, embed.OllamaOptions{Hosts: []string{proxy.URL}, Model: c.model,
+	o, err := ollama.New(ctx, ollama.Options{Hosts: []string{proxy.URL}, Model: c.model,
 		Warn: func(msg string) { mu.Lock(); warnings = append(warnings, msg); mu.Unlock() }})
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ import (
 
 	"github.com/papermap/papermap/cluster"
 	"github.com/papermap/papermap/corpus"
-	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/lexical"
 	"github.com/papermap/papermap/paper"
 )
 
@@ -41,7 +41,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	c, err := corpus.Open(ctx, dir+"/store", corpus.Options{Embedder: "lexical", Lexical: embed.LexicalOptions{Dimensions: *dims}})
+	c, err := corpus.Open(ctx, dir+"/store", corpus.Options{Embedder: "lexical", Lexical: lexical.Options{Dimensions: *dims}})
 	if err != nil {
 		log.Fatal(err)
 	}

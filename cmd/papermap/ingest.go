@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/papermap/papermap/corpus"
-	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/lexical"
 	"github.com/papermap/papermap/internal/format"
 	"github.com/papermap/papermap/paper"
 )
@@ -242,7 +242,7 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 	// counts the papers already stored, for the message below.
 	prog := newProgress(m.Stderr, "ingest", f.quiet)
 	stats, err := c.Ingest(ctx, kept, corpus.IngestOptions{Progress: prog.update})
-	if errors.Is(err, embed.ErrEmptyVocabulary) {
+	if errors.Is(err, lexical.ErrEmptyVocabulary) {
 		err = fmt.Errorf("%s: %w", joinNames(files), err)
 	}
 	prog.finish()
