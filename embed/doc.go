@@ -9,5 +9,8 @@
 // [github.com/papermap/papermap/embed/ollama] (a local server running a
 // neural embedding model) and package
 // [github.com/papermap/papermap/embed/lexical] (a model fitted on the corpus
-// itself, with no server and no download).
+// itself, with no server and no download). Package
+// [github.com/papermap/papermap/embed/backend] chooses between them for a
+// store, fits and saves the lexical model, and brings a store's embedder
+// back when it is opened again.
 package embed

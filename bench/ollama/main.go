@@ -412,7 +412,7 @@ func papermapIngest(ctx context.Context, bin, host, model, file, store string, a
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil || !res.Complete || res.Added != added || res.Read != n {
 		return 0, fmt.Errorf("ingest summary %s (want %d read, %d added): %v", stdout.String(), n, added, err)
 	}
-	if strings.Contains(stderr.String(), "embed: cut") {
+	if strings.Contains(stderr.String(), "ollama: cut") {
 		return 0, fmt.Errorf("papermap cut texts, so the methods did not embed the same texts:\n%s", stderr.String())
 	}
 	return d, nil
@@ -505,7 +505,7 @@ func crashes(ctx context.Context, c config) error {
 	cut, crashCuts := 0, 0
 	for _, w := range warnings {
 		var k, m int
-		if _, err := fmt.Sscanf(w, "embed: cut %d of %d texts", &k, &m); err == nil {
+		if _, err := fmt.Sscanf(w, "ollama: cut %d of %d texts", &k, &m); err == nil {
 			cut += k
 		}
 		if strings.Contains(w, "crashed on") {

@@ -248,6 +248,19 @@ func TestOllamaServerIngestSeed(t *testing.T) {
 			}
 		}
 	})
+	t.Run("search at the remembered host", func(t *testing.T) {
+		// The test server is not at the default address: without
+		// --ollama-host (and OLLAMA_HOST unset), search must find it
+		// through the hosts the store remembers from its ingest.
+		if os.Getenv(ollama.HostEnv) != "" {
+			t.Skipf("%s is set, and overrides the remembered host", ollama.HostEnv)
+		}
+		id := ids[0]
+		got := decode[results](t, mustRun(t, "search", "--store", store, "--json", texts[id]))
+		if len(got.Results) == 0 || got.Results[0].ID != id {
+			t.Errorf("query with the text of %s without --ollama-host: %+v, want %s first", id, got.Results, id)
+		}
+	})
 	t.Run("similar", func(t *testing.T) {
 		for _, id := range ids[:8] {
 			got := decode[results](t, mustRun(t, "similar", "--store", store, "--json", "-k", "65", id))

@@ -36,8 +36,7 @@
 // *NoKnownTermsError (errors.Is(err, ErrNoKnownTerms)) that names it, while
 // returning the vectors of the other texts. WriteTo and Read save and
 // load a model (a versioned binary format with a CRC-32C checksum; about
-// 4·terms·k bytes, 47 MB for the 98k ACM abstracts at 256 dimensions). A
-// Lexical is immutable and safe for concurrent use.
+// 4·terms·k bytes). A Model is immutable and safe for concurrent use.
 //
 // Invariants: the same documents in the same order with the same options
 // (Seed included) give bit-identical vectors and model bytes on a given
@@ -52,21 +51,22 @@
 // Tokenize implements the rules of github.com/sugarme/tokenizer's
 // BertNormalizer (clean text, CJK, lower case, strip accents) and
 // BertPreTokenizer (split on white space, isolate punctuation), but does
-// not call that code. Measured on the arXiv testdata, sugarme costs about
-// 5 ms per abstract (0.17 MB/s; ten minutes of one core for the 107 MB of
-// the ACM abstracts, against a target of under a minute for the whole fit),
-// because it tracks alignments rune by rune through several allocating
-// passes. It also panics on characters whose lower case has another UTF-8
+// not call that code: sugarme tracks alignments rune by rune through
+// several allocating passes, far too slow for a whole corpus (the figures
+// are in bench/RESULTS.md, "Lexical embedder: figures moved out of the
+// package documentation"). It also panics on characters whose lower case has another UTF-8
 // length ("İ"), duplicates text around zero-width and other non-ASCII
 // format characters, leaves precomposed accents ("é") in place, and splits
 // only on ASCII spaces. Tokenize is a single pass over the bytes with a
 // table for ASCII, the sugarme character classes (normalizer.IsChinese,
 // normalizer.IsBertPunctuation) for the rest, NFD decomposition per
-// character and NFC recomposition per token; it runs at about 100 MB/s on
-// one core, 350 times as fast. Its tests check that it returns exactly the
-// words sugarme returns for the NFD form of the text, with sugarme's known
-// bugs worked around, on every abstract of testdata/arxiv-2007-04-2000.jsonl
-// and (with PAPERMAP_LONG_TESTS=1) on all 98,442 ACM abstracts.
+// character and NFC recomposition per token. Its tests check that it
+// returns exactly the words sugarme returns for the NFD form of the text,
+// with sugarme's known bugs worked around: on every abstract of
+// testdata/arxiv-2007-04-2000.jsonl without -race (CI runs it so), on every
+// 10th under -race (where sugarme is ten times slower), on the first 200
+// with -short, and (with PAPERMAP_LONG_TESTS=1) on all 98,442 ACM
+// abstracts.
 //
 // # Truncated SVD
 //
@@ -88,18 +88,11 @@
 // below 1e-6 of the largest are dropped, so a small corpus yields fewer
 // dimensions than asked for; Info().Dimensions tells what was kept.
 //
-// Accuracy: TF-IDF spectra are flat (σ₁/σ₂₅₆ ≈ 7 on ACM abstracts), so a
-// randomised SVD converges slowly in its last components. With the default
-// 4 iterations and 16 extra columns, the 256 singular values of 20k ACM
-// abstracts are within 2% on average (7% for the last one) of a
-// 12-iteration, 100-column reference, and cosines between documents move
-// by 0.016 on average; scikit-learn's TruncatedSVD (5 iterations, 10
-// extra columns) makes approximations of the same kind. Cluster quality is
-// unaffected: see bench/sklearn_vmeasure.py.
-//
-// Cost (two cores, 98,442 ACM abstracts, 45,293 terms, 256 dimensions):
-// 16-26 s (depending on the machine's load) and 0.85 GB peak for the
-// whole fit, under a third of the time and 63% of the memory of
-// scikit-learn's TfidfVectorizer + TruncatedSVD in the same run
-// (bench/lexical/compare.sh); embedding a query takes about 15 µs.
+// Accuracy: TF-IDF spectra are flat, so a randomised SVD converges slowly
+// in its last components; the vectors are an approximation of the exact
+// truncated SVD of the same kind as scikit-learn's TruncatedSVD makes (it
+// runs 5 iterations in float64; this package 4 in float32, by default).
+// TestLexicalClusterQuality holds a floor on the resulting cluster quality
+// (V-measure against the arXiv archives); measured accuracy, speed and
+// memory are in bench/RESULTS.md, with their dates.
 package lexical

@@ -40,7 +40,7 @@ const (
 
 // ErrCorruptModel is wrapped by the errors Read returns for data that
 // is not a complete, intact lexical model file.
-var ErrCorruptModel = errors.New("embed: lexical model data is corrupt or truncated")
+var ErrCorruptModel = errors.New("lexical: model data is corrupt or truncated")
 
 var lexicalCRCTable = crc32.MakeTable(crc32.Castagnoli)
 
@@ -92,10 +92,10 @@ func (l *Model) WriteTo(w io.Writer) (int64, error) {
 		bw.Write(binary.LittleEndian.AppendUint32(b[:0], math.Float32bits(v)))
 	}
 	if err := bw.Flush(); err != nil {
-		return cw.n, fmt.Errorf("embed: write lexical model: %w", err)
+		return cw.n, fmt.Errorf("lexical: write model: %w", err)
 	}
 	if _, err := cw.Write(binary.LittleEndian.AppendUint32(nil, crc.Sum32())); err != nil {
-		return cw.n, fmt.Errorf("embed: write lexical model: %w", err)
+		return cw.n, fmt.Errorf("lexical: write model: %w", err)
 	}
 	return cw.n, nil
 }
@@ -119,7 +119,7 @@ func (c *lexicalByteCounter) Write(p []byte) (int, error) {
 func Read(r io.Reader) (*Model, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("embed: read lexical model: %w", err)
+		return nil, fmt.Errorf("lexical: read model: %w", err)
 	}
 	corrupt := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrCorruptModel, fmt.Sprintf(format, args...))
@@ -131,7 +131,7 @@ func Read(r io.Reader) (*Model, error) {
 		return nil, corrupt("%d bytes is shorter than the header", len(data))
 	}
 	if v := binary.LittleEndian.Uint32(data[8:]); v != lexicalVersion {
-		return nil, fmt.Errorf("embed: read lexical model: format version %d is not supported (this build reads version %d)", v, lexicalVersion)
+		return nil, fmt.Errorf("lexical: read model: format version %d is not supported (this build reads version %d)", v, lexicalVersion)
 	}
 	body := data[:len(data)-4]
 	if got, want := crc32.Checksum(body, lexicalCRCTable), binary.LittleEndian.Uint32(data[len(data)-4:]); got != want {

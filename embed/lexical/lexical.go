@@ -85,14 +85,14 @@ const lexicalModelName = "lsa-tfidf"
 
 // ErrNoKnownTerms reports a text with no term of the lexical model's
 // vocabulary (or, exceptionally, one whose terms all lie outside the model's
-// subspace): it has no direction. Errors returned by Lexical.Embed and
+// subspace): it has no direction. Errors returned by Model.Embed and
 // Fit wrap it in a *NoKnownTermsError that names the texts.
 var ErrNoKnownTerms = errors.New("no known terms")
 
 // ErrEmptyVocabulary is returned by Fit when no term survives stop
 // words and the document-frequency limits (too few or too short
 // documents, for example).
-var ErrEmptyVocabulary = errors.New("embed: lexical: no usable word in these texts (a term is 2 to 100 characters, not a stop word or a number, and in at least MinDF texts); add papers or lower MinDF")
+var ErrEmptyVocabulary = errors.New("lexical: no usable word in these texts (a term is 2 to 100 characters, not a stop word or a number, and in at least MinDF texts); add papers or lower MinDF")
 
 // NoKnownTermsError lists the texts that have no known term.
 type NoKnownTermsError struct {
@@ -104,10 +104,10 @@ func (e *NoKnownTermsError) Error() string {
 	const show = 10
 	var b strings.Builder
 	if len(e.Indices) == 1 {
-		fmt.Fprintf(&b, "embed: text %d has no term of the lexical vocabulary", e.Indices[0])
+		fmt.Fprintf(&b, "lexical: text %d has no term of the lexical vocabulary", e.Indices[0])
 		return b.String()
 	}
-	fmt.Fprintf(&b, "embed: %d texts have no term of the lexical vocabulary (indices ", len(e.Indices))
+	fmt.Fprintf(&b, "lexical: %d texts have no term of the lexical vocabulary (indices ", len(e.Indices))
 	for i, ix := range e.Indices[:min(show, len(e.Indices))] {
 		if i > 0 {
 			b.WriteString(", ")
@@ -124,7 +124,7 @@ func (e *NoKnownTermsError) Error() string {
 // Unwrap returns ErrNoKnownTerms.
 func (e *NoKnownTermsError) Unwrap() error { return ErrNoKnownTerms }
 
-// Lexical is a fitted LSA model: the vocabulary with its inverse document
+// Model is a fitted LSA model: the vocabulary with its inverse document
 // frequencies and the leading right singular vectors of the TF-IDF matrix.
 // It is immutable and safe for concurrent use.
 type Model struct {
@@ -158,19 +158,19 @@ func (o Options) resolve() (Options, error) {
 	case o.Dimensions == 0:
 		o.Dimensions = DefaultLexicalDimensions
 	case o.Dimensions < 0:
-		return o, fmt.Errorf("embed: lexical: Dimensions %d is negative", o.Dimensions)
+		return o, fmt.Errorf("lexical: Dimensions %d is negative", o.Dimensions)
 	}
 	switch {
 	case o.MinDF == 0:
 		o.MinDF = DefaultLexicalMinDF
 	case o.MinDF < 0:
-		return o, fmt.Errorf("embed: lexical: MinDF %d is negative", o.MinDF)
+		return o, fmt.Errorf("lexical: MinDF %d is negative", o.MinDF)
 	}
 	switch {
 	case o.MaxDF == 0:
 		o.MaxDF = DefaultLexicalMaxDF
 	case !(o.MaxDF > 0 && o.MaxDF <= 1):
-		return o, fmt.Errorf("embed: lexical: MaxDF %v is not a fraction in (0, 1]", o.MaxDF)
+		return o, fmt.Errorf("lexical: MaxDF %v is not a fraction in (0, 1]", o.MaxDF)
 	}
 	switch {
 	case o.PowerIters == 0:
@@ -308,7 +308,7 @@ func Fit(ctx context.Context, docs []string, opts Options) (*Model, [][]float32,
 		return nil, nil, err
 	}
 	if len(docs) == 0 {
-		return nil, nil, fmt.Errorf("embed: lexical: no documents to fit: %w", ErrEmptyVocabulary)
+		return nil, nil, fmt.Errorf("lexical: no documents to fit: %w", ErrEmptyVocabulary)
 	}
 	l, a, err := fitTFIDF(ctx, docs, o)
 	if err != nil {
@@ -320,10 +320,10 @@ func Fit(ctx context.Context, docs []string, opts Options) (*Model, [][]float32,
 		k: o.Dimensions, oversample: o.Oversampling, powerIters: o.PowerIters, seed: o.Seed,
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("embed: lexical fit: %w", err)
+		return nil, nil, fmt.Errorf("lexical: fit: %w", err)
 	}
 	if len(svd.sigma) == 0 {
-		return nil, nil, errors.New("embed: lexical: the TF-IDF matrix has rank 0")
+		return nil, nil, errors.New("lexical: the TF-IDF matrix has rank 0")
 	}
 	l.dims = len(svd.sigma)
 	l.sigma = svd.sigma
@@ -350,7 +350,7 @@ func Fit(ctx context.Context, docs []string, opts Options) (*Model, [][]float32,
 		}
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("embed: lexical fit: %w", err)
+		return nil, nil, fmt.Errorf("lexical: fit: %w", err)
 	}
 	if len(missing) > 0 {
 		slices.Sort(missing)
@@ -360,7 +360,7 @@ func Fit(ctx context.Context, docs []string, opts Options) (*Model, [][]float32,
 }
 
 // fitTFIDF does the first steps of Fit: it counts the terms of docs,
-// builds the vocabulary and idf (a Lexical without its SVD) and returns the
+// builds the vocabulary and idf (a Model without its SVD) and returns the
 // TF-IDF matrix of docs.
 func fitTFIDF(ctx context.Context, docs []string, o Options) (*Model, *csrMatrix, error) {
 	filter := newTermFilter(o)
@@ -392,7 +392,7 @@ func fitTFIDF(ctx context.Context, docs []string, o Options) (*Model, *csrMatrix
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, nil, fmt.Errorf("embed: lexical fit: %w", err)
+		return nil, nil, fmt.Errorf("lexical: fit: %w", err)
 	}
 
 	// 2. Vocabulary: sum document frequencies, prune, sort.
@@ -474,7 +474,7 @@ func (l *Model) tfidfMatrix(ctx context.Context, docPairs [][]int32, owner []uin
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("embed: lexical fit: %w", err)
+		return nil, fmt.Errorf("lexical: fit: %w", err)
 	}
 	for i := 0; i < n; i++ {
 		a.indptr[i+1] += a.indptr[i]
@@ -499,7 +499,7 @@ func (l *Model) tfidfMatrix(ctx context.Context, docPairs [][]int32, owner []uin
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("embed: lexical fit: %w", err)
+		return nil, fmt.Errorf("lexical: fit: %w", err)
 	}
 	return a, nil
 }
@@ -576,7 +576,7 @@ func (l *Model) project(cols []int32, w []float32) []float32 {
 // and a *NoKnownTermsError naming it (errors.Is(err, ErrNoKnownTerms)).
 func (l *Model) Embed(ctx context.Context, texts []string, task embed.Task) ([][]float32, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("embed: lexical: %w", err)
+		return nil, fmt.Errorf("lexical: %w", err)
 	}
 	out := make([][]float32, len(texts))
 	failed := make([]bool, len(texts))
@@ -608,7 +608,7 @@ func (l *Model) Embed(ctx context.Context, texts []string, task embed.Task) ([][
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("embed: lexical: %w", err)
+		return nil, fmt.Errorf("lexical: %w", err)
 	}
 	var missing []int
 	for i, f := range failed {
@@ -626,7 +626,7 @@ func (l *Model) Embed(ctx context.Context, texts []string, task embed.Task) ([][
 // dimensions kept. Two lexical models fitted on different corpora have equal
 // Info but incomparable vectors: stores keep the model with the vectors.
 func (l *Model) Info() embed.Info {
-	return embed.Info{Backend: "lexical", Model: lexicalModelName, Dimensions: l.dims}
+	return embed.Info{Backend: embed.BackendLexical, Model: lexicalModelName, Dimensions: l.dims}
 }
 
 // Vocabulary returns the model's terms, sorted.

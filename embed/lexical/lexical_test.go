@@ -405,7 +405,7 @@ func TestLexicalNoKnownTerms(t *testing.T) {
 		}
 	}
 	_, err = f.model.Embed(context.Background(), []string{"galaxy", "zzzz"}, embed.Query)
-	if err == nil || err.Error() != "embed: text 1 has no term of the lexical vocabulary" {
+	if err == nil || err.Error() != "lexical: text 1 has no term of the lexical vocabulary" {
 		t.Errorf("single text error: %v", err)
 	}
 }

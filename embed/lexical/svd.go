@@ -278,7 +278,7 @@ func mulSmall(ctx context.Context, z []float64, m, l int, t *mat.Dense) ([]float
 
 // errSVDFailed reports a numerical failure of the small dense
 // factorisations (it does not happen with finite input).
-var errSVDFailed = errors.New("embed: truncated svd: eigen-decomposition did not converge")
+var errSVDFailed = errors.New("lexical: truncated svd: eigen-decomposition did not converge")
 
 // orthonormalize returns an m×r matrix with orthonormal columns spanning the
 // same space as the m×l row-major z (r < l only when z is rank deficient),

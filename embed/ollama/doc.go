@@ -32,7 +32,7 @@
 //
 // Texts longer than the model's context are cut before they are sent,
 // because the server cannot be trusted to: Ollama 0.6.5's runner crashes
-// (500 "do embedding request: ... EOF", five seconds or more each) on a
+// (500 "do embedding request: ... EOF") on a
 // BERT text of ctx-1 tokens or more even with truncate on, as it counts
 // tokens without [CLS] and [SEP] (docs/OLLAMA-TESTING.md,
 // ollama/ollama#7288), and later versions refuse such a text (400 "the

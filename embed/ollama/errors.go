@@ -17,7 +17,7 @@ import (
 // [Ollama.Embed] when a text is empty or only white space. Such a text has
 // no meaning to embed, and servers answer it inconsistently (an error, or a
 // vector of the prefix alone), so it is refused before any request is sent.
-var ErrEmptyText = errors.New("embed: empty text")
+var ErrEmptyText = errors.New("ollama: empty text")
 
 // UnreachableError says that no HTTP conversation with an Ollama server was
 // possible: the connection was refused, the name did not resolve, or (in

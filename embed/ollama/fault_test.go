@@ -17,6 +17,7 @@ import (
 
 	"github.com/papermap/papermap/corpus"
 	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/backend"
 	"github.com/papermap/papermap/embed/ollama"
 	"github.com/papermap/papermap/paper"
 )
@@ -403,7 +404,7 @@ func TestIngestThroughFaultyProxy(t *testing.T) {
 	f := newFakeOllama(t, dims)
 	ctx := t.Context()
 	ingest := func(store, host string) (corpus.IngestStats, error) {
-		c, err := corpus.Open(ctx, store, corpus.Options{Embedder: corpus.BackendOllama, OllamaHosts: []string{host}})
+		c, err := corpus.Open(ctx, store, corpus.Options{Embedder: backend.Settings{Backend: embed.BackendOllama, Ollama: ollama.Options{Hosts: []string{host}}}})
 		if err != nil {
 			return corpus.IngestStats{}, err
 		}

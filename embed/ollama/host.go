@@ -9,15 +9,19 @@ import (
 	"strings"
 )
 
-// ollamaDefaultPort is where `ollama serve` listens unless told otherwise.
-const ollamaDefaultPort = "11434"
+// defaultAddr and defaultPort are where `ollama serve` listens unless told
+// otherwise (see DefaultHost).
+const (
+	defaultAddr = "127.0.0.1"
+	defaultPort = "11434"
+)
 
 // ollamaHostFromEnv returns the host OLLAMA_HOST names, or the default
 // http://127.0.0.1:11434.
 func ollamaHostFromEnv() (*url.URL, error) {
-	u, err := parseOllamaHost(os.Getenv("OLLAMA_HOST"))
+	u, err := parseOllamaHost(os.Getenv(HostEnv))
 	if err != nil {
-		return nil, fmt.Errorf("OLLAMA_HOST: %w", err)
+		return nil, fmt.Errorf("%s: %w", HostEnv, err)
 	}
 	return u, nil
 }
@@ -34,7 +38,7 @@ func ollamaHostFromEnv() (*url.URL, error) {
 // a mistyped --ollama-host should be reported, not replaced.
 func parseOllamaHost(s string) (*url.URL, error) {
 	s = strings.Trim(strings.TrimSpace(s), "\"'")
-	defaultPort := ollamaDefaultPort
+	defaultPort := defaultPort
 	scheme, hostport, ok := strings.Cut(s, "://")
 	switch {
 	case !ok:
@@ -53,7 +57,7 @@ func parseOllamaHost(s string) (*url.URL, error) {
 	hostport, path, _ := strings.Cut(hostport, "/")
 	host, port, err := net.SplitHostPort(hostport)
 	if err != nil {
-		host, port = "127.0.0.1", defaultPort
+		host, port = defaultAddr, defaultPort
 		if ip := net.ParseIP(strings.Trim(hostport, "[]")); ip != nil {
 			host = ip.String()
 		} else if hostport != "" {
@@ -77,7 +81,7 @@ func ollamaHostURLs(hosts []string) ([]*url.URL, error) {
 	if len(hosts) == 0 {
 		u, err := ollamaHostFromEnv()
 		if err != nil {
-			return nil, fmt.Errorf("embed: %w", err)
+			return nil, fmt.Errorf("ollama: %w", err)
 		}
 		return []*url.URL{u}, nil
 	}
@@ -86,7 +90,7 @@ func ollamaHostURLs(hosts []string) ([]*url.URL, error) {
 	for _, h := range hosts {
 		u, err := parseOllamaHost(h)
 		if err != nil {
-			return nil, fmt.Errorf("embed: %w", err)
+			return nil, fmt.Errorf("ollama: %w", err)
 		}
 		if seen[u.String()] {
 			continue

@@ -20,7 +20,13 @@ import (
 
 // Defaults for the zero values of [Options].
 const (
-	DefaultModel         = "nomic-embed-text"
+	DefaultModel = "nomic-embed-text"
+	// DefaultHost is where `ollama serve` listens unless told otherwise,
+	// and the server used when neither Options.Hosts nor HostEnv names one.
+	DefaultHost = "http://" + defaultAddr + ":" + defaultPort
+	// HostEnv is the environment variable naming the server, as for
+	// Ollama's own client.
+	HostEnv              = "OLLAMA_HOST"
 	DefaultBatchSize     = 16
 	defaultOllamaRetries = 5
 	defaultOllamaTimeout = 2 * time.Minute
@@ -117,11 +123,11 @@ type Options struct {
 func (opts Options) withDefaults() (Options, error) {
 	switch {
 	case opts.BatchSize < 0:
-		return opts, fmt.Errorf("embed: BatchSize is %d, want 0 (default) or more", opts.BatchSize)
+		return opts, fmt.Errorf("ollama: BatchSize is %d, want 0 (default) or more", opts.BatchSize)
 	case opts.Concurrency < 0:
-		return opts, fmt.Errorf("embed: Concurrency is %d, want 0 (default) or more", opts.Concurrency)
+		return opts, fmt.Errorf("ollama: Concurrency is %d, want 0 (default) or more", opts.Concurrency)
 	case opts.RequestTimeout < 0:
-		return opts, fmt.Errorf("embed: RequestTimeout is %v, want 0 (default) or more", opts.RequestTimeout)
+		return opts, fmt.Errorf("ollama: RequestTimeout is %v, want 0 (default) or more", opts.RequestTimeout)
 	}
 	if opts.Model == "" {
 		opts.Model = DefaultModel
@@ -177,8 +183,8 @@ func newOllamaHTTPClient(concurrency int) *http.Client {
 	}}
 }
 
-// Ollama embeds texts with a model served by one or more Ollama servers,
-// through their /api/embed endpoint. It implements [Embedder]; it is safe for
+// Client embeds texts with a model served by one or more Ollama servers,
+// through their /api/embed endpoint. It implements [embed.Embedder]; it is safe for
 // concurrent use, and the per-host Concurrency bound holds across concurrent
 // calls.
 type Client struct {
@@ -295,7 +301,7 @@ func (o *Client) probe(ctx context.Context, h *ollamaHost) ([]float32, error) {
 			}
 		}
 		if failures++; failures > o.opts.MaxRetries {
-			return nil, fmt.Errorf("embed: gave up after %d attempts: %w", failures, err)
+			return nil, fmt.Errorf("ollama: gave up after %d attempts: %w", failures, err)
 		}
 		if err := o.sleep(ctx, failures); err != nil {
 			return nil, err
@@ -306,7 +312,7 @@ func (o *Client) probe(ctx context.Context, h *ollamaHost) ([]float32, error) {
 // Info returns the backend "ollama", the model name as given (or the
 // default) and the vector length.
 func (o *Client) Info() embed.Info {
-	return embed.Info{Backend: "ollama", Model: o.opts.Model, Dimensions: o.dims}
+	return embed.Info{Backend: embed.BackendOllama, Model: o.opts.Model, Dimensions: o.dims}
 }
 
 // Hosts returns the base URLs of the servers in use, in the order given.
@@ -328,7 +334,7 @@ func (o *Client) Embed(ctx context.Context, texts []string, task embed.Task) ([]
 	prefix := o.opts.Prefixes.forTask(task)
 	for i, t := range texts {
 		if strings.TrimSpace(t) == "" {
-			return nil, fmt.Errorf("embed: text %d: %w", i, ErrEmptyText)
+			return nil, fmt.Errorf("ollama: text %d: %w", i, ErrEmptyText)
 		}
 	}
 	if len(texts) == 0 {
@@ -341,7 +347,7 @@ func (o *Client) Embed(ctx context.Context, texts []string, task embed.Task) ([]
 		return vecs, err // the texts embedded before the failure, nil for the rest
 	}
 	if len(cut) > 0 {
-		o.warn(fmt.Sprintf("embed: cut %d of %d texts (%s) to fit the context: %s (longer texts make the model runner of Ollama 0.6.5 crash, and later versions refuse them)",
+		o.warn(fmt.Sprintf("ollama: cut %d of %d texts (%s) to fit the context: %s (longer texts make the model runner of Ollama 0.6.5 crash, and later versions refuse them)",
 			len(cut), len(texts), ollamaTextList(cut, nil), o.limit.describe(o.opts.Model)))
 	}
 	r.warnCrashCuts()

@@ -709,8 +709,8 @@ func TestOllamaUnknownTaskPanics(t *testing.T) {
 	f := newFakeOllama(t, testDims)
 	o := mustNewOllama(t, fastOptions(f.URL()))
 	defer func() {
-		if r := recover(); r == nil || !strings.HasPrefix(r.(string), "embed: ") {
-			t.Errorf("recovered %v, want a panic starting with \"embed: \"", r)
+		if r := recover(); r == nil || !strings.HasPrefix(r.(string), "ollama: ") {
+			t.Errorf("recovered %v, want a panic starting with \"ollama: \"", r)
 		}
 	}()
 	o.Embed(t.Context(), []string{"x"}, embed.Task(9))
@@ -1083,7 +1083,7 @@ func TestOllamaKeepsWhatWasEmbeddedBeforeGivingUp(t *testing.T) {
 		t.Fatal("no error")
 	}
 	var done int
-	if _, serr := fmt.Sscanf(err.Error(), "embed: stopped with %d of 80 texts embedded", &done); serr != nil {
+	if _, serr := fmt.Sscanf(err.Error(), "ollama: stopped with %d of 80 texts embedded", &done); serr != nil {
 		t.Fatalf("error %q does not say how many texts were embedded", err)
 	}
 	if done < 16 || done%16 != 0 || done >= 80 {

@@ -24,7 +24,7 @@ func (p Prefixes) forTask(t embed.Task) string {
 	case embed.Clustering:
 		return p.Clustering
 	}
-	panic(fmt.Sprintf("embed: unknown task %d", int(t)))
+	panic(fmt.Sprintf("ollama: unknown task %d", int(t)))
 }
 
 // ollamaQueryInstruction is the query instruction mixedbread documents for

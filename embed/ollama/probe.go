@@ -60,7 +60,7 @@ func (h *ollamaHost) hasModel(ctx context.Context, model string) error {
 		)
 		switch {
 		case errors.As(err, &status), errors.As(err, &auth):
-			return fmt.Errorf("embed: listing the models at %s: %w", h.url, err)
+			return fmt.Errorf("ollama: listing the models at %s: %w", h.url, err)
 		case errors.As(err, &syn), errors.As(err, &typ):
 			return &BadResponseError{Host: h.url, Reason: "listing the models: malformed JSON: " + err.Error()}
 		}

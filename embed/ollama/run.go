@@ -14,7 +14,7 @@ import (
 
 // errOllamaRunDone cancels a run's context once every batch is embedded, to
 // release the workers still waiting for work.
-var errOllamaRunDone = errors.New("embed: all batches embedded")
+var errOllamaRunDone = errors.New("ollama: all batches embedded")
 
 // ollamaBatch is a run of consecutive texts sent in one request. A batch is
 // always either in the run's queue or held by exactly one worker, so its
@@ -75,7 +75,7 @@ func (r *ollamaRun) warnCrashCuts() {
 		verb = "it was"
 	}
 	r.o.warn(fmt.Sprintf(
-		"embed: the Ollama model runner crashed on %s, or refused it as longer than the model's context; %s cut in half until it went through",
+		"ollama: the Ollama model runner crashed on %s, or refused it as longer than the model's context; %s cut in half until it went through",
 		ollamaTextList(idx, func(k int) string {
 			return fmt.Sprintf("embedded: its first %d of %d characters", cuts[k].kept, cuts[k].runes)
 		}), verb))
@@ -134,7 +134,7 @@ func (r *ollamaRun) run(parent context.Context) ([][]float32, error) {
 	// Every worker has returned, so r.out is complete as far as it goes:
 	// the batches embedded (and checked) before the failure, nil elsewhere.
 	if parent.Err() != nil {
-		return r.out, fmt.Errorf("embed: stopped with %d of %d texts embedded: %w",
+		return r.out, fmt.Errorf("ollama: stopped with %d of %d texts embedded: %w",
 			r.embedded.Load(), len(r.out), context.Cause(parent))
 	}
 	return r.out, context.Cause(ctx)
@@ -294,7 +294,7 @@ func ollamaHalve(s string) string {
 
 // batchError says which texts err stopped.
 func (r *ollamaRun) batchError(b *ollamaBatch, err error) error {
-	return fmt.Errorf("embed: batch %d of %d (texts %d-%d): %w", b.index+1, r.batches, b.start, b.end-1, err)
+	return fmt.Errorf("ollama: batch %d of %d (texts %d-%d): %w", b.index+1, r.batches, b.start, b.end-1, err)
 }
 
 // retire records that hr's host is given up on; when it was the last host,
@@ -312,10 +312,10 @@ func (r *ollamaRun) retire(hr *ollamaHostRun, cancel context.CancelCauseFunc) {
 	}
 	done := r.embedded.Load()
 	if len(r.hostErrs) == 1 {
-		cancel(fmt.Errorf("embed: stopped with %d of %d texts embedded: %w", done, len(r.out), herr))
+		cancel(fmt.Errorf("ollama: stopped with %d of %d texts embedded: %w", done, len(r.out), herr))
 		return
 	}
-	cancel(fmt.Errorf("embed: stopped with %d of %d texts embedded: every Ollama host failed:\n%w",
+	cancel(fmt.Errorf("ollama: stopped with %d of %d texts embedded: every Ollama host failed:\n%w",
 		done, len(r.out), errors.Join(r.hostErrs...)))
 }
 
