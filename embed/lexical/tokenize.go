@@ -33,9 +33,10 @@ import (
 //
 // Tokenize does not call the sugarme code at run time: that code costs about
 // 5 ms per abstract, panics on some inputs and does not strip precomposed
-// accents. TestTokenizeMatchesSugarme checks, on every abstract of the
-// testdata arXiv file, that Tokenize returns exactly the words of the sugarme
-// pipeline applied to the NFD form of the text (see doc.go).
+// accents. TestTokenizeMatchesSugarme checks, on the abstracts of the
+// testdata arXiv file (all of them without -race, every 10th under -race),
+// that Tokenize returns exactly the words of the sugarme pipeline applied
+// to the NFD form of the text (see doc.go).
 func Tokenize(text string) []string {
 	var out []string
 	var s tokenScanner
