@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/lexical"
 	"github.com/papermap/papermap/paper"
 	"github.com/papermap/papermap/vectorstore"
 )
@@ -63,7 +64,7 @@ func (c *Corpus) SearchMany(ctx context.Context, queries []string, k int, opts S
 	}
 	vecs, err := c.emb.Embed(ctx, queries, embed.Query)
 	if err != nil {
-		if errors.Is(err, embed.ErrNoKnownTerms) {
+		if errors.Is(err, lexical.ErrNoKnownTerms) {
 			return nil, fmt.Errorf("%w: none of the query's words occur in this corpus (the lexical embedder only knows words of the stored papers); try other words", err)
 		}
 		return nil, fmt.Errorf("embed the query: %w", err)
