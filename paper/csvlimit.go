@@ -31,7 +31,8 @@ type csvLimiter struct {
 	nl      int // line breaks seen, passed on or dropped
 	recLine int // line where the current row starts
 	cutLine int // line where the row cut short starts
-	skipped int // line breaks dropped
+	skipped int // lines dropped that encoding/csv did not count
+	dropped bool // a line break of the row cut short has been dropped
 	mode    int // limPass, limErr, limSkip
 	rest    []byte
 	scratch []byte
@@ -133,7 +134,7 @@ func (l *csvLimiter) fill() error {
 func (l *csvLimiter) Read(p []byte) (int, error) {
 	switch l.mode {
 	case limErr:
-		l.mode = limSkip
+		l.mode, l.dropped = limSkip, false
 		return 0, errRecordTooLong
 	case limSkip:
 		for l.mode == limSkip {
@@ -145,7 +146,12 @@ func (l *csvLimiter) Read(p []byte) (int, error) {
 			for i, c := range l.rest {
 				if c == '\n' {
 					l.nl++
-					l.skipped++
+					// encoding/csv counted the line it was cut in; the
+					// lines after it are the ones it never sees.
+					if l.dropped {
+						l.skipped++
+					}
+					l.dropped = true
 				}
 				if l.step(c) {
 					l.rest = l.rest[i+1:]
@@ -182,7 +188,7 @@ func (l *csvLimiter) Read(p []byte) (int, error) {
 	}
 	l.rest = l.rest[k:]
 	if k == 0 && l.mode == limErr {
-		l.mode = limSkip
+		l.mode, l.dropped = limSkip, false
 		return 0, errRecordTooLong
 	}
 	return k, nil
