@@ -26,14 +26,14 @@ type csvLimiter struct {
 	lazy bool
 	max  int
 
-	st      int // csvFieldStart, ...
-	n       int // bytes of the current row passed on
-	nl      int // line breaks seen, passed on or dropped
-	recLine int // line where the current row starts
-	cutLine int // line where the row cut short starts
-	skipped int // lines dropped that encoding/csv did not count
+	st      int  // csvFieldStart, ...
+	n       int  // bytes of the current row passed on
+	nl      int  // line breaks seen, passed on or dropped
+	recLine int  // line where the current row starts
+	cutLine int  // line where the row cut short starts
+	skipped int  // lines dropped that encoding/csv did not count
 	dropped bool // a line break of the row cut short has been dropped
-	mode    int // limPass, limErr, limSkip
+	mode    int  // limPass, limErr, limSkip
 	rest    []byte
 	scratch []byte
 	err     error // from r, returned once rest is used up

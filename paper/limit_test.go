@@ -20,7 +20,7 @@ import (
 const testLimit = 1000
 
 func TestRecordBound(t *testing.T) {
-	big := strings.Repeat("x", 5*testLimit)           // one long line
+	big := strings.Repeat("x", 5*testLimit)                       // one long line
 	bigLines := strings.Repeat(strings.Repeat("y", 59)+"\n", 100) // 6,000 bytes of short lines
 	indent := func(prefix string) string {
 		return strings.TrimSuffix(strings.ReplaceAll(bigLines, "\n", "\n"+prefix), prefix)
