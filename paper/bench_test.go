@@ -57,6 +57,25 @@ func synthJSONL(ps []paper.Paper) []byte {
 	return b.Bytes()
 }
 
+// synthJSON is synthJSONL's records as one JSON array, one a line.
+func synthJSON(ps []paper.Paper) []byte {
+	lines := bytes.Split(bytes.TrimSpace(synthJSONL(ps)), []byte{'\n'})
+	return append(append([]byte("[\n"), bytes.Join(lines, []byte(",\n"))...), "\n]\n"...)
+}
+
+// synthRIS writes the papers as RIS records.
+func synthRIS(ps []paper.Paper) []byte {
+	var b bytes.Buffer
+	for _, p := range ps {
+		fmt.Fprintf(&b, "TY  - CONF\nTI  - %s\n", p.Title)
+		for _, a := range p.Authors {
+			fmt.Fprintf(&b, "AU  - %s\n", a)
+		}
+		fmt.Fprintf(&b, "PY  - %d\nDO  - %s\nAB  - %s\nT2  - %s\nKW  - %s\nER  - \n\n", p.Year, p.ID, p.Abstract, p.Extra["booktitle"], p.Extra["keywords"])
+	}
+	return b.Bytes()
+}
+
 func synthBibTeX(ps []paper.Paper) []byte {
 	var b bytes.Buffer
 	for _, p := range ps {
@@ -109,7 +128,9 @@ func BenchmarkRead(b *testing.B) {
 		encode func([]paper.Paper) []byte
 	}{
 		{paper.FormatJSONL, synthJSONL},
+		{paper.FormatJSON, synthJSON},
 		{paper.FormatBibTeX, synthBibTeX},
+		{paper.FormatRIS, synthRIS},
 		{paper.FormatCSV, synthCSV},
 		{paper.FormatText, synthText},
 	} {
