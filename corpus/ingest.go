@@ -63,7 +63,17 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 
 	source := make(map[string]paper.Position, len(kept))
 	todo := make([]vectorstore.Record, 0, len(kept))
+	spelling := c.storedSpelling()
 	for _, p := range kept {
+		// A DOI already stored in another case is the same paper: it keeps
+		// the spelling stored first.
+		if _, ok := c.store.Lookup(p.ID); !ok {
+			if id, ok := spelling[paper.IDKey(p.ID)]; ok {
+				p.ID = id
+			} else if _, ok := c.store.Lookup(paper.IDKey(p.ID)); ok {
+				p.ID = paper.IDKey(p.ID) // stored lower-cased by an older papermap
+			}
+		}
 		source[p.ID] = p.Source
 		r := record(p)
 		if h, ok := c.store.Lookup(r.ID); ok && h == vectorstore.HashRecord(r.Content, r.Metadata) {

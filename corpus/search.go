@@ -8,7 +8,6 @@ import (
 
 	"github.com/papermap/papermap/embed"
 	"github.com/papermap/papermap/embed/lexical"
-	"github.com/papermap/papermap/paper"
 	"github.com/papermap/papermap/vectorstore"
 )
 
@@ -89,14 +88,11 @@ func (c *Corpus) Similar(ctx context.Context, id string, k int, opts SearchOptio
 	if k <= 0 {
 		k = DefaultK
 	}
-	r, ok := c.store.Get(id)
+	r, ok := c.lookup(id) // a DOI matches whatever its case
 	if !ok {
-		// IDs that are DOIs are stored lower-cased.
-		if r, ok = c.store.Get(paper.NormalizeID(id)); !ok {
-			return nil, &NotFoundError{Dir: c.store.Dir(), ID: id}
-		}
-		id = r.ID
+		return nil, &NotFoundError{Dir: c.store.Dir(), ID: id}
 	}
+	id = r.ID
 	hits, err := c.store.Query(ctx, r.Embedding, k, vectorstore.QueryOptions{Where: opts.Where, Exclude: []string{id}})
 	if err != nil {
 		return nil, err

@@ -73,7 +73,7 @@ func ExampleDecoder() {
 	}
 	// Output:
 	// format: bib
-	// refs.bib:1 10.1145/xyz.123 "Bayesian Search & Recommendation" ["García, Ana" "Müller, Jörg"]
+	// refs.bib:1 10.1145/XYZ.123 "Bayesian Search & Recommendation" ["García, Ana" "Müller, Jörg"]
 	//   text: Bayesian Search & Recommendation. We study 3× faster search – with ε-nets.
 	// skipped: refs.bib:9: entry is not closed before the next entry at line 12 (unbalanced braces or quotes); skipped
 	// refs.bib:12 NoAbstract2020 "A Paper Known Only by Its Title" []

@@ -23,14 +23,19 @@ const ingestUsage = `Usage: papermap ingest [flags] FILE...
 Reads papers from FILEs (- for standard input), embeds them and stores them
 in the store. Formats: seed text pages (.txt: a title line, then an abstract
 line), JSON Lines and JSON arrays (.jsonl, .json: arXiv field names work),
-CSV and TSV with a header row, and BibTeX (.bib); gzip-compressed files are
-read as they are. The format is taken from the extension, then the content;
---format overrides both.
+CSV and TSV with a header row (Zotero's and Scopus's CSV exports included),
+BibTeX (.bib), RIS (.ris: Zotero, Mendeley, EndNote, Scopus, Web of Science,
+PubMed), Web of Science plain text and tab-delimited exports (savedrecs.txt)
+and PubMed MEDLINE (.nbib); gzip-compressed files are read as they are. The
+format is taken from the extension, then the content (a .txt file holding
+a Web of Science or PubMed export is read as one); --format overrides both.
 
 A record that cannot be used (no title and no abstract, a malformed line, an
-unbalanced BibTeX entry) is skipped and reported as FILE:LINE: reason; the
-run ends with a summary. With --strict any such record rejects the whole
-input and nothing is written.
+unbalanced BibTeX entry, a record over 16 MiB) is skipped and reported as
+FILE:LINE: reason; the run ends with a summary. A CSV without an abstract
+column is read with titles alone and one "FILE:LINE: warning: ..." line.
+With --strict any skipped record rejects the whole input and nothing is
+written.
 
 Running the same ingest again is safe and cheap: papers already stored with
 the same content are skipped, changed papers are updated. An interrupted
@@ -52,7 +57,8 @@ Flags:
                         store the hosts it was last embedded with, or
                         ` + ollama.DefaultHost + `)
   --batch-size N        texts per Ollama request (default 16)
-  --format NAME         auto (default), txt, jsonl, json, csv, tsv or bib
+  --format NAME         auto (default), txt, jsonl, json, csv, tsv, bib, ris,
+                        wos or medline
   --strict              reject the whole input if any record is bad
   --json                print the summary as JSON
   --skipped-log FILE    write every skipped record to FILE (FILE:LINE: reason)
@@ -128,22 +134,35 @@ type ingestResult struct {
 func (r *ingestResult) summary() string {
 	s := r.stats
 	return fmt.Sprintf("ingested %s, skipped %s (%s added, %s updated, %s unchanged) into %s [%s %s, %d dims] in %s",
-		format.Int(s.Stored()), format.Int(len(r.skipped)),
+		format.Int(s.Stored()), format.Int(countSkipped(r.skipped)),
 		format.Int(s.Added), format.Int(s.Updated), format.Int(s.Unchanged),
 		r.store, s.Embedder.Backend, s.Embedder.Model, s.Embedder.Dimensions, r.elapsed.Round(100*time.Millisecond))
 }
 
 type skippedJSON struct {
-	File   string `json:"file"`
-	Line   int    `json:"line"`
-	ID     string `json:"id,omitempty"`
-	Reason string `json:"reason"`
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	ID      string `json:"id,omitempty"`
+	Reason  string `json:"reason"`
+	Warning bool   `json:"warning,omitempty"` // nothing skipped: a note on the input
+}
+
+// countSkipped counts the records skipped, leaving out warnings (which
+// skip nothing).
+func countSkipped(skipped []*paper.RecordError) int {
+	n := 0
+	for _, e := range skipped {
+		if !e.Warning {
+			n++
+		}
+	}
+	return n
 }
 
 func (r *ingestResult) json() any {
 	sk := make([]skippedJSON, 0, len(r.skipped))
 	for _, e := range r.skipped {
-		sk = append(sk, skippedJSON{File: e.Pos.File, Line: e.Pos.Line, ID: e.ID, Reason: e.Reason})
+		sk = append(sk, skippedJSON{File: e.Pos.File, Line: e.Pos.Line, ID: e.ID, Reason: e.Reason, Warning: e.Warning})
 	}
 	return struct {
 		Store     string        `json:"store"`
@@ -222,9 +241,9 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 	read := len(papers)
 	kept, dups := paper.Dedupe(papers)
 	skipped = append(skipped, dups...)
-	if f.strict && len(skipped) > 0 {
+	if n := countSkipped(skipped); f.strict && n > 0 {
 		m.reportSkipped(skipped, f.skippedLog)
-		return nil, fmt.Errorf("--strict: %d bad record(s) in the input; nothing was written (fix them, or drop --strict to skip them)", len(skipped))
+		return nil, fmt.Errorf("--strict: %d bad record(s) in the input; nothing was written (fix them, or drop --strict to skip them)", n)
 	}
 	if len(kept) == 0 {
 		m.reportSkipped(skipped, f.skippedLog)
