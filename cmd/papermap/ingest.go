@@ -186,7 +186,10 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 		}
 	}
 
-	opts := f.emb.options(m.Stderr)
+	// Notices go through the progress display, so that none lands on the
+	// bar's line.
+	prog := newProgress(m.Stderr, "ingest", f.quiet)
+	opts := f.emb.options(prog.notices())
 	var c *corpus.Corpus
 	defer func() {
 		if c != nil {
@@ -240,7 +243,6 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 
 	// An interrupted context still goes through Ingest, which then only
 	// counts the papers already stored, for the message below.
-	prog := newProgress(m.Stderr, "ingest", f.quiet)
 	stats, err := c.Ingest(ctx, kept, corpus.IngestOptions{Progress: prog.update})
 	if errors.Is(err, embed.ErrEmptyVocabulary) {
 		err = fmt.Errorf("%s: %w", joinNames(files), err)
