@@ -13,6 +13,7 @@ import (
 	"github.com/papermap/papermap/corpus"
 	"github.com/papermap/papermap/embed"
 	"github.com/papermap/papermap/internal/format"
+	"github.com/papermap/papermap/internal/textsafe"
 	"github.com/papermap/papermap/paper"
 )
 
@@ -314,7 +315,7 @@ func (m *Main) reportSkipped(skipped []*paper.RecordError, logPath string) {
 			fmt.Fprintln(m.Stderr)
 			break
 		}
-		fmt.Fprintln(m.Stderr, e.Error())
+		fmt.Fprintln(m.Stderr, textsafe.Line(e.Error()))
 	}
 	if logPath == "" {
 		return

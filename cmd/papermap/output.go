@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/term"
+
+	"github.com/papermap/papermap/internal/textsafe"
 )
 
 // Terminal says which of the program's output streams are terminals and
@@ -121,14 +123,19 @@ func newTable(w io.Writer, header ...string) *table {
 	return t
 }
 
-func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+// add appends a row. Cells are made one line of plain text (textsafe.Line):
+// a title's tabs or newlines cannot break the rows, nor its bidi controls
+// or escape sequences change what the terminal shows.
+func (t *table) add(cells ...string) {
+	for i, c := range cells {
+		cells[i] = textsafe.Line(c)
+	}
+	t.rows = append(t.rows, cells)
+}
 
 func (t *table) flush() error {
 	if !t.pretty {
 		for _, r := range t.rows {
-			for i := range r {
-				r[i] = tsvCell(r[i])
-			}
 			if _, err := fmt.Fprintln(t.w, strings.Join(r, "\t")); err != nil {
 				return err
 			}
@@ -159,11 +166,6 @@ func (t *table) flush() error {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	return tw.Flush()
-}
-
-// tsvCell keeps a value on one line and free of tabs.
-func tsvCell(s string) string {
-	return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s)
 }
 
 // cut shortens s to n runes, marking the cut.
