@@ -139,6 +139,9 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 		}
 		report()
 	}
+	if err := c.addSources(kept); err != nil {
+		return stats, fmt.Errorf("record the input files: %w", err)
+	}
 	return stats, nil
 }
 
