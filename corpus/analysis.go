@@ -204,7 +204,10 @@ func (c *Corpus) Report(ctx context.Context, m *ThemeModel, opts ReportOptions) 
 	r := &topicmap.Report{Title: "papermap report"}
 	r.Corpus.Papers = n
 	r.Corpus.Embedder, r.Corpus.Model, r.Corpus.Dimensions = info.Backend, info.Model, info.Dimensions
-	r.Corpus.Sources = []string{c.store.Dir()}
+	var err error
+	if r.Corpus.Sources, err = c.Sources(); err != nil {
+		return nil, err
+	}
 	for _, ks := range m.KScores {
 		r.KScores = append(r.KScores, topicmap.KScore{K: ks.K, Silhouette: ks.Silhouette})
 	}

@@ -27,6 +27,10 @@ type IngestOptions struct {
 type Progress struct {
 	Done  int // papers looked at so far (stored or found unchanged)
 	Total int // papers in this ingest after removing duplicates
+	// Stage names a step during which Done cannot move, such as fitting
+	// the lexical model on every paper of a new store; it is "" once
+	// papers are being embedded and stored.
+	Stage string
 }
 
 // IngestStats says what an ingest did. Added + Updated + Unchanged +
@@ -86,11 +90,12 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 	// order of the input.
 	sort.Slice(todo, func(i, j int) bool { return todo[i].ID < todo[j].ID })
 	total := len(kept)
-	report := func() {
+	reportStage := func(stage string) {
 		if opts.Progress != nil {
-			opts.Progress(Progress{Done: stats.Stored(), Total: total})
+			opts.Progress(Progress{Done: stats.Stored(), Total: total, Stage: stage})
 		}
 	}
+	report := func() { reportStage("") }
 	report()
 
 	var fitted [][]float32
@@ -99,7 +104,7 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 			return stats, nil
 		}
 		var err error
-		fitted, err = c.startEmbedder(ctx, todo)
+		fitted, err = c.startEmbedder(ctx, todo, reportStage)
 		if err != nil {
 			return stats, err
 		}
@@ -144,6 +149,9 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 		}
 		report()
 	}
+	if err := c.addSources(kept); err != nil {
+		return stats, fmt.Errorf("record the input files: %w", err)
+	}
 	return stats, nil
 }
 
@@ -169,13 +177,14 @@ func (c *Corpus) storeEmbedded(ctx context.Context, batch []vectorstore.Record, 
 }
 
 // startEmbedder chooses and records the embedder of a new store. For the
-// lexical embedder it fits the model on recs and returns their vectors.
-func (c *Corpus) startEmbedder(ctx context.Context, recs []vectorstore.Record) ([][]float32, error) {
+// lexical embedder it fits the model on recs and returns their vectors,
+// naming that stage to stage first.
+func (c *Corpus) startEmbedder(ctx context.Context, recs []vectorstore.Record, stage func(string)) ([][]float32, error) {
 	texts := make([]string, len(recs))
 	for i, r := range recs {
 		texts[i] = embedText(r)
 	}
-	emb, vecs, err := backend.Start(ctx, c.store, texts, c.opts.Embedder)
+	emb, vecs, err := backend.Start(ctx, c.store, texts, c.opts.Embedder, stage)
 	if err != nil {
 		return nil, err
 	}

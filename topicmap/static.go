@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	xfont "golang.org/x/image/font"
@@ -21,6 +20,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/papermap/papermap/internal/textsafe"
 )
 
 // StaticOptions sets the size of a static (SVG or PNG) map. The zero value
@@ -355,40 +356,10 @@ func (tl *themeLabels) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 }
 
-// oneLine folds every run of white space (newlines included) into one
-// space and trims both ends. Text that is already so is returned as is.
-func oneLine(s string) string {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= utf8.RuneSelf || (c < ' ' || c == 0x7f):
-			// Non-ASCII text may hold Unicode spaces; control bytes
-			// include \t, \n and \r.
-			return foldSpace(s)
-		case c == ' ' && (i == 0 || i == len(s)-1 || s[i+1] == ' '):
-			return foldSpace(s)
-		}
-	}
-	return s
-}
-
-func foldSpace(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			space = b.Len() > 0
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// oneLine is textsafe.Line: one line of plain text, with white space
+// folded and the bidi controls and invisible characters of titles and
+// labels removed before they reach the HTML, the SVG or the picture.
+func oneLine(s string) string { return textsafe.Line(s) }
 
 // clipText is oneLine that also keeps at most n runes (n < 0: no limit),
 // ending with "…" when it cut.

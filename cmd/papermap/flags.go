@@ -12,7 +12,6 @@ import (
 	"github.com/papermap/papermap/embed"
 	"github.com/papermap/papermap/embed/backend"
 	"github.com/papermap/papermap/embed/ollama"
-	"github.com/papermap/papermap/vectorstore"
 )
 
 // errHelp is returned after --help printed a command's usage.
@@ -102,21 +101,4 @@ func (f *embedFlags) options(notice io.Writer) corpus.Options {
 		}
 	}
 	return o
-}
-
-// whereFlag collects repeated --where KEY=VALUE filters.
-type whereFlag []string
-
-func (w *whereFlag) String() string     { return strings.Join(*w, ",") }
-func (w *whereFlag) Set(s string) error { *w = append(*w, s); return nil }
-
-func (w whereFlag) filter(usage string) (vectorstore.Filter, error) {
-	if len(w) == 0 {
-		return nil, nil
-	}
-	f, err := vectorstore.ParseWhere(w)
-	if err != nil {
-		return nil, &usageError{msg: err.Error(), usage: usage}
-	}
-	return f, nil
 }

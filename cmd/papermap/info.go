@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/papermap/papermap/corpus"
 	"github.com/papermap/papermap/internal/format"
+	"github.com/papermap/papermap/internal/textsafe"
 )
 
 const infoUsage = `Usage: papermap info [flags]
@@ -18,7 +20,8 @@ changed since they were computed).
 
 Flags:
   --store DIR   store directory (default ./papermap-store, env PAPERMAP_STORE)
-  --json        print {"papers": N, "embedder": "...", "model": "...", "dimensions": D, "themes": {...}}
+  --json        print {"papers": N, "embedder": "...", "model": "...", "dimensions": D, "themes": {...},
+                "sources": ["FILE", ...]} (sources: the input files ingested)
 
 Examples:
   papermap info
@@ -64,7 +67,11 @@ func (c *InfoCommand) Run(ctx context.Context, args []string) error {
 		Model      string      `json:"model"`
 		Dimensions int         `json:"dimensions"`
 		Themes     *themeState `json:"themes"`
+		Sources    []string    `json:"sources,omitempty"`
 	}{Store: cp.Dir(), Papers: cp.Len()}
+	if out.Sources, err = cp.Sources(); err != nil {
+		return err
+	}
 	if e := cp.Embedder(); e != nil {
 		info := e.Info()
 		out.Embedder, out.Model, out.Dimensions = info.Backend, info.Model, info.Dimensions
@@ -90,6 +97,9 @@ func (c *InfoCommand) Run(ctx context.Context, args []string) error {
 	fmt.Fprintf(w, "embedder:   %s\n", out.Embedder)
 	fmt.Fprintf(w, "model:      %s\n", out.Model)
 	fmt.Fprintf(w, "dimensions: %d\n", out.Dimensions)
+	if len(out.Sources) > 0 {
+		fmt.Fprintf(w, "sources:    %s\n", textsafe.Line(strings.Join(out.Sources, ", ")))
+	}
 	switch t := out.Themes; {
 	case t == nil:
 		fmt.Fprintln(w, "themes:     none yet (run `papermap themes`)")

@@ -15,6 +15,7 @@ import (
 	"github.com/papermap/papermap/embed/lexical"
 	"github.com/papermap/papermap/embed/ollama"
 	"github.com/papermap/papermap/internal/format"
+	"github.com/papermap/papermap/internal/textsafe"
 	"github.com/papermap/papermap/paper"
 )
 
@@ -209,7 +210,10 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 		}
 	}
 
-	opts := f.emb.options(m.Stderr)
+	// Notices go through the progress display, so that none lands on the
+	// bar's line.
+	prog := newProgress(m.Stderr, "ingest", f.quiet)
+	opts := f.emb.options(prog.notices())
 	var c *corpus.Corpus
 	defer func() {
 		if c != nil {
@@ -263,7 +267,6 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 
 	// An interrupted context still goes through Ingest, which then only
 	// counts the papers already stored, for the message below.
-	prog := newProgress(m.Stderr, "ingest", f.quiet)
 	stats, err := c.Ingest(ctx, kept, corpus.IngestOptions{Progress: prog.update})
 	if errors.Is(err, lexical.ErrEmptyVocabulary) {
 		err = fmt.Errorf("%s: %w", joinNames(files), err)
@@ -335,7 +338,7 @@ func (m *Main) reportSkipped(skipped []*paper.RecordError, logPath string) {
 			fmt.Fprintln(m.Stderr)
 			break
 		}
-		fmt.Fprintln(m.Stderr, e.Error())
+		fmt.Fprintln(m.Stderr, textsafe.Line(e.Error()))
 	}
 	if logPath == "" {
 		return

@@ -34,6 +34,9 @@ type Main struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	// Terminal, if set, says which of Stdout and Stderr are terminals
+	// (tables, progress bars) instead of $PAPERMAP_FORCE_TTY and the OS.
+	Terminal *Terminal
 }
 
 // command is one subcommand.
@@ -55,6 +58,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	if m.Getenv == nil {
 		m.Getenv = func(string) string { return "" }
 	}
+	m.streams()
 	if len(args) == 0 {
 		fmt.Fprint(m.Stderr, mainUsage)
 		return exitUsage
@@ -146,6 +150,9 @@ Commands:
   repair    recover a damaged store, keeping every intact paper
 
 Every command takes --store DIR (default ./papermap-store, or $PAPERMAP_STORE).
+Tables and progress bars are for terminals; piped output is tab-separated
+(or JSON with --json) and progress is plain lines. PAPERMAP_FORCE_TTY=1 (or
+a width in columns, e.g. 120) gives the terminal output through a pipe.
 Run 'papermap help <command>' or 'papermap <command> --help' for its flags
 and examples.
 

@@ -341,3 +341,32 @@ func TestThemesDeterministicUnderShuffle(t *testing.T) {
 		t.Errorf("themes differ after shuffling the input:\n%s\n%s", a, b)
 	}
 }
+
+// TestSourcesAreTheInputFiles: the store records the files its papers were
+// read from; info and the report name them, not the store (issue 13 §6).
+func TestSourcesAreTheInputFiles(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "store")
+	mustRun(t, "ingest", "--quiet", "--store", store, "--embedder", "lexical", seedFile, arxivFile)
+	mustRun(t, "ingest", "--quiet", "--store", store, seedFile) // nothing new
+	info := decode[struct {
+		Sources []string `json:"sources"`
+	}](t, mustRun(t, "info", "--store", store, "--json"))
+	if want := []string{seedFile, arxivFile}; !slices.Equal(info.Sources, want) {
+		t.Errorf("info sources = %q, want %q", info.Sources, want)
+	}
+	report := filepath.Join(t.TempDir(), "r.md")
+	mustRun(t, "report", "--store", store, "-o", report)
+	b, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "- **Sources:**") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "seed-abstracts") || !strings.Contains(line, "arxiv-2007-04-2000") || strings.Contains(line, store) {
+		t.Errorf("report's sources line = %q, want the two input files and not the store", line)
+	}
+}

@@ -57,7 +57,7 @@ func (c *MapCommand) Run(ctx context.Context, args []string) error {
 	if *out == "" {
 		return &usageError{msg: "-o FILE is required", usage: mapUsage}
 	}
-	if err := checkExt(*out, ".html", ".htm", ".svg", ".png"); err != nil {
+	if err := checkExt(*out, topicmap.Formats...); err != nil {
 		return &usageError{msg: err.Error(), usage: mapUsage}
 	}
 	cp, err := corpus.Open(ctx, *store, corpus.Options{ReadOnly: true})

@@ -1,35 +1,110 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
 
 	"golang.org/x/term"
+
+	"github.com/papermap/papermap/internal/textsafe"
 )
 
+// Terminal says which of the program's output streams are terminals and
+// how wide they are, instead of asking the operating system: the override
+// cli/cli's iostreams offers (SetStdoutTTY), so that tests, and scripts that
+// read papermap through a pipe, get what a person at a terminal sees.
+//
+// Without it, Main asks $PAPERMAP_FORCE_TTY (see forcedTerminal), then the
+// operating system about streams that are files.
+type Terminal struct {
+	Stdout, Stderr bool // whether each stream is a terminal
+	Width          int  // columns of a terminal; 0 means defaultWidth
+}
+
+// defaultWidth is the width of a terminal whose size is not known.
+const defaultWidth = 80
+
+// forceTTYEnv names the environment variable that forces terminal output.
+const forceTTYEnv = "PAPERMAP_FORCE_TTY"
+
+// forcedTerminal reads $PAPERMAP_FORCE_TTY as cli/cli reads GH_FORCE_TTY:
+// empty, "0" or "false" force nothing; a number of columns, or any other
+// value (then defaultWidth columns), makes stdout and stderr terminals.
+func forcedTerminal(v string) (Terminal, bool) {
+	v = strings.TrimSpace(v)
+	switch strings.ToLower(v) {
+	case "", "0", "false", "no":
+		return Terminal{}, false
+	}
+	t := Terminal{Stdout: true, Stderr: true, Width: defaultWidth}
+	if n, err := strconv.Atoi(v); err == nil && n > 1 {
+		t.Width = n
+	}
+	return t, true
+}
+
+// stream is an output stream with what is known of it: the writer every
+// command is given, so that tables and progress bars ask it, not the OS.
+type stream struct {
+	io.Writer
+	tty   bool
+	width int
+}
+
+// streams wraps m.Stdout and m.Stderr once, deciding whether each is a
+// terminal: m.Terminal, else $PAPERMAP_FORCE_TTY, else the OS.
+func (m *Main) streams() {
+	if _, done := m.Stdout.(*stream); done {
+		return
+	}
+	t := m.Terminal
+	if t == nil {
+		if f, ok := forcedTerminal(m.Getenv(forceTTYEnv)); ok {
+			t = &f
+		}
+	}
+	wrap := func(w io.Writer, forced bool) *stream {
+		if t != nil {
+			return &stream{Writer: w, tty: forced, width: cmp.Or(t.Width, defaultWidth)}
+		}
+		f, ok := w.(*os.File)
+		if !ok || !term.IsTerminal(int(f.Fd())) {
+			return &stream{Writer: w}
+		}
+		width, _, err := term.GetSize(int(f.Fd()))
+		if err != nil || width <= 0 {
+			width = defaultWidth
+		}
+		return &stream{Writer: w, tty: true, width: width}
+	}
+	stdout, stderr := false, false
+	if t != nil {
+		stdout, stderr = t.Stdout, t.Stderr
+	}
+	m.Stdout, m.Stderr = wrap(m.Stdout, stdout), wrap(m.Stderr, stderr)
+}
+
 // isTerminal reports whether w is a terminal, to choose between a table for
-// people and tab-separated rows for programs.
+// people and tab-separated rows for programs. Only the streams Main gives
+// its commands can be terminals.
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	s, ok := w.(*stream)
+	return ok && s.tty
 }
 
 // terminalWidth is the width of w if it is a terminal, else 0.
 func terminalWidth(w io.Writer) int {
-	f, ok := w.(*os.File)
-	if !ok {
-		return 0
+	if s, ok := w.(*stream); ok && s.tty {
+		return s.width
 	}
-	width, _, err := term.GetSize(int(f.Fd()))
-	if err != nil {
-		return 0
-	}
-	return width
+	return 0
 }
 
 // table writes rows aligned for a terminal, or as tab-separated values
@@ -48,14 +123,19 @@ func newTable(w io.Writer, header ...string) *table {
 	return t
 }
 
-func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+// add appends a row. Cells are made one line of plain text (textsafe.Line):
+// a title's tabs or newlines cannot break the rows, nor its bidi controls
+// or escape sequences change what the terminal shows.
+func (t *table) add(cells ...string) {
+	for i, c := range cells {
+		cells[i] = textsafe.Line(c)
+	}
+	t.rows = append(t.rows, cells)
+}
 
 func (t *table) flush() error {
 	if !t.pretty {
 		for _, r := range t.rows {
-			for i := range r {
-				r[i] = tsvCell(r[i])
-			}
 			if _, err := fmt.Fprintln(t.w, strings.Join(r, "\t")); err != nil {
 				return err
 			}
@@ -86,11 +166,6 @@ func (t *table) flush() error {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	return tw.Flush()
-}
-
-// tsvCell keeps a value on one line and free of tabs.
-func tsvCell(s string) string {
-	return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s)
 }
 
 // cut shortens s to n runes, marking the cut.

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/papermap/papermap/corpus"
 )
 
 // lockedBuffer is a bytes.Buffer safe for the timer goroutine and the test.
@@ -54,5 +56,24 @@ func TestStagesNameOnlyLongStages(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "themes: [0s] slow stage") || !strings.HasPrefix(lines[1], "themes: done in ") {
 		t.Errorf("printed %q, want the slow stage and the total", lines)
+	}
+}
+
+// TestProgressRateStartsAfterStage checks that the rate and ETA count from
+// the end of a named stage: before, a 15 s lexical fit at 0 papers made the
+// first ETA of a 30 s ingest say several minutes.
+func TestProgressRateStartsAfterStage(t *testing.T) {
+	var out lockedBuffer
+	p := newProgress(&out, "ingest", false)
+	p.update(corpus.Progress{Done: 0, Total: 100})
+	p.update(corpus.Progress{Done: 0, Total: 100, Stage: "fitting the lexical model on 100 papers"})
+	if !strings.Contains(out.String(), "ingest: fitting the lexical model on 100 papers\n") {
+		t.Fatalf("stage not named on its own line: %q", out.String())
+	}
+	p.update(corpus.Progress{Done: 40, Total: 100}) // the first step after the fit
+	p.update(corpus.Progress{Done: 60, Total: 100})
+	// 20 papers in the 2 s since the fit ended: 10/s, 40 left.
+	if got, want := p.line(p.start.Add(2*time.Second)), "ingest: 60/100 papers (60%), 10/s, ETA 4s"; got != want {
+		t.Errorf("line = %q, want %q", got, want)
 	}
 }

@@ -31,7 +31,9 @@ Flags:
   --json             print {"results": [{"id", "title", "score"}, ...]}
   --queries FILE     answer every query in FILE (batch mode, JSON Lines output)
   --where KEY=VALUE  only papers whose field KEY equals VALUE (repeatable;
-                     fields: year, venue, categories, archive, ... as ingested)
+                     fields: year, venue, categories, archive, ... as ingested;
+                     a field no stored paper has is an error listing those
+                     that exist)
   --ollama-host URLS Ollama server(s) for stores embedded with Ollama (default
                      $` + ollama.HostEnv + `, else the hosts the store was last embedded
                      with, else ` + ollama.DefaultHost + `)
@@ -66,10 +68,6 @@ func (c *SearchCommand) Run(ctx context.Context, args []string) error {
 	if *k <= 0 {
 		return &usageError{msg: fmt.Sprintf("-k must be positive, not %d", *k), usage: searchUsage}
 	}
-	filter, err := where.filter(searchUsage)
-	if err != nil {
-		return err
-	}
 	if *queries != "" && len(words) > 0 {
 		return &usageError{msg: "give either a QUERY or --queries FILE, not both", usage: searchUsage}
 	}
@@ -91,7 +89,10 @@ func (c *SearchCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer cp.Close()
-	so := corpus.SearchOptions{Where: filter}
+	if err := where.check(cp); err != nil {
+		return err
+	}
+	so := corpus.SearchOptions{Where: where.filter}
 
 	if *queries != "" {
 		return c.runBatch(ctx, cp, batch, *k, so)

@@ -18,7 +18,8 @@ Flags:
   --store DIR        store directory (default ./papermap-store, env PAPERMAP_STORE)
   -k N               number of results (default 10)
   --json             print {"results": [{"id", "title", "score"}, ...]}
-  --where KEY=VALUE  only papers whose field KEY equals VALUE (repeatable)
+  --where KEY=VALUE  only papers whose field KEY equals VALUE (repeatable; a
+                     field no stored paper has is an error listing those that exist)
 
 Examples:
   papermap similar 0704.0001
@@ -48,16 +49,15 @@ func (c *SimilarCommand) Run(ctx context.Context, args []string) error {
 	if *k <= 0 {
 		return &usageError{msg: fmt.Sprintf("-k must be positive, not %d", *k), usage: similarUsage}
 	}
-	filter, err := where.filter(similarUsage)
-	if err != nil {
-		return err
-	}
 	cp, err := corpus.Open(ctx, *store, corpus.Options{ReadOnly: true})
 	if err != nil {
 		return err
 	}
 	defer cp.Close()
-	res, err := cp.Similar(ctx, pos[0], *k, corpus.SearchOptions{Where: filter})
+	if err := where.check(cp); err != nil {
+		return err
+	}
+	res, err := cp.Similar(ctx, pos[0], *k, corpus.SearchOptions{Where: where.filter})
 	if err != nil {
 		return err
 	}

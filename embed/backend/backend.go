@@ -15,6 +15,7 @@ import (
 	"github.com/papermap/papermap/embed"
 	"github.com/papermap/papermap/embed/lexical"
 	"github.com/papermap/papermap/embed/ollama"
+	"github.com/papermap/papermap/internal/format"
 	"github.com/papermap/papermap/vectorstore"
 )
 
@@ -129,9 +130,10 @@ func Choose(ctx context.Context, s Settings) (string, error) {
 // Start chooses the embedder of a new store (see Choose), makes it, and
 // records it in st: the lexical model file or the Ollama hosts first, then
 // the manifest. For the lexical backend the model is fitted on texts and
-// their vectors are returned (nil for a text with no term in the model);
+// their vectors are returned (nil for a text with no term in the model),
+// after stage, when not nil, is told that the fit begins;
 // for Ollama the vectors are nil and texts are not embedded.
-func Start(ctx context.Context, st Store, texts []string, s Settings) (embed.Embedder, [][]float32, error) {
+func Start(ctx context.Context, st Store, texts []string, s Settings, stage func(string)) (embed.Embedder, [][]float32, error) {
 	b, err := Choose(ctx, s)
 	if err != nil {
 		return nil, nil, err
@@ -150,6 +152,9 @@ func Start(ctx context.Context, st Store, texts []string, s Settings) (embed.Emb
 		return o, nil, nil
 	}
 
+	if stage != nil {
+		stage(fmt.Sprintf("fitting the lexical model on %s papers", format.Int(len(texts))))
+	}
 	lex, vecs, err := lexical.Fit(ctx, texts, lexicalOptions(s.Lexical, len(texts)))
 	if err != nil && !(lex != nil && errors.Is(err, lexical.ErrNoKnownTerms)) {
 		return nil, nil, fmt.Errorf("fit the lexical embedder on %d papers: %w", len(texts), err)

@@ -137,7 +137,7 @@ func TestOllamaHostsRemembered(t *testing.T) {
 	emb, vecs, err := Start(ctx, st, []string{"a text"}, Settings{
 		Backend: embed.BackendOllama,
 		Ollama:  ollama.Options{Hosts: []string{built.URL}},
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,11 +253,15 @@ func TestLexicalStartResume(t *testing.T) {
 		"variance reduction with control variates",
 		"galaxy surveys and redshift",
 	}
-	var notices []string
+	var notices, stages []string
 	st := newMemStore()
-	emb, vecs, err := Start(context.Background(), st, texts, Settings{Backend: embed.BackendLexical, Notice: func(m string) { notices = append(notices, m) }})
+	emb, vecs, err := Start(context.Background(), st, texts, Settings{Backend: embed.BackendLexical, Notice: func(m string) { notices = append(notices, m) }},
+		func(s string) { stages = append(stages, s) })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := []string{"fitting the lexical model on 3 papers"}; !slices.Equal(stages, want) {
+		t.Errorf("stages %q, want %q", stages, want)
 	}
 	if want := []string{LexicalModelFile, "manifest"}; !slices.Equal(st.writes, want) {
 		t.Errorf("writes %v, want %v", st.writes, want)

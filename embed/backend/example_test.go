@@ -32,7 +32,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	emb, vecs, err := backend.Start(ctx, st, texts, backend.Settings{Backend: embed.BackendLexical})
+	emb, vecs, err := backend.Start(ctx, st, texts, backend.Settings{Backend: embed.BackendLexical}, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
