@@ -782,3 +782,37 @@ func TestFrameLen(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectionLazy checks that Open does not build the chromem-go
+// collection, that Collection builds it, and that once built Add and
+// Delete (which move rows and grow the matrix) keep it in step.
+func TestCollectionLazy(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir(), 4)
+	defer s.Close()
+	mustAdd(t, s, makeRecords(1, "p", 5, 4))
+	if s.coll != nil {
+		t.Fatal("the collection was built before Collection was called")
+	}
+	coll := s.Collection()
+	if coll == nil || coll.Count() != 5 {
+		t.Fatalf("Collection() = %v", coll)
+	}
+	mustAdd(t, s, makeRecords(2, "q", 3000, 4)) // grows the matrix
+	if err := s.Delete(ctx, "p-000000", "q-000001", "q-002999"); err != nil {
+		t.Fatal(err)
+	}
+	if s.Collection() != coll || coll.Count() != s.Len() {
+		t.Fatalf("collection %d documents, store %d", coll.Count(), s.Len())
+	}
+	for _, id := range s.IDs() {
+		doc, err := coll.GetByID(ctx, id)
+		r, _ := s.Get(id)
+		if err != nil || !slices.Equal(doc.Embedding, r.Embedding) || doc.Content != r.Content {
+			t.Fatalf("document %s out of step with the store: %v", id, err)
+		}
+	}
+	if _, err := coll.GetByID(ctx, "q-000001"); err == nil {
+		t.Error("a deleted record is still in the collection")
+	}
+}
