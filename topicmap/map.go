@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/papermap/papermap/internal/safefile"
 )
 
 // Point is one paper on the map.
@@ -184,31 +185,10 @@ func WriteFile(path string, m *Map) error {
 	return writeAtomic(path, write)
 }
 
-// writeAtomic runs write on a temporary file beside path and renames it to
-// path once everything, including Close, succeeded.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("topicmap: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("topicmap: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("topicmap: %w", err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
+// writeAtomic replaces path with what write writes, mode 0644, never
+// through a symbolic link (see internal/safefile).
+func writeAtomic(path string, write func(io.Writer) error) error {
+	if err := safefile.Write(path, 0o644, write); err != nil {
 		return fmt.Errorf("topicmap: %w", err)
 	}
 	return nil

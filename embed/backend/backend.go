@@ -74,7 +74,8 @@ func (s Settings) model() string {
 	return s.Ollama.Model
 }
 
-func (s Settings) notice(format string, args ...any) {
+// Notify sends a notice for people to s.Notice, when set.
+func (s Settings) Notify(format string, args ...any) {
 	if s.Notice != nil {
 		s.Notice(fmt.Sprintf(format, args...))
 	}
@@ -117,13 +118,13 @@ func Choose(ctx context.Context, s Settings) (string, error) {
 	}
 	err := ollama.Probe(ctx, s.ollamaOptions())
 	if err == nil {
-		s.notice("embedder: ollama (%s at %s)", s.model(), hostList(s.Ollama.Hosts))
+		s.Notify("embedder: ollama (%s at %s)", s.model(), hostList(s.Ollama.Hosts))
 		return embed.BackendOllama, nil
 	}
 	if ctx.Err() != nil {
 		return "", ctx.Err()
 	}
-	s.notice("embedder: lexical (offline; %s)", whyNotOllama(err, s.model()))
+	s.Notify("embedder: lexical (offline; %s)", whyNotOllama(err, s.model()))
 	return embed.BackendLexical, nil
 }
 

@@ -37,6 +37,14 @@ func Example() {
 		log.Fatal(err)
 	}
 	fmt.Println(emb.Info().Backend, len(vecs), "vectors")
+	// The manifest naming the embedder is written with the first record.
+	recs := make([]vectorstore.Record, len(texts))
+	for i, t := range texts {
+		recs[i] = vectorstore.Record{ID: fmt.Sprint(i), Content: t, Embedding: vecs[i]}
+	}
+	if _, err := st.Add(ctx, recs); err != nil {
+		log.Fatal(err)
+	}
 	if err := st.Close(); err != nil {
 		log.Fatal(err)
 	}
