@@ -111,7 +111,7 @@ func buildReport(ctx context.Context, cp *corpus.Corpus, m *corpus.ThemeModel, t
 func writeReport(ctx context.Context, cp *corpus.Corpus, m *corpus.ThemeModel, r *topicmap.Report, path string) error {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext == ".html" || ext == ".htm" {
-		tm, err := cp.Map(ctx, m, r.Title)
+		tm, err := cp.Map(ctx, m, corpus.MapOptions{Title: r.Title})
 		if err != nil {
 			return err
 		}
