@@ -57,13 +57,13 @@ var (
 // neighbour codes) are base64 of little-endian binary, which is about half
 // the size of JSON numbers and decodes faster.
 type htmlData struct {
-	Version        int         `json:"v"`
-	Title          string      `json:"title"`
-	N              int         `json:"n"`
-	IDs            []string    `json:"ids"`
-	Titles         []string    `json:"titles"`
-	Snippets       []string    `json:"snippets,omitempty"`
-	URLs           []string    `json:"urls,omitempty"`
+	Version  int      `json:"v"`
+	Title    string   `json:"title"`
+	N        int      `json:"n"`
+	IDs      []string `json:"ids"`
+	Titles   []string `json:"titles"`
+	Snippets []string `json:"snippets,omitempty"`
+	URLs     []string `json:"urls,omitempty"`
 	// Bounds are the coordinates' minimum and maximum (x0, y0, x1, y1);
 	// X and Y are base64 little-endian uint16 that map 0..65535 onto
 	// them (a 1/65535 step: well below a pixel at any zoom the page
