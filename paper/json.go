@@ -496,8 +496,12 @@ func (s *jsonSource) next() (Paper, error) {
 			}
 			pos := Position{File: s.name, Line: s.line}
 			s.buf = s.buf[:0]
-			if _, err := s.value(c, true); err != nil {
+			over, err := s.value(c, true)
+			if err != nil {
 				return Paper{}, err
+			}
+			if over {
+				return Paper{}, tooLong(pos, s.max)
 			}
 			var v any
 			if json.Unmarshal(s.buf, &v) != nil {

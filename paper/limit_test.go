@@ -31,26 +31,28 @@ func TestRecordBound(t *testing.T) {
 		in        string
 		wantLines []int // of the papers A and C
 		skipped   int   // line of the big record
+		notPaper  bool  // the big record is not a paper even within the bound
 	}{
-		{"jsonl", paper.FormatJSONL, `{"title":"A"}` + "\n" + `{"title":"Big","abstract":"` + big + `"}` + "\n" + `{"title":"C"}` + "\n", []int{1, 3}, 2},
-		{"json array", paper.FormatJSON, "[\n{\"title\":\"A\"},\n{\"title\":\"Big\",\n\"abstract\":\"" + big + "\"},\n{\"title\":\"C\"}\n]", []int{2, 5}, 3},
-		{"json array, nested and escaped", paper.FormatJSON, "[{\"title\":\"A\"},\n{\"title\":\"Big\",\"x\":[" + strings.Repeat(`{"a":["\"]}"]},`, 400) + "1]},\n{\"title\":\"C\"}]", []int{1, 3}, 2},
-		{"json wrapper", paper.FormatJSON, "{\"papers\": [\n{\"title\":\"A\"},\n{\"title\":\"Big\",\"abstract\":\"" + big + "\"},\n{\"title\":\"C\"}]}", []int{2, 4}, 3},
-		{"json objects", paper.FormatJSON, "{\"title\":\"A\"}\n{\"title\":\"Big\",\n\"abstract\":\"" + big + "\"}\n{\"title\":\"C\"}", []int{1, 4}, 2},
-		{"json object, many fields", paper.FormatJSON, "{\"title\":\"A\"}\n{\"title\":\"Big\"" + strings.Repeat(",\n\"f\":\"0123456789\"", 100) + "}\n{\"title\":\"C\"}", []int{1, 103}, 2},
-		{"csv", paper.FormatCSV, "title,abstract\nA,a\nBig,\"" + strings.ReplaceAll(bigLines, "y", `y""`) + "\"\nC,c\n", []int{2, 104}, 3},
-		{"csv one line", paper.FormatCSV, "title,abstract\nA,a\nBig," + big + "\nC,c\n", []int{2, 4}, 3},
-		{"tsv", paper.FormatTSV, "title\tabstract\nA\ta\nBig\t\"" + bigLines + "\"\nC\tc\n", []int{2, 104}, 3},
-		{"bibtex", paper.FormatBibTeX, "@misc{a, title={A}}\n@misc{big, title={Big},\n abstract={" + bigLines + "}}\n@misc{c, title={C}}\n", []int{1, 104}, 2},
-		{"bibtex one line", paper.FormatBibTeX, "@misc{a, title={A}}\n@misc{big, title={Big}, abstract={" + big + "}}\n@misc{c, title={C}}\n", []int{1, 3}, 2},
-		{"bibtex long line inside", paper.FormatBibTeX, "@misc{a, title={A}}\n@misc{big,\n abstract={" + big + "}}\n@misc{c, title={C}}\n", []int{1, 4}, 2},
-		{"text pairs", paper.FormatText, "A\n" + longAbstract + "\nBig\n" + big + "\nC\n" + longAbstract + "\n", []int{1, 5}, 3},
-		{"text blocks", paper.FormatText, "A\n" + longAbstract + "\n\nBig\n" + bigLines + "\nC\n" + longAbstract + "\n", []int{1, 106}, 4},
-		{"ris", paper.FormatRIS, "TY  - JOUR\nTI  - A\nER  - \n\nTY  - JOUR\nTI  - Big\nAB  - " + big + "\nER  - \n\nTY  - JOUR\nTI  - C\nER  - \n", []int{1, 10}, 5},
-		{"ris continued", paper.FormatRIS, "TY  - JOUR\nTI  - A\nER  - \nTY  - JOUR\nTI  - Big\nAB  - " + bigLines + "ER  - \nTY  - JOUR\nTI  - C\nER  - \n", []int{1, 107}, 4},
-		{"wos", paper.FormatWoS, "FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nTI A\nER\n\nPT J\nTI Big\nAB " + indent("   ") + "ER\n\nPT J\nTI C\nER\nEF\n", []int{3, 111}, 7},
-		{"wos tab-delimited", paper.FormatWoS, "PT\tTI\tAB\nJ\tA\ta\nJ\tBig\t" + big + "\nJ\tC\tc\n", []int{2, 4}, 3},
-		{"medline", paper.FormatMEDLINE, "PMID- 1\nTI  - A\n\nPMID- 2\nTI  - Big\nAB  - " + indent("      ") + "\nPMID- 3\nTI  - C\n", []int{1, 107}, 4},
+		{"jsonl", paper.FormatJSONL, `{"title":"A"}` + "\n" + `{"title":"Big","abstract":"` + big + `"}` + "\n" + `{"title":"C"}` + "\n", []int{1, 3}, 2, false},
+		{"json array", paper.FormatJSON, "[\n{\"title\":\"A\"},\n{\"title\":\"Big\",\n\"abstract\":\"" + big + "\"},\n{\"title\":\"C\"}\n]", []int{2, 5}, 3, false},
+		{"json array, nested and escaped", paper.FormatJSON, "[{\"title\":\"A\"},\n{\"title\":\"Big\",\"x\":[" + strings.Repeat(`{"a":["\"]}"]},`, 400) + "1]},\n{\"title\":\"C\"}]", []int{1, 3}, 2, false},
+		{"json wrapper", paper.FormatJSON, "{\"papers\": [\n{\"title\":\"A\"},\n{\"title\":\"Big\",\"abstract\":\"" + big + "\"},\n{\"title\":\"C\"}]}", []int{2, 4}, 3, false},
+		{"json top-level string", paper.FormatJSON, "{\"title\":\"A\"}\n\"" + big + "\"\n{\"title\":\"C\"}", []int{1, 3}, 2, true},
+		{"json objects", paper.FormatJSON, "{\"title\":\"A\"}\n{\"title\":\"Big\",\n\"abstract\":\"" + big + "\"}\n{\"title\":\"C\"}", []int{1, 4}, 2, false},
+		{"json object, many fields", paper.FormatJSON, "{\"title\":\"A\"}\n{\"title\":\"Big\"" + strings.Repeat(",\n\"f\":\"0123456789\"", 100) + "}\n{\"title\":\"C\"}", []int{1, 103}, 2, false},
+		{"csv", paper.FormatCSV, "title,abstract\nA,a\nBig,\"" + strings.ReplaceAll(bigLines, "y", `y""`) + "\"\nC,c\n", []int{2, 104}, 3, false},
+		{"csv one line", paper.FormatCSV, "title,abstract\nA,a\nBig," + big + "\nC,c\n", []int{2, 4}, 3, false},
+		{"tsv", paper.FormatTSV, "title\tabstract\nA\ta\nBig\t\"" + bigLines + "\"\nC\tc\n", []int{2, 104}, 3, false},
+		{"bibtex", paper.FormatBibTeX, "@misc{a, title={A}}\n@misc{big, title={Big},\n abstract={" + bigLines + "}}\n@misc{c, title={C}}\n", []int{1, 104}, 2, false},
+		{"bibtex one line", paper.FormatBibTeX, "@misc{a, title={A}}\n@misc{big, title={Big}, abstract={" + big + "}}\n@misc{c, title={C}}\n", []int{1, 3}, 2, false},
+		{"bibtex long line inside", paper.FormatBibTeX, "@misc{a, title={A}}\n@misc{big,\n abstract={" + big + "}}\n@misc{c, title={C}}\n", []int{1, 4}, 2, false},
+		{"text pairs", paper.FormatText, "A\n" + longAbstract + "\nBig\n" + big + "\nC\n" + longAbstract + "\n", []int{1, 5}, 3, false},
+		{"text blocks", paper.FormatText, "A\n" + longAbstract + "\n\nBig\n" + bigLines + "\nC\n" + longAbstract + "\n", []int{1, 106}, 4, false},
+		{"ris", paper.FormatRIS, "TY  - JOUR\nTI  - A\nER  - \n\nTY  - JOUR\nTI  - Big\nAB  - " + big + "\nER  - \n\nTY  - JOUR\nTI  - C\nER  - \n", []int{1, 10}, 5, false},
+		{"ris continued", paper.FormatRIS, "TY  - JOUR\nTI  - A\nER  - \nTY  - JOUR\nTI  - Big\nAB  - " + bigLines + "ER  - \nTY  - JOUR\nTI  - C\nER  - \n", []int{1, 107}, 4, false},
+		{"wos", paper.FormatWoS, "FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nTI A\nER\n\nPT J\nTI Big\nAB " + indent("   ") + "ER\n\nPT J\nTI C\nER\nEF\n", []int{3, 111}, 7, false},
+		{"wos tab-delimited", paper.FormatWoS, "PT\tTI\tAB\nJ\tA\ta\nJ\tBig\t" + big + "\nJ\tC\tc\n", []int{2, 4}, 3, false},
+		{"medline", paper.FormatMEDLINE, "PMID- 1\nTI  - A\n\nPMID- 2\nTI  - Big\nAB  - " + indent("      ") + "\nPMID- 3\nTI  - C\n", []int{1, 107}, 4, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,7 +73,11 @@ func TestRecordBound(t *testing.T) {
 			}
 			// The same input with the default bound reads all three.
 			ps, skipped, err = paper.ReadAll(strings.NewReader(tt.in), paper.Options{Format: tt.format, Name: "in"})
-			if err != nil || len(ps) != 3 || len(skipped) != 0 {
+			if tt.notPaper {
+				if err != nil || len(ps) != 2 || len(skipped) != 1 || strings.Contains(skipped[0].Reason, "longer than") {
+					t.Errorf("default bound: %d papers, skipped %v, err %v", len(ps), skipped, err)
+				}
+			} else if err != nil || len(ps) != 3 || len(skipped) != 0 {
 				t.Errorf("default bound: %d papers, skipped %v, err %v", len(ps), skipped, err)
 			}
 		})
