@@ -5,7 +5,10 @@
 //
 // Usage:
 //
-//	go run ./bench/lexical/fit [-dims 256] [-limit N] [-model out.bin] FILE.jsonl[.gz]
+//	go run ./bench/lexical/fit [-dims 256] [-iters N] [-limit N] [-model out.bin] [-sv out.json] FILE.jsonl[.gz]
+//
+// -sv writes the model's singular values (largest first) as a JSON array,
+// for bench/lexical/accuracy.sh.
 //
 // Records with an abstract of over 100 characters are used, as
 // title + ". " + abstract.
@@ -35,6 +38,7 @@ func main() {
 	iters := flag.Int("iters", 0, "power iterations (0: default)")
 	model := flag.String("model", "", "write the fitted model to this file")
 	limit := flag.Int("limit", 0, "use only the first N abstracts (0: all)")
+	svOut := flag.String("sv", "", "write the singular values to this file (JSON array)")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		log.Fatal("usage: fit [-dims N] [-limit N] [-model FILE] FILE.jsonl[.gz]")
@@ -60,6 +64,12 @@ func main() {
 			log.Fatal(err)
 		}
 		if err := f.Close(); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if *svOut != "" {
+		b, _ := json.Marshal(l.SingularValues())
+		if err := os.WriteFile(*svOut, b, 0o644); err != nil {
 			log.Fatal(err)
 		}
 	}
