@@ -62,6 +62,8 @@ type Corpus struct {
 	// emb is nil for a new store until the first ingest decides it.
 	emb embed.Embedder
 	lex *embed.Lexical
+
+	sparse sparseState
 }
 
 // ErrEmpty is returned by queries on a store that holds no papers.
@@ -149,7 +151,7 @@ func (c *Corpus) resumeEmbedder(ctx context.Context, info embed.Info) error {
 		if err != nil {
 			return fmt.Errorf("store %s: lexical model %s is damaged (%w): re-ingest into a new store", c.store.Dir(), lexicalModelFile, err)
 		}
-		c.lex, c.emb = lex, lex
+		c.lex, c.emb = lex, embed.Fallback{Lexical: lex}
 		return nil
 	case BackendOllama:
 		if c.opts.Model != "" && c.opts.Model != info.Model {

@@ -39,9 +39,10 @@ type Options struct {
 	MaxDF float64
 	// K1 and B are BM25's parameters. The default values are 1.2 and 0.75.
 	K1, B float64
-	// Terms splits a text into terms. The default value is embed.Terms, the
-	// lexical model's own tokeniser and term filter.
-	Terms func(text string) []string
+	// Terms calls its fn with each term of a text (bytes valid during the
+	// call only). The default value is embed.EachTerm, the lexical model's
+	// own tokeniser and term filter.
+	Terms func(text string, fn func(term []byte))
 }
 
 // Default values of Options.
@@ -66,7 +67,7 @@ func (o Options) withDefaults() Options {
 		o.B = DefaultB
 	}
 	if o.Terms == nil {
-		o.Terms = embed.Terms
+		o.Terms = embed.EachTerm
 	}
 	return o
 }
@@ -153,10 +154,14 @@ func (x *Index) Add(ids, texts []string) {
 		x.docOf[id] = doc
 		clear(counts)
 		n := int32(0)
-		for _, t := range x.opts.Terms(texts[i]) {
-			counts[t]++
+		x.opts.Terms(texts[i], func(t []byte) {
+			if c, ok := counts[string(t)]; ok {
+				counts[string(t)] = c + 1
+			} else {
+				counts[string(t)] = 1
+			}
 			n++
-		}
+		})
 		x.length = append(x.length, n)
 		for t, c := range counts {
 			w, ok := x.terms[t]
@@ -297,16 +302,16 @@ type query struct {
 func (x *Index) parse(text string, w *weights) query {
 	counts := map[int32]int32{}
 	var order []int32
-	for _, t := range x.opts.Terms(text) {
-		id, ok := x.terms[t]
+	x.opts.Terms(text, func(t []byte) {
+		id, ok := x.terms[string(t)]
 		if !ok || w.idf[id] == 0 {
-			continue
+			return
 		}
 		if counts[id] == 0 {
 			order = append(order, id)
 		}
 		counts[id]++
-	}
+	})
 	q := query{terms: order, qw: make([]float32, len(order))}
 	var sq float64
 	for i, id := range order {
