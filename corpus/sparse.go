@@ -32,10 +32,12 @@ type sparseState struct {
 func (c *Corpus) sparseIndex(ctx context.Context) (*sparse.Index, error) {
 	c.sparse.mu.Lock()
 	defer c.sparse.mu.Unlock()
-	fp := c.fingerprint()
-	if c.sparse.idx != nil && c.sparse.idx.Fingerprint == fp {
+	if c.sparse.idx != nil {
+		// Only Ingest changes the records of an open corpus, and it
+		// updates the index it finds here.
 		return c.sparse.idx, nil
 	}
+	fp := c.fingerprint()
 	if idx, ok := c.loadSparse(fp); ok {
 		c.sparse.idx = idx
 		return idx, nil

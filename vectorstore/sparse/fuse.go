@@ -10,7 +10,7 @@ import (
 type FuseOptions struct {
 	// DenseWeight is the weight w of the dense score in
 	// w·dense' + (1−w)·sparse', where each score is first divided by its
-	// largest value among the candidates. The default value is 0.3.
+	// largest value among the candidates. The default value is 0.2.
 	DenseWeight float64
 	// RRF fuses by reciprocal rank instead: Σ 1/(RRFK + rank).
 	RRF bool
@@ -20,7 +20,7 @@ type FuseOptions struct {
 
 // Default values of FuseOptions.
 const (
-	DefaultDenseWeight = 0.3
+	DefaultDenseWeight = 0.2
 	DefaultRRFK        = 60
 )
 

@@ -285,7 +285,21 @@ func (x *Index) prepare() *weights {
 	return w
 }
 
-func tfWeight(tf int32) float32 { return 1 + float32(math.Log(float64(tf))) }
+// tfWeight is the sublinear term frequency 1 + ln tf.
+func tfWeight(tf int32) float32 {
+	if int(tf) < len(tfTable) {
+		return tfTable[tf]
+	}
+	return 1 + float32(math.Log(float64(tf)))
+}
+
+// tfTable holds tfWeight of the small counts, which are nearly all of them.
+var tfTable = func() (t [64]float32) {
+	for i := 1; i < len(t); i++ {
+		t[i] = 1 + float32(math.Log(float64(i)))
+	}
+	return t
+}()
 
 // Hit is one document found by a search.
 type Hit struct {
