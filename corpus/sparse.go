@@ -140,3 +140,12 @@ func (c *Corpus) updateSparse(ctx context.Context, before string, recs []vectors
 	_, err := c.sparseIndex(ctx)
 	return err
 }
+
+// FittedOn returns how many papers the lexical model was fitted on, or 0
+// for a store embedded by Ollama or not embedded yet.
+func (c *Corpus) FittedOn() int {
+	if c.lex == nil {
+		return 0
+	}
+	return c.lex.FittedOn()
+}

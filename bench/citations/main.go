@@ -84,8 +84,8 @@ func main() {
 		r, m := score(dev, ans)
 		fmt.Printf("%-28s %9.1f %7.1f %9v\n", "papermap --mode "+mode, r, m, took.Round(time.Millisecond))
 	}
-	if exec.Command("python3", "-c", "import sklearn").Run() == nil {
-		py := exec.Command("python3", "bench/citations/sklearn_tfidf.py", coll, devPath)
+	if py3 := pythonWithSklearn(); py3 != "" {
+		py := exec.Command(py3, "bench/citations/sklearn_tfidf.py", coll, devPath)
 		py.Stderr = os.Stderr
 		outb, err := py.Output()
 		if err != nil {
@@ -99,6 +99,17 @@ func main() {
 	if *tune {
 		tuneGrid(ctx, store, dev)
 	}
+}
+
+// pythonWithSklearn returns a python3 that imports sklearn (the first
+// python3 on PATH may be a pyenv one without the Debian packages), or "".
+func pythonWithSklearn() string {
+	for _, p := range []string{"python3", "/usr/bin/python3"} {
+		if exec.Command(p, "-c", "import sklearn").Run() == nil {
+			return p
+		}
+	}
+	return ""
 }
 
 // run runs a command, with "> FILE" as its last two arguments sending its

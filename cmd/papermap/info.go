@@ -18,7 +18,8 @@ changed since they were computed).
 
 Flags:
   --store DIR   store directory (default ./papermap-store, env PAPERMAP_STORE)
-  --json        print {"papers": N, "embedder": "...", "model": "...", "dimensions": D, "themes": {...}}
+  --json        print {"papers": N, "embedder": "...", "model": "...", "dimensions": D,
+                "fitted_on": N (lexical: papers the model was fitted on), "themes": {...}}
 
 Examples:
   papermap info
@@ -63,8 +64,9 @@ func (c *InfoCommand) Run(ctx context.Context, args []string) error {
 		Embedder   string      `json:"embedder"`
 		Model      string      `json:"model"`
 		Dimensions int         `json:"dimensions"`
+		FittedOn   int         `json:"fitted_on,omitempty"`
 		Themes     *themeState `json:"themes"`
-	}{Store: cp.Dir(), Papers: cp.Len()}
+	}{Store: cp.Dir(), Papers: cp.Len(), FittedOn: cp.FittedOn()}
 	if e := cp.Embedder(); e != nil {
 		info := e.Info()
 		out.Embedder, out.Model, out.Dimensions = info.Backend, info.Model, info.Dimensions
@@ -90,6 +92,9 @@ func (c *InfoCommand) Run(ctx context.Context, args []string) error {
 	fmt.Fprintf(w, "embedder:   %s\n", out.Embedder)
 	fmt.Fprintf(w, "model:      %s\n", out.Model)
 	fmt.Fprintf(w, "dimensions: %d\n", out.Dimensions)
+	if out.FittedOn > 0 {
+		fmt.Fprintf(w, "fitted on:  %s papers (the lexical model's vocabulary and dimensions)\n", format.Int(out.FittedOn))
+	}
 	switch t := out.Themes; {
 	case t == nil:
 		fmt.Fprintln(w, "themes:     none yet (run `papermap themes`)")
