@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/lexical"
 	"github.com/papermap/papermap/paper"
 	"github.com/papermap/papermap/vectorstore"
 	"github.com/papermap/papermap/vectorstore/sparse"
@@ -121,7 +122,7 @@ func (c *Corpus) SearchMany(ctx context.Context, queries []string, k int, opts S
 func (c *Corpus) searchDense(ctx context.Context, queries []string, k int, opts SearchOptions, lenient bool) ([][]vectorstore.Hit, [][]float32, error) {
 	vecs, err := c.emb.Embed(ctx, queries, embed.Query)
 	if err != nil {
-		if errors.Is(err, embed.ErrNoKnownTerms) {
+		if errors.Is(err, lexical.ErrNoKnownTerms) {
 			if !lenient || len(vecs) != len(queries) {
 				return nil, nil, fmt.Errorf("%w: none of the query's words occur in this corpus (the lexical embedder only knows words of the stored papers); try other words", err)
 			}

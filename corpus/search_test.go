@@ -6,13 +6,15 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/backend"
 	"github.com/papermap/papermap/paper"
 	"github.com/papermap/papermap/vectorstore/sparse"
 )
 
 func openLexical(t *testing.T, dir string, readOnly bool) *Corpus {
 	t.Helper()
-	c, err := Open(t.Context(), dir, Options{Embedder: BackendLexical, ReadOnly: readOnly})
+	c, err := Open(t.Context(), dir, Options{Embedder: backend.Settings{Backend: embed.BackendLexical}, ReadOnly: readOnly})
 	if err != nil {
 		t.Fatal(err)
 	}

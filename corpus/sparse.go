@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"sync"
 
+	"github.com/papermap/papermap/embed/lexical"
 	"github.com/papermap/papermap/vectorstore"
 	"github.com/papermap/papermap/vectorstore/sparse"
 )
@@ -60,13 +61,13 @@ func (c *Corpus) loadSparse(fp string) (*sparse.Index, bool) {
 	data, err := c.store.ReadFile(sparseIndexFile)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
-			c.notice("search: cannot read the exact-term index (%v); rebuilding it", err)
+			c.noticef("search: cannot read the exact-term index (%v); rebuilding it", err)
 		}
 		return nil, false
 	}
 	idx, err := sparse.Read(data, sparse.Options{})
 	if err != nil {
-		c.notice("search: the exact-term index %s is damaged (%v); rebuilding it", sparseIndexFile, err)
+		c.noticef("search: the exact-term index %s is damaged (%v); rebuilding it", sparseIndexFile, err)
 		return nil, false
 	}
 	return idx, idx.Fingerprint == fp
@@ -144,8 +145,14 @@ func (c *Corpus) updateSparse(ctx context.Context, before string, recs []vectors
 // FittedOn returns how many papers the lexical model was fitted on, or 0
 // for a store embedded by Ollama or not embedded yet.
 func (c *Corpus) FittedOn() int {
-	if c.lex == nil {
-		return 0
+	if fb, ok := c.emb.(lexical.Fallback); ok {
+		return fb.FittedOn()
 	}
-	return c.lex.FittedOn()
+	return 0
+}
+
+func (c *Corpus) noticef(format string, args ...any) {
+	if c.opts.Notice != nil {
+		fmt.Fprintf(c.opts.Notice, format+"\n", args...)
+	}
 }

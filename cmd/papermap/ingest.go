@@ -12,6 +12,8 @@ import (
 
 	"github.com/papermap/papermap/corpus"
 	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/lexical"
+	"github.com/papermap/papermap/embed/ollama"
 	"github.com/papermap/papermap/internal/format"
 	"github.com/papermap/papermap/paper"
 )
@@ -43,10 +45,12 @@ fitted on the papers of that first ingest). A store never mixes embedders.
 
 Flags:
   --store DIR           store directory (default ./papermap-store, env PAPERMAP_STORE)
-  --embedder NAME       auto (default), ollama or lexical
-  --model NAME          Ollama model (default nomic-embed-text)
+  --embedder NAME       ` + embed.BackendAuto + ` (default), ` + embed.BackendOllama + ` or ` + embed.BackendLexical + `
+  --model NAME          Ollama model (default ` + ollama.DefaultModel + `)
   --ollama-host URLS    Ollama server(s), comma-separated; work is spread over
-                        all of them (default $OLLAMA_HOST or http://127.0.0.1:11434)
+                        all of them (default $` + ollama.HostEnv + `, or for an existing
+                        store the hosts it was last embedded with, or
+                        ` + ollama.DefaultHost + `)
   --batch-size N        texts per Ollama request (default 16)
   --format NAME         auto (default), txt, jsonl, json, csv, tsv or bib
   --strict              reject the whole input if any record is bad
@@ -242,7 +246,7 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 	// counts the papers already stored, for the message below.
 	prog := newProgress(m.Stderr, "ingest", f.quiet)
 	stats, err := c.Ingest(ctx, kept, corpus.IngestOptions{Progress: prog.update})
-	if errors.Is(err, embed.ErrEmptyVocabulary) {
+	if errors.Is(err, lexical.ErrEmptyVocabulary) {
 		err = fmt.Errorf("%s: %w", joinNames(files), err)
 	}
 	prog.finish()

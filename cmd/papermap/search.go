@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/papermap/papermap/corpus"
+	"github.com/papermap/papermap/embed/ollama"
 )
 
 const searchUsage = `Usage: papermap search [flags] QUERY...
@@ -41,7 +42,9 @@ Flags:
   --queries FILE     answer every query in FILE (batch mode, JSON Lines output)
   --where KEY=VALUE  only papers whose field KEY equals VALUE (repeatable;
                      fields: year, venue, categories, archive, ... as ingested)
-  --ollama-host URLS Ollama server(s) for stores embedded with Ollama
+  --ollama-host URLS Ollama server(s) for stores embedded with Ollama (default
+                     $` + ollama.HostEnv + `, else the hosts the store was last embedded
+                     with, else ` + ollama.DefaultHost + `)
 
 Examples:
   papermap search "control variates for variance reduction"

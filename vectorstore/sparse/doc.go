@@ -20,7 +20,7 @@
 //	x.Add([]string{"p1", "p2"}, []string{"galaxy redshift survey", "graph neural networks"})
 //	hits, _ := x.Search("redshift of galaxies", 10, nil, nil)
 //
-// Terms are those of the lexical model (embed.Terms): the BERT-uncased
+// Terms are those of the lexical model (lexical.EachTerm): the BERT-uncased
 // words without stop words, numbers and one-letter tokens. Add replaces a
 // document with the same ID; Remove drops documents. Scoring settings
 // (Options) change how documents are scored, not what is stored: the

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/lexical"
 )
 
 // Scoring names a term-weighting scheme of Options.Scoring.
@@ -40,7 +40,7 @@ type Options struct {
 	// K1 and B are BM25's parameters. The default values are 1.2 and 0.75.
 	K1, B float64
 	// Terms calls its fn with each term of a text (bytes valid during the
-	// call only). The default value is embed.EachTerm, the lexical model's
+	// call only). The default value is lexical.EachTerm, the lexical model's
 	// own tokeniser and term filter.
 	Terms func(text string, fn func(term []byte))
 }
@@ -67,7 +67,7 @@ func (o Options) withDefaults() Options {
 		o.B = DefaultB
 	}
 	if o.Terms == nil {
-		o.Terms = embed.EachTerm
+		o.Terms = lexical.EachTerm
 	}
 	return o
 }
