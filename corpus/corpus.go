@@ -38,6 +38,8 @@ type Corpus struct {
 
 	// emb is nil for a new store until the first ingest decides it.
 	emb embed.Embedder
+
+	sparse sparseState
 }
 
 // ErrEmpty is returned by queries on a store that holds no papers.

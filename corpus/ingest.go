@@ -57,8 +57,7 @@ func (s IngestStats) Stored() int { return s.Added + s.Updated + s.Unchanged }
 //
 // If ctx is cancelled, Ingest returns what it stored so far together with
 // the context's error; running the same ingest again finishes the job.
-func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOptions) (IngestStats, error) {
-	var stats IngestStats
+func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOptions) (stats IngestStats, err error) {
 	if c.opts.ReadOnly {
 		return stats, fmt.Errorf("ingest into %s: %w", c.store.Dir(), vectorstore.ErrReadOnly)
 	}
@@ -98,6 +97,18 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 	report := func() { reportStage("") }
 	report()
 
+	// The exact-term index follows the records stored by this ingest,
+	// whatever way it ends.
+	var stored []vectorstore.Record
+	if len(todo) > 0 {
+		before := c.fingerprint()
+		defer func() {
+			if serr := c.updateSparse(context.WithoutCancel(ctx), before, stored); serr != nil && err == nil {
+				err = serr
+			}
+		}()
+	}
+
 	var fitted [][]float32
 	if c.emb == nil {
 		if len(todo) == 0 {
@@ -127,7 +138,7 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 		var vecs [][]float32
 		if fitted != nil {
 			vecs = fitted[start:end]
-			reportUnplaceable(batch, vecs, source, &stats, "none of its words are frequent enough to be in the lexical model's vocabulary; it cannot be placed")
+			reportUnplaceable(batch, vecs, source, &stats, unplaceable)
 		} else {
 			var err error
 			vecs, err = c.embedDocuments(ctx, batch, source, &stats)
@@ -137,14 +148,14 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 					// Ctrl-C): keep what it did embed, so that a rerun
 					// embeds only the rest. Written even when ctx has
 					// ended; the store's own writes are crash-safe.
-					if serr := c.storeEmbedded(context.WithoutCancel(ctx), batch, vecs, &stats); serr != nil {
+					if serr := c.storeEmbedded(context.WithoutCancel(ctx), batch, vecs, &stats, &stored); serr != nil {
 						return stats, errors.Join(err, serr)
 					}
 				}
 				return stats, err
 			}
 		}
-		if err := c.storeEmbedded(ctx, batch, vecs, &stats); err != nil {
+		if err := c.storeEmbedded(ctx, batch, vecs, &stats, &stored); err != nil {
 			return stats, err
 		}
 		report()
@@ -157,7 +168,7 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 
 // storeEmbedded adds the records of batch whose vector is not nil (a nil
 // one was reported as skipped, or not embedded before a failure).
-func (c *Corpus) storeEmbedded(ctx context.Context, batch []vectorstore.Record, vecs [][]float32, stats *IngestStats) error {
+func (c *Corpus) storeEmbedded(ctx context.Context, batch []vectorstore.Record, vecs [][]float32, stats *IngestStats, stored *[]vectorstore.Record) error {
 	keep := batch[:0:0]
 	for i := range batch {
 		if vecs[i] == nil {
@@ -170,6 +181,13 @@ func (c *Corpus) storeEmbedded(ctx context.Context, batch []vectorstore.Record, 
 		return nil
 	}
 	as, err := c.store.Add(ctx, keep)
+	if as.Added+as.Updated > 0 {
+		// Without vectors: the index needs only the texts.
+		for _, r := range keep {
+			r.Embedding = nil
+			*stored = append(*stored, r)
+		}
+	}
 	stats.Added += as.Added
 	stats.Updated += as.Updated
 	stats.Unchanged += as.Unchanged
@@ -210,9 +228,13 @@ func (c *Corpus) embedDocuments(ctx context.Context, batch []vectorstore.Record,
 	}
 	// The lexical model returns the other vectors and nil for texts that
 	// share no word with its vocabulary.
-	reportUnplaceable(batch, vecs, source, stats, "none of its words are in the lexical model's vocabulary (fitted at the store's first ingest); it cannot be placed")
+	reportUnplaceable(batch, vecs, source, stats, unplaceable)
 	return vecs, nil
 }
+
+// unplaceable is why a paper gets no vector from the lexical embedder: its
+// title and abstract have no word at all (only numbers and punctuation).
+const unplaceable = "its title and abstract have no word to place it by; it cannot be placed"
 
 // reportUnplaceable reports in stats.Skipped, with reason, every record of
 // batch whose vector is nil.

@@ -9,24 +9,52 @@ import (
 	"github.com/papermap/papermap/embed"
 	"github.com/papermap/papermap/embed/lexical"
 	"github.com/papermap/papermap/vectorstore"
+	"github.com/papermap/papermap/vectorstore/sparse"
 )
 
 // DefaultK is the number of results when a query does not say.
 const DefaultK = 10
 
-// SearchOptions narrows a search. The zero value searches every paper.
+// Search modes of SearchOptions.Mode.
+const (
+	// ModeHybrid fuses the dense ranking (cosine of the embeddings) with
+	// the sparse one (exact terms): the default.
+	ModeHybrid = "hybrid"
+	// ModeDense ranks by the cosine similarity of the embeddings alone.
+	ModeDense = "dense"
+	// ModeSparse ranks by exact terms alone (TF-IDF cosine over the words
+	// of the titles and abstracts).
+	ModeSparse = "sparse"
+)
+
+// SearchOptions narrows a search. The zero value searches every paper in
+// hybrid mode.
 type SearchOptions struct {
 	// Where keeps only papers whose metadata equal these values
 	// (title, year, authors, categories, doi, url, and every extra field
 	// of the input such as venue or archive).
 	Where vectorstore.Filter
+
+	// Mode is ModeHybrid (the default, ""), ModeDense or ModeSparse.
+	Mode string
+
+	// Sparse and Fuse tune the exact-term scoring and the fusion; their
+	// zero values are the defaults of package sparse.
+	Sparse sparse.Options
+	Fuse   sparse.FuseOptions
+	// Candidates is how many papers each ranking contributes to the
+	// fusion. The default value is 100.
+	Candidates int
 }
+
+// DefaultCandidates is the default of SearchOptions.Candidates.
+const DefaultCandidates = 100
 
 // Result is one paper found by a search, best first.
 type Result struct {
 	ID    string  `json:"id"`
 	Title string  `json:"title"`
-	Score float32 `json:"score"` // cosine similarity in [-1, 1]
+	Score float32 `json:"score"` // dense: cosine similarity in [-1, 1]; sparse: TF-IDF cosine in [0, 1]; hybrid: the fused score in [0, 1]
 }
 
 // NotFoundError is returned by Similar for an ID the store does not hold.
@@ -61,22 +89,65 @@ func (c *Corpus) SearchMany(ctx context.Context, queries []string, k int, opts S
 			return nil, fmt.Errorf("query %d is empty", i+1)
 		}
 	}
+	switch opts.Mode {
+	case "", ModeHybrid:
+		return c.searchHybrid(ctx, queries, k, opts)
+	case ModeDense:
+		hits, _, err := c.searchDense(ctx, queries, k, opts, false)
+		if err != nil {
+			return nil, err
+		}
+		return c.resultsOf(hits), nil
+	case ModeSparse:
+		idx, err := c.sparseIndex(ctx)
+		if err != nil {
+			return nil, err
+		}
+		idx.SetOptions(opts.Sparse)
+		keep := c.keeper(opts.Where)
+		hits := make([][]vectorstore.Hit, len(queries))
+		for i, q := range queries {
+			h, _ := idx.Search(q, k, keep, nil)
+			hits[i] = vectorHits(h)
+		}
+		return c.resultsOf(hits), nil
+	}
+	return nil, fmt.Errorf("unknown search mode %q: use hybrid, dense or sparse", opts.Mode)
+}
+
+// searchDense embeds the queries and ranks by cosine similarity. With
+// lenient, a query none of whose words the lexical model knows gets no
+// hits instead of failing the search.
+func (c *Corpus) searchDense(ctx context.Context, queries []string, k int, opts SearchOptions, lenient bool) ([][]vectorstore.Hit, [][]float32, error) {
 	vecs, err := c.emb.Embed(ctx, queries, embed.Query)
 	if err != nil {
 		if errors.Is(err, lexical.ErrNoKnownTerms) {
-			return nil, fmt.Errorf("%w: none of the query's words occur in this corpus (the lexical embedder only knows words of the stored papers); try other words", err)
+			if !lenient || len(vecs) != len(queries) {
+				return nil, nil, fmt.Errorf("%w: none of the query's words occur in this corpus (the lexical embedder only knows words of the stored papers); try other words", err)
+			}
+		} else {
+			return nil, nil, fmt.Errorf("embed the query: %w", err)
 		}
-		return nil, fmt.Errorf("embed the query: %w", err)
 	}
-	hits, err := c.store.QueryBatch(ctx, vecs, k, vectorstore.QueryOptions{Where: opts.Where})
-	if err != nil {
-		return nil, err
+	var known [][]float32
+	var at []int
+	for i, v := range vecs {
+		if v != nil {
+			known = append(known, v)
+			at = append(at, i)
+		}
 	}
-	out := make([][]Result, len(hits))
-	for i, h := range hits {
-		out[i] = c.results(h)
+	hits := make([][]vectorstore.Hit, len(queries))
+	if len(known) > 0 {
+		got, err := c.store.QueryBatch(ctx, known, k, vectorstore.QueryOptions{Where: opts.Where})
+		if err != nil {
+			return nil, nil, err
+		}
+		for j, i := range at {
+			hits[i] = got[j]
+		}
 	}
-	return out, nil
+	return hits, vecs, nil
 }
 
 // Similar returns the k papers most similar to the stored paper id, never
@@ -98,6 +169,14 @@ func (c *Corpus) Similar(ctx context.Context, id string, k int, opts SearchOptio
 		return nil, err
 	}
 	return c.results(hits), nil
+}
+
+func (c *Corpus) resultsOf(hits [][]vectorstore.Hit) [][]Result {
+	out := make([][]Result, len(hits))
+	for i, h := range hits {
+		out[i] = c.results(h)
+	}
+	return out
 }
 
 func (c *Corpus) results(hits []vectorstore.Hit) []Result {

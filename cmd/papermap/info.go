@@ -20,7 +20,8 @@ changed since they were computed).
 
 Flags:
   --store DIR   store directory (default ./papermap-store, env PAPERMAP_STORE)
-  --json        print {"papers": N, "embedder": "...", "model": "...", "dimensions": D, "themes": {...},
+  --json        print {"papers": N, "embedder": "...", "model": "...", "dimensions": D,
+                "fitted_on": N (lexical: papers the model was fitted on), "themes": {...},
                 "sources": ["FILE", ...]} (sources: the input files ingested)
 
 Examples:
@@ -66,9 +67,10 @@ func (c *InfoCommand) Run(ctx context.Context, args []string) error {
 		Embedder   string      `json:"embedder"`
 		Model      string      `json:"model"`
 		Dimensions int         `json:"dimensions"`
+		FittedOn   int         `json:"fitted_on,omitempty"`
 		Themes     *themeState `json:"themes"`
 		Sources    []string    `json:"sources,omitempty"`
-	}{Store: cp.Dir(), Papers: cp.Len()}
+	}{Store: cp.Dir(), Papers: cp.Len(), FittedOn: cp.FittedOn()}
 	if out.Sources, err = cp.Sources(); err != nil {
 		return err
 	}
@@ -97,6 +99,9 @@ func (c *InfoCommand) Run(ctx context.Context, args []string) error {
 	fmt.Fprintf(w, "embedder:   %s\n", out.Embedder)
 	fmt.Fprintf(w, "model:      %s\n", out.Model)
 	fmt.Fprintf(w, "dimensions: %d\n", out.Dimensions)
+	if out.FittedOn > 0 {
+		fmt.Fprintf(w, "fitted on:  %s papers (the lexical model's vocabulary and dimensions)\n", format.Int(out.FittedOn))
+	}
 	if len(out.Sources) > 0 {
 		fmt.Fprintf(w, "sources:    %s\n", textsafe.Line(strings.Join(out.Sources, ", ")))
 	}

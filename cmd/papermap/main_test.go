@@ -124,6 +124,23 @@ func TestSearchControlVariates(t *testing.T) {
 	t.Logf("top 3: %q", top)
 }
 
+// TestSearchModes: every mode ranks the control-variates papers first,
+// and the sparse score is the TF-IDF cosine (0 < s ≤ 1).
+func TestSearchModes(t *testing.T) {
+	store := seedStore(t)
+	for _, mode := range []string{"dense", "sparse", "hybrid"} {
+		got := decode[results](t, mustRun(t, "search", "--store", store, "--mode", mode, "-k", "3", "--json", "control variates for variance reduction"))
+		if len(got.Results) != 3 {
+			t.Fatalf("%s: %d results, want 3", mode, len(got.Results))
+		}
+		for _, r := range got.Results {
+			if !strings.Contains(r.Title, "Control Variates") || r.Score <= 0 || r.Score > 1.0001 {
+				t.Errorf("%s: result %q with score %v, want a control-variates paper scored in (0, 1]", mode, r.Title, r.Score)
+			}
+		}
+	}
+}
+
 func TestSimilarNeverReturnsItself(t *testing.T) {
 	store := seedStore(t)
 	all := decode[results](t, mustRun(t, "search", "--store", store, "--json", "-k", "66", "image generation"))
@@ -262,6 +279,7 @@ func TestUsageAndErrors(t *testing.T) {
 		{"flag help", []string{"ingest", "--help"}, 0, "Examples:"},
 		{"unknown flag", []string{"search", "--nope", "x"}, 2, "flag provided but not defined"},
 		{"no query", []string{"search", "--store", store}, 2, "no query"},
+		{"bad mode", []string{"search", "--store", store, "--mode", "fuzzy", "x"}, 2, "--mode must be hybrid, dense or sparse"},
 		{"bad k", []string{"themes", "--store", store, "--k", "zero"}, 2, "--k must be"},
 		{"missing store", []string{"search", "--store", filepath.Join(t.TempDir(), "nope"), "x"}, 1, "nope"},
 		{"missing file", []string{"ingest", "--store", store, "no-such-file.jsonl"}, 1, "no-such-file.jsonl"},

@@ -172,7 +172,11 @@ func Start(ctx context.Context, st Store, texts []string, s Settings, stage func
 	if err := st.SetEmbedder(lex.Info()); err != nil {
 		return nil, nil, err
 	}
-	return lex, vecs, nil
+	// Texts none of whose words made the vocabulary are placed by their
+	// hashed n-grams (lexical.Fallback); only those without a word stay nil.
+	fb := lexical.Fallback{Model: lex}
+	_ = fb.Fill(texts, vecs)
+	return fb, vecs, nil
 }
 
 // lexicalOptions fills the document-frequency limits for tiny corpora when
@@ -217,7 +221,7 @@ func Resume(st Store, info embed.Info, s Settings, readOnly bool) (embed.Embedde
 		if err != nil {
 			return nil, fmt.Errorf("store %s: lexical model %s is damaged (%w): re-ingest into a new store", st.Dir(), LexicalModelFile, err)
 		}
-		return lex, nil
+		return lexical.Fallback{Model: lex}, nil
 	case embed.BackendOllama:
 		if s.Ollama.Model != "" && s.Ollama.Model != info.Model {
 			return nil, &vectorstore.MismatchError{

@@ -271,7 +271,7 @@ func TestLexicalStartResume(t *testing.T) {
 	}
 	// Every word is in one text only: with the default MinDF of 2 there
 	// would be no vocabulary at all.
-	if n := len(emb.(*lexical.Model).Vocabulary()); n != 11 {
+	if n := len(emb.(lexical.Fallback).Vocabulary()); n != 11 {
 		t.Errorf("vocabulary of %d terms, want the 11 words of the three texts that are not stop words", n)
 	}
 	back, err := Resume(st, *st.info, Settings{}, true)

@@ -46,6 +46,16 @@
 // rounding, not bit for bit.) Every singular vector's sign is fixed so that
 // its largest-magnitude entry (the first one, on ties) is positive.
 //
+// # Unknown words and exact terms
+//
+// A Model knows only the words of the texts it was fitted on. Fallback wraps
+// it so that a text with none of them (a title of stop words, a paper of
+// another field) still gets a vector: HashedNgrams, the fastText-style
+// hashing of its words and their character 3- to 5-grams, nearly orthogonal
+// to the LSA vectors. EachTerm gives the terms of a text as the default model
+// sees them, for an exact-term index that must agree with the model on what a
+// word is (vectorstore/sparse).
+//
 // # Tokenisation
 //
 // Tokenize implements the rules of github.com/sugarme/tokenizer's

@@ -1,0 +1,150 @@
+package corpus
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/backend"
+	"github.com/papermap/papermap/paper"
+	"github.com/papermap/papermap/vectorstore/sparse"
+)
+
+func openLexical(t *testing.T, dir string, readOnly bool) *Corpus {
+	t.Helper()
+	c, err := Open(t.Context(), dir, Options{Embedder: backend.Settings{Backend: embed.BackendLexical}, ReadOnly: readOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func ids(rs []Result) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+// TestEveryPaperFindable: a store fitted on three papers still stores and
+// finds papers and queries none of whose words its model knows, and
+// title-only records made of stop words.
+func TestEveryPaperFindable(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	c := openLexical(t, dir, false)
+	first := []paper.Paper{
+		{ID: "p1", Title: "Graph neural networks", Abstract: "Message passing on graphs for molecules."},
+		{ID: "p2", Title: "Query expansion", Abstract: "Pseudo relevance feedback for retrieval of documents."},
+		{ID: "p3", Title: "Touch screens", Abstract: "A user study of touch interaction on phones."},
+	}
+	if _, err := c.Ingest(t.Context(), first, IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	later := []paper.Paper{
+		{ID: "astro", Title: "A galaxy redshift survey", Abstract: "We measure redshifts of distant galaxies in a deep survey."},
+		{ID: "again", Title: "Do That Again?"},
+		{ID: "perco", Title: "PERCOLATe"},
+	}
+	st, err := c.Ingest(t.Context(), later, IngestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Added != 3 || len(st.Skipped) != 0 {
+		t.Fatalf("ingest: %+v, want the 3 papers added and none skipped", st)
+	}
+	for _, tc := range []struct {
+		mode, query, want string
+	}{
+		{ModeHybrid, "galaxy redshift survey", "astro"},
+		{ModeSparse, "galaxy redshift survey", "astro"},
+		{ModeDense, "galaxy redshift survey", "astro"}, // by hashed n-grams
+		{ModeHybrid, "percolate", "perco"},
+		{ModeDense, "Do That Again?", "again"},
+		{ModeHybrid, "Do That Again?", "again"},
+	} {
+		res, err := c.Search(t.Context(), tc.query, 1, SearchOptions{Mode: tc.mode})
+		if err != nil {
+			t.Fatalf("%s %q: %v", tc.mode, tc.query, err)
+		}
+		if got := ids(res); !slices.Equal(got, []string{tc.want}) {
+			t.Errorf("%s %q: got %v, want [%s]", tc.mode, tc.query, got, tc.want)
+		}
+	}
+	for _, id := range []string{"again", "perco", "astro"} {
+		if _, ok := c.Paper(id); !ok {
+			t.Errorf("paper %s is not stored", id)
+		}
+	}
+}
+
+// TestSparseIndexDerived: the saved exact-term index follows ingests, and a
+// missing, damaged or stale one is rebuilt, by readers in memory and by
+// writers on disk.
+func TestSparseIndexDerived(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	papers := readArxiv(t)[:300]
+	c := openLexical(t, dir, false)
+	if _, err := c.Ingest(t.Context(), papers[:200], IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Ingest(t.Context(), papers[200:], IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	query := papers[250].Title
+	want, err := c.Search(t.Context(), query, 5, SearchOptions{Mode: ModeSparse})
+	if err != nil || len(want) == 0 || want[0].ID != papers[250].ID {
+		t.Fatalf("sparse search for the title of %s: %v, %v", papers[250].ID, ids(want), err)
+	}
+	c.Close()
+	index := filepath.Join(dir, sparseIndexFile)
+	saved, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		damage func()
+	}{
+		{"intact", func() {}},
+		{"missing", func() { os.Remove(index) }},
+		{"damaged", func() { os.WriteFile(index, saved[:len(saved)/2], 0o600) }},
+		{"stale", func() {
+			// An index saved before the last ingest (as after a crash
+			// between the two writes).
+			x := openLexical(t, filepath.Join(t.TempDir(), "other"), false)
+			if _, err := x.Ingest(t.Context(), papers[:200], IngestOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			old, _ := os.ReadFile(filepath.Join(x.Dir(), sparseIndexFile))
+			os.WriteFile(index, old, 0o600)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.WriteFile(index, saved, 0o600)
+			tc.damage()
+			for _, ro := range []bool{true, false} {
+				c := openLexical(t, dir, ro)
+				got, err := c.Search(t.Context(), query, 5, SearchOptions{Mode: ModeSparse})
+				c.Close()
+				if err != nil || !slices.Equal(ids(got), ids(want)) {
+					t.Errorf("read-only %v: %v, %v; want %v", ro, ids(got), err, ids(want))
+				}
+			}
+			// The writer saved what it rebuilt: an index of the current
+			// records (its documents may be in another order).
+			now, err := os.ReadFile(index)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x, err := sparse.Read(now, sparse.Options{})
+			y, _ := sparse.Read(saved, sparse.Options{})
+			if err != nil || x.Fingerprint != y.Fingerprint || x.Len() != 300 {
+				t.Errorf("the writer did not save an index of the current records: %v", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,158 @@
+package corpus
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sync"
+
+	"github.com/papermap/papermap/embed/lexical"
+	"github.com/papermap/papermap/vectorstore"
+	"github.com/papermap/papermap/vectorstore/sparse"
+)
+
+// sparseIndexFile is the store file holding the exact-term index. It is
+// derived from the record log: the index records a fingerprint of the
+// records it was built from, and one that is missing, damaged or stale is
+// rebuilt from the log (and saved again by a writer). So a crash between an
+// ingest's last write to the log and the index's (atomic) save costs a
+// rebuild, never a wrong answer.
+const sparseIndexFile = "sparse.index"
+
+// sparseState caches the sparse index of an open corpus.
+type sparseState struct {
+	mu  sync.Mutex // guards idx
+	idx *sparse.Index
+}
+
+// sparseIndex returns the corpus's sparse index, loading it, or rebuilding
+// it from the records when the saved one is missing, damaged or stale. A
+// writer saves what it rebuilt.
+func (c *Corpus) sparseIndex(ctx context.Context) (*sparse.Index, error) {
+	c.sparse.mu.Lock()
+	defer c.sparse.mu.Unlock()
+	if c.sparse.idx != nil {
+		// Only Ingest changes the records of an open corpus, and it
+		// updates the index it finds here.
+		return c.sparse.idx, nil
+	}
+	fp := c.fingerprint()
+	if idx, ok := c.loadSparse(fp); ok {
+		c.sparse.idx = idx
+		return idx, nil
+	}
+	idx, err := c.buildSparse(ctx, fp)
+	if err != nil {
+		return nil, err
+	}
+	c.sparse.idx = idx
+	if !c.opts.ReadOnly {
+		if err := c.saveSparse(idx); err != nil {
+			return nil, err
+		}
+	}
+	return idx, nil
+}
+
+// loadSparse reads the saved index if it matches fingerprint fp.
+func (c *Corpus) loadSparse(fp string) (*sparse.Index, bool) {
+	data, err := c.store.ReadFile(sparseIndexFile)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			c.noticef("search: cannot read the exact-term index (%v); rebuilding it", err)
+		}
+		return nil, false
+	}
+	idx, err := sparse.Read(data, sparse.Options{})
+	if err != nil {
+		c.noticef("search: the exact-term index %s is damaged (%v); rebuilding it", sparseIndexFile, err)
+		return nil, false
+	}
+	return idx, idx.Fingerprint == fp
+}
+
+// buildSparse indexes every stored record.
+func (c *Corpus) buildSparse(ctx context.Context, fp string) (*sparse.Index, error) {
+	idx := sparse.New(sparse.Options{})
+	ids := c.store.IDs()
+	const step = 4096
+	for start := 0; start < len(ids); start += step {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		part := ids[start:min(start+step, len(ids))]
+		texts := make([]string, 0, len(part))
+		got := part[:0:0]
+		for _, id := range part {
+			if r, ok := c.store.Get(id); ok {
+				got = append(got, id)
+				texts = append(texts, embedText(r))
+			}
+		}
+		idx.Add(got, texts)
+	}
+	idx.Fingerprint = fp
+	return idx, nil
+}
+
+func (c *Corpus) saveSparse(idx *sparse.Index) error {
+	var buf bytes.Buffer
+	if _, err := idx.WriteTo(&buf); err != nil {
+		return fmt.Errorf("save the exact-term index: %w", err)
+	}
+	if err := c.store.WriteFile(sparseIndexFile, buf.Bytes()); err != nil {
+		return fmt.Errorf("save the exact-term index: %w", err)
+	}
+	return nil
+}
+
+// updateSparse brings the saved index up to date after an ingest stored
+// recs (with before the fingerprint of the store before it): the index is
+// updated in place when it matched the store before the ingest, and
+// rebuilt otherwise.
+func (c *Corpus) updateSparse(ctx context.Context, before string, recs []vectorstore.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	c.sparse.mu.Lock()
+	idx := c.sparse.idx
+	if idx == nil || idx.Fingerprint != before {
+		var ok bool
+		if idx, ok = c.loadSparse(before); !ok {
+			idx = nil
+		}
+	}
+	if idx != nil {
+		ids := make([]string, len(recs))
+		texts := make([]string, len(recs))
+		for i, r := range recs {
+			ids[i], texts[i] = r.ID, embedText(r)
+		}
+		idx.Add(ids, texts)
+		idx.Fingerprint = c.fingerprint()
+		c.sparse.idx = idx
+		c.sparse.mu.Unlock()
+		return c.saveSparse(idx)
+	}
+	c.sparse.idx = nil
+	c.sparse.mu.Unlock()
+	_, err := c.sparseIndex(ctx)
+	return err
+}
+
+// FittedOn returns how many papers the lexical model was fitted on, or 0
+// for a store embedded by Ollama or not embedded yet.
+func (c *Corpus) FittedOn() int {
+	if fb, ok := c.emb.(lexical.Fallback); ok {
+		return fb.FittedOn()
+	}
+	return 0
+}
+
+func (c *Corpus) noticef(format string, args ...any) {
+	if c.opts.Notice != nil {
+		fmt.Fprintf(c.opts.Notice, format+"\n", args...)
+	}
+}

@@ -1,0 +1,209 @@
+package sparse
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+)
+
+// header starts every saved index; the version changes with the format.
+const header = "papermap-sparse v1\n"
+
+// ErrCorrupt is wrapped by Read's errors for bytes that are not an index
+// written by WriteTo (cut short, altered, or another file).
+var ErrCorrupt = errors.New("sparse: not a valid index file")
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// WriteTo saves the index: the header, the fingerprint, the documents (ID,
+// length), the terms with their postings (document number as a delta from
+// the previous one, count), all as uvarints and length-prefixed strings,
+// and a CRC-32C of everything before it.
+func (x *Index) WriteTo(w io.Writer) (int64, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	cw := &countingWriter{w: bufio.NewWriterSize(w, 1<<16), crc: crc32.New(castagnoli)}
+	cw.bytes([]byte(header))
+	cw.str(x.Fingerprint)
+	cw.uvarint(uint64(len(x.ids)))
+	for d, id := range x.ids {
+		cw.str(id)
+		cw.uvarint(uint64(x.length[d]))
+	}
+	live := 0
+	for _, ps := range x.post {
+		if len(ps) > 0 {
+			live++
+		}
+	}
+	cw.uvarint(uint64(live))
+	for t, ps := range x.post {
+		if len(ps) == 0 {
+			continue
+		}
+		cw.str(x.words[t])
+		cw.uvarint(uint64(len(ps)))
+		prev := int32(0)
+		for _, p := range ps {
+			cw.uvarint(uint64(p.doc - prev))
+			cw.uvarint(uint64(p.tf))
+			prev = p.doc
+		}
+	}
+	var sum [4]byte
+	binary.LittleEndian.PutUint32(sum[:], cw.crc.Sum32())
+	if cw.err == nil {
+		_, cw.err = cw.w.Write(sum[:])
+		cw.n += 4
+	}
+	if cw.err == nil {
+		cw.err = cw.w.Flush()
+	}
+	return cw.n, cw.err
+}
+
+type countingWriter struct {
+	w   *bufio.Writer
+	crc hashWriter
+	n   int64
+	err error
+	buf [binary.MaxVarintLen64]byte
+}
+
+type hashWriter interface {
+	io.Writer
+	Sum32() uint32
+}
+
+func (c *countingWriter) bytes(b []byte) {
+	if c.err != nil {
+		return
+	}
+	c.crc.Write(b)
+	var n int
+	n, c.err = c.w.Write(b)
+	c.n += int64(n)
+}
+
+func (c *countingWriter) uvarint(v uint64) {
+	n := binary.PutUvarint(c.buf[:], v)
+	c.bytes(c.buf[:n])
+}
+
+func (c *countingWriter) str(s string) {
+	c.uvarint(uint64(len(s)))
+	c.bytes([]byte(s))
+}
+
+// Read loads an index saved by WriteTo, to be scored with opts. Bytes that
+// are not such an index give an error wrapping ErrCorrupt; Read never
+// panics, whatever the input.
+func Read(data []byte, opts Options) (*Index, error) {
+	if len(data) < len(header)+4 || string(data[:len(header)]) != header {
+		return nil, fmt.Errorf("%w: no %q header", ErrCorrupt, header[:len(header)-1])
+	}
+	body := data[:len(data)-4]
+	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+	}
+	p := parser{b: body[len(header):]}
+	x := New(opts)
+	x.Fingerprint = p.str()
+	n := p.count()
+	x.ids = make([]string, 0, n)
+	x.length = make([]int32, 0, n)
+	for range n {
+		id := p.str()
+		l := p.uvarint()
+		if p.err != nil {
+			break
+		}
+		if _, dup := x.docOf[id]; dup || l > 1<<31-1 {
+			return nil, fmt.Errorf("%w: document %q repeated or too long", ErrCorrupt, id)
+		}
+		x.docOf[id] = int32(len(x.ids))
+		x.ids = append(x.ids, id)
+		x.length = append(x.length, int32(l))
+	}
+	nt := p.count()
+	for range nt {
+		word := p.str()
+		np := p.count()
+		if p.err != nil {
+			break
+		}
+		if _, dup := x.terms[word]; dup || np > len(x.ids) {
+			return nil, fmt.Errorf("%w: term %q repeated or with too many documents", ErrCorrupt, word)
+		}
+		ps := make([]posting, 0, np)
+		doc := int64(0)
+		for j := range np {
+			delta, tf := p.uvarint(), p.uvarint()
+			if j > 0 && delta == 0 {
+				return nil, fmt.Errorf("%w: term %q lists a document twice", ErrCorrupt, word)
+			}
+			doc += int64(delta)
+			if p.err != nil || doc >= int64(len(x.ids)) || tf == 0 || tf > 1<<31-1 {
+				return nil, fmt.Errorf("%w: term %q has a bad posting", ErrCorrupt, word)
+			}
+			ps = append(ps, posting{doc: int32(doc), tf: int32(tf)})
+		}
+		x.terms[word] = int32(len(x.words))
+		x.words = append(x.words, word)
+		x.post = append(x.post, ps)
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	if len(p.b) != 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the last term", ErrCorrupt, len(p.b))
+	}
+	return x, nil
+}
+
+type parser struct {
+	b   []byte
+	err error
+}
+
+func (p *parser) uvarint() uint64 {
+	if p.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(p.b)
+	if n <= 0 {
+		p.err = fmt.Errorf("%w: cut short", ErrCorrupt)
+		return 0
+	}
+	p.b = p.b[n:]
+	return v
+}
+
+// count reads a number of items, each at least one byte long.
+func (p *parser) count() int {
+	v := p.uvarint()
+	if v > uint64(len(p.b)) {
+		if p.err == nil {
+			p.err = fmt.Errorf("%w: a count larger than the file", ErrCorrupt)
+		}
+		return 0
+	}
+	return int(v)
+}
+
+func (p *parser) str() string {
+	n := p.uvarint()
+	if p.err != nil {
+		return ""
+	}
+	if n > uint64(len(p.b)) {
+		p.err = fmt.Errorf("%w: cut short", ErrCorrupt)
+		return ""
+	}
+	s := string(p.b[:n])
+	p.b = p.b[n:]
+	return s
+}
