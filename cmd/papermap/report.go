@@ -119,16 +119,19 @@ func writeReport(ctx context.Context, cp *corpus.Corpus, m *corpus.ThemeModel, r
 		return atomicWrite(path, func(w io.Writer) error { return topicmap.WriteReportHTML(w, r) })
 	}
 	// The Markdown report shows the map as an SVG picture beside it
-	// (REPORT.map.svg): Markdown viewers draw images, not pages.
-	tm, err := cp.Map(ctx, m, corpus.MapOptions{Title: r.Title})
-	if err != nil {
-		return err
+	// (REPORT.map.svg) unless the caller names one (r.MapImage):
+	// Markdown viewers draw images, not pages.
+	if r.MapImage == "" {
+		tm, err := cp.Map(ctx, m, corpus.MapOptions{Title: r.Title})
+		if err != nil {
+			return err
+		}
+		pic := strings.TrimSuffix(path, filepath.Ext(path)) + ".map.svg"
+		if err := topicmap.WriteFile(pic, tm); err != nil {
+			return err
+		}
+		r.MapImage = filepath.Base(pic)
 	}
-	pic := strings.TrimSuffix(path, filepath.Ext(path)) + ".map.svg"
-	if err := topicmap.WriteFile(pic, tm); err != nil {
-		return err
-	}
-	r.MapImage = filepath.Base(pic)
 	return atomicWrite(path, func(w io.Writer) error { return topicmap.WriteMarkdown(w, r) })
 }
 
