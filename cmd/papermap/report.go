@@ -18,11 +18,14 @@ const reportUsage = `Usage: papermap report [flags] -o FILE
 
 Writes the research report of the stored papers: a summary of the corpus,
 how the themes were made, each theme with its label, size, keywords and most
-central papers, themes over time (when years are known), outlier papers (far
+central papers, themes over time (each theme's share of each year's or
+period's papers, with counts; when years are known), outlier papers (far
 from every theme) and near-duplicate pairs. The format follows FILE's
 extension:
 
-  .md    Markdown, for a repository or a wiki; links the map given by --map
+  .md    Markdown, for a repository or a wiki; shows the map as a picture
+         written beside it (FILE without .md + .map.svg) and links the map
+         given by --map
   .html  one self-contained page with the interactive map inside
 
 Flags:
