@@ -18,11 +18,14 @@ const reportUsage = `Usage: papermap report [flags] -o FILE
 
 Writes the research report of the stored papers: a summary of the corpus,
 how the themes were made, each theme with its label, size, keywords and most
-central papers, themes over time (when years are known), outlier papers (far
+central papers, themes over time (each theme's share of each year's or
+period's papers, with counts; when years are known), outlier papers (far
 from every theme) and near-duplicate pairs. The format follows FILE's
 extension:
 
-  .md    Markdown, for a repository or a wiki; links the map given by --map
+  .md    Markdown, for a repository or a wiki; shows the map as a picture
+         written beside it (FILE without .md + .map.svg) and links the map
+         given by --map
   .html  one self-contained page with the interactive map inside
 
 Flags:
@@ -119,16 +122,19 @@ func writeReport(ctx context.Context, cp *corpus.Corpus, m *corpus.ThemeModel, r
 		return atomicWrite(path, func(w io.Writer) error { return topicmap.WriteReportHTML(w, r) })
 	}
 	// The Markdown report shows the map as an SVG picture beside it
-	// (REPORT.map.svg): Markdown viewers draw images, not pages.
-	tm, err := cp.Map(ctx, m, corpus.MapOptions{Title: r.Title})
-	if err != nil {
-		return err
+	// (REPORT.map.svg) unless the caller names one (r.MapImage):
+	// Markdown viewers draw images, not pages.
+	if r.MapImage == "" {
+		tm, err := cp.Map(ctx, m, corpus.MapOptions{Title: r.Title})
+		if err != nil {
+			return err
+		}
+		pic := strings.TrimSuffix(path, filepath.Ext(path)) + ".map.svg"
+		if err := topicmap.WriteFile(pic, tm); err != nil {
+			return err
+		}
+		r.MapImage = filepath.Base(pic)
 	}
-	pic := strings.TrimSuffix(path, filepath.Ext(path)) + ".map.svg"
-	if err := topicmap.WriteFile(pic, tm); err != nil {
-		return err
-	}
-	r.MapImage = filepath.Base(pic)
 	return atomicWrite(path, func(w io.Writer) error { return topicmap.WriteMarkdown(w, r) })
 }
 

@@ -39,6 +39,11 @@ func hostileInput(t *testing.T, dir string) string {
 			rec["url"] = "javascript:alert(1)"
 			rec["doi"] = `"><script>window.__pwned=4</script>`
 			rec["authors"] = `<b onmouseover="window.__pwned=5">Eve</b>, Mallory`
+			// A categorical field the map colours by (two values), with
+			// markup in a value.
+			rec["venue"] = `<script>window.__pwned=7</script><img src=x onerror="window.__pwned=8">`
+		} else {
+			rec["venue"] = "plain venue"
 		}
 		line, _ := json.Marshal(rec)
 		out.Write(line)
@@ -78,6 +83,7 @@ func TestHostileFieldsEscaped(t *testing.T) {
 	outs := map[string][]string{
 		"map.html":    {"map", "--title", title, "-o"},
 		"map.svg":     {"map", "--title", title, "-o"},
+		"map.json":    {"map", "--title", title, "-o"},
 		"report.html": {"report", "--title", title, "-o"},
 		"report.md":   {"report", "--title", title, "-o"},
 	}
@@ -131,6 +137,11 @@ func TestHostileFieldsEscaped(t *testing.T) {
 			switch filepath.Ext(path) {
 			case ".html":
 				want = "__pwned=1"
+				if strings.Contains(path, "map") && !bytes.Contains(b, []byte("__pwned=7")) {
+					t.Error("the hostile venue is not in the map: the colour-by-field check proves nothing")
+				}
+			case ".json":
+				want = "__pwned=7"
 			case ".md":
 				want = `\_\_pwned=1`
 			}

@@ -71,13 +71,13 @@ const (
 // UMAP lays out the rows of x (one paper per row; any scale, as cosine
 // similarity is used) and returns 2·x.Rows coordinates: row i at
 // (out[2i], out[2i+1]). With fewer than three rows there is nothing to
-// optimise and it returns PCA2's answer.
+// optimise (nor with fewer than two columns) and it returns PCA2's answer.
 func UMAP(x blas32.General, opts Options) ([]float32, error) {
 	n := x.Rows
 	if err := checkFinite(x); err != nil {
 		return nil, err
 	}
-	if n < 3 {
+	if n < 3 || x.Cols < 2 {
 		return PCA2(x, opts.Seed)
 	}
 	opts = opts.withDefaults(n)
