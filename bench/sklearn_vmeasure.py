@@ -1,6 +1,6 @@
 """V-measure of scikit-learn's TF-IDF -> LSA -> k-means on the arXiv testdata,
 the reference for the lexical embedder's quality probe
-(embed/lexical_quality_test.go, TestLexicalClusterQualitySweep).
+(embed/lexical/quality_test.go, TestLexicalClusterQualitySweep).
 
 Pipeline: TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=2,
 max_df=0.5) -> TruncatedSVD(d, random_state=seed) -> Normalizer ->
@@ -10,7 +10,7 @@ dimension and seed, and the mean over seeds 0, 1, 2.
 
 With --vectors DIR, also clusters the vectors papermap's lexical embedder made
 (written by PAPERMAP_EXPORT_VECTORS=DIR go test -run TestLexicalExportVectors
-./embed/, files arxiv-d{dims}-s{seed}.f32) with the same KMeans, so that the
+./embed/lexical/, files arxiv-d{dims}-s{seed}.f32) with the same KMeans, so that the
 two embeddings are compared with the same clusterer.
 
 Usage (from the repository root):

@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -13,7 +14,9 @@ import (
 	"gonum.org/v1/gonum/blas/blas32"
 
 	"github.com/papermap/papermap/cluster"
+	"github.com/papermap/papermap/embed"
 	"github.com/papermap/papermap/topicmap"
+	"github.com/papermap/papermap/topicmap/layout"
 )
 
 // neighbourBudget bounds the bytes of quantised vectors a map carries for
@@ -31,20 +34,76 @@ func snippetRunes(n int) int {
 	return 300
 }
 
+// Layouts lists the map layouts MapOptions.Layout accepts; the first is the
+// default.
+var Layouts = []string{LayoutUMAP, LayoutPCA}
+
+// Map layouts.
+const (
+	// LayoutUMAP places papers so that neighbours in the embedding space
+	// stay neighbours on the map (topicmap/layout.UMAP).
+	LayoutUMAP = "umap"
+	// LayoutPCA places papers on the first two principal components of
+	// the vectors (the theme model's projection).
+	LayoutPCA = "pca"
+)
+
+// MapOptions tunes Map. The zero value is the default.
+type MapOptions struct {
+	// Title is drawn above the map.
+	Title string
+	// Layout is one of Layouts; "" means LayoutUMAP.
+	Layout string
+}
+
 // Map builds the topic map of the stored papers under theme model m: every
-// paper at its two-dimensional projection, coloured by theme.
-func (c *Corpus) Map(ctx context.Context, m *ThemeModel, title string) (*topicmap.Map, error) {
+// paper placed by the layout and coloured by theme, with categorical
+// metadata fields to colour by. A UMAP layout saved in the store is reused:
+// its papers keep their places and papers added since are placed from their
+// neighbours (layout.Place); a writable corpus saves a newly computed one.
+func (c *Corpus) Map(ctx context.Context, m *ThemeModel, opts MapOptions) (*topicmap.Map, error) {
 	ids, data, dim := c.store.Matrix()
 	n := len(ids)
 	if n == 0 {
 		return nil, ErrEmpty
 	}
+	if opts.Layout == "" {
+		opts.Layout = Layouts[0]
+	}
+	x := blas32.General{Rows: n, Cols: dim, Stride: dim, Data: data}
+	var xy []float32
+	switch opts.Layout {
+	case LayoutPCA:
+		xy = make([]float32, 2*n)
+		if len(m.Axes) >= 2 && len(m.Mean) == dim {
+			pca := cluster.PCA{Mean: m.Mean, Components: blas32.General{Rows: 2, Cols: dim, Stride: dim, Data: append(slices.Clone(m.Axes[0]), m.Axes[1]...)}}
+			xy = pca.Transform(x).Data
+		}
+	case LayoutUMAP:
+		var err error
+		if xy, err = c.umapLayout(ctx, ids, x, m.Seed); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("unknown map layout %q: use one of %v", opts.Layout, Layouts)
+	}
 	assign := c.Assignment(m)
-	out := &topicmap.Map{Title: title, Points: make([]topicmap.Point, n)}
-	xy := project(data, dim, m.Mean, m.Axes)
+	out := &topicmap.Map{Title: opts.Title, Layout: opts.Layout, Points: make([]topicmap.Point, n)}
+	// Assignment gives theme IDs; points hold indices into out.Themes.
+	themes := c.CurrentThemes(m)
+	index := make(map[int]int, len(themes))
+	for i, t := range themes {
+		index[t.ID] = i
+		out.Themes = append(out.Themes, topicmap.Theme{ID: t.ID, Label: t.Label, Keywords: t.Keywords, Size: t.Size})
+	}
+	fields := newFieldCollector(n)
 	for i, id := range ids {
 		r, _ := c.store.Get(id)
 		y, _ := strconv.Atoi(r.Metadata[keyYear])
+		th, ok := index[assign[id]]
+		if !ok {
+			th = -1
+		}
 		out.Points[i] = topicmap.Point{
 			ID:      id,
 			Title:   r.Metadata[keyTitle],
@@ -52,23 +111,20 @@ func (c *Corpus) Map(ctx context.Context, m *ThemeModel, title string) (*topicma
 			URL:     paperURL(r.Metadata),
 			X:       xy[2*i],
 			Y:       xy[2*i+1],
-			Theme:   assign[id],
+			Theme:   th,
 			Year:    y,
 		}
 		if out.Points[i].Title == "" {
 			out.Points[i].Title = truncateRunes(r.Content, 80)
 		}
+		fields.add(i, r.Metadata)
 	}
-	for _, t := range c.CurrentThemes(m) {
-		tx, ty := labelPosition(out.Points, t.ID)
-		out.Themes = append(out.Themes, topicmap.Theme{
-			ID: t.ID, Label: t.Label, Keywords: t.Keywords, Size: t.Size, X: tx, Y: ty,
-		})
-	}
+	out.Fields = fields.fields()
+	out.LabelPositions()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	nb, err := neighbours(data, n, dim, m.Seed)
+	nb, err := neighbours(x, m.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -76,80 +132,206 @@ func (c *Corpus) Map(ctx context.Context, m *ThemeModel, title string) (*topicma
 	return out, nil
 }
 
-// project maps row vectors to two dimensions: (x - mean) · axes^T.
-// Without a projection (fewer than three papers) everything sits at 0.
-func project(data []float32, dim int, mean []float32, axes [][]float32) []float32 {
-	n := len(data) / dim
-	out := make([]float32, 2*n)
-	if len(axes) < 2 || len(mean) != dim {
-		return out
-	}
-	for i := 0; i < n; i++ {
-		row := data[i*dim : (i+1)*dim]
-		var a, b float32
-		for j, v := range row {
-			d := v - mean[j]
-			a += d * axes[0][j]
-			b += d * axes[1][j]
+// layoutFile holds the saved UMAP layout in the store.
+const layoutFile = "layout.json"
+
+// savedLayout is the content of layoutFile: each laid-out paper's ID, the
+// hash of its record (a changed paper is placed again) and its position.
+type savedLayout struct {
+	Version  int        `json:"version"`
+	Layout   string     `json:"layout"`
+	Seed     uint64     `json:"seed"`
+	Embedder embed.Info `json:"embedder"`
+	IDs      []string   `json:"ids"`
+	Hashes   []string   `json:"hashes"`
+	XY       []float32  `json:"xy"`
+}
+
+// umapLayout returns the UMAP positions of the rows of x (IDs ids): the saved
+// layout's for the papers it holds unchanged, placed from their neighbours
+// for the others; computed afresh (and saved when the corpus is writable)
+// when nothing is saved or when more than half the papers are new.
+func (c *Corpus) umapLayout(ctx context.Context, ids []string, x blas32.General, seed uint64) ([]float32, error) {
+	n := len(ids)
+	var saved savedLayout
+	if b, err := c.store.ReadFile(layoutFile); err == nil {
+		if json.Unmarshal(b, &saved) != nil || saved.Version != 1 || saved.Layout != LayoutUMAP ||
+			saved.Seed != seed || saved.Embedder != c.emb.Info() || len(saved.XY) != 2*len(saved.IDs) || len(saved.Hashes) != len(saved.IDs) {
+			saved = savedLayout{} // damaged or for other vectors: recompute
 		}
-		out[2*i], out[2*i+1] = a, b
+	}
+	pos := make(map[string]int, len(saved.IDs))
+	for i, id := range saved.IDs {
+		pos[id] = i
+	}
+	var known, fresh []int
+	for i, id := range ids {
+		if j, ok := pos[id]; ok {
+			if h, _ := c.store.Lookup(id); h == saved.Hashes[j] {
+				known = append(known, i)
+				continue
+			}
+		}
+		fresh = append(fresh, i)
+	}
+	xy := make([]float32, 2*n)
+	if len(known) > 0 && len(fresh) <= len(known) {
+		for _, i := range known {
+			j := pos[ids[i]]
+			xy[2*i], xy[2*i+1] = saved.XY[2*j], saved.XY[2*j+1]
+		}
+		if len(fresh) == 0 {
+			return xy, nil
+		}
+		kx, kxy := gatherRows(x, known), make([]float32, 2*len(known))
+		for t, i := range known {
+			kxy[2*t], kxy[2*t+1] = xy[2*i], xy[2*i+1]
+		}
+		placed, err := layout.Place(kx, kxy, gatherRows(x, fresh), layout.PlaceOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("place new papers on the map: %w", err)
+		}
+		for t, i := range fresh {
+			xy[2*i], xy[2*i+1] = placed[2*t], placed[2*t+1]
+		}
+		return xy, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	xy, err := layout.UMAP(x, layout.Options{Seed: seed})
+	if err != nil {
+		return nil, fmt.Errorf("lay out the map: %w", err)
+	}
+	if !c.opts.ReadOnly {
+		s := savedLayout{Version: 1, Layout: LayoutUMAP, Seed: seed, Embedder: c.emb.Info(), IDs: ids, Hashes: make([]string, n), XY: xy}
+		for i, id := range ids {
+			s.Hashes[i], _ = c.store.Lookup(id)
+		}
+		b, err := json.Marshal(s)
+		if err != nil {
+			return nil, fmt.Errorf("encode the map layout: %w", err)
+		}
+		if err := c.store.WriteFile(layoutFile, b); err != nil {
+			return nil, fmt.Errorf("save the map layout: %w", err)
+		}
+	}
+	return xy, nil
+}
+
+func gatherRows(x blas32.General, rows []int) blas32.General {
+	out := blas32.General{Rows: len(rows), Cols: x.Cols, Stride: x.Cols, Data: make([]float32, len(rows)*x.Cols)}
+	for t, i := range rows {
+		copy(out.Data[t*x.Cols:(t+1)*x.Cols], x.Data[i*x.Stride:i*x.Stride+x.Cols])
 	}
 	return out
 }
 
-// labelPosition puts a theme's label at the coordinate-wise median of its
-// members, which stays inside the theme's cloud where a mean may not.
-func labelPosition(pts []topicmap.Point, theme int) (float32, float32) {
-	var xs, ys []float32
-	for _, p := range pts {
-		if p.Theme == theme {
-			xs = append(xs, p.X)
-			ys = append(ys, p.Y)
-		}
-	}
-	if len(xs) == 0 {
-		return 0, 0
-	}
-	sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })
-	sort.Slice(ys, func(i, j int) bool { return ys[i] < ys[j] })
-	return xs[len(xs)/2], ys[len(ys)/2]
+// Metadata fields offered for colouring: those with between 2 and
+// maxFieldValues distinct values on at least a tenth of the papers.
+// Free-text and identifier fields never qualify.
+const maxFieldValues = 60
+
+var notCategorical = map[string]bool{keyTitle: true, keyYear: true, keyAuthors: true, keyDOI: true, keyURL: true, keyCategories: true, "id": true, "abstract": true, "file": true}
+
+type fieldCollector struct {
+	n      int
+	values map[string]map[string]int32
+	of     map[string][]int32
+	order  map[string][]string
 }
 
-// neighbours quantises the vectors (reduced by PCA when the corpus is large)
-// to int8 with one scale per row, for the HTML map's neighbour panel.
-func neighbours(data []float32, n, dim int, seed uint64) (*topicmap.Neighbors, error) {
-	d := dim
-	if n*d > neighbourBudget {
-		d = max(16, neighbourBudget/n)
+func newFieldCollector(n int) *fieldCollector {
+	return &fieldCollector{n: n, values: map[string]map[string]int32{}, of: map[string][]int32{}, order: map[string][]string{}}
+}
+
+func (f *fieldCollector) add(i int, md map[string]string) {
+	for k, v := range md {
+		if notCategorical[k] || v == "" {
+			continue
+		}
+		vals, ok := f.values[k]
+		if !ok {
+			vals = map[string]int32{}
+			f.values[k] = vals
+			of := make([]int32, f.n)
+			for t := range of {
+				of[t] = -1
+			}
+			f.of[k] = of
+		}
+		if vals == nil { // already too many values
+			continue
+		}
+		idx, ok := vals[v]
+		if !ok {
+			if len(vals) >= maxFieldValues {
+				f.values[k] = nil
+				continue
+			}
+			idx = int32(len(vals))
+			vals[v] = idx
+			f.order[k] = append(f.order[k], v)
+		}
+		f.of[k][i] = idx
 	}
-	vecs := data
-	if d < dim && n > d {
-		x := blas32.General{Rows: n, Cols: dim, Stride: dim, Data: data}
+}
+
+// fields returns the qualifying fields by name, values sorted.
+func (f *fieldCollector) fields() []topicmap.Field {
+	var names []string
+	for k, vals := range f.values {
+		if len(vals) < 2 {
+			continue
+		}
+		set := 0
+		for _, v := range f.of[k] {
+			if v >= 0 {
+				set++
+			}
+		}
+		if set*10 >= f.n {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	var out []topicmap.Field
+	for _, k := range names {
+		vals := slices.Clone(f.order[k])
+		slices.Sort(vals)
+		remap := make([]int32, len(vals))
+		for newIdx, v := range vals {
+			remap[f.values[k][v]] = int32(newIdx)
+		}
+		of := f.of[k]
+		for i, v := range of {
+			if v >= 0 {
+				of[i] = remap[v]
+			}
+		}
+		out = append(out, topicmap.Field{Name: k, Values: vals, Of: of})
+	}
+	return out
+}
+
+// neighbours gives the HTML map's neighbour panel one short int8 vector per
+// paper: the vectors themselves, or their leading principal components when
+// the corpus is too large for neighbourBudget.
+func neighbours(x blas32.General, seed uint64) (*topicmap.Neighbors, error) {
+	n, dim := x.Rows, x.Cols
+	vecs := x
+	if d := max(16, neighbourBudget/n); n*dim > neighbourBudget && d < dim && n > d {
 		pca, err := cluster.FitPCA(x, d, cluster.PCAOptions{Seed: seed})
 		if err != nil {
 			return nil, fmt.Errorf("reduce vectors for the map: %w", err)
 		}
-		vecs = pca.Transform(x).Data
-	} else {
-		d = dim
+		vecs = pca.Transform(x)
 	}
-	nb := &topicmap.Neighbors{Dim: d, Codes: make([]int8, n*d), Scales: make([]float32, n)}
-	for i := 0; i < n; i++ {
-		row := vecs[i*d : (i+1)*d]
-		var m float32
-		for _, v := range row {
-			m = max(m, float32(math.Abs(float64(v))))
-		}
-		if m == 0 {
-			continue
-		}
-		scale := m / 127
-		nb.Scales[i] = scale
-		for j, v := range row {
-			nb.Codes[i*d+j] = int8(math.Round(float64(v / scale)))
-		}
+	rows := make([][]float32, n)
+	for i := range rows {
+		rows[i] = vecs.Data[i*vecs.Stride : i*vecs.Stride+vecs.Cols]
 	}
-	return nb, nil
+	return topicmap.QuantizeNeighbors(rows)
 }
 
 func truncateRunes(s string, n int) string {
@@ -367,7 +549,7 @@ func methodText(m *ThemeModel) string {
 	return fmt.Sprintf("Papers were embedded with the %s embedder (%s, %d dimensions) and grouped by spherical k-means "+
 		"(cosine geometry, k-means++ seeding, seed %d); %s. Each theme is named from its most distinctive words "+
 		"(class-based TF-IDF over the members' titles and abstracts); its central papers are those nearest its centre. "+
-		"The map projects the vectors onto their first two principal components. Silhouette of the themes: %.3f.",
+		"The map places papers by UMAP (neighbours in the embedding space stay neighbours on the map). Silhouette of the themes: %.3f.",
 		m.Embedder.Backend, m.Embedder.Model, m.Embedder.Dimensions, m.Seed, how, m.Silhouette)
 }
 

@@ -1,14 +1,14 @@
 package corpus
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"sort"
 
 	"github.com/papermap/papermap/embed"
-	"github.com/papermap/papermap/internal/format"
+	"github.com/papermap/papermap/embed/backend"
+	"github.com/papermap/papermap/embed/lexical"
 	"github.com/papermap/papermap/paper"
 	"github.com/papermap/papermap/vectorstore"
 )
@@ -67,7 +67,17 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 
 	source := make(map[string]paper.Position, len(kept))
 	todo := make([]vectorstore.Record, 0, len(kept))
+	spelling := c.storedSpelling()
 	for _, p := range kept {
+		// A DOI already stored in another case is the same paper: it keeps
+		// the spelling stored first.
+		if _, ok := c.store.Lookup(p.ID); !ok {
+			if id, ok := spelling[paper.IDKey(p.ID)]; ok {
+				p.ID = id
+			} else if _, ok := c.store.Lookup(paper.IDKey(p.ID)); ok {
+				p.ID = paper.IDKey(p.ID) // stored lower-cased by an older papermap
+			}
+		}
 		source[p.ID] = p.Source
 		r := record(p)
 		if h, ok := c.store.Lookup(r.ID); ok && h == vectorstore.HashRecord(r.Content, r.Metadata) {
@@ -104,7 +114,7 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 	chunk := opts.ChunkSize
 	if chunk <= 0 {
 		chunk = 4096
-		if c.emb.Info().Backend == BackendOllama {
+		if c.emb.Info().Backend == embed.BackendOllama {
 			chunk = 256
 		}
 	}
@@ -170,44 +180,15 @@ func (c *Corpus) storeEmbedded(ctx context.Context, batch []vectorstore.Record, 
 // lexical embedder it fits the model on recs and returns their vectors,
 // naming that stage to stage first.
 func (c *Corpus) startEmbedder(ctx context.Context, recs []vectorstore.Record, stage func(string)) ([][]float32, error) {
-	backend, err := c.chooseBackend(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if backend == BackendOllama {
-		o, err := embed.NewOllama(ctx, c.ollamaOptions(c.opts.Model))
-		if err != nil {
-			return nil, err
-		}
-		if err := c.store.SetEmbedder(o.Info()); err != nil {
-			return nil, err
-		}
-		c.emb = o
-		return nil, nil
-	}
-
-	stage(fmt.Sprintf("fitting the lexical model on %s papers", format.Int(len(recs))))
 	texts := make([]string, len(recs))
 	for i, r := range recs {
 		texts[i] = embedText(r)
 	}
-	lex, vecs, err := embed.FitLexical(ctx, texts, lexicalOptions(c.opts.Lexical, len(texts)))
-	if err != nil && !(lex != nil && errors.Is(err, embed.ErrNoKnownTerms)) {
-		return nil, fmt.Errorf("fit the lexical embedder on %d papers: %w", len(texts), err)
-	}
-	var buf bytes.Buffer
-	if _, err := lex.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("save the lexical model: %w", err)
-	}
-	// The model is saved before the manifest names it, so a store whose
-	// manifest says lexical always has its model.
-	if err := c.store.WriteFile(lexicalModelFile, buf.Bytes()); err != nil {
-		return nil, fmt.Errorf("save the lexical model: %w", err)
-	}
-	if err := c.store.SetEmbedder(lex.Info()); err != nil {
+	emb, vecs, err := backend.Start(ctx, c.store, texts, c.opts.Embedder, stage)
+	if err != nil {
 		return nil, err
 	}
-	c.lex, c.emb = lex, lex
+	c.emb = emb
 	return vecs, nil
 }
 
@@ -224,7 +205,7 @@ func (c *Corpus) embedDocuments(ctx context.Context, batch []vectorstore.Record,
 	if err == nil {
 		return vecs, nil
 	}
-	if !errors.Is(err, embed.ErrNoKnownTerms) || len(vecs) != len(batch) {
+	if !errors.Is(err, lexical.ErrNoKnownTerms) || len(vecs) != len(batch) {
 		return vecs, err // with one entry per text, those embedded before the failure
 	}
 	// The lexical model returns the other vectors and nil for texts that
@@ -241,23 +222,4 @@ func reportUnplaceable(batch []vectorstore.Record, vecs [][]float32, source map[
 			stats.Skipped = append(stats.Skipped, &paper.RecordError{Pos: source[batch[i].ID], ID: batch[i].ID, Reason: reason})
 		}
 	}
-}
-
-// smallCorpus is the size under which the lexical embedder keeps every
-// term: with a handful of papers, "in at least two papers and at most half
-// of them" would leave almost nothing to compare.
-const smallCorpus = 20
-
-// lexicalOptions fills the document-frequency limits for tiny corpora when
-// the caller left them at their defaults.
-func lexicalOptions(o embed.LexicalOptions, n int) embed.LexicalOptions {
-	if n < smallCorpus {
-		if o.MinDF == 0 {
-			o.MinDF = 1
-		}
-		if o.MaxDF == 0 {
-			o.MaxDF = 1
-		}
-	}
-	return o
 }

@@ -92,13 +92,50 @@ func embedText(r vectorstore.Record) string {
 	return paper.Paper{Title: title, Abstract: r.Content}.Text()
 }
 
-// Paper returns the stored paper with the given ID.
+// Paper returns the stored paper with the given ID; a DOI matches
+// whatever its case or resolver prefix (paper.IDKey).
 func (c *Corpus) Paper(id string) (paper.Paper, bool) {
-	r, ok := c.store.Get(id)
+	r, ok := c.lookup(id)
 	if !ok {
 		return paper.Paper{}, false
 	}
 	return paperOf(r), true
+}
+
+// lookup returns the stored record whose ID is id or, failing that, has
+// the same paper.IDKey: IDs are stored as written, and DOIs are
+// case-insensitive, so "10.1109/asonam.2011.23" finds
+// "10.1109/ASONAM.2011.23". The second step scans the IDs.
+func (c *Corpus) lookup(id string) (vectorstore.Record, bool) {
+	if r, ok := c.store.Get(id); ok {
+		return r, true
+	}
+	key := paper.IDKey(id)
+	if r, ok := c.store.Get(key); ok {
+		return r, true
+	}
+	if key == strings.TrimSpace(id) && !strings.Contains(key, "/") {
+		return vectorstore.Record{}, false // not a DOI: IDs match exactly
+	}
+	for _, sid := range c.store.IDs() {
+		if paper.IDKey(sid) == key {
+			return c.store.Get(sid)
+		}
+	}
+	return vectorstore.Record{}, false
+}
+
+// storedSpelling maps the IDKey of every stored ID that is a DOI written
+// with capitals or a resolver prefix to that ID, so that Ingest stores a
+// paper under the spelling already stored instead of adding it twice.
+func (c *Corpus) storedSpelling() map[string]string {
+	m := make(map[string]string)
+	for _, id := range c.store.IDs() {
+		if k := paper.IDKey(id); k != id {
+			m[k] = id
+		}
+	}
+	return m
 }
 
 // Papers returns every stored paper, sorted by ID.

@@ -7,7 +7,7 @@ import (
 	"strconv"
 
 	"github.com/papermap/papermap/embed"
-	"github.com/papermap/papermap/paper"
+	"github.com/papermap/papermap/embed/lexical"
 	"github.com/papermap/papermap/vectorstore"
 )
 
@@ -63,7 +63,7 @@ func (c *Corpus) SearchMany(ctx context.Context, queries []string, k int, opts S
 	}
 	vecs, err := c.emb.Embed(ctx, queries, embed.Query)
 	if err != nil {
-		if errors.Is(err, embed.ErrNoKnownTerms) {
+		if errors.Is(err, lexical.ErrNoKnownTerms) {
 			return nil, fmt.Errorf("%w: none of the query's words occur in this corpus (the lexical embedder only knows words of the stored papers); try other words", err)
 		}
 		return nil, fmt.Errorf("embed the query: %w", err)
@@ -88,14 +88,11 @@ func (c *Corpus) Similar(ctx context.Context, id string, k int, opts SearchOptio
 	if k <= 0 {
 		k = DefaultK
 	}
-	r, ok := c.store.Get(id)
+	r, ok := c.lookup(id) // a DOI matches whatever its case
 	if !ok {
-		// IDs that are DOIs are stored lower-cased.
-		if r, ok = c.store.Get(paper.NormalizeID(id)); !ok {
-			return nil, &NotFoundError{Dir: c.store.Dir(), ID: id}
-		}
-		id = r.ID
+		return nil, &NotFoundError{Dir: c.store.Dir(), ID: id}
 	}
+	id = r.ID
 	hits, err := c.store.Query(ctx, r.Embedding, k, vectorstore.QueryOptions{Where: opts.Where, Exclude: []string{id}})
 	if err != nil {
 		return nil, err

@@ -13,11 +13,11 @@ import (
 	"sort"
 	"time"
 
-	"gonum.org/v1/gonum/blas/blas32"
-
 	"github.com/papermap/papermap/cluster"
 	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/lexical"
 	"github.com/papermap/papermap/internal/format"
+	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // themeModelFile is the store file holding the saved theme model.
@@ -274,7 +274,7 @@ func (c *Corpus) ComputeThemes(ctx context.Context, opts ThemeOptions) (*ThemeMo
 			continue // not in the sample: ignored by Keywords
 		}
 		r, _ := c.store.Get(id)
-		docs[i] = embed.Tokenize(embedText(r))
+		docs[i] = lexical.Tokenize(embedText(r))
 	}
 	kws := cluster.Keywords(docs, kwLabels, km.K, cluster.KeywordOptions{N: opts.Keywords, Bigrams: true})
 	docs = nil

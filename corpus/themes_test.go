@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/papermap/papermap/cluster"
+	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/backend"
 	"github.com/papermap/papermap/paper"
 	"github.com/papermap/papermap/topicmap"
 )
@@ -29,7 +31,7 @@ func ingestArxiv(t *testing.T, perm []int, extra ...paper.Paper) *Corpus {
 		papers = shuffled
 	}
 	papers = append(papers, extra...)
-	c, err := Open(t.Context(), filepath.Join(t.TempDir(), "store"), Options{Embedder: BackendLexical})
+	c, err := Open(t.Context(), filepath.Join(t.TempDir(), "store"), Options{Embedder: backend.Settings{Backend: embed.BackendLexical}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,10 +31,18 @@ func (t Task) String() string {
 	return fmt.Sprintf("Task(%d)", int(t))
 }
 
+// Backend names: the values of Info.Backend, and of the choice a user makes
+// (`--embedder`), where BackendAuto means "decide for me".
+const (
+	BackendAuto    = "auto"
+	BackendOllama  = "ollama"
+	BackendLexical = "lexical"
+)
+
 // Info describes what makes an embedder's vectors: two embedders with equal
 // Info make comparable vectors.
 type Info struct {
-	Backend    string `json:"backend"`    // "lexical" or "ollama"
+	Backend    string `json:"backend"`    // BackendLexical or BackendOllama
 	Model      string `json:"model"`      // model name, e.g. "nomic-embed-text"
 	Dimensions int    `json:"dimensions"` // length of every vector
 }

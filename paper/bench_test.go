@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,6 +53,25 @@ func synthJSONL(ps []paper.Paper) []byte {
 		enc.Encode(map[string]any{"id": p.ID, "title": p.Title, "abstract": p.Abstract,
 			"authors": strings.Join(p.Authors, ", "), "year": fmt.Sprint(p.Year),
 			"venue": p.Extra["venue"], "keywords": p.Extra["keywords"], "booktitle": p.Extra["booktitle"]})
+	}
+	return b.Bytes()
+}
+
+// synthJSON is synthJSONL's records as one JSON array, one a line.
+func synthJSON(ps []paper.Paper) []byte {
+	lines := bytes.Split(bytes.TrimSpace(synthJSONL(ps)), []byte{'\n'})
+	return append(append([]byte("[\n"), bytes.Join(lines, []byte(",\n"))...), "\n]\n"...)
+}
+
+// synthRIS writes the papers as RIS records.
+func synthRIS(ps []paper.Paper) []byte {
+	var b bytes.Buffer
+	for _, p := range ps {
+		fmt.Fprintf(&b, "TY  - CONF\nTI  - %s\n", p.Title)
+		for _, a := range p.Authors {
+			fmt.Fprintf(&b, "AU  - %s\n", a)
+		}
+		fmt.Fprintf(&b, "PY  - %d\nDO  - %s\nAB  - %s\nT2  - %s\nKW  - %s\nER  - \n\n", p.Year, p.ID, p.Abstract, p.Extra["booktitle"], p.Extra["keywords"])
 	}
 	return b.Bytes()
 }
@@ -108,7 +128,9 @@ func BenchmarkRead(b *testing.B) {
 		encode func([]paper.Paper) []byte
 	}{
 		{paper.FormatJSONL, synthJSONL},
+		{paper.FormatJSON, synthJSON},
 		{paper.FormatBibTeX, synthBibTeX},
+		{paper.FormatRIS, synthRIS},
 		{paper.FormatCSV, synthCSV},
 		{paper.FormatText, synthText},
 	} {
@@ -144,18 +166,35 @@ func BenchmarkACM(b *testing.B) {
 	})
 }
 
-const (
-	acmJSONLPath = "/work/shared/data/acm-cr/acm-dl-docs.jsonl.gz"
-	acmBibPath   = "/work/shared/data/acm-cr/acm-dl-bib.tar.gz"
+// The ACM exports, in the shared data directory beside the checkout
+// (../shared/data from the module root, which is this package's parent).
+var (
+	acmJSONLPath = filepath.Join("..", "..", "shared", "data", "acm-cr", "acm-dl-docs.jsonl.gz")
+	acmBibPath   = filepath.Join("..", "..", "shared", "data", "acm-cr", "acm-dl-bib.tar.gz")
 )
+
+// acmTestsEnv, when set to 1, makes missing ACM data a failure instead of
+// a skip: .ci/run sets it when it runs TestACM by name.
+const acmTestsEnv = "PAPERMAP_ACM_TESTS"
+
+// openACM opens an ACM export, or skips (fails under PAPERMAP_ACM_TESTS=1)
+// when it is absent.
+func openACM(tb testing.TB, path string) *os.File {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		if os.Getenv(acmTestsEnv) == "1" {
+			tb.Fatalf("ACM data not available (%s=1 asks for it): %v", acmTestsEnv, err)
+		}
+		tb.Skipf("ACM data not available: %v", err)
+	}
+	return f
+}
 
 // acmJSONL returns the decompressed ACM JSONL file, or skips.
 func acmJSONL(tb testing.TB) []byte {
 	tb.Helper()
-	f, err := os.Open(acmJSONLPath)
-	if err != nil {
-		tb.Skipf("ACM data not available: %v", err)
-	}
+	f := openACM(tb, acmJSONLPath)
 	defer f.Close()
 	zr, err := gzip.NewReader(f)
 	if err != nil {
@@ -172,10 +211,7 @@ func acmJSONL(tb testing.TB) []byte {
 // order, until fn returns false; it skips when the archive is absent.
 func forEachBib(tb testing.TB, fn func(name string, data []byte) bool) {
 	tb.Helper()
-	f, err := os.Open(acmBibPath)
-	if err != nil {
-		tb.Skipf("ACM data not available: %v", err)
-	}
+	f := openACM(tb, acmBibPath)
 	defer f.Close()
 	zr, err := gzip.NewReader(f)
 	if err != nil {

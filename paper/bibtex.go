@@ -36,12 +36,12 @@ var monthMacros = map[string]string{
 	"sep": "September", "oct": "October", "nov": "November", "dec": "December",
 }
 
-func newBibSource(r io.Reader, name string) *bibSource {
+func newBibSource(r io.Reader, name string, max int) *bibSource {
 	m := make(map[string]string, len(monthMacros))
 	for k, v := range monthMacros {
 		m[k] = v
 	}
-	return &bibSource{lr: newLineReader(r), name: name, macros: m}
+	return &bibSource{lr: newLineReader(r, max), name: name, macros: m}
 }
 
 func (s *bibSource) next() (Paper, error) {
@@ -85,6 +85,10 @@ func (s *bibSource) nextEntry() (string, int, error) {
 			s.eof = true
 			return "", 0, io.EOF
 		}
+		if err == errLineTooLong {
+			// Too long to be a comment line: an entry on one line.
+			return "", 0, tooLong(Position{File: s.name, Line: s.lr.line}, s.lr.max)
+		}
 		if err != nil {
 			return "", 0, err
 		}
@@ -100,6 +104,7 @@ func (s *bibSource) nextEntry() (string, int, error) {
 	if buf.Cap() > 1<<20 {
 		*buf = bytes.Buffer{} // do not hold on to one huge entry
 	}
+	over := false // the entry is longer than the bound: its text is dropped
 	for {
 		end, state := sc.scan(text)
 		switch state {
@@ -107,6 +112,10 @@ func (s *bibSource) nextEntry() (string, int, error) {
 			buf.Write(text[:end])
 			if rest := text[end:]; len(bytes.TrimSpace(rest)) > 0 {
 				s.carry, s.carryLine = bytes.Clone(rest), s.lr.line
+			}
+			if over || buf.Len() > s.lr.max {
+				buf.Reset()
+				return "", 0, tooLong(Position{File: s.name, Line: start}, s.lr.max)
 			}
 			return buf.String(), start, nil
 		case scanBad:
@@ -119,21 +128,54 @@ func (s *bibSource) nextEntry() (string, int, error) {
 				Reason: "'@' not followed by an entry type and '{': " + snippet(buf.String()+string(text)),
 			}
 		}
-		buf.Write(text)
-		buf.WriteByte('\n')
+		if !over {
+			buf.Write(text)
+			buf.WriteByte('\n')
+			if buf.Len() > s.lr.max {
+				over = true
+				buf.Reset()
+			}
+		}
 		if s.eof {
 			return "", 0, s.unclosed(start, &sc, "at the end of the input")
 		}
 		b, err := s.lr.next()
 		if err == io.EOF {
 			s.eof = true
+			if over {
+				return "", 0, tooLong(Position{File: s.name, Line: start}, s.lr.max)
+			}
 			return "", 0, s.unclosed(start, &sc, "at the end of the input")
+		}
+		if err == errLineTooLong {
+			over = true
+			buf.Reset()
+			// The line is gone, and with it where the entry ends: go on
+			// at the next line that starts an entry.
+			for {
+				b, err := s.lr.next()
+				if err == io.EOF {
+					s.eof = true
+					break
+				}
+				if err != nil && err != errLineTooLong {
+					return "", 0, err
+				}
+				if err == nil && startsEntry(b) {
+					s.pending, s.pendLine = bytes.Clone(b), s.lr.line
+					break
+				}
+			}
+			return "", 0, tooLong(Position{File: s.name, Line: start}, s.lr.max)
 		}
 		if err != nil {
 			return "", 0, err
 		}
 		if sc.inBody() && startsEntry(b) {
 			s.pending, s.pendLine = bytes.Clone(b), s.lr.line
+			if over {
+				return "", 0, tooLong(Position{File: s.name, Line: start}, s.lr.max)
+			}
 			return "", 0, s.unclosed(start, &sc, fmt.Sprintf("before the next entry at line %d", s.lr.line))
 		}
 		text = b

@@ -169,11 +169,17 @@ func TestParseYear(t *testing.T) {
 	}
 }
 
-func TestNormalizeDOI(t *testing.T) {
-	for _, in := range []string{"10.1145/ABC.1", "https://doi.org/10.1145/abc.1", "doi:10.1145/Abc.1", " http://dx.doi.org/10.1145/abc.1 "} {
+func TestCleanDOI(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"10.1145/ABC.1", "10.1145/ABC.1"}, {"https://doi.org/10.1145/abc.1", "10.1145/abc.1"},
+		{"doi:10.1145/Abc.1", "10.1145/Abc.1"}, {" http://dx.doi.org/10.1145/abc.1 ", "10.1145/abc.1"},
+		{"HTTPS://DOI.ORG/10.1145/ABC.1", "10.1145/ABC.1"}, {"DOI:10.1145/abc.1", "10.1145/abc.1"},
+	} {
+		in := tt.in
 		t.Run(in, func(t *testing.T) {
-			if got := normalizeDOI(in); got != "10.1145/abc.1" {
-				t.Errorf("normalizeDOI(%q) = %q", in, got)
+			// The case is kept as written; only the resolver prefix goes.
+			if got := cleanDOI(in); got != tt.want {
+				t.Errorf("cleanDOI(%q) = %q, want %q", in, got, tt.want)
 			}
 			if !isDOI(in) {
 				t.Errorf("isDOI(%q) = false", in)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -18,17 +19,27 @@ import (
 // inside a field is kept as it is.
 type csvSource struct {
 	r      *csv.Reader
+	lim    *csvLimiter
 	name   string
 	header []string // normalised column names
+	warn   *RecordError
 	err    error
 }
 
-func newCSVSource(r io.Reader, name string, sep rune) *csvSource {
-	cr := csv.NewReader(r)
+func newCSVSource(r io.Reader, name string, sep rune, max int) *csvSource {
+	lim := newCSVLimiter(r, byte(sep), sep == '\t', max)
+	cr := csv.NewReader(lim)
 	cr.Comma = sep
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = sep == '\t'
-	return &csvSource{r: cr, name: name}
+	return &csvSource{r: cr, lim: lim, name: name}
+}
+
+// line returns the input line where the field i of the row just read
+// starts: encoding/csv's count plus the lines the limiter dropped.
+func (s *csvSource) line(i int) int {
+	line, _ := s.r.FieldPos(i)
+	return max(line+s.lim.skipped, 1)
 }
 
 // readHeader reads the header row and checks that it names a title or an
@@ -45,21 +56,22 @@ func (s *csvSource) readHeader() error {
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
-		line, _ := s.r.FieldPos(0)
-		s.header = make([]string, len(rec))
-		found := false
-		for i, h := range rec {
-			s.header[i] = fieldKey(cleanText(h))
-			switch s.header[i] {
-			case "title", "abstract", "summary":
-				found = true
-			}
+		line := s.line(0)
+		s.header = csvHeader(rec)
+		title, abstract := false, false
+		for _, h := range s.header {
+			title = title || slices.Contains(titleKeys, h)
+			abstract = abstract || slices.Contains(abstractKeys, h)
 		}
-		if !found {
+		if !title && !abstract {
 			return &InputError{
 				Pos: Position{File: s.name, Line: line},
 				Err: fmt.Errorf("the header row names no title or abstract column (it has: %s)", snippet(strings.Join(rec, ", "))),
 			}
+		}
+		if !abstract {
+			s.warn = &RecordError{Pos: Position{File: s.name, Line: line}, Warning: true,
+				Reason: fmt.Sprintf("the header row names no abstract column (it has: %s); papers are read with their titles alone", snippet(strings.Join(rec, ", ")))}
 		}
 		return nil
 	}
@@ -68,15 +80,51 @@ func (s *csvSource) readHeader() error {
 // wrap turns a csv error into a RecordError (a bad row, reading goes on)
 // or a fatal InputError.
 func (s *csvSource) wrap(err error) error {
+	if errors.Is(err, errRecordTooLong) {
+		return tooLong(Position{File: s.name, Line: s.lim.cutLine}, s.lim.max)
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return &RecordError{Pos: Position{File: s.name, Line: max(pe.StartLine, 1)}, Reason: csvReason(pe)}
+		return &RecordError{Pos: Position{File: s.name, Line: max(pe.StartLine+s.lim.skipped, 1)}, Reason: csvReason(pe)}
 	}
 	var ie *InputError
 	if errors.As(err, &ie) {
 		return err
 	}
 	return &InputError{Pos: Position{File: s.name}, Err: err}
+}
+
+// csvHeader normalises the cells of a header row into field names. A
+// header of Web of Science field tags (PT, AU, TI, AB, PY, DI, ...: its
+// tab-delimited export) is read through wosTagNames, so that its TI is the
+// title and its ID (Keywords Plus) is not taken for the record's id.
+func csvHeader(rec []string) []string {
+	h := make([]string, len(rec))
+	wos := isWoSHeader(rec)
+	for i, c := range rec {
+		c = cleanText(c)
+		if wos {
+			if n, ok := wosTagNames[c]; ok {
+				c = n
+			}
+		}
+		h[i] = fieldKey(c)
+	}
+	return h
+}
+
+// isWoSHeader reports whether a header row is Web of Science's: it starts
+// with PT and every cell is a two-character tag.
+func isWoSHeader(rec []string) bool {
+	if len(rec) < 2 || strings.TrimSpace(strings.TrimPrefix(rec[0], "\uFEFF")) != "PT" {
+		return false
+	}
+	for _, c := range rec {
+		if c = strings.TrimSpace(c); c != "" && !isTag(c, 2) {
+			return false
+		}
+	}
+	return true
 }
 
 func csvReason(pe *csv.ParseError) string {
@@ -102,6 +150,11 @@ func (s *csvSource) next() (Paper, error) {
 			return Paper{}, err
 		}
 	}
+	if s.warn != nil {
+		w := s.warn
+		s.warn = nil
+		return Paper{}, w
+	}
 	for {
 		rec, err := s.r.Read()
 		if err == io.EOF {
@@ -115,8 +168,7 @@ func (s *csvSource) next() (Paper, error) {
 			}
 			return Paper{}, err
 		}
-		line, _ := s.r.FieldPos(0)
-		pos := Position{File: s.name, Line: max(line, 1)}
+		pos := Position{File: s.name, Line: s.line(0)}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a line of white space
 		}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"unicode/utf8"
+
+	"github.com/papermap/papermap/internal/format"
 )
 
 // ErrNotText is wrapped by the error a Decoder returns for input that is
@@ -17,19 +19,55 @@ var ErrNotText = errors.New("not a text file")
 
 // RecordError is a record that cannot be used: it is skipped and reported
 // as "FILE:LINE: reason". Reading goes on after it.
+//
+// A RecordError with Warning set skips nothing: it says that the input was
+// read with something missing (a CSV header without an abstract column, so
+// papers are read from their titles). Readers give at most one per input.
 type RecordError struct {
-	Pos    Position
-	ID     string // the record's ID when it could be worked out, else ""
-	Reason string
+	Pos     Position
+	ID      string // the record's ID when it could be worked out, else ""
+	Reason  string
+	Warning bool
 }
 
-func (e *RecordError) Error() string { return e.Pos.String() + ": " + e.Reason }
+func (e *RecordError) Error() string {
+	if e.Warning {
+		return e.Pos.String() + ": warning: " + e.Reason
+	}
+	return e.Pos.String() + ": " + e.Reason
+}
 
-// Options says how to read an input. The zero value detects the format and
-// names the input "stdin".
+// Options says how to read an input. The zero value detects the format,
+// names the input "stdin" and bounds records at DefaultMaxRecordBytes.
 type Options struct {
 	Format Format // zero value = FormatAuto
 	Name   string // display name used in positions and errors; "" = "stdin" for readers
+	// MaxRecordBytes bounds the size of one record as it stands in the
+	// (decompressed) input: a line of JSON Lines, an element of a JSON
+	// array, a CSV row, a BibTeX entry, a block of text, an RIS, Web of
+	// Science or MEDLINE record. A longer record is a *RecordError at the
+	// line where it starts, its bytes are skipped without being kept, and
+	// reading goes on with the next record. Every field is part of a
+	// record, so fields are bounded too. 0 = DefaultMaxRecordBytes.
+	MaxRecordBytes int
+}
+
+// DefaultMaxRecordBytes is the record bound when Options.MaxRecordBytes is
+// 0: 16 MiB, a thousand times the longest abstract in the ACM and arXiv
+// data, and far below what the store accepts in one record (256 MiB).
+const DefaultMaxRecordBytes = 16 << 20
+
+// maxRecord returns the record bound of opts.
+func (o Options) maxRecord() int {
+	if o.MaxRecordBytes > 0 {
+		return o.MaxRecordBytes
+	}
+	return DefaultMaxRecordBytes
+}
+
+// tooLong is the RecordError of a record longer than max bytes.
+func tooLong(pos Position, max int) *RecordError {
+	return &RecordError{Pos: pos, Reason: fmt.Sprintf("record is longer than %s bytes (the limit, Options.MaxRecordBytes); skipped", format.Int(max))}
 }
 
 // headSize is how much of the input is looked at to detect its format and
@@ -107,19 +145,31 @@ func NewDecoder(r io.Reader, opts Options) (*Decoder, error) {
 	}
 	tr := &textReader{r: br, base: base, name: name}
 	d := &Decoder{name: name, format: format}
+	max := opts.maxRecord()
 	switch format {
 	case FormatText:
-		d.src = newTextSource(tr, name)
+		d.src = newTextSource(tr, name, max)
 	case FormatJSONL:
-		d.src = newJSONLSource(tr, name)
+		d.src = newJSONLSource(tr, name, max)
 	case FormatJSON:
-		d.src = newJSONSource(tr, name)
+		d.src = newJSONSource(tr, name, max)
 	case FormatCSV:
-		d.src = newCSVSource(tr, name, ',')
+		d.src = newCSVSource(tr, name, ',', max)
 	case FormatTSV:
-		d.src = newCSVSource(tr, name, '\t')
+		d.src = newCSVSource(tr, name, '\t', max)
 	case FormatBibTeX:
-		d.src = newBibSource(tr, name)
+		d.src = newBibSource(tr, name, max)
+	case FormatRIS:
+		d.src = newTaggedSource(tr, name, max, risSyntax)
+	case FormatWoS:
+		// Tab-delimited (a header row of tags) or plain text.
+		if first, _, _ := bytes.Cut(bytes.TrimLeft(head, "\r\n"), []byte{'\n'}); bytes.Count(first, []byte{'\t'}) > 0 && bytes.HasPrefix(first, []byte("PT\t")) {
+			d.src = newCSVSource(tr, name, '\t', max)
+		} else {
+			d.src = newTaggedSource(tr, name, max, wosSyntax)
+		}
+	case FormatMEDLINE:
+		d.src = newTaggedSource(tr, name, max, medlineSyntax)
 	}
 	return d, nil
 }
@@ -222,9 +272,8 @@ func finish(p *Paper, pos Position, key string) error {
 	if p.ID == "" {
 		p.ID = DeriveID(p.Title, p.Abstract)
 	}
-	// DOIs are case-insensitive: "10.1109/WI.2006.127" from a JSON id and
-	// "10.1109/wi.2006.127" from a BibTeX doi are one paper.
-	p.ID = NormalizeID(p.ID)
+	// The ID is kept as written, so that output joins with the user's
+	// own tables; IDKey and Dedupe match DOIs whatever their case.
 	return nil
 }
 
@@ -321,20 +370,26 @@ func (t *textReader) lineAt(off int64) int {
 	return t.line
 }
 
-// lineReader splits its input into lines of any length, without the
-// trailing "\n" or "\r\n", counting them from 1.
+// lineReader splits its input into lines without the trailing "\n" or
+// "\r\n", counting them from 1. A line longer than max bytes is not kept:
+// next skips it and returns errLineTooLong, with line set to its number.
 type lineReader struct {
 	br   *bufio.Reader
+	max  int
 	line int // number of the line last returned
 	buf  []byte
 	err  error
 }
 
-func newLineReader(r io.Reader) *lineReader {
-	return &lineReader{br: bufio.NewReaderSize(r, 64<<10)}
+// errLineTooLong is returned by lineReader.next for a line over its bound.
+var errLineTooLong = errors.New("line too long")
+
+func newLineReader(r io.Reader, max int) *lineReader {
+	return &lineReader{br: bufio.NewReaderSize(r, 64<<10), max: max}
 }
 
-// next returns the next line, valid until the following call, or io.EOF.
+// next returns the next line, valid until the following call, or io.EOF,
+// or errLineTooLong.
 func (l *lineReader) next() ([]byte, error) {
 	if l.err != nil {
 		return nil, l.err
@@ -344,18 +399,36 @@ func (l *lineReader) next() ([]byte, error) {
 	}
 	l.buf = l.buf[:0]
 	var line []byte
+	skipping := false
 	for {
 		frag, err := l.br.ReadSlice('\n')
+		if !skipping && len(l.buf)+len(frag) > l.max+2 { // +2: the "\r\n"
+			skipping = true
+			l.buf = l.buf[:0]
+		}
 		if err == bufio.ErrBufferFull {
+			if skipping {
+				continue
+			}
 			if len(l.buf)+len(frag) > cap(l.buf) {
 				// Double: append's 1.25x growth for large slices would
 				// allocate five times the line in all.
-				nb := make([]byte, len(l.buf), 2*cap(l.buf)+len(frag))
+				nb := make([]byte, len(l.buf), min(2*cap(l.buf)+len(frag), l.max+2))
 				copy(nb, l.buf)
 				l.buf = nb
 			}
 			l.buf = append(l.buf, frag...)
 			continue
+		}
+		if skipping {
+			if err != nil {
+				l.err = err
+				if err != io.EOF {
+					return nil, err
+				}
+			}
+			l.line++
+			return nil, errLineTooLong
 		}
 		if len(l.buf) > 0 {
 			l.buf = append(l.buf, frag...)
@@ -374,5 +447,8 @@ func (l *lineReader) next() ([]byte, error) {
 	l.line++
 	line = bytes.TrimSuffix(line, []byte{'\n'})
 	line = bytes.TrimSuffix(line, []byte{'\r'})
+	if len(line) > l.max {
+		return nil, errLineTooLong
+	}
 	return line, nil
 }

@@ -5,7 +5,8 @@
 // # Reading
 //
 // ReadFile reads a whole file; the format comes from its extension or, when
-// that says nothing, from its first bytes:
+// that says nothing (or says .txt, the extension of Web of Science and
+// PubMed exports), from its first bytes (DetectFormat):
 //
 //	papers, skipped, err := paper.ReadFile("abstracts.jsonl.gz", paper.Options{})
 //	if err != nil {
@@ -38,8 +39,12 @@
 //
 // Every input may be gzip-compressed (recognised by its magic bytes, not its
 // name), start with a UTF-8 byte order mark and use CRLF line ends. Lines
-// and fields may be of any length (there is no 64 KiB line limit); memory
-// use is a small multiple of the largest record.
+// may be of any length (there is no 64 KiB line limit), but a record is
+// bounded: one longer than Options.MaxRecordBytes (DefaultMaxRecordBytes,
+// 16 MiB, when zero) is a RecordError at the line where it starts ("FILE:LINE:
+// record is longer than 16,777,216 bytes ..."), its bytes are skipped
+// without being kept, and reading goes on with the next record. Memory use
+// is a small multiple of the largest record read, and so of the bound.
 //
 // # Formats
 //
@@ -65,37 +70,51 @@
 // object is a RecordError and reading goes on. JSON (FormatJSON): an array
 // of objects (streamed element by element), a single object, an object
 // wrapping the array under "papers", "records", "items", "entries", "data",
-// "results", "documents" or "docs", or several such values in a row. A
-// syntax error in a JSON document is fatal, reported at its line, since the
-// records after it cannot be found reliably.
+// "results", "documents" or "docs", or several such values in a row. An
+// element that is not valid JSON inside balanced brackets is a RecordError
+// and reading goes on; a break in the document's structure (a missing comma
+// between elements, a document cut short) is fatal, reported at its line,
+// since the records after it cannot be found reliably.
 //
 // Field names (JSON keys, CSV/TSV header cells, BibTeX fields) are matched
 // without regard to case, with spaces and dashes read as underscores:
 //
 //	id                    the record's ID (numbers become strings)
 //	title
-//	abstract, summary     the first that is not empty
+//	abstract, summary,    the first that is not empty (abstract_note:
+//	abstract_note         Zotero's CSV "Abstract Note")
 //	authors, author       "A, B and C", "Last, First and Last, First",
 //	                      "A; B", a list of strings, a list of {"name"} or
 //	                      {"given","family"} objects; else arXiv's
 //	                      authors_parsed [[last, first, suffix], ...]
-//	year                  a number or a string; else the year of published,
+//	year, publication_year  a number or a string; else the year of published,
 //	                      date, publication_date, issued, update_date,
 //	                      created, or arXiv's versions[0].created
 //	categories            "cs.LG stat.ML" (space, comma or semicolon
 //	                      separated) or a list
-//	doi                   lower-cased, resolver prefix removed
-//	url
+//	doi                   resolver prefix removed, case kept as written
+//	url, link             the first that is not empty (link: Scopus CSV)
+//	accession, eid, pmid  a database's record number: the ID of a record
+//	                      without id and DOI (eid: Scopus; pmid gives
+//	                      "pmid:NNN"); also kept in Extra
 //
 // Every other field with a value (a string, a number, a boolean, or a list
 // of those, joined by ", ") goes into Paper.Extra under its lower-case name:
 // venue, archive, primary, keywords, booktitle, update_date, ...
 //
 // CSV (FormatCSV) and TSV (FormatTSV) need a header row naming a title or
-// an abstract column (else the input is rejected as a whole). Quoted fields
-// may span lines; a record's line is the line where it starts. A row with
-// more or fewer fields than the header is a RecordError, as is a CSV row
-// with a stray quote (TSV reads quotes leniently).
+// an abstract column (else the input is rejected as a whole). The exports
+// of Zotero ("Title", "Abstract Note", "Publication Year", "Author",
+// "DOI", "Url", "Key", "Manual Tags", ...), Scopus ("Authors", "Title",
+// "Year", "Source title", "DOI", "Link", "Abstract", "Author Keywords",
+// "EID", ...) and Mendeley-style files ("Title", "Authors", "Year",
+// "Abstract", "DOI", "URL", ...) are read by these names; other columns go
+// to Extra ("Source title" as source_title). A header with a title column
+// but no abstract column is read, titles only, with one warning (a
+// RecordError with Warning set, at the header's line) that says so. Quoted
+// fields may span lines; a record's line is the line where it starts. A
+// row with more or fewer fields than the header is a RecordError, as is a
+// CSV row with a stray quote (TSV reads quotes leniently).
 //
 // BibTeX (FormatBibTeX), as the ACM Digital Library and others export it:
 // @article, @inproceedings, @book, ... with {braced} or "quoted" values,
@@ -110,6 +129,35 @@
 // not close (unbalanced braces) is a RecordError at the line where it
 // starts; reading resumes at the next line that starts with "@type{".
 //
+// RIS (FormatRIS, .ris), as Zotero, Mendeley, EndNote, Scopus, Web of
+// Science and PubMed export it: "TY  - JOUR" lines, a record from TY to
+// ER. TI, T1 (title); AB, N2 (abstract); AU, A1 (authors, one a line, kept
+// as written: "Balázs, C."); PY, Y1 (year), DA (date); DO (DOI, also given
+// as a URL); UR (url); KW (keywords, one a line); JO, JF, T2 (venue); TY
+// (type); every other tag goes to Extra under a name (ID as ris_id, M3 as
+// m3). A line without a tag continues the value before it. A record
+// without ER before the next TY is a RecordError at its TY line; a last
+// record without ER is read.
+//
+// Web of Science (FormatWoS): the plain text export (savedrecs.txt; also
+// .ciw): "TI A title", a two-character tag and a space, continuation
+// lines indented by three spaces, a record from PT to ER, the file framed
+// by FN/VR and EF; and the tab-delimited export, a header row of the same
+// tags (PT, AU, TI, ...). TI (title), AB (abstract), PY (year), DI (DOI),
+// AF (full author names, one a line) or else AU ("Smith, J"), SO (venue),
+// DE (keywords), ID (keywords_plus: not an identifier), UT (accession,
+// the ID of a record without a DOI). A line inside a record that is
+// neither a tag line nor indented makes the record a RecordError.
+//
+// MEDLINE (FormatMEDLINE), PubMed's .nbib and "PubMed format" text:
+// "TI  - A title", a tag of up to four characters padded to four, "- ";
+// continuation lines indented by six spaces; a record starts with PMID and
+// ends at a blank line. TI (title), AB (abstract), FAU (full author names)
+// or else AU, DP (year), LID or AID ending in "[doi]" (DOI), JT (venue),
+// MH (mesh_terms), OT (keywords), PMID (pmid; "pmid:NNN" is the ID of a
+// record without a DOI). A line inside a record that is neither a tag line
+// nor indented makes the record a RecordError.
+//
 // # Text cleaning
 //
 // In every format, every text field is cleaned: invalid UTF-8 is replaced by
@@ -123,22 +171,29 @@
 //
 // # IDs
 //
-// A Paper's ID is, in order: the record's own id field; its DOI; its BibTeX
-// citation key; DeriveID(title, abstract), a hash of the normalised title
-// ("t:" and 16 hex digits). An ID that is a DOI is lower-cased with its
-// resolver prefix removed (NormalizeID), so the same paper gets the same ID
-// from a JSON id and a BibTeX doi field. IDs depend only on the record, never on its
-// position, so the same input always yields the same IDs whatever the
-// order of its records. Dedupe drops later records with an ID already seen
-// and says whether they were identical copies (ContentHash) or different
-// papers under one ID.
+// A Paper's ID is, in order: the record's own id field; its DOI; its
+// accession number (Web of Science UT, Scopus EID, "pmid:" and its PubMed
+// ID); its BibTeX citation key; DeriveID(title, abstract), a hash of the
+// normalised title ("t:" and 16 hex digits). IDs are kept as written, so
+// that papermap's output joins with the user's own tables by ID: a DOI
+// keeps its case ("10.1109/ASONAM.2011.23"); a DOI taken from a doi field
+// loses only its resolver prefix. DOIs are case-insensitive, so two IDs
+// are the same paper when their IDKey is equal: the DOI lower-cased
+// without its prefix, any other ID as it is. IDs depend only on the
+// record, never on its position, so the same input always yields the same
+// IDs whatever the order of its records. Dedupe drops later records whose
+// IDKey was already seen (the first spelling wins) and says whether they
+// were identical copies (ContentHash) or different papers under one ID.
 //
 // # Errors
 //
 // Three kinds, told apart with errors.As:
 //
 //   - *RecordError: one record is unusable ("FILE:LINE: no title and no
-//     abstract"); it is skipped and reading goes on.
+//     abstract", "FILE:LINE: record is longer than ..."); it is skipped
+//     and reading goes on. With Warning set it skips nothing and says what
+//     is missing from the input ("FILE:1: warning: the header row names no
+//     abstract column ..."); a reader gives at most one per input.
 //   - *InputError: the input as a whole cannot be read further
 //     ("FILE:LINE: invalid JSON: ...", "FILE: not a text file (binary data
 //     at byte N)"); it wraps the cause: ErrNotText, a *json.SyntaxError, an

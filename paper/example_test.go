@@ -73,7 +73,7 @@ func ExampleDecoder() {
 	}
 	// Output:
 	// format: bib
-	// refs.bib:1 10.1145/xyz.123 "Bayesian Search & Recommendation" ["García, Ana" "Müller, Jörg"]
+	// refs.bib:1 10.1145/XYZ.123 "Bayesian Search & Recommendation" ["García, Ana" "Müller, Jörg"]
 	//   text: Bayesian Search & Recommendation. We study 3× faster search – with ε-nets.
 	// skipped: refs.bib:9: entry is not closed before the next entry at line 12 (unbalanced braces or quotes); skipped
 	// refs.bib:12 NoAbstract2020 "A Paper Known Only by Its Title" []
@@ -107,4 +107,33 @@ func ExampleDeriveID() {
 	// Output:
 	// t:4a1c934d3d98f3ce
 	// t:4a1c934d3d98f3ce
+}
+
+// A RIS export, as Zotero writes it; the format is detected from the
+// content ("TY  - "). The DOI keeps its capitals; IDKey compares DOIs
+// without regard to case.
+func ExampleReadAll_ris() {
+	const input = `TY  - CONF
+TI  - Community detection in social networks
+AU  - García, Ana
+AU  - Müller, Jörg
+PY  - 2011
+DO  - 10.1109/ASONAM.2011.23
+AB  - We detect communities
+in large social networks.
+ER  - 
+`
+	papers, _, err := paper.ReadAll(strings.NewReader(input), paper.Options{Name: "export.ris"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p := papers[0]
+	fmt.Printf("%s %q %d %q\n", p.ID, p.Title, p.Year, p.Authors)
+	fmt.Println(p.Abstract)
+	fmt.Println(paper.IDKey(p.ID) == paper.IDKey("https://doi.org/10.1109/asonam.2011.23"))
+	// Output:
+	// 10.1109/ASONAM.2011.23 "Community detection in social networks" 2011 ["García, Ana" "Müller, Jörg"]
+	// We detect communities in large social networks.
+	// true
 }

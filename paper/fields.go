@@ -11,13 +11,17 @@ import (
 var (
 	idKeys       = []string{"id"}
 	titleKeys    = []string{"title"}
-	abstractKeys = []string{"abstract", "summary"}
+	abstractKeys = []string{"abstract", "summary", "abstract_note"} // abstract_note: Zotero CSV
 	authorKeys   = []string{"authors", "author"}
-	yearKeys     = []string{"year"}
+	yearKeys     = []string{"year", "publication_year"} // publication_year: Zotero CSV
 	dateKeys     = []string{"published", "date", "publication_date", "issued", "update_date", "created"}
 	categoryKeys = []string{"categories"}
 	doiKeys      = []string{"doi"}
-	urlKeys      = []string{"url"}
+	urlKeys      = []string{"url", "link"} // link: Scopus CSV
+	// accessionKeys name a database's own record number, the ID of a
+	// record without an id or a DOI: Web of Science's UT (named accession),
+	// Scopus's EID, PubMed's PMID (IDs "pmid:NNN").
+	accessionKeys = []string{"accession", "eid", "pmid"}
 )
 
 // field is one named value of a flat record (a CSV row, a BibTeX entry).
@@ -87,8 +91,11 @@ func flatRecord(fields []field) Paper {
 		}
 	}
 	p.Categories = splitCategories(pick(categoryKeys))
-	p.DOI = normalizeDOI(pick(doiKeys))
+	p.DOI = cleanDOI(pick(doiKeys))
 	p.URL = cleanText(pick(urlKeys))
+	if p.ID == "" && p.DOI == "" {
+		p.ID = accessionID(func(k string) string { return byKey[k] })
+	}
 	for _, f := range fields {
 		if used[f.key] {
 			continue
@@ -105,6 +112,20 @@ func flatRecord(fields []field) Paper {
 		}
 	}
 	return p
+}
+
+// accessionID returns the ID made of a record's accession number (see
+// accessionKeys), or "". value returns a field's raw value.
+func accessionID(value func(key string) string) string {
+	for _, k := range accessionKeys {
+		if v := strings.TrimSpace(cleanText(value(k))); v != "" {
+			if k == "pmid" {
+				v = "pmid:" + v
+			}
+			return v
+		}
+	}
+	return ""
 }
 
 // parseYear returns the first four-digit year (1000-2999) in s that is not
@@ -202,18 +223,19 @@ func splitCategories(s string) []string {
 	return tidyNames(parts)
 }
 
-// doiPrefixes are stripped, longest first, from a DOI after lower-casing.
+// doiPrefixes are stripped, longest first and in any case, from a DOI.
 var doiPrefixes = []string{
 	"https://dx.doi.org/", "http://dx.doi.org/", "https://doi.org/", "http://doi.org/",
 	"dx.doi.org/", "doi.org/", "doi:",
 }
 
-// normalizeDOI lower-cases a DOI and strips resolver prefixes, so that
-// "https://doi.org/10.1145/X" and "10.1145/x" are the same DOI.
-func normalizeDOI(s string) string {
-	s = strings.ToLower(cleanText(s))
+// cleanDOI strips a resolver prefix from a DOI and keeps its case as
+// written: "https://doi.org/10.1109/ASONAM.2011.23" -> "10.1109/ASONAM.2011.23".
+// DOIs are case-insensitive; IDKey compares them so.
+func cleanDOI(s string) string {
+	s = strings.TrimSpace(cleanText(s))
 	for _, p := range doiPrefixes {
-		if strings.HasPrefix(s, p) {
+		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) {
 			s = s[len(p):]
 			break
 		}
@@ -224,7 +246,7 @@ func normalizeDOI(s string) string {
 // isDOI reports whether s is a DOI ("10.NNNN/suffix"), with or without a
 // resolver prefix.
 func isDOI(s string) bool {
-	s = normalizeDOI(s)
+	s = cleanDOI(s)
 	if !strings.HasPrefix(s, "10.") {
 		return false
 	}

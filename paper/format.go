@@ -23,6 +23,14 @@ const (
 	FormatCSV    Format = "csv"
 	FormatTSV    Format = "tsv"
 	FormatBibTeX Format = "bib"
+	// FormatRIS is RIS (.ris), as Zotero, Mendeley, EndNote, Scopus, Web
+	// of Science and PubMed export it.
+	FormatRIS Format = "ris"
+	// FormatWoS is a Web of Science export: plain text (PT/AU/TI/AB/ER
+	// lines) or tab-delimited (a header row of field tags).
+	FormatWoS Format = "wos"
+	// FormatMEDLINE is PubMed's MEDLINE format (.nbib, "PMID- ...").
+	FormatMEDLINE Format = "medline"
 )
 
 // formatNames lists the accepted spellings of each format, the canonical one
@@ -38,11 +46,15 @@ var formatNames = []struct {
 	{FormatCSV, []string{"csv"}},
 	{FormatTSV, []string{"tsv", "tab"}},
 	{FormatBibTeX, []string{"bib", "bibtex"}},
+	{FormatRIS, []string{"ris"}},
+	{FormatWoS, []string{"wos", "isi", "webofscience"}},
+	{FormatMEDLINE, []string{"medline", "nbib", "pubmed"}},
 }
 
 // ParseFormat turns a --format value into a Format. It accepts the canonical
-// names (auto, txt, jsonl, json, csv, tsv, bib), a few aliases (text, ndjson,
-// tab, bibtex) and the empty string (auto), in any case.
+// names (auto, txt, jsonl, json, csv, tsv, bib, ris, wos, medline), a few
+// aliases (text, ndjson, tab, bibtex, isi, webofscience, nbib, pubmed) and
+// the empty string (auto), in any case.
 func ParseFormat(s string) (Format, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
 	for _, fn := range formatNames {
@@ -52,7 +64,7 @@ func ParseFormat(s string) (Format, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("unknown format %q (valid: auto, txt, jsonl, json, csv, tsv, bib)", s)
+	return "", fmt.Errorf("unknown format %q (valid: auto, txt, jsonl, json, csv, tsv, bib, ris, wos, medline)", s)
 }
 
 // extFormats maps file extensions to formats.
@@ -67,6 +79,9 @@ var extFormats = map[string]Format{
 	".tab":    FormatTSV,
 	".bib":    FormatBibTeX,
 	".bibtex": FormatBibTeX,
+	".ris":    FormatRIS,
+	".nbib":   FormatMEDLINE,
+	".ciw":    FormatWoS,
 }
 
 // DetectFormat chooses the format of an input from its name and the first
@@ -74,37 +89,82 @@ var extFormats = map[string]Format{
 // returns FormatAuto.
 //
 // The extension decides when it is known (.txt .text .jsonl .ndjson .json
-// .csv .tsv .tab .bib .bibtex, in any case, also under a trailing .gz).
+// .csv .tsv .tab .bib .bibtex .ris .nbib .ciw, in any case, also under a
+// trailing .gz), except that a .txt or .text file whose content is RIS,
+// Web of Science or MEDLINE is read as such: Web of Science
+// (savedrecs.txt) and PubMed (pubmed-*.txt) save their exports as .txt.
 // Otherwise the content decides: a gzip head is decompressed first, then
 // '[' starts JSON; '{' starts JSON Lines when the first line is a complete
-// JSON value (or longer than head), else JSON; a line starting with
-// @type{ or @type( makes BibTeX; a first line that names a title or
-// abstract column, split by tabs or commas, makes TSV or CSV. Anything
-// else is text.
+// JSON value (or longer than head), else JSON; a first line "TY  - " makes
+// RIS, "PMID- " MEDLINE, "FN " or "PT " followed by a tag line, or a
+// tab-separated header of field tags starting with PT, Web of Science; a
+// line starting with @type{ or @type( makes BibTeX; a first line that
+// names a title or abstract column, split by tabs or commas, makes TSV or
+// CSV. Anything else is text.
 func DetectFormat(name string, head []byte) Format {
 	ext := strings.ToLower(filepath.Ext(name))
 	if ext == ".gz" {
 		ext = strings.ToLower(filepath.Ext(strings.TrimSuffix(name, filepath.Ext(name))))
 	}
 	if f, ok := extFormats[ext]; ok {
+		if f == FormatText {
+			if t := sniffTagged(plainHead(head)); t != "" {
+				return t
+			}
+		}
 		return f
 	}
 	return sniffFormat(head)
 }
 
-var bibEntryStart = regexp.MustCompile(`(?m)^[ \t]*@[A-Za-z]+[ \t]*[{(]`)
-
-func sniffFormat(head []byte) Format {
+// plainHead returns head decompressed when it is gzip, without a BOM.
+func plainHead(head []byte) []byte {
 	if isGzip(head) {
 		zr, err := gzip.NewReader(bytes.NewReader(head))
 		if err != nil {
-			return FormatText
+			return nil
 		}
 		// A truncated stream still yields its first bytes.
 		plain, _ := io.ReadAll(io.LimitReader(zr, 64<<10))
 		head = plain
 	}
-	head = bytes.TrimPrefix(head, utf8BOM)
+	return bytes.TrimPrefix(head, utf8BOM)
+}
+
+// sniffTagged returns the tagged format (RIS, Web of Science, MEDLINE)
+// whose first lines head holds, or "".
+func sniffTagged(head []byte) Format {
+	lines := bytes.SplitN(bytes.TrimLeft(head, " \t\r\n"), []byte{'\n'}, 3)
+	for i := range lines {
+		lines[i] = bytes.TrimSuffix(lines[i], []byte{'\r'})
+	}
+	first := lines[0]
+	switch {
+	case len(first) == 0:
+		return ""
+	case bytes.HasPrefix(first, []byte("TY  -")) || bytes.HasPrefix(first, []byte("TY -")):
+		return FormatRIS
+	case bytes.HasPrefix(first, []byte("PMID-")):
+		return FormatMEDLINE
+	case bytes.HasPrefix(first, []byte("FN ")):
+		return FormatWoS
+	case bytes.HasPrefix(first, []byte("PT\t")) && isWoSHeader(strings.Split(string(first), "\t")):
+		return FormatWoS
+	case bytes.HasPrefix(first, []byte("PT ")) && len(lines) > 1:
+		if _, _, ok := wosSyntax.parse(lines[1]); ok {
+			return FormatWoS
+		}
+	}
+	return ""
+}
+
+var bibEntryStart = regexp.MustCompile(`(?m)^[ \t]*@[A-Za-z]+[ \t]*[{(]`)
+
+func sniffFormat(head []byte) Format {
+	head = plainHead(head)
+	if t := sniffTagged(head); t != "" {
+		return t
+	}
 	trimmed := bytes.TrimLeft(head, " \t\r\n")
 	if len(trimmed) == 0 {
 		return FormatText

@@ -14,16 +14,20 @@ import (
 // fuzzRead reads data in the given format and checks the invariants of
 // doc.go: no panic, a bounded number of results (no loop without
 // progress), every Paper with an ID and a title or an abstract, positions
-// with a line >= 1, valid UTF-8, and the same result when read again.
+// with a line >= 1, valid UTF-8, and the same result when read again. It
+// reads with the default record bound and with a bound of 64 bytes, so
+// that the skipping of records over the bound is fuzzed too.
 func fuzzRead(t *testing.T, format paper.Format, data []byte) {
-	first := fuzzOnce(t, format, data)
-	if again := fuzzOnce(t, format, data); again != first {
-		t.Errorf("reading twice differs:\n%s\n%s", first, again)
+	for _, max := range []int{0, 64} {
+		first := fuzzOnce(t, format, data, max)
+		if again := fuzzOnce(t, format, data, max); again != first {
+			t.Errorf("reading twice differs:\n%s\n%s", first, again)
+		}
 	}
 }
 
-func fuzzOnce(t *testing.T, format paper.Format, data []byte) string {
-	d, err := paper.NewDecoder(bytes.NewReader(data), paper.Options{Format: format, Name: "fuzz"})
+func fuzzOnce(t *testing.T, format paper.Format, data []byte, max int) string {
+	d, err := paper.NewDecoder(bytes.NewReader(data), paper.Options{Format: format, Name: "fuzz", MaxRecordBytes: max})
 	if err != nil {
 		var ie *paper.InputError
 		if !errors.As(err, &ie) {
@@ -108,6 +112,8 @@ func FuzzJSON(f *testing.F) {
 
 func FuzzCSV(f *testing.F) {
 	addFile(f, "../testdata/sample.csv")
+	addFile(f, "testdata/zotero.csv")
+	addFile(f, "testdata/scopus.csv")
 	f.Add([]byte("title,abstract\nA,\"multi\nline\"\nB,bare \" quote\nC\n"))
 	f.Add([]byte("\uFEFFID,Summary,Update Date\r\nx,y,2019\r\n"))
 	f.Add([]byte("name,text\na,b\n"))
@@ -126,11 +132,36 @@ func FuzzBibTeX(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, paper.FormatBibTeX, data) })
 }
 
+func FuzzRIS(f *testing.F) {
+	addFile(f, "testdata/sample.ris")
+	f.Add([]byte("TY  - JOUR\r\nT1  - A\r\nN2  - line one\r\nline two\r\nAU  - B, C\r\nER  -\r\n"))
+	f.Add([]byte("TI  - stray\nTY  - JOUR\nTY  - BOOK\nTI  - x\nDO  - https://doi.org/10.1/X\n"))
+	f.Add([]byte("ER  - \nTY - GEN\nPY  - 2020///\nKW  - a\nKW  - b\nER  - \n"))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, paper.FormatRIS, data) })
+}
+
+func FuzzWoS(f *testing.F) {
+	addFile(f, "testdata/savedrecs.txt")
+	addFile(f, "testdata/savedrecs-tab.txt")
+	f.Add([]byte("FN x\nVR 1.0\nPT J\nAU A, B\n   C, D\nTI T\n   U\nER\nEF\n"))
+	f.Add([]byte("PT J\nbad\nPT J\nAB only\nUT WOS:1\nER\nER\n"))
+	f.Add([]byte("PT\tTI\tAB\tID\nJ\tT\t\"A\tB\nJ\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, paper.FormatWoS, data) })
+}
+
+func FuzzMEDLINE(f *testing.F) {
+	addFile(f, "testdata/pubmed.nbib")
+	f.Add([]byte("PMID- 1\nTI  - A\n      b\nAID - 10.1/X [doi]\nPMID- 2\nAB  - x\n\n\n      orphan\nFAU - Q\n"))
+	f.Add([]byte("\r\nPMID- 3\r\nDP  - 2007 Apr\r\nLID - x [pii]\r\ngarbage\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, paper.FormatMEDLINE, data) })
+}
+
 // FuzzDetect checks that detection always names a real format and that
 // reading with the detected format keeps the invariants.
 func FuzzDetect(f *testing.F) {
-	for _, name := range []string{"sample.bib", "sample.csv", "sample.json", "sample-blocks.txt"} {
-		if b, err := os.ReadFile("../testdata/" + name); err == nil {
+	for _, name := range []string{"../testdata/sample.bib", "../testdata/sample.csv", "../testdata/sample.json", "../testdata/sample-blocks.txt",
+		"testdata/sample.ris", "testdata/savedrecs.txt", "testdata/savedrecs-tab.txt", "testdata/pubmed.nbib", "testdata/zotero.csv"} {
+		if b, err := os.ReadFile(name); err == nil {
 			f.Add("stdin", b)
 		}
 	}

@@ -30,16 +30,28 @@ func DeriveID(title, abstract string) string {
 	return ""
 }
 
-// NormalizeID returns id as the readers store it: trimmed, and lower-cased
-// without a resolver prefix when it is a DOI ("https://doi.org/10.1145/X"
-// -> "10.1145/x"). Use it on IDs typed by a user before looking them up.
-func NormalizeID(id string) string {
+// IDKey returns the key under which two IDs are the same paper. DOIs are
+// case-insensitive and may carry a resolver prefix, so the key of a DOI is
+// the DOI lower-cased without its prefix: "10.1109/ASONAM.2011.23",
+// "https://doi.org/10.1109/asonam.2011.23" and "10.1109/asonam.2011.23"
+// have one key. Any other ID is its own key (trimmed): "0704.0001" and
+// "t:..." IDs are compared exactly.
+//
+// Readers keep IDs as written; Dedupe compares them by IDKey, and a
+// lookup by an ID a user typed should too.
+func IDKey(id string) string {
 	id = strings.TrimSpace(id)
 	if isDOI(id) {
-		return normalizeDOI(id)
+		return strings.ToLower(cleanDOI(id))
 	}
 	return id
 }
+
+// NormalizeID returns IDKey(id).
+//
+// Deprecated: IDs are no longer lower-cased when read (a DOI keeps its
+// case in every output); use IDKey to compare them.
+func NormalizeID(id string) string { return IDKey(id) }
 
 func normKey(s string) string {
 	return strings.Join(strings.Fields(strings.ToLower(norm.NFC.String(s))), " ")
@@ -101,7 +113,8 @@ func (p Paper) Text() string {
 	return p.Title + sep + p.Abstract
 }
 
-// Dedupe drops the later copies of papers that share an ID, keeping the
+// Dedupe drops the later copies of papers that share an ID (compared by
+// IDKey, so DOIs that differ only in case are one paper), keeping the
 // order of the rest. A copy with the same content (ContentHash) is dropped
 // with the reason "duplicate of FILE:LINE (identical)"; a copy with
 // different content is dropped with the reason
@@ -116,16 +129,17 @@ func Dedupe(papers []Paper) (kept []Paper, dropped []*RecordError) {
 	seen := make(map[string]first, len(papers))
 	kept = make([]Paper, 0, len(papers))
 	for _, p := range papers {
-		f, dup := seen[p.ID]
+		key := IDKey(p.ID)
+		f, dup := seen[key]
 		if !dup {
-			seen[p.ID] = first{len(kept), ""}
+			seen[key] = first{len(kept), ""}
 			kept = append(kept, p)
 			continue
 		}
 		if f.hash == "" {
 			// Hash the first copy only once a duplicate shows up.
 			f.hash = kept[f.idx].ContentHash()
-			seen[p.ID] = f
+			seen[key] = f
 		}
 		pos := kept[f.idx].Source
 		reason := fmt.Sprintf("duplicate of %s (identical)", pos)

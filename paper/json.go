@@ -1,6 +1,7 @@
 package paper
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -18,13 +19,16 @@ type jsonlSource struct {
 	name string
 }
 
-func newJSONLSource(r io.Reader, name string) *jsonlSource {
-	return &jsonlSource{lr: newLineReader(r), name: name}
+func newJSONLSource(r io.Reader, name string, max int) *jsonlSource {
+	return &jsonlSource{lr: newLineReader(r, max), name: name}
 }
 
 func (s *jsonlSource) next() (Paper, error) {
 	for {
 		b, err := s.lr.next()
+		if err == errLineTooLong {
+			return Paper{}, tooLong(Position{File: s.name, Line: s.lr.line}, s.lr.max)
+		}
 		if err != nil {
 			return Paper{}, err
 		}
@@ -164,8 +168,11 @@ func objectRecord(m map[string]any) Paper {
 			break
 		}
 	}
-	p.DOI = normalizeDOI(pick(doiKeys, scalarString))
+	p.DOI = cleanDOI(pick(doiKeys, scalarString))
 	p.URL = cleanText(pick(urlKeys, scalarString))
+	if p.ID == "" && p.DOI == "" {
+		p.ID = accessionID(func(k string) string { return scalarString(obj[k]) })
+	}
 	for _, k := range order {
 		if used[k] {
 			continue
@@ -330,14 +337,22 @@ var wrapperKeys = map[string]bool{
 // an object that wraps an array ({"papers": [...]}), or several of these
 // one after the other. Arrays are streamed element by element.
 //
-// Elements that are not objects are RecordErrors. A syntax error is fatal,
-// since nothing after it can be read reliably.
+// The document's structure (brackets, commas, colons, the strings that are
+// keys) is read here, byte by byte; each record is cut out as raw bytes,
+// at most max of them, and decoded with encoding/json. So a record that is
+// too long, or that is not valid JSON inside balanced brackets, is a
+// RecordError and reading goes on at the next element. A break in the
+// structure itself (a missing comma between elements, a document cut
+// short) is fatal, since the records after it cannot be found reliably.
 type jsonSource struct {
-	tr    *textReader
-	dec   *json.Decoder
+	r     *bufio.Reader
 	name  string
+	max   int
+	line  int // line of the next byte
 	state int
-	after int // state to return to at the end of an array
+	after int  // state to return to at the end of an array
+	first bool // no element of the current array read yet
+	buf   []byte
 }
 
 const (
@@ -346,144 +361,297 @@ const (
 	jsonWrapperRest // the rest of a wrapper object after its array
 )
 
-func newJSONSource(tr *textReader, name string) *jsonSource {
-	tr.trackLines = true
-	dec := json.NewDecoder(tr)
-	dec.UseNumber()
-	return &jsonSource{tr: tr, dec: dec, name: name}
+func newJSONSource(r io.Reader, name string, max int) *jsonSource {
+	return &jsonSource{r: bufio.NewReaderSize(r, 64<<10), name: name, max: max, line: 1}
 }
 
-func (s *jsonSource) fatal(err error) error {
+// syntax returns the fatal error for a break in the document's structure.
+func (s *jsonSource) syntax(format string, args ...any) error {
+	return &InputError{Pos: Position{File: s.name, Line: s.line}, Err: fmt.Errorf("invalid JSON: %s (nothing after this point can be read)", fmt.Sprintf(format, args...))}
+}
+
+// readErr turns a read error into the error to return: the text reader's
+// own InputError (binary data), a fatal "cut short" at io.EOF, or the I/O
+// error.
+func (s *jsonSource) readErr(err error) error {
 	var ie *InputError
 	if errors.As(err, &ie) {
-		return err // the text reader's own error (binary data)
+		return err
 	}
-	var se *json.SyntaxError
-	line := 0
-	if errors.As(err, &se) {
-		line = s.tr.lineAt(se.Offset)
-	} else if errors.Is(err, io.ErrUnexpectedEOF) {
-		line = s.tr.lineAt(s.tr.off)
+	if err == io.EOF {
+		return s.syntax("the document ends inside a value")
 	}
-	return &InputError{Pos: Position{File: s.name, Line: line}, Err: fmt.Errorf("invalid JSON: %w (nothing after this point can be read)", err)}
+	return err
+}
+
+func (s *jsonSource) readByte() (byte, error) {
+	c, err := s.r.ReadByte()
+	if c == '\n' && err == nil {
+		s.line++
+	}
+	return c, err
+}
+
+func (s *jsonSource) unreadByte(c byte) {
+	s.r.UnreadByte()
+	if c == '\n' {
+		s.line--
+	}
+}
+
+// skipSpace returns the next byte that is not JSON white space, consumed;
+// io.EOF at the end.
+func (s *jsonSource) skipSpace() (byte, error) {
+	for {
+		c, err := s.readByte()
+		if err != nil {
+			return 0, err
+		}
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return c, nil
+		}
+	}
+}
+
+// value reads the JSON value that starts with c (already read), appending
+// its bytes to s.buf while keep is set and s.buf holds at most s.max bytes;
+// over reports that the value was longer. Only the structure is checked
+// here (strings, nesting); encoding/json checks the rest.
+func (s *jsonSource) value(c byte, keep bool) (over bool, err error) {
+	add := func(b byte) {
+		if !keep || over {
+			return
+		}
+		if len(s.buf) >= s.max {
+			over = true
+			s.buf = s.buf[:0]
+			return
+		}
+		s.buf = append(s.buf, b)
+	}
+	switch {
+	case c == '{' || c == '[' || c == '"':
+		depth, inStr, esc := 0, false, false
+		for {
+			add(c)
+			switch {
+			case inStr:
+				switch {
+				case esc:
+					esc = false
+				case c == '\\':
+					esc = true
+				case c == '"':
+					inStr = false
+				}
+			case c == '"':
+				inStr = true
+			case c == '{' || c == '[':
+				depth++
+			case c == '}' || c == ']':
+				depth--
+			}
+			if depth == 0 && !inStr {
+				return over, nil
+			}
+			if c, err = s.readByte(); err != nil {
+				return over, s.readErr(err)
+			}
+		}
+	case c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z':
+		for {
+			add(c)
+			if c, err = s.readByte(); err == io.EOF {
+				return over, nil
+			} else if err != nil {
+				return over, s.readErr(err)
+			}
+			if c == ',' || c == ']' || c == '}' || c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+				s.unreadByte(c)
+				return over, nil
+			}
+		}
+	}
+	return false, s.syntax("unexpected %q where a value should start", rune(c))
 }
 
 func (s *jsonSource) next() (Paper, error) {
 	for {
 		switch s.state {
 		case jsonTop:
-			tok, err := s.dec.Token()
-			if err == io.EOF {
-				return Paper{}, io.EOF
-			}
+			c, err := s.skipSpace()
 			if err != nil {
-				return Paper{}, s.fatal(err)
+				return Paper{}, err
 			}
-			switch tok {
-			case json.Delim('['):
-				s.state, s.after = jsonArray, jsonTop
+			switch c {
+			case '[':
+				s.state, s.after, s.first = jsonArray, jsonTop, true
 				continue
-			case json.Delim('{'):
-				p, ok, err := s.object(s.dec.InputOffset() - 1)
+			case '{':
+				p, ok, err := s.object()
 				if err != nil || ok {
 					return p, err
 				}
 				continue // a wrapper: its array comes next
 			}
-			pos := Position{File: s.name, Line: s.tr.lineAt(s.dec.InputOffset())}
-			return Paper{}, &RecordError{Pos: pos, Reason: fmt.Sprintf("top-level JSON value is not an object or a list (a %s)", jsonKind(tok))}
+			pos := Position{File: s.name, Line: s.line}
+			s.buf = s.buf[:0]
+			over, err := s.value(c, true)
+			if err != nil {
+				return Paper{}, err
+			}
+			if over {
+				return Paper{}, tooLong(pos, s.max)
+			}
+			var v any
+			if json.Unmarshal(s.buf, &v) != nil {
+				return Paper{}, s.syntax("%s at the top level", snippet(string(s.buf)))
+			}
+			return Paper{}, &RecordError{Pos: pos, Reason: fmt.Sprintf("top-level JSON value is not an object or a list (a %s)", jsonKind(v))}
 		case jsonArray:
-			if !s.dec.More() {
-				if _, err := s.dec.Token(); err != nil { // ']'
-					return Paper{}, s.fatal(err)
-				}
+			c, err := s.skipSpace()
+			if err != nil {
+				return Paper{}, s.readErr(err)
+			}
+			if c == ']' {
 				s.state = s.after
 				continue
 			}
-			var raw json.RawMessage
-			if err := s.dec.Decode(&raw); err != nil {
-				return Paper{}, s.fatal(err)
+			if !s.first {
+				if c != ',' {
+					return Paper{}, s.syntax("%q after an array element, want ',' or ']'", rune(c))
+				}
+				if c, err = s.skipSpace(); err != nil {
+					return Paper{}, s.readErr(err)
+				}
 			}
-			pos := Position{File: s.name, Line: s.tr.lineAt(s.dec.InputOffset() - int64(len(raw)))}
-			return jsonRecord(raw, pos)
+			s.first = false
+			pos := Position{File: s.name, Line: s.line}
+			s.buf = s.buf[:0]
+			over, err := s.value(c, true)
+			if err != nil {
+				return Paper{}, err
+			}
+			if over {
+				return Paper{}, tooLong(pos, s.max)
+			}
+			return jsonRecord(s.buf, pos)
 		case jsonWrapperRest:
-			for s.dec.More() {
-				if _, err := s.dec.Token(); err != nil { // key
-					return Paper{}, s.fatal(err)
+			for {
+				c, err := s.skipSpace()
+				if err != nil {
+					return Paper{}, s.readErr(err)
 				}
-				var skip json.RawMessage
-				if err := s.dec.Decode(&skip); err != nil {
-					return Paper{}, s.fatal(err)
+				if c == '}' {
+					break
 				}
-			}
-			if _, err := s.dec.Token(); err != nil { // '}'
-				return Paper{}, s.fatal(err)
+				if c != ',' {
+					return Paper{}, s.syntax("%q after a value in an object, want ',' or '}'", rune(c))
+				}
+				if _, _, err := s.member(false); err != nil {
+					return Paper{}, err
+				}
 			}
 			s.state = jsonTop
 		}
 	}
 }
 
-// object reads a top-level object whose '{' is at offset start. If one of
-// its keys is a wrapper key holding a list, it switches to streaming that
-// list and returns ok == false; otherwise the object is one record.
-func (s *jsonSource) object(start int64) (p Paper, ok bool, err error) {
-	line := s.tr.lineAt(start)
+// member reads `"key": value` after white space and returns the key; the
+// value's bytes are left in s.buf when keep is set, else skipped. A value
+// that is a list under a wrapper key (as in {"papers": [...]}) is not read:
+// its '[' is consumed and list is true.
+func (s *jsonSource) member(keep bool) (key string, list bool, err error) {
+	c, err := s.skipSpace()
+	if err != nil {
+		return "", false, s.readErr(err)
+	}
+	if c != '"' {
+		return "", false, s.syntax("%q where an object key should start", rune(c))
+	}
+	s.buf = s.buf[:0]
+	if _, err := s.value(c, true); err != nil {
+		return "", false, err
+	}
+	if json.Unmarshal(s.buf, &key) != nil {
+		return "", false, s.syntax("invalid object key %s", snippet(string(s.buf)))
+	}
+	if c, err = s.skipSpace(); err != nil {
+		return "", false, s.readErr(err)
+	}
+	if c != ':' {
+		return "", false, s.syntax("%q after an object key, want ':'", rune(c))
+	}
+	if c, err = s.skipSpace(); err != nil {
+		return "", false, s.readErr(err)
+	}
+	if keep && c == '[' && wrapperKeys[fieldKey(key)] {
+		return key, true, nil
+	}
+	s.buf = s.buf[:0]
+	over, err := s.value(c, keep)
+	if over {
+		s.buf = nil // marks a value over the bound
+	}
+	return key, false, err
+}
+
+// object reads a top-level object whose '{' has been read. If one of its
+// keys is a wrapper key holding a list, it switches to streaming that list
+// and returns ok == false; otherwise the object is one record, at most max
+// bytes long in all.
+func (s *jsonSource) object() (p Paper, ok bool, err error) {
+	pos := Position{File: s.name, Line: s.line}
 	fields := make(map[string]any)
-	for s.dec.More() {
-		tok, err := s.dec.Token()
+	size, over := 0, false
+	var bad *RecordError // a member value that is not valid JSON
+	for first := true; ; first = false {
+		c, err := s.skipSpace()
 		if err != nil {
-			return Paper{}, false, s.fatal(err)
+			return Paper{}, false, s.readErr(err)
 		}
-		key, _ := tok.(string)
-		if wrapperKeys[fieldKey(key)] {
-			tok, err := s.dec.Token()
-			if err != nil {
-				return Paper{}, false, s.fatal(err)
+		if c == '}' {
+			break
+		}
+		if !first {
+			if c != ',' {
+				return Paper{}, false, s.syntax("%q after a value in an object, want ',' or '}'", rune(c))
 			}
-			switch tok {
-			case json.Delim('['):
-				s.state, s.after = jsonArray, jsonWrapperRest
-				return Paper{}, false, nil
-			case json.Delim('{'):
-				if err := s.skipObject(); err != nil {
-					return Paper{}, false, err
-				}
-			default:
-				fields[key] = tok
-			}
+		} else {
+			s.r.UnreadByte() // c is the key's '"' (or an error member reports)
+		}
+		key, list, err := s.member(!over)
+		if err != nil {
+			return Paper{}, false, err
+		}
+		if list {
+			s.state, s.after, s.first = jsonArray, jsonWrapperRest, true
+			return Paper{}, false, nil
+		}
+		if over {
+			continue
+		}
+		if size += len(key) + len(s.buf); s.buf == nil || size > s.max {
+			over, fields = true, nil
 			continue
 		}
 		var v any
-		if err := s.dec.Decode(&v); err != nil {
-			return Paper{}, false, s.fatal(err)
+		dec := json.NewDecoder(bytes.NewReader(s.buf))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil && bad == nil {
+			bad = &RecordError{Pos: pos, Reason: "invalid JSON: " + jsonErrText(err)}
 		}
 		fields[key] = v
 	}
-	if _, err := s.dec.Token(); err != nil { // '}'
-		return Paper{}, false, s.fatal(err)
+	if over {
+		return Paper{}, true, tooLong(pos, s.max)
+	}
+	if bad != nil {
+		return Paper{}, true, bad
 	}
 	p = objectRecord(fields)
-	if err := finish(&p, Position{File: s.name, Line: line}, ""); err != nil {
+	if err := finish(&p, pos, ""); err != nil {
 		return Paper{}, true, err
 	}
 	return p, true, nil
-}
-
-// skipObject consumes tokens up to the '}' closing an object whose '{' has
-// been read.
-func (s *jsonSource) skipObject() error {
-	for depth := 1; depth > 0; {
-		tok, err := s.dec.Token()
-		if err != nil {
-			return s.fatal(err)
-		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-	}
-	return nil
 }

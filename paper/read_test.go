@@ -259,13 +259,13 @@ func TestJSONL(t *testing.T) {
 			}},
 		{"doi as id", `{"title":"T","doi":"https://doi.org/10.1145/ABC.1"}`,
 			func(t *testing.T, p paper.Paper) {
-				if p.ID != "10.1145/abc.1" || p.DOI != "10.1145/abc.1" {
+				if p.ID != "10.1145/ABC.1" || p.DOI != "10.1145/ABC.1" {
 					t.Errorf("id %q doi %q", p.ID, p.DOI)
 				}
 			}},
-		{"doi-shaped id lower-cased", `{"id":"10.1109/WI.2006.127","title":"T"}`,
+		{"doi-shaped id kept as written", `{"id":"10.1109/WI.2006.127","title":"T"}`,
 			func(t *testing.T, p paper.Paper) {
-				if p.ID != "10.1109/wi.2006.127" {
+				if p.ID != "10.1109/WI.2006.127" {
 					t.Errorf("id %q", p.ID)
 				}
 			}},
@@ -387,15 +387,33 @@ func TestJSONLNamedFileHoldingJSON(t *testing.T) {
 	}
 }
 
-func TestJSONSyntaxErrorIsFatal(t *testing.T) {
+func TestJSONSyntaxErrors(t *testing.T) {
+	// A bad element inside balanced brackets is one bad record: the
+	// elements after it are read.
 	in := "[\n{\"title\": \"A\"},\n{\"title\": \"B\",,}\n,{\"title\": \"C\"}]"
-	ps, _, err := paper.ReadAll(strings.NewReader(in), paper.Options{Format: paper.FormatJSON, Name: "in.json"})
-	var ie *paper.InputError
-	if !errors.As(err, &ie) || ie.Pos.Line != 3 || !strings.Contains(err.Error(), "invalid JSON") {
-		t.Fatalf("err = %v, want an InputError at in.json:3", err)
+	ps, skipped, err := paper.ReadAll(strings.NewReader(in), paper.Options{Format: paper.FormatJSON, Name: "in.json"})
+	if err != nil || !reflect.DeepEqual(titles(ps), []string{"A", "C"}) || !reflect.DeepEqual(lines(skipped), []int{3}) ||
+		!strings.HasPrefix(skipped[0].Error(), "in.json:3: invalid JSON") {
+		t.Errorf("got %q, skipped %v, err %v; want A and C, in.json:3 skipped", titles(ps), skipped, err)
 	}
-	if len(ps) != 1 || ps[0].Title != "A" {
-		t.Errorf("papers before the error = %q", titles(ps))
+	// A break in the structure between elements is fatal, at its line.
+	for _, tt := range []struct {
+		in   string
+		line int
+	}{
+		{"[\n{\"title\": \"A\"}\n{\"title\": \"B\"}]", 3},   // missing comma
+		{"[\n{\"title\": \"A\"},\n{\"title\": \"B\"", 3},    // cut short
+		{"{\"papers\": [{\"title\": \"A\"}]\n \"x\" 1}", 2}, // missing comma in the wrapper
+		{"{\"title\": \"A\"}\n]", 2},                        // stray bracket
+	} {
+		ps, _, err := paper.ReadAll(strings.NewReader(tt.in), paper.Options{Format: paper.FormatJSON, Name: "in.json"})
+		var ie *paper.InputError
+		if !errors.As(err, &ie) || ie.Pos.Line != tt.line || !strings.Contains(err.Error(), "invalid JSON") {
+			t.Errorf("%q: err = %v, want an InputError at in.json:%d", tt.in, err, tt.line)
+		}
+		if len(ps) != 1 || ps[0].Title != "A" {
+			t.Errorf("%q: papers before the error = %q", tt.in, titles(ps))
+		}
 	}
 }
 
@@ -495,12 +513,12 @@ func TestBibTeXFixture(t *testing.T) {
 		t.Fatalf("got %d papers: %q", len(ps), titles(ps))
 	}
 	want := paper.Paper{
-		ID:       "10.48550/arxiv.0704.0001",
+		ID:       "10.48550/arXiv.0704.0001",
 		Title:    "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies",
 		Abstract: "A fully differential calculation in perturbative quantum chromodynamics is presented for the production of massive photon pairs at hadron colliders.",
 		Authors:  []string{"Balázs, C.", "Berger, E. L.", "Nadolsky, P. M.", "Yuan, C.-P."},
 		Year:     2007,
-		DOI:      "10.48550/arxiv.0704.0001",
+		DOI:      "10.48550/arXiv.0704.0001",
 		Extra: map[string]string{"journal": "High Energy Physics – Phenomenology", "month": "April",
 			"type": "article", "citekey": "Balazs2007diphoton"},
 		Source: paper.Position{File: "../testdata/sample.bib", Line: 12},
@@ -546,7 +564,7 @@ func TestBibTeXSyntax(t *testing.T) {
 		{"no title and no abstract", "@misc{a, year={2000}}\n", nil, nil, []int{1}},
 		{"escaped braces", "@misc{a, title={A \\{set\\} of \\} things}}\n", []string{"A {set} of } things"}, []string{"a"}, nil},
 		{"quoted with braces and escaped quote", "@misc{a, title=\"The {\"}Quote{\"} and Ren\\\"e\"}\n", []string{"The \"Quote\" and Renë"}, []string{"a"}, nil},
-		{"doi wins over key", "@misc{key1, title={A}, doi={10.1000/XYZ}}\n", []string{"A"}, []string{"10.1000/xyz"}, nil},
+		{"doi wins over key", "@misc{key1, title={A}, doi={10.1000/XYZ}}\n", []string{"A"}, []string{"10.1000/XYZ"}, nil},
 		{"id field wins", "@misc{key1, id={my-id}, title={A}, doi={10.1000/xyz}}\n", []string{"A"}, []string{"my-id"}, nil},
 		{"acm multi-line indented", "@Article{\t  10.5555/1.2,\n  author\t= {A, B},\n  title\t\t= {Applying Semantic Networks to Hypertext Design: Effects on\n\t\t  Knowledge Structure}\n}\n", []string{"Applying Semantic Networks to Hypertext Design: Effects on Knowledge Structure"}, []string{"10.5555/1.2"}, nil},
 		{"crlf", "@misc{a,\r\n title={A\r\n B},\r\n}\r\n", []string{"A B"}, []string{"a"}, nil},
@@ -749,7 +767,7 @@ func TestHugeLine(t *testing.T) {
 				in = io.MultiReader(strings.NewReader(`{"title":"T","abstract":"`), bytes.NewReader(line), strings.NewReader("\"}\n"))
 			}
 			before := allocated()
-			d, err := paper.NewDecoder(in, paper.Options{Format: f})
+			d, err := paper.NewDecoder(in, paper.Options{Format: f, MaxRecordBytes: 2 * size}) // within the bound
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -789,7 +807,7 @@ func TestBOMAndCRLF(t *testing.T) {
 func TestGzipInput(t *testing.T) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	io.WriteString(zw, "\uFEFFid\ttitle\r\nx\tA\r\n")
+	io.WriteString(zw, "\uFEFFid\ttitle\tabstract\r\nx\tA\tB\r\n")
 	zw.Close()
 	d, err := paper.NewDecoder(&buf, paper.Options{Name: "data.tsv.gz"})
 	if err != nil {
@@ -844,6 +862,25 @@ func TestDuplicateIDs(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("dropped:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestDOICase(t *testing.T) {
+	// IDs and DOIs come back as written; DOIs that differ only in case
+	// (or resolver prefix) are one paper, within a file and across files.
+	a, _ := read(t, paper.FormatJSONL, `{"id":"10.1109/ASONAM.2011.23","title":"A","doi":"https://doi.org/10.1109/ASONAM.2011.23"}
+{"id":"10.1109/asonam.2011.23","title":"A"}
+`)
+	b, _ := read(t, paper.FormatBibTeX, "@inproceedings{k, title={A}, doi={https://doi.org/10.1109/Asonam.2011.23}}\n")
+	if len(a) != 2 || len(b) != 1 {
+		t.Fatalf("read %d and %d papers", len(a), len(b))
+	}
+	if a[0].ID != "10.1109/ASONAM.2011.23" || a[0].DOI != "10.1109/ASONAM.2011.23" || b[0].ID != "10.1109/Asonam.2011.23" {
+		t.Errorf("ids %q (doi %q) and %q, want them as written", a[0].ID, a[0].DOI, b[0].ID)
+	}
+	kept, dropped := paper.Dedupe(append(a, b...))
+	if len(kept) != 1 || kept[0].ID != "10.1109/ASONAM.2011.23" || len(dropped) != 2 {
+		t.Errorf("kept %v, dropped %v; want the first copy only", kept, dropped)
 	}
 }
 
@@ -929,18 +966,21 @@ func TestDeriveID(t *testing.T) {
 	}
 }
 
-func TestNormalizeID(t *testing.T) {
+func TestIDKey(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{" 10.1109/WI.2006.127 ", "10.1109/wi.2006.127"},
 		{"https://doi.org/10.1145/ABC", "10.1145/abc"},
+		{"HTTPS://DX.DOI.ORG/10.1145/ABC", "10.1145/abc"},
+		{"0704.0001", "0704.0001"},
+		{"Key:Case", "Key:Case"},
 		{"0704.0001", "0704.0001"},
 		{"Hendler:2011:SW", "Hendler:2011:SW"},
 		{"t:4a1c934d3d98f3ce", "t:4a1c934d3d98f3ce"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			if got := paper.NormalizeID(tt.in); got != tt.want {
-				t.Errorf("NormalizeID(%q) = %q, want %q", tt.in, got, tt.want)
+			if got := paper.IDKey(tt.in); got != tt.want {
+				t.Errorf("IDKey(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}

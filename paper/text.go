@@ -43,6 +43,7 @@ type textLine struct {
 	text  string
 	line  int
 	runes int
+	over  bool // longer than the record bound: text is empty
 }
 
 func (l *textLine) long() bool { return l.runes > maxTitleRunes }
@@ -66,8 +67,8 @@ type result struct {
 	err error
 }
 
-func newTextSource(r io.Reader, name string) *textSource {
-	return &textSource{lr: newLineReader(r), name: name}
+func newTextSource(r io.Reader, name string, max int) *textSource {
+	return &textSource{lr: newLineReader(r, max), name: name}
 }
 
 func (s *textSource) next() (Paper, error) {
@@ -97,6 +98,10 @@ func (s *textSource) readLine() (*textLine, error) {
 			s.inBlock = false
 			return nil, nil
 		}
+		if err == errLineTooLong {
+			// A long line, so an abstract; its paper is reported as too long.
+			return &textLine{line: s.lr.line, runes: maxTitleRunes + 1, over: true}, nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -120,6 +125,7 @@ func (s *textSource) step() error {
 		}
 		// Start a block: collect lines until a long line or its end.
 		s.inBlock, s.pairMode = true, false
+		size := 0
 		for s.inBlock {
 			l, err := s.readLine()
 			if err != nil {
@@ -127,6 +133,26 @@ func (s *textSource) step() error {
 			}
 			if l == nil {
 				break
+			}
+			if size += len(l.text) + 1; size > s.lr.max {
+				// A block of short lines longer than a record may be:
+				// reported at its first line, the rest of it skipped.
+				first := l.line
+				if len(s.queue) > 0 {
+					first = s.queue[0].line
+				}
+				s.started = true
+				s.out = append(s.out, result{err: tooLong(Position{File: s.name, Line: first}, s.lr.max)})
+				s.queue = nil
+				for s.inBlock {
+					if l, err = s.readLine(); err != nil {
+						return err
+					}
+					if l == nil {
+						break
+					}
+				}
+				return nil
 			}
 			s.queue = append(s.queue, *l)
 			if l.long() {
@@ -163,6 +189,11 @@ func (s *textSource) step() error {
 	t := *s.title
 	if x.long() {
 		s.title = nil
+		if x.over {
+			s.started = true
+			s.out = append(s.out, result{err: tooLong(Position{File: s.name, Line: t.line}, s.lr.max)})
+			return nil
+		}
 		s.emit(t, x.text)
 		return nil
 	}
@@ -286,6 +317,10 @@ func (s *textSource) unpaired(l textLine) {
 // orphan handles a long line that has no title before it.
 func (s *textSource) orphan(l textLine) {
 	s.started = true
+	if l.over {
+		s.out = append(s.out, result{err: tooLong(Position{File: s.name, Line: l.line}, s.lr.max)})
+		return
+	}
 	s.out = append(s.out, result{err: &RecordError{
 		Pos:    Position{File: s.name, Line: l.line},
 		Reason: "abstract without a title line before it: " + snippet(l.text),

@@ -707,3 +707,198 @@ func TestBrowserEdgeMaps(t *testing.T) {
 		t.Errorf("page errors: %q", errs)
 	}
 }
+
+type labelInfo struct {
+	Theme   int
+	Level   int
+	Text    string
+	Visible bool
+	Moved   bool
+}
+
+type rect struct{ Left, Top, Right, Bottom float64 }
+
+// visibleLabelRects returns the page's visible theme labels as the browser
+// lays them out (getBoundingClientRect), by theme index.
+func visibleLabelRects(tb testing.TB, ctx context.Context) map[int]rect {
+	tb.Helper()
+	rs := eval[[]struct {
+		Theme int
+		R     rect
+	}](tb, ctx, `Array.from(document.querySelectorAll('#pm-label-layer .pm-label'))
+		.filter(e => getComputedStyle(e).visibility === 'visible' && !document.getElementById('pm-label-layer').hidden)
+		.map(e => { const r = e.getBoundingClientRect(); return {theme: +e.dataset.theme, r: {left: r.left, top: r.top, right: r.right, bottom: r.bottom}}; })`)
+	out := map[int]rect{}
+	for _, r := range rs {
+		out[r.Theme] = r.R
+	}
+	return out
+}
+
+// TestBrowserLabels checks the theme labels of real maps (the seed corpus,
+// arXiv 2,000 and arXiv with a level of broad themes above its 30) in
+// chromium: every label is in the DOM with its full text and visible at
+// some zoom, no two visible labels overlap, broad labels show at the
+// overview and sub-theme labels once zoomed in, and nothing logs an error.
+func TestBrowserLabels(t *testing.T) {
+	cases := []struct {
+		name string
+		m    func(testing.TB) *Map
+	}{
+		{"seed", seedMap},
+		{"arxiv", func(tb testing.TB) *Map { return arxivMap(tb, false) }},
+		{"arxiv-hierarchy", func(tb testing.TB) *Map { return arxivMap(tb, true) }},
+	}
+	ctx := newBrowser(t, 4*time.Minute)
+	errs := watchErrors(t, ctx)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := tc.m(t)
+			page := filepath.Join(t.TempDir(), tc.name+".html")
+			if err := WriteFile(page, m); err != nil {
+				t.Fatal(err)
+			}
+			openPage(t, ctx, page, "window.papermap && window.papermap.ready")
+			hier := false
+			for _, th := range m.Themes {
+				hier = hier || th.Level > 0
+			}
+
+			// Every label is in the DOM with its full text.
+			texts := eval[[]string](t, ctx, `Array.from(document.querySelectorAll('#pm-label-layer .pm-label')).map(e => e.textContent)`)
+			if len(texts) != len(m.Themes) {
+				t.Fatalf("%d label elements for %d themes", len(texts), len(m.Themes))
+			}
+			for i, th := range m.Themes {
+				if texts[i] != oneLine(th.Label) {
+					t.Errorf("label %d reads %q, want %q", i, texts[i], th.Label)
+				}
+			}
+
+			// Default view: no two visible labels overlap; the overview
+			// shows the broad level only, and all of it.
+			eval[any](t, ctx, "window.papermap.reset()")
+			rs := visibleLabelRects(t, ctx)
+			if len(rs) == 0 {
+				t.Fatal("no label visible at the default view")
+			}
+			keys := slices.Sorted(maps.Keys(rs))
+			for a, i := range keys {
+				for _, j := range keys[a+1:] {
+					p, q := rs[i], rs[j]
+					if p.Left < q.Right && q.Left < p.Right && p.Top < q.Bottom && q.Top < p.Bottom {
+						t.Errorf("labels %q and %q overlap at the default view: %v, %v", m.Themes[i].Label, m.Themes[j].Label, p, q)
+					}
+				}
+			}
+			for _, i := range keys {
+				if m.Themes[i].Level != 0 {
+					t.Errorf("sub-theme label %q visible at the overview", m.Themes[i].Label)
+				}
+			}
+			for i, th := range m.Themes {
+				if th.Level == 0 && th.Size > 0 {
+					if _, ok := rs[i]; !ok && hier {
+						t.Errorf("broad label %q not visible at the overview", th.Label)
+					}
+				}
+			}
+			t.Logf("%d of %d labels visible at the default view", len(rs), len(m.Themes))
+
+			// Every label visible at some zoom, centred on its theme.
+			zooms := []float64{1, 2, 3, 5, 8, 13, 21, 34, 55}
+			for i, th := range m.Themes {
+				if th.Size == 0 {
+					continue
+				}
+				seen := 0.0
+				for _, z := range zooms {
+					eval[any](t, ctx, fmt.Sprintf("window.papermap.zoomTo(%d, %g)", i, z))
+					if _, ok := visibleLabelRects(t, ctx)[i]; ok {
+						seen = z
+						break
+					}
+				}
+				if seen == 0 {
+					t.Errorf("label %q is visible at no zoom up to %g", th.Label, zooms[len(zooms)-1])
+				}
+				if hier && th.Level > 0 && seen < 2 && seen != 0 {
+					t.Errorf("sub-theme label %q visible at zoom %g, before zooming in", th.Label, seen)
+				}
+			}
+
+			// Zoomed in on a sub-theme, sub-theme labels appear.
+			if hier {
+				for i, th := range m.Themes {
+					if th.Level == 1 && th.Size > 0 {
+						eval[any](t, ctx, fmt.Sprintf("window.papermap.zoomTo(%d, 4)", i))
+						sub := 0
+						for j := range visibleLabelRects(t, ctx) {
+							if m.Themes[j].Level == 1 {
+								sub++
+							}
+						}
+						if sub == 0 {
+							t.Errorf("zoomed in 4x on %q: no sub-theme label visible", th.Label)
+						}
+						break
+					}
+				}
+			}
+			if e := errs(); len(e) > 0 {
+				t.Errorf("page errors: %v", e)
+			}
+		})
+	}
+}
+
+// TestBrowserColourBy switches the arXiv map to colour by archive and by
+// year, and back, checking the legend and the dots follow; hostile field
+// names and values stay text.
+func TestBrowserColourBy(t *testing.T) {
+	m := arxivMap(t, false)
+	for i := range m.Points {
+		m.Points[i].Year = 1990 + i%18
+	}
+	hostileName := `<img src=x onerror="window.pwned=1">`
+	m.Fields = append(m.Fields, Field{Name: hostileName, Values: []string{`<script>window.pwned=2</script>`, `"><b>x</b>`}, Of: make([]int32, len(m.Points))})
+	for i := range m.Points {
+		m.Fields[1].Of[i] = int32(i % 2)
+	}
+	ctx := newBrowser(t, 2*time.Minute)
+	errs := watchErrors(t, ctx)
+	page := filepath.Join(t.TempDir(), "colour.html")
+	if err := WriteFile(page, m); err != nil {
+		t.Fatal(err)
+	}
+	openPage(t, ctx, page, "window.papermap && window.papermap.ready")
+	modes := eval[[]string](t, ctx, "window.papermap.modes()")
+	if want := []string{"theme", "year", "archive", hostileName}; !slices.Equal(modes, want) {
+		t.Fatalf("colour modes %q, want %q", modes, want)
+	}
+	if n := eval[int](t, ctx, "window.papermap.setMode(2)"); n != len(m.Fields[0].Values) {
+		t.Errorf("archive mode has %d categories, want %d", n, len(m.Fields[0].Values))
+	}
+	if lt := eval[string](t, ctx, "window.papermap.legendText()"); !strings.Contains(lt, "astro-ph") || !strings.Contains(lt, "hep-th") {
+		t.Errorf("archive legend reads %q", lt)
+	}
+	if n := eval[int](t, ctx, "window.papermap.setMode(1)"); n != 18 {
+		t.Errorf("year mode has %d categories, want 18", n)
+	}
+	if n := eval[int](t, ctx, "window.papermap.setMode(3)"); n != 2 {
+		t.Errorf("hostile field has %d categories, want 2", n)
+	}
+	if lt := eval[string](t, ctx, "window.papermap.legendText()"); !strings.Contains(lt, "<script>window.pwned=2</script>") {
+		t.Errorf("hostile value not shown as text: legend reads %q", lt)
+	}
+	if got := eval[int](t, ctx, "document.querySelectorAll('img, script:not([type]) ~ script, b').length"); got != 0 {
+		t.Errorf("hostile field made %d elements", got)
+	}
+	if eval[bool](t, ctx, "window.pwned !== undefined") {
+		t.Error("hostile field value ran script")
+	}
+	eval[int](t, ctx, "window.papermap.setMode(0)")
+	if e := errs(); len(e) > 0 {
+		t.Errorf("page errors: %v", e)
+	}
+}

@@ -6,28 +6,37 @@
 // # Maps
 //
 // A Map is a list of Points (one per paper: ID, title, a snippet of the
-// abstract, 2-D coordinates such as the first two principal components, a
-// theme index and a year) and a list of Themes (ID, label, keywords, size,
-// and where to write the label). Optional Neighbors hold one short int8
+// abstract, 2-D coordinates from a layout such as topicmap/layout's UMAP, a
+// theme index and a year), a list of Themes (ID, label, keywords, size,
+// where to write the label, and a Level and Parent when the themes form a
+// hierarchy: level 0 the broadest) and optional categorical Fields (venue,
+// archive) to colour by. Optional Neighbors hold one short int8
 // vector per paper, from which the interactive map finds a clicked paper's
 // nearest neighbours itself; QuantizeNeighbors makes them from float
 // vectors.
 //
 //	m := &topicmap.Map{Title: "My corpus", Points: points, Themes: themes}
-//	err := topicmap.WriteFile("map.html", m) // or map.svg, map.png
+//	err := topicmap.WriteFile("map.html", m) // or map.svg, map.png, map.json
 //
 // WriteSVG and WritePNG draw a static map with gonum/plot: dots coloured by
 // theme (20 colours, then the same colours as squares, triangles and
-// diamonds, so 80 themes stay distinct; grey for papers in no theme), theme
-// labels on white boxes at the theme positions, and a legend. Dots shrink
+// diamonds, so 80 themes stay distinct; grey for papers in no theme), each
+// theme's full label (wrapped) on a white box at the theme's position, or
+// beside it with a leader line when that place is taken, and a legend with
+// the full labels. Dots shrink
 // and fade as the number of papers grows so that 100k papers still show
 // their density.
 //
 // WriteHTML writes one self-contained page: the papers are drawn on a
 // canvas (not one DOM node each), with pan (drag), zoom (wheel, buttons),
 // a tooltip on hover, a title search that highlights and counts matches, a
-// legend that hides and shows themes, and a side panel with the clicked
-// paper's snippet and its nearest neighbours. It stays smooth with 100k
+// legend that hides and shows themes (or years, or a field's values when
+// the reader colours by year or by a field), and a side panel with the
+// clicked paper's snippet and its nearest neighbours. Theme labels are DOM
+// elements over the canvas, placed each frame without overlaps (broad
+// themes first, deeper levels once zoomed in, leader lines for moved
+// labels). Coordinates, themes and years travel as base64 uint16 arrays
+// (coordinates quantised to 1/65535 of the map's extent). It stays smooth with 100k
 // papers: dots are blended into an offscreen bitmap (one pass over a typed
 // array, no DOM node or path per paper), hover and selection only redraw
 // the overlay, hit-testing uses a uniform grid, frames go through

@@ -91,13 +91,13 @@ func ExampleWriteMarkdown() {
 	//
 	// ## Themes over time
 	//
-	// Papers per year and theme.
+	// Share of each year's papers in each theme, with the number of papers in brackets.
 	//
-	// | year | 0 | 1 | total |
-	// |---:|---:|---:|---:|
-	// | 2019 | 0 | 1 | 1 |
-	// | 2021 | 1 | 0 | 1 |
-	// | 2022 | 1 | 0 | 1 |
+	// | theme | 2019 | 2021 | 2022 | all |
+	// |---|---:|---:|---:|---:|
+	// | 0 graph · neural | – | 100.0 % (1) | 100.0 % (1) | 66.7 % (2) |
+	// | 1 halo · dark | 100.0 % (1) | – | – | 33.3 % (1) |
+	// | **papers** | 1 | 1 | 1 | 3 |
 }
 
 func ExampleMarkdownEscape() {

@@ -3,6 +3,7 @@ package topicmap
 import (
 	"bufio"
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -440,4 +441,114 @@ func sampleReport(m *Map, embed bool) *Report {
 		r.NearDuplicates = append(r.NearDuplicates, DuplicatePair{A: r.Outliers[i], B: r.Outliers[i+1], Cosine: 0.99})
 	}
 	return r
+}
+
+// arxivMap reads testdata/arxiv-2000-map.json, the map papermap drew of
+// the 2,000 arXiv papers of testdata/arxiv-2007-04-2000.jsonl
+// (`papermap ingest` then `papermap map -o FILE.json`: lexical vectors,
+// 30 themes chosen automatically, UMAP layout), with the papers' archive as
+// a field. With broad set, it adds a level of broad themes above the 30, as
+// a theme hierarchy would: the themes grouped by k-means (k = 6) on their
+// label positions, each broad theme at its members' median.
+func arxivMap(tb testing.TB, broad bool) *Map {
+	tb.Helper()
+	b, err := os.ReadFile("testdata/arxiv-2000-map.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var doc struct {
+		Title  string
+		Papers []struct {
+			ID     string
+			X, Y   float32
+			Theme  *int
+			Title  string
+			Fields map[string]string
+		}
+		Themes []struct {
+			ID       int
+			Label    string
+			Keywords []string
+			Size     int
+			X, Y     float32
+		}
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		tb.Fatal(err)
+	}
+	m := &Map{Title: "arXiv 2007-04: 2,000 papers", Layout: "umap"}
+	index := map[int]int{}
+	for i, t := range doc.Themes {
+		index[t.ID] = i
+		m.Themes = append(m.Themes, Theme{ID: t.ID, Label: t.Label, Keywords: t.Keywords, Size: t.Size, X: t.X, Y: t.Y})
+	}
+	archive := Field{Name: "archive"}
+	values := map[string]int32{}
+	for _, p := range doc.Papers {
+		th := -1
+		if p.Theme != nil {
+			th = index[*p.Theme]
+		}
+		m.Points = append(m.Points, Point{ID: p.ID, Title: p.Title, X: p.X, Y: p.Y, Theme: th})
+		v, ok := values[p.Fields["archive"]]
+		if !ok {
+			v = int32(len(archive.Values))
+			values[p.Fields["archive"]] = v
+			archive.Values = append(archive.Values, p.Fields["archive"])
+		}
+		archive.Of = append(archive.Of, v)
+	}
+	m.Fields = []Field{archive}
+	if !broad {
+		return m
+	}
+	const kb = 6
+	k := len(m.Themes)
+	cx, cy := make([]float32, kb), make([]float32, kb)
+	for g := range kb {
+		cx[g], cy[g] = m.Themes[g*k/kb].X, m.Themes[g*k/kb].Y
+	}
+	group := make([]int, k)
+	for range 20 {
+		for i, t := range m.Themes {
+			best := math.Inf(1)
+			for g := range kb {
+				if d := math.Hypot(float64(t.X-cx[g]), float64(t.Y-cy[g])); d < best {
+					best, group[i] = d, g
+				}
+			}
+		}
+		for g := range kb {
+			var sx, sy, n float32
+			for i, t := range m.Themes {
+				if group[i] == g {
+					sx, sy, n = sx+t.X, sy+t.Y, n+1
+				}
+			}
+			if n > 0 {
+				cx[g], cy[g] = sx/n, sy/n
+			}
+		}
+	}
+	for g := range kb {
+		var words []string
+		size := 0
+		for i, t := range m.Themes[:k] {
+			if group[i] == g {
+				size += t.Size
+				if len(words) < 3 && len(t.Keywords) > 0 {
+					words = append(words, t.Keywords[0])
+				}
+			}
+		}
+		m.Themes = append(m.Themes, Theme{ID: 100 + g, Label: "broad: " + strings.Join(words, ", "), Size: size})
+	}
+	for i := range k {
+		m.Themes[i].Level, m.Themes[i].Parent = 1, k+group[i]
+	}
+	m.LabelPositions()
+	if err := m.Validate(); err != nil {
+		tb.Fatal(err)
+	}
+	return m
 }

@@ -57,21 +57,38 @@ var (
 // neighbour codes) are base64 of little-endian binary, which is about half
 // the size of JSON numbers and decodes faster.
 type htmlData struct {
-	Version        int         `json:"v"`
-	Title          string      `json:"title"`
-	N              int         `json:"n"`
-	IDs            []string    `json:"ids"`
-	Titles         []string    `json:"titles"`
-	Snippets       []string    `json:"snippets,omitempty"`
-	URLs           []string    `json:"urls,omitempty"`
-	X              string      `json:"x"`
-	Y              string      `json:"y"`
-	Theme          []int       `json:"theme"`
-	Year           []int       `json:"year,omitempty"`
+	Version  int      `json:"v"`
+	Title    string   `json:"title"`
+	N        int      `json:"n"`
+	IDs      []string `json:"ids"`
+	Titles   []string `json:"titles"`
+	Snippets []string `json:"snippets,omitempty"`
+	URLs     []string `json:"urls,omitempty"`
+	// Bounds are the coordinates' minimum and maximum (x0, y0, x1, y1);
+	// X and Y are base64 little-endian uint16 that map 0..65535 onto
+	// them (a 1/65535 step: well below a pixel at any zoom the page
+	// allows for maps up to millions of papers).
+	Bounds [4]float32 `json:"bounds"`
+	X      string     `json:"x"`
+	Y      string     `json:"y"`
+	// Theme is base64 little-endian uint16: theme index + 1 (0: none).
+	Theme string `json:"theme"`
+	// Year is base64 little-endian uint16 (0: unknown).
+	Year           string      `json:"year,omitempty"`
 	Themes         []htmlTheme `json:"themes"`
+	Fields         []htmlField `json:"fields,omitempty"`
+	Palette        []string    `json:"palette"`
 	NoThemeColor   string      `json:"noThemeColor"`
 	NeighbourCount int         `json:"neighbourCount"`
 	NB             *htmlNB     `json:"nb,omitempty"`
+}
+
+// htmlField is one categorical field: Of is base64 little-endian uint16,
+// value index + 1 (0: none).
+type htmlField struct {
+	Name   string   `json:"name"`
+	Values []string `json:"values"`
+	Of     string   `json:"of"`
 }
 
 type htmlTheme struct {
@@ -83,6 +100,8 @@ type htmlTheme struct {
 	Y        float32  `json:"y"`
 	Color    string   `json:"color"`
 	Shape    Shape    `json:"shape"`
+	Level    int      `json:"level"`
+	Parent   int      `json:"parent"` // index, -1 for none
 }
 
 type htmlNB struct {
@@ -168,19 +187,19 @@ func newHTMLData(m *Map, opts HTMLOptions) *htmlData {
 		N:              n,
 		IDs:            make([]string, n),
 		Titles:         make([]string, n),
-		Theme:          make([]int, n),
 		Themes:         make([]htmlTheme, len(m.Themes)),
 		NoThemeColor:   hexColor(noThemeColor),
 		NeighbourCount: opts.NeighborCount,
 	}
 	xs := make([]float32, n)
 	ys := make([]float32, n)
+	theme := make([]uint16, n)
 	var snippets, urls []string
-	var years []int
+	var years []uint16
 	for i, p := range m.Points {
 		d.IDs[i] = p.ID
 		d.Titles[i] = oneLine(p.Title)
-		d.Theme[i] = p.Theme
+		theme[i] = uint16(p.Theme + 1)
 		xs[i], ys[i] = p.X, p.Y
 		if opts.SnippetLen > 0 && p.Snippet != "" {
 			if snippets == nil {
@@ -194,22 +213,48 @@ func newHTMLData(m *Map, opts HTMLOptions) *htmlData {
 			}
 			urls[i] = u
 		}
-		if p.Year != 0 {
+		if p.Year > 0 && p.Year <= math.MaxUint16 {
 			if years == nil {
-				years = make([]int, n)
+				years = make([]uint16, n)
 			}
-			years[i] = p.Year
+			years[i] = uint16(p.Year)
 		}
 	}
-	d.Snippets, d.URLs, d.Year = snippets, urls, years
-	d.X, d.Y = floatsBase64(xs), floatsBase64(ys)
+	d.Snippets, d.URLs = snippets, urls
+	if years != nil {
+		d.Year = uint16sBase64(years)
+	}
+	d.Theme = uint16sBase64(theme)
+	var xq, yq []uint16
+	xq, d.Bounds[0], d.Bounds[2] = quantize(xs)
+	yq, d.Bounds[1], d.Bounds[3] = quantize(ys)
+	d.X, d.Y = uint16sBase64(xq), uint16sBase64(yq)
+	for i := range numPaletteColours {
+		col, _ := ThemeStyle(i)
+		d.Palette = append(d.Palette, hexColor(col))
+	}
+	for _, f := range m.Fields {
+		of := make([]uint16, n)
+		for i, v := range f.Of {
+			of[i] = uint16(v + 1)
+		}
+		vals := make([]string, len(f.Values))
+		for i, v := range f.Values {
+			vals[i] = oneLine(v)
+		}
+		d.Fields = append(d.Fields, htmlField{Name: oneLine(f.Name), Values: vals, Of: uint16sBase64(of)})
+	}
 	for i, t := range m.Themes {
 		col, shape := ThemeStyle(i)
 		kw := t.Keywords
 		if kw == nil {
 			kw = []string{}
 		}
-		d.Themes[i] = htmlTheme{ID: t.ID, Label: oneLine(t.Label), Keywords: kw, Size: t.Size, X: t.X, Y: t.Y, Color: hexColor(col), Shape: shape}
+		parent := -1
+		if t.Level > 0 {
+			parent = t.Parent
+		}
+		d.Themes[i] = htmlTheme{ID: t.ID, Label: oneLine(t.Label), Keywords: kw, Size: t.Size, X: t.X, Y: t.Y, Color: hexColor(col), Shape: shape, Level: t.Level, Parent: parent}
 	}
 	if nb := m.Neighbors; nb != nil && n > 0 {
 		codes := make([]byte, len(nb.Codes))
@@ -221,10 +266,35 @@ func newHTMLData(m *Map, opts HTMLOptions) *htmlData {
 	return d
 }
 
-func floatsBase64(fs []float32) string {
-	b := make([]byte, 4*len(fs))
+// numPaletteColours is how many distinct colours the page's categorical
+// colourings (venue, archive, ...) cycle through.
+const numPaletteColours = 20
+
+// quantize maps fs linearly onto 0..65535 and returns the codes with the
+// minimum and maximum.
+func quantize(fs []float32) (q []uint16, lo, hi float32) {
+	q = make([]uint16, len(fs))
+	if len(fs) == 0 {
+		return q, 0, 0
+	}
+	lo, hi = fs[0], fs[0]
+	for _, f := range fs {
+		lo, hi = min(lo, f), max(hi, f)
+	}
+	if hi == lo {
+		return q, lo, hi
+	}
+	span := float64(hi) - float64(lo)
 	for i, f := range fs {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
+		q[i] = uint16(math.Round((float64(f) - float64(lo)) / span * 65535))
+	}
+	return q, lo, hi
+}
+
+func uint16sBase64(v []uint16) string {
+	b := make([]byte, 2*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint16(b[2*i:], x)
 	}
 	return base64.StdEncoding.EncodeToString(b)
 }

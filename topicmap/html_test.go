@@ -97,15 +97,26 @@ func pageData(t *testing.T, p *parsedPage) *htmlData {
 	return nil
 }
 
-func decodeFloats(t *testing.T, s string) []float32 {
+func decodeUint16s(t *testing.T, s string) []uint16 {
 	t.Helper()
 	b, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]float32, len(b)/4)
+	out := make([]uint16, len(b)/2)
 	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		out[i] = binary.LittleEndian.Uint16(b[2*i:])
+	}
+	return out
+}
+
+// decodeCoords decodes the page's uint16 coordinates as the page does.
+func decodeCoords(t *testing.T, s string, lo, hi float32) []float64 {
+	t.Helper()
+	q := decodeUint16s(t, s)
+	out := make([]float64, len(q))
+	for i, v := range q {
+		out[i] = float64(lo) + float64(v)*(float64(hi)-float64(lo))/65535
 	}
 	return out
 }
@@ -158,11 +169,16 @@ func TestWriteHTMLEscaping(t *testing.T) {
 		if d.Themes[1].Label != m.Themes[1].Label {
 			t.Errorf("theme label %q, want %q", d.Themes[1].Label, m.Themes[1].Label)
 		}
-		xs, ys := decodeFloats(t, d.X), decodeFloats(t, d.Y)
+		xs, ys := decodeCoords(t, d.X, d.Bounds[0], d.Bounds[2]), decodeCoords(t, d.Y, d.Bounds[1], d.Bounds[3])
+		theme, year := decodeUint16s(t, d.Theme), decodeUint16s(t, d.Year)
+		// Coordinates are quantised to 1/65535 of the extent: half a step
+		// of error at most.
+		tolX := float64(d.Bounds[2]-d.Bounds[0]) / 65535 * 0.51
+		tolY := float64(d.Bounds[3]-d.Bounds[1]) / 65535 * 0.51
 		for i, pt := range m.Points {
-			if xs[i] != pt.X || ys[i] != pt.Y || d.Theme[i] != pt.Theme || d.Year[i] != pt.Year {
+			if math.Abs(xs[i]-float64(pt.X)) > tolX || math.Abs(ys[i]-float64(pt.Y)) > tolY || int(theme[i])-1 != pt.Theme || int(year[i]) != pt.Year {
 				t.Fatalf("point %d decodes as (%v, %v, theme %d, %d), want (%v, %v, theme %d, %d)",
-					i, xs[i], ys[i], d.Theme[i], d.Year[i], pt.X, pt.Y, pt.Theme, pt.Year)
+					i, xs[i], ys[i], int(theme[i])-1, year[i], pt.X, pt.Y, pt.Theme, pt.Year)
 			}
 		}
 		codes, err := base64.StdEncoding.DecodeString(d.NB.Codes)

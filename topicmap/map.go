@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/papermap/papermap/internal/safefile"
 )
 
 // Point is one paper on the map.
@@ -27,6 +29,8 @@ type Point struct {
 	// components). Only their relative positions matter.
 	X, Y float32
 	// Theme is an index into Map.Themes, or -1 for a paper in no theme.
+	// In a hierarchy it is the paper's most specific theme; its broader
+	// themes follow from Theme.Parent.
 	Theme int
 	// Year is the publication year, 0 when unknown.
 	Year int
@@ -43,8 +47,18 @@ type Theme struct {
 	// Size is the number of papers in the theme.
 	Size int
 	// X and Y are where the theme's label goes, in map coordinates (for
-	// example the member nearest the centroid).
+	// example the member nearest the centroid; LabelPositions computes
+	// the median of the members).
 	X, Y float32
+	// Level is the theme's depth in a hierarchy of themes: 0 for the
+	// broadest themes, 1 for their sub-themes, and so on. A flat set of
+	// themes is all level 0. Broad labels are shown at the overview of the
+	// interactive map and deeper ones as the reader zooms in.
+	Level int
+	// Parent is the index in Map.Themes of the broader theme this one
+	// belongs to, which must have a lower Level. It is read only when
+	// Level > 0: a level-0 theme has no parent.
+	Parent int
 }
 
 // Neighbors holds, per point, a short quantised vector (for example 32-64
@@ -70,6 +84,22 @@ type Map struct {
 	// Neighbors is optional: nil means the interactive map has no
 	// neighbours panel. Static maps ignore it.
 	Neighbors *Neighbors
+	// Fields are categorical metadata (venue, archive, ...) the interactive
+	// map can colour and filter by, besides the themes and the year.
+	Fields []Field
+	// Layout names how X and Y were computed ("umap", "pca"); it titles the
+	// axes of static maps. Empty means unspecified.
+	Layout string
+}
+
+// Field is one categorical metadata field of the papers.
+type Field struct {
+	// Name is shown in the colour-by menu ("venue").
+	Name string
+	// Values are the field's distinct values.
+	Values []string
+	// Of holds, per point, an index into Values or -1 for no value.
+	Of []int32
 }
 
 // ErrInvalidMap is wrapped by every error that reports an inconsistent Map
@@ -97,6 +127,28 @@ func (m *Map) Validate() error {
 	for i, t := range m.Themes {
 		if !finite(t.X) || !finite(t.Y) {
 			return fmt.Errorf("%w: theme %d (%q) has a non-finite label position (%v, %v)", ErrInvalidMap, i, t.Label, t.X, t.Y)
+		}
+		if t.Level < 0 {
+			return fmt.Errorf("%w: theme %d (%q) has level %d, want >= 0", ErrInvalidMap, i, t.Label, t.Level)
+		}
+		if t.Level == 0 {
+			continue
+		}
+		if t.Parent < 0 || t.Parent >= len(m.Themes) {
+			return fmt.Errorf("%w: theme %d (%q) at level %d has parent index %d, want 0..%d", ErrInvalidMap, i, t.Label, t.Level, t.Parent, len(m.Themes)-1)
+		}
+		if m.Themes[t.Parent].Level >= t.Level {
+			return fmt.Errorf("%w: theme %d (%q) at level %d has parent %d at level %d, want a lower level", ErrInvalidMap, i, t.Label, t.Level, t.Parent, m.Themes[t.Parent].Level)
+		}
+	}
+	for _, f := range m.Fields {
+		if len(f.Of) != len(m.Points) {
+			return fmt.Errorf("%w: field %q has %d values, want one per point (%d)", ErrInvalidMap, f.Name, len(f.Of), len(m.Points))
+		}
+		for i, v := range f.Of {
+			if v < -1 || int(v) >= len(f.Values) {
+				return fmt.Errorf("%w: field %q: point %d has value index %d, want -1..%d", ErrInvalidMap, f.Name, i, v, len(f.Values)-1)
+			}
 		}
 	}
 	if nb := m.Neighbors; nb != nil {
@@ -159,11 +211,39 @@ func QuantizeNeighbors(vecs [][]float32) (*Neighbors, error) {
 	return nb, nil
 }
 
+// LabelPositions sets each theme's X and Y to the coordinate-wise median of
+// the points in it or in any of its sub-themes, which stays inside the
+// theme's region where a mean may not. A theme with no points keeps its
+// position.
+func (m *Map) LabelPositions() {
+	xs := make([][]float32, len(m.Themes))
+	ys := make([][]float32, len(m.Themes))
+	for _, p := range m.Points {
+		// Validate makes levels fall along the way, so this ends.
+		for t := p.Theme; t >= 0; {
+			xs[t] = append(xs[t], p.X)
+			ys[t] = append(ys[t], p.Y)
+			if m.Themes[t].Level == 0 {
+				break
+			}
+			t = m.Themes[t].Parent
+		}
+	}
+	for i := range m.Themes {
+		if len(xs[i]) == 0 {
+			continue
+		}
+		slices.Sort(xs[i])
+		slices.Sort(ys[i])
+		m.Themes[i].X, m.Themes[i].Y = xs[i][len(xs[i])/2], ys[i][len(ys[i])/2]
+	}
+}
+
 // Formats lists the file extensions WriteFile understands.
-var Formats = []string{".svg", ".png", ".html", ".htm"}
+var Formats = []string{".svg", ".png", ".html", ".htm", ".json"}
 
 // WriteFile writes m to path in the format its extension names (.svg, .png,
-// .html or .htm; case does not matter) with default options. It writes a
+// .html or .htm, .json; case does not matter) with default options. It writes a
 // temporary file in the same directory and renames it, so an error never
 // leaves a half-written file at path.
 func WriteFile(path string, m *Map) error {
@@ -175,6 +255,8 @@ func WriteFile(path string, m *Map) error {
 		write = func(w io.Writer) error { return WritePNG(w, m, StaticOptions{}) }
 	case ".html", ".htm":
 		write = func(w io.Writer) error { return WriteHTML(w, m, HTMLOptions{}) }
+	case ".json":
+		write = func(w io.Writer) error { return WriteJSON(w, m) }
 	default:
 		if ext == "" {
 			ext = "(none)"
@@ -184,31 +266,10 @@ func WriteFile(path string, m *Map) error {
 	return writeAtomic(path, write)
 }
 
-// writeAtomic runs write on a temporary file beside path and renames it to
-// path once everything, including Close, succeeded.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("topicmap: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("topicmap: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("topicmap: %w", err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
+// writeAtomic replaces path with what write writes, mode 0644, never
+// through a symbolic link (see internal/safefile).
+func writeAtomic(path string, write func(io.Writer) error) error {
+	if err := safefile.Write(path, 0o644, write); err != nil {
 		return fmt.Errorf("topicmap: %w", err)
 	}
 	return nil

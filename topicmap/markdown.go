@@ -66,6 +66,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		p("- **Map:** [open the interactive map](%s)\n", markdownDest(v.MapLink))
 	}
 	p("\n")
+	if v.MapImage != "" {
+		p("![Topic map: papers coloured by theme, with the theme names on their regions](%s)\n\n", markdownDest(v.MapImage))
+	}
 
 	if strings.TrimSpace(r.Method) != "" || len(r.KScores) > 0 {
 		p("## Method\n\n")
@@ -110,25 +113,40 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	}
 
 	if len(v.Years) > 0 && len(r.Themes) > 0 {
+		periods := v.periods(8)
 		p("## Themes over time\n\n")
-		p("Papers per year and theme.\n\n")
-		p("| year |")
-		for _, t := range r.Themes {
-			p(" %d |", t.ID)
+		span := "year"
+		if periods[0].first != periods[0].last {
+			span = fmt.Sprintf("period of %d years", periods[0].last-periods[0].first+1)
 		}
-		p(" total |\n|---:|")
-		for range r.Themes {
+		p("Share of each %s's papers in each theme, with the number of papers in brackets.\n\n", span)
+		p("| theme |")
+		for _, pr := range periods {
+			p(" %s |", pr.name())
+		}
+		p(" all |\n|---|")
+		for range periods {
 			p("---:|")
 		}
 		p("---:|\n")
-		for i, y := range v.Years {
-			p("| %d |", y)
-			for _, n := range v.YearMatrix[i] {
-				p(" %d |", n)
-			}
-			p(" %d |\n", v.YearTotals[i])
+		all := 0
+		for _, pr := range periods {
+			all += pr.total
 		}
-		p("\n")
+		for j, t := range r.Themes {
+			p("| %s |", e(strconv.Itoa(t.ID)+" "+oneLine(t.Label)))
+			sum := 0
+			for _, pr := range periods {
+				p(" %s |", shareText(pr.counts[j], pr.total))
+				sum += pr.counts[j]
+			}
+			p(" %s |\n", shareText(sum, all))
+		}
+		p("| **papers** |")
+		for _, pr := range periods {
+			p(" %s |", format.Int(pr.total))
+		}
+		p(" %s |\n\n", format.Int(all))
 	}
 
 	if len(r.Outliers) > 0 {

@@ -41,6 +41,10 @@ type Report struct {
 	// EmbedMap, when set, is inlined into the HTML report as an
 	// interactive map; Markdown ignores it.
 	EmbedMap *Map
+	// MapImage is a picture of the map (an SVG or PNG path relative to
+	// the report, or an http(s) URL) that the Markdown report shows under
+	// its summary; HTML ignores it (it embeds the interactive map).
+	MapImage string
 }
 
 // CorpusInfo describes the corpus the report is about.
@@ -102,6 +106,7 @@ type reportView struct {
 	YearTotals  []int // per Years entry
 	YearMatrix  [][]int
 	MapLink     string // "" when MapHTML is empty or not linkable
+	MapImage    string // "" when Report.MapImage is empty or not linkable
 }
 
 func newReportView(r *Report) *reportView {
@@ -141,6 +146,7 @@ func newReportView(r *Report) *reportView {
 		v.YearMatrix[i] = row
 	}
 	v.MapLink = safeLink(r.MapHTML)
+	v.MapImage = safeLink(r.MapImage)
 	return v
 }
 
@@ -196,3 +202,50 @@ func papers(n int) string {
 }
 
 func formatScore(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) }
+
+// period is a run of years of the over-time table, with its papers per
+// theme (in Report.Themes order).
+type period struct {
+	first, last int
+	counts      []int
+	total       int
+}
+
+func (p period) name() string {
+	if p.first == p.last {
+		return strconv.Itoa(p.first)
+	}
+	return fmt.Sprintf("%d–%d", p.first, p.last)
+}
+
+// periods groups the years with papers into at most maxCols columns of
+// equal length (one year each when the years span no more than maxCols),
+// aligned on the first year; periods without papers are left out.
+func (v *reportView) periods(maxCols int) []period {
+	if len(v.Years) == 0 {
+		return nil
+	}
+	first, last := v.Years[0], v.Years[len(v.Years)-1]
+	step := max(1, (last-first+maxCols)/maxCols)
+	var out []period
+	for i, y := range v.Years {
+		start := first + (y-first)/step*step
+		if len(out) == 0 || out[len(out)-1].first != start {
+			out = append(out, period{first: start, last: min(start+step-1, last), counts: make([]int, len(v.r.Themes))})
+		}
+		p := &out[len(out)-1]
+		for j, n := range v.YearMatrix[i] {
+			p.counts[j] += n
+		}
+		p.total += v.YearTotals[i]
+	}
+	return out
+}
+
+// shareText is "12.3 % (45)": n as a share of total, and n.
+func shareText(n, total int) string {
+	if total == 0 || n == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f %% (%s)", 100*float64(n)/float64(total), format.Int(n))
+}

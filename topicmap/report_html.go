@@ -1,10 +1,12 @@
 package topicmap
 
 import (
+	"cmp"
 	_ "embed"
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -95,7 +97,11 @@ func (p *reportPage) ThemeIndex(id int) int {
 	return -1
 }
 
-// yearChart is a stacked bar chart of papers per year and theme, laid out
+// chartThemes is how many themes the over-time chart colours; the others
+// share one grey segment.
+const chartThemes = 12
+
+// yearChart is a 100 % stacked bar chart of each year's papers by theme, laid out
 // in Go so the page needs no script for it.
 type yearChart struct {
 	Width, Height int
@@ -130,9 +136,23 @@ func newYearChart(v *reportView) *yearChart {
 	}
 	const width, height, left, right, top, bottom = 760, 240, 44, 10, 10, 28
 	c := &yearChart{Width: width, Height: height, PlotLeft: left, PlotBottom: height - bottom}
-	maxTotal := 1
-	for _, t := range v.YearTotals {
-		maxTotal = max(maxTotal, t)
+	// Each bar is one year's papers as 100 %: the largest chartThemes
+	// themes in their colours, the rest together in grey, so that a
+	// theme's rise or fall shows whatever the year's volume.
+	sizes := make([]int, len(v.r.Themes))
+	for _, row := range v.YearMatrix {
+		for j, n := range row {
+			sizes[j] += n
+		}
+	}
+	order := make([]int, len(sizes))
+	for j := range order {
+		order[j] = j
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(sizes[b], sizes[a]) })
+	shown := map[int]bool{}
+	for _, j := range order[:min(chartThemes, len(order))] {
+		shown[j] = true
 	}
 	first, last := v.Years[0], v.Years[len(v.Years)-1]
 	span := last - first + 1
@@ -141,19 +161,36 @@ func newYearChart(v *reportView) *yearChart {
 	plotH := float64(height - top - bottom)
 	for i, y := range v.Years {
 		x := float64(left) + float64(y-first)*slot + (slot-barW)/2
-		bar := yearBar{Year: y, X: round2(x), W: round2(barW), Total: v.YearTotals[i]}
+		total := v.YearTotals[i]
+		bar := yearBar{Year: y, X: round2(x), W: round2(barW), Total: total}
+		if total == 0 {
+			continue
+		}
 		base := float64(height - bottom)
+		other := 0
 		for j, n := range v.YearMatrix[i] {
 			if n == 0 {
 				continue
 			}
-			h := plotH * float64(n) / float64(maxTotal)
+			if !shown[j] {
+				other += n
+				continue
+			}
+			h := plotH * float64(n) / float64(total)
 			base -= h
 			t := v.r.Themes[j]
 			col, _ := ThemeStyle(j)
 			bar.Segments = append(bar.Segments, barSegment{
 				Y: round2(base), H: round2(h), Color: hexColor(col),
-				Title: fmt.Sprintf("%d · theme %d %s: %d papers", y, t.ID, oneLine(t.Label), n),
+				Title: fmt.Sprintf("%d · theme %d %s: %.1f %% (%d of %d papers)", y, t.ID, oneLine(t.Label), 100*float64(n)/float64(total), n, total),
+			})
+		}
+		if other > 0 {
+			h := plotH * float64(other) / float64(total)
+			base -= h
+			bar.Segments = append(bar.Segments, barSegment{
+				Y: round2(base), H: round2(h), Color: hexColor(noThemeColor),
+				Title: fmt.Sprintf("%d · %d smaller themes: %.1f %% (%d of %d papers)", y, len(v.r.Themes)-len(shown), 100*float64(other)/float64(total), other, total),
 			})
 		}
 		c.Bars = append(c.Bars, bar)
@@ -176,9 +213,8 @@ func newYearChart(v *reportView) *yearChart {
 		}
 	}
 	for _, f := range []float64{0, 0.5, 1} {
-		n := int(f * float64(maxTotal))
-		y := float64(height-bottom) - plotH*float64(n)/float64(maxTotal)
-		c.YTicks = append(c.YTicks, chartTick{X: float64(left - 6), Y: round2(y), Label: strconv.Itoa(n)})
+		y := float64(height-bottom) - plotH*f
+		c.YTicks = append(c.YTicks, chartTick{X: float64(left - 6), Y: round2(y), Label: fmt.Sprintf("%.0f %%", 100*f)})
 	}
 	return c
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"html"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -101,39 +103,53 @@ func TestWriteMarkdown(t *testing.T) {
 			t.Errorf("k table:\n%s\nwant:\n%s", block, want)
 		}
 	})
-	t.Run("years table adds up", func(t *testing.T) {
-		i := strings.Index(out, "| year |")
+	t.Run("over-time table adds up", func(t *testing.T) {
+		i := strings.Index(out, "| theme |")
 		if i < 0 {
-			t.Fatal("no years table")
+			t.Fatal("no over-time table")
 		}
-		var rows [][]int
-		for _, l := range strings.Split(out[i:strings.Index(out[i:], "\n\n")+i], "\n")[2:] {
-			var row []int
-			for _, c := range strings.Split(strings.Trim(l, "| "), "|") {
-				n, err := strconv.Atoi(strings.TrimSpace(c))
-				if err != nil {
+		// Cells are "12.5 % (3)" or "–"; the last row is the papers per
+		// period and the last column all periods.
+		count := func(c string) (n int, share float64) {
+			c = strings.TrimSpace(c)
+			if c == "–" {
+				return 0, 0
+			}
+			if _, err := fmt.Sscanf(c, "%g %% (%d)", &share, &n); err != nil {
+				if n, err = strconv.Atoi(strings.ReplaceAll(c, ",", "")); err != nil {
 					t.Fatalf("cell %q: %v", c, err)
 				}
-				row = append(row, n)
 			}
-			rows = append(rows, row)
+			return n, share
 		}
-		for k, th := range m.Themes {
+		lines := strings.Split(out[i:strings.Index(out[i:], "\n\n")+i], "\n")[2:]
+		totals := strings.Split(strings.Trim(lines[len(lines)-1], "| "), "|")[1:]
+		rows := lines[:len(lines)-1]
+		if len(rows) != len(m.Themes) {
+			t.Fatalf("%d theme rows, want %d", len(rows), len(m.Themes))
+		}
+		colSum := make([]int, len(totals))
+		for k, l := range rows {
+			cells := strings.Split(strings.Trim(l, "| "), "|")[1:]
 			sum := 0
-			for _, row := range rows {
-				sum += row[k+1]
+			for c, cell := range cells {
+				n, share := count(cell)
+				colSum[c] += n
+				if c < len(cells)-1 {
+					sum += n
+				}
+				tot, _ := count(totals[c])
+				if n > 0 && math.Abs(share-100*float64(n)/float64(tot)) > 0.051 {
+					t.Errorf("theme %d, column %d: share %.1f %% of %d papers for %d", k, c, share, tot, n)
+				}
 			}
-			if sum != th.Size {
-				t.Errorf("theme %d: years add up to %d, want its %d papers", k, sum, th.Size)
+			if all, _ := count(cells[len(cells)-1]); sum != all || all != m.Themes[k].Size {
+				t.Errorf("theme %d: periods add up to %d, all column %d, want its %d papers", k, sum, all, m.Themes[k].Size)
 			}
 		}
-		for _, row := range rows {
-			total := 0
-			for _, n := range row[1 : len(row)-1] {
-				total += n
-			}
-			if total != row[len(row)-1] {
-				t.Errorf("year %d: total %d, cells add up to %d", row[0], row[len(row)-1], total)
+		for c, cell := range totals {
+			if tot, _ := count(cell); tot != colSum[c] {
+				t.Errorf("column %d: papers %d, themes add up to %d", c, tot, colSum[c])
 			}
 		}
 	})

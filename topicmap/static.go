@@ -140,8 +140,7 @@ const (
 	legendLine     = 10.5 // points between legend lines
 	legendColumn   = 150  // points per legend column
 	labelFontSize  = 8
-	labelMaxRunes  = 36
-	legendMaxRunes = 34
+	labelWrapWidth = 95 // points: about 22 characters a line
 )
 
 // drawStatic lays out the title, the scatter plot and a legend to its right.
@@ -149,7 +148,7 @@ func drawStatic(c draw.Canvas, m *Map) {
 	c.SetColor(color.White)
 	c.Fill(c.Rectangle.Path())
 
-	legendW := legendWidth(c, len(m.Themes))
+	legendW := legendWidth(c, m)
 	plotArea := draw.Crop(c, 8, -legendW, 6, -10)
 
 	p := plot.New()
@@ -165,8 +164,10 @@ func drawStatic(c draw.Canvas, m *Map) {
 		ax.Label.TextStyle.Color = fadeColor
 		ax.Padding = 4
 	}
-	p.X.Label.Text = "PC1"
-	p.Y.Label.Text = "PC2"
+	if m.Layout == "pca" {
+		p.X.Label.Text = "PC1"
+		p.Y.Label.Text = "PC2"
+	}
 
 	radius, alpha := dotStyle(len(m.Points))
 	var grey, themed plotter.XYs
@@ -201,65 +202,121 @@ func drawStatic(c draw.Canvas, m *Map) {
 	drawLegend(draw.Crop(c, c.Size().X-legendW, 0, 0, 0), m)
 }
 
-func legendWidth(c draw.Canvas, themes int) vg.Length {
-	if themes == 0 {
+// legendEntry is one theme's legend text, wrapped to the column width.
+type legendEntry struct {
+	theme int
+	lines []string
+}
+
+// legendLayout wraps every theme's "id label" to the column width and
+// returns the entries, the number of columns and the lines per column that
+// fit the canvas height (up to maxLegendColumns columns; past that the
+// last entries are summarised).
+func legendLayout(c draw.Canvas, m *Map) (entries []legendEntry, cols, perCol int) {
+	sty := textStyle(sansFont, legendFontSize, inkColor)
+	for i, t := range m.Themes {
+		txt := strconv.Itoa(t.ID) + " " + oneLine(t.Label)
+		entries = append(entries, legendEntry{theme: i, lines: wrapText(sty, txt, legendColumn-16)})
+	}
+	perCol = max(1, int((c.Size().Y-40)/legendLine))
+	total := 0
+	for _, e := range entries {
+		total += len(e.lines)
+	}
+	cols = min(maxLegendColumns, (total+perCol-1)/perCol)
+	return entries, max(cols, 1), perCol
+}
+
+const maxLegendColumns = 3
+
+func legendWidth(c draw.Canvas, m *Map) vg.Length {
+	if len(m.Themes) == 0 {
 		return 0
 	}
-	cols := legendColumns(c, themes)
+	_, cols, _ := legendLayout(c, m)
 	return vg.Length(cols*legendColumn) + 12
 }
 
-func legendColumns(c draw.Canvas, themes int) int {
-	perCol := max(1, int((c.Size().Y-40)/legendLine))
-	if themes > perCol && c.Size().X > 5*vg.Inch {
-		return 2
-	}
-	return 1
-}
-
-// drawLegend lists the themes (marker, id, size, label) in one or two
-// columns; what does not fit is summarised on the last line.
+// drawLegend lists the themes (marker, id, full label wrapped over as many
+// lines as it needs) in up to three columns; what does not fit is
+// summarised on the last line.
 func drawLegend(c draw.Canvas, m *Map) {
 	if len(m.Themes) == 0 {
 		return
 	}
-	cols := legendColumns(c, len(m.Themes))
+	entries, cols, _ := legendLayout(c, m)
 	top := c.Max.Y - 28
 	perCol := max(1, int((top-c.Min.Y-8)/legendLine))
 	head := textStyle(boldFont, 9, inkColor)
 	c.FillText(head, vg.Point{X: c.Min.X + 6, Y: c.Max.Y - 16}, "Themes")
 	sty := textStyle(sansFont, legendFontSize, inkColor)
-	capacity := cols * perCol
-	shown := len(m.Themes)
-	if shown > capacity {
-		shown = capacity - 1
-	}
-	for i := 0; i < shown; i++ {
-		t := m.Themes[i]
-		col, row := i/perCol, i%perCol
+	col, row := 0, 0
+	for n, e := range entries {
+		// An entry never splits across columns; the last line of the last
+		// column is kept for the "and N more" note when needed.
+		need := len(e.lines)
+		if row+need > perCol || (col == cols-1 && n < len(entries)-1 && row+need > perCol-1) {
+			col, row = col+1, 0
+		}
+		if col >= cols {
+			x := c.Min.X + 6 + vg.Length((cols-1)*legendColumn)
+			y := top - vg.Length(perCol-1)*legendLine
+			more := textStyle(sansFont, legendFontSize, fadeColor)
+			c.FillText(more, vg.Point{X: x + 10, Y: y}, fmt.Sprintf("… and %d more themes", len(entries)-n))
+			return
+		}
 		x := c.Min.X + 6 + vg.Length(col*legendColumn)
 		y := top - vg.Length(row)*legendLine
-		g := glyphFor(i, 3, 1)
-		c.DrawGlyphNoClip(g, vg.Point{X: x + 3, Y: y})
-		txt := truncateRunes(strconv.Itoa(t.ID)+" "+oneLine(t.Label), legendMaxRunes)
-		txt = fitWidth(sty, txt, legendColumn-16)
-		c.FillText(sty, vg.Point{X: x + 10, Y: y}, txt)
-	}
-	if shown < len(m.Themes) {
-		col, row := shown/perCol, shown%perCol
-		x := c.Min.X + 6 + vg.Length(col*legendColumn)
-		y := top - vg.Length(row)*legendLine
-		more := textStyle(sansFont, legendFontSize, fadeColor)
-		c.FillText(more, vg.Point{X: x + 10, Y: y}, fmt.Sprintf("… and %d more themes", len(m.Themes)-shown))
+		c.DrawGlyphNoClip(glyphFor(e.theme, 3, 1), vg.Point{X: x + 3, Y: y})
+		for l, line := range e.lines {
+			c.FillText(sty, vg.Point{X: x + 10, Y: y - vg.Length(l)*legendLine}, line)
+		}
+		row += need
 	}
 }
 
-// themeLabels is a plot.Plotter that writes each theme's id and label at
-// its position, on a white box so it reads over the dots. Larger themes are
-// placed first; a label that would overlap one already placed is moved up
-// or down; if it still overlaps, only the theme id is drawn, beside the
-// position if need be, and if even that finds no free place the legend
-// alone names the theme.
+// wrapText breaks s at spaces (and, for a word wider than w alone, inside
+// the word) into lines no wider than w in sty.
+func wrapText(sty text.Style, s string, w vg.Length) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		try := word
+		if line != "" {
+			try = line + " " + word
+		}
+		if sty.Width(try) <= w {
+			line = try
+			continue
+		}
+		if line != "" {
+			lines = append(lines, line)
+		}
+		// A word too long for a line of its own is cut.
+		r := []rune(word)
+		for len(r) > 0 && sty.Width(string(r)) > w {
+			k := len(r) - 1
+			for k > 1 && sty.Width(string(r[:k])+"-") > w {
+				k--
+			}
+			lines = append(lines, string(r[:k])+"-")
+			r = r[k:]
+		}
+		line = string(r)
+	}
+	if line != "" || len(lines) == 0 {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// themeLabels is a plot.Plotter that writes each theme's full label,
+// wrapped over up to three lines, on a white box at the theme's position.
+// Broad themes (level 0) are placed first, then larger themes; a label
+// whose place is taken moves to the nearest free place around it, with a
+// leader line back to the position; a label with no free place within
+// reach is left to the legend (the interactive map shows every label at
+// some zoom).
 type themeLabels struct{ m *Map }
 
 func (tl *themeLabels) Plot(c draw.Canvas, p *plot.Plot) {
@@ -272,89 +329,95 @@ func (tl *themeLabels) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 	order := make([]int, 0, len(m.Themes))
 	for i := range m.Themes {
-		if counts[i] > 0 {
+		if counts[i] > 0 || m.Themes[i].Size > 0 {
 			order = append(order, i)
 		}
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(counts[b], counts[a]) })
+	slices.SortStableFunc(order, func(a, b int) int {
+		if c := cmp.Compare(m.Themes[a].Level, m.Themes[b].Level); c != 0 {
+			return c
+		}
+		return cmp.Compare(counts[b], counts[a])
+	})
 
 	trX, trY := p.Transforms(&c)
 	sty := textStyle(sansFont, labelFontSize, inkColor)
 	sty.XAlign = draw.XCenter
-	idSty := textStyle(boldFont, labelFontSize, inkColor)
-	idSty.XAlign = draw.XCenter
 	const padX, padY = 3, 1.5
 	var placed []vg.Rectangle
 	overlaps := func(r vg.Rectangle) bool {
 		for _, q := range placed {
-			if r.Min.X < q.Max.X && q.Min.X < r.Max.X && r.Min.Y < q.Max.Y && q.Min.Y < r.Max.Y {
+			if r.Min.X < q.Max.X+1 && q.Min.X < r.Max.X+1 && r.Min.Y < q.Max.Y+1 && q.Min.Y < r.Max.Y+1 {
 				return true
 			}
 		}
 		return false
 	}
-	box := func(center vg.Point, w, h vg.Length) vg.Rectangle {
-		r := vg.Rectangle{
-			Min: vg.Point{X: center.X - w/2 - padX, Y: center.Y - h/2 - padY},
-			Max: vg.Point{X: center.X + w/2 + padX, Y: center.Y + h/2 + padY},
-		}
-		// Keep the box inside the data area.
-		if dx := c.Min.X - r.Min.X; dx > 0 {
-			r.Min.X, r.Max.X = r.Min.X+dx, r.Max.X+dx
-		}
-		if dx := r.Max.X - c.Max.X; dx > 0 {
-			r.Min.X, r.Max.X = r.Min.X-dx, r.Max.X-dx
-		}
-		if dy := c.Min.Y - r.Min.Y; dy > 0 {
-			r.Min.Y, r.Max.Y = r.Min.Y+dy, r.Max.Y+dy
-		}
-		if dy := r.Max.Y - c.Max.Y; dy > 0 {
-			r.Min.Y, r.Max.Y = r.Min.Y-dy, r.Max.Y-dy
-		}
-		return r
+	inside := func(r vg.Rectangle) bool {
+		return r.Min.X >= c.Min.X && r.Max.X <= c.Max.X && r.Min.Y >= c.Min.Y && r.Max.Y <= c.Max.Y
 	}
+	lineH := sty.Height("Mg")
 	for _, i := range order {
 		t := m.Themes[i]
 		at := vg.Point{X: trX(float64(t.X)), Y: trY(float64(t.Y))}
-		txt := truncateRunes(strconv.Itoa(t.ID)+" "+oneLine(t.Label), labelMaxRunes)
-		w, h := sty.Width(txt), sty.Height(txt)
-		var r vg.Rectangle
-		ok := false
-		for _, dy := range []vg.Length{0, 1.3, -1.3, 2.6, -2.6} {
-			r = box(vg.Point{X: at.X, Y: at.Y + dy*h}, w, h)
-			if !overlaps(r) {
-				ok = true
-				break
-			}
+		lines := wrapText(sty, oneLine(t.Label), labelWrapWidth)
+		if len(lines) > 3 {
+			lines = append(lines[:2], truncateRunes(strings.Join(lines[2:], " "), 40))
+			lines[2] = fitWidth(sty, lines[2], labelWrapWidth)
 		}
-		st := sty
-		if !ok {
-			// Fall back to the theme id alone, near the position; a
-			// label with no free place is left to the legend.
-			txt = strconv.Itoa(t.ID)
-			st = idSty
-			w = st.Width(txt)
-			for _, d := range [][2]vg.Length{{0, 0}, {0, 1.3}, {0, -1.3}, {-1, 0}, {1, 0}, {-1, 1.3}, {1, 1.3}, {-1, -1.3}, {1, -1.3}} {
-				r = box(vg.Point{X: at.X + d[0]*(w+2*padX+2), Y: at.Y + d[1]*h}, w, h)
-				if !overlaps(r) {
-					ok = true
-					break
+		var w vg.Length
+		for _, l := range lines {
+			w = max(w, sty.Width(l))
+		}
+		h := lineH * vg.Length(len(lines))
+		var r vg.Rectangle
+		ok, moved := false, false
+	search:
+		for ring := 0; ring <= 4; ring++ {
+			for _, d := range labelOffsets {
+				if (ring == 0) != (d[0] == 0 && d[1] == 0) {
+					continue
+				}
+				f := vg.Length(max(ring, 1))
+				center := vg.Point{X: at.X + d[0]*f*(w/2+padX+lineH), Y: at.Y + d[1]*f*(h/2+padY+lineH/2)}
+				r = vg.Rectangle{
+					Min: vg.Point{X: center.X - w/2 - padX, Y: center.Y - h/2 - padY},
+					Max: vg.Point{X: center.X + w/2 + padX, Y: center.Y + h/2 + padY},
+				}
+				if inside(r) && !overlaps(r) {
+					ok, moved = true, ring > 0
+					break search
 				}
 			}
-			if !ok {
-				continue
-			}
+		}
+		if !ok {
+			continue
 		}
 		placed = append(placed, r)
 		col, _ := ThemeStyle(i)
-		c.SetColor(color.NRGBA{0xff, 0xff, 0xff, 0xe0})
+		if moved {
+			// Leader line from the theme's position to the nearest
+			// point of the box.
+			edge := vg.Point{X: max(r.Min.X, min(at.X, r.Max.X)), Y: max(r.Min.Y, min(at.Y, r.Max.Y))}
+			c.SetLineStyle(draw.LineStyle{Color: col, Width: 1})
+			c.StrokeLine2(draw.LineStyle{Color: col, Width: 1}, at.X, at.Y, edge.X, edge.Y)
+			c.DrawGlyphNoClip(draw.GlyphStyle{Color: col, Radius: 1.5, Shape: draw.CircleGlyph{}}, at)
+		}
+		c.SetColor(color.NRGBA{0xff, 0xff, 0xff, 0xe6})
 		c.Fill(r.Path())
 		c.SetLineStyle(draw.LineStyle{Color: col, Width: 1})
 		c.Stroke(r.Path())
-		center := vg.Point{X: (r.Min.X + r.Max.X) / 2, Y: (r.Min.Y + r.Max.Y) / 2}
-		c.FillText(st, center, txt)
+		cx := (r.Min.X + r.Max.X) / 2
+		for l, line := range lines {
+			y := r.Max.Y - padY - lineH*(vg.Length(l)+0.5)
+			c.FillText(sty, vg.Point{X: cx, Y: y}, line)
+		}
 	}
 }
+
+// labelOffsets are the directions a label tries, centre first; each ring
+// steps one label size further out.
+var labelOffsets = [][2]vg.Length{{0, 0}, {0, 1}, {0, -1}, {1, 0}, {-1, 0}, {1, 1}, {-1, 1}, {1, -1}, {-1, -1}}
 
 // oneLine is textsafe.Line: one line of plain text, with white space
 // folded and the bidi controls and invisible characters of titles and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
@@ -45,6 +46,7 @@ func svgStats(t *testing.T, b []byte) (elems map[string]int, texts []string) {
 
 func TestWriteSVG(t *testing.T) {
 	m := syntheticMap(300, 8, 5)
+	m.Layout = "pca" // the axes are named only for a PCA map
 	withHostile(m)
 	var a, b bytes.Buffer
 	if err := WriteSVG(&a, m, StaticOptions{}); err != nil {
@@ -180,7 +182,7 @@ func TestWritePNG(t *testing.T) {
 }
 
 func TestStaticEdgeCases(t *testing.T) {
-	many := syntheticMap(500, 120, 2)
+	many := syntheticMap(500, 200, 2)
 	one := &Map{Title: "one", Points: []Point{{ID: "a", Title: "A", X: 1, Y: 1, Theme: 0}}, Themes: []Theme{{ID: 0, Label: "only", X: 1, Y: 1, Size: 1}}}
 	tests := []struct {
 		name string
@@ -189,7 +191,7 @@ func TestStaticEdgeCases(t *testing.T) {
 	}{
 		{"empty", &Map{Title: "nothing"}, []string{"nothing"}},
 		{"one paper", one, []string{"0 only"}},
-		{"no themes", &Map{Points: []Point{{ID: "a", Theme: -1}, {ID: "b", Theme: -1, X: 2, Y: 3}}}, []string{"PC1"}},
+		{"no themes", &Map{Layout: "pca", Points: []Point{{ID: "a", Theme: -1}, {ID: "b", Theme: -1, X: 2, Y: 3}}}, []string{"PC1"}},
 		{"legend overflow", many, []string{"more themes"}},
 	}
 	for _, tt := range tests {
@@ -247,5 +249,33 @@ func TestClipText(t *testing.T) {
 				t.Errorf("oneLine(%q) = %q, want %q", tt.in, oneLine(tt.in), tt.want)
 			}
 		})
+	}
+}
+
+// Long labels are wrapped, never cut to an id: the SVG holds every word of
+// every label (in the legend, and on the map for those with room).
+func TestStaticFullLabels(t *testing.T) {
+	m := syntheticMap(400, 12, 4)
+	for i := range m.Themes {
+		m.Themes[i].Label = fmt.Sprintf("galaxies%d / star formation / galaxy clusters / dark energy survey", i)
+	}
+	var svg bytes.Buffer
+	if err := WriteSVG(&svg, m, StaticOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, texts := svgStats(t, svg.Bytes())
+	all := strings.Join(texts, " ")
+	for i := range m.Themes {
+		if !strings.Contains(all, fmt.Sprintf("%d galaxies%d /", m.Themes[i].ID, i)) {
+			t.Errorf("legend lacks theme %d", i)
+		}
+	}
+	if c := strings.Count(all, "survey"); c < len(m.Themes) {
+		t.Errorf("the end of the labels appears %d times, want at least %d (one legend entry each)", c, len(m.Themes))
+	}
+	for _, s := range texts {
+		if strings.Contains(s, "…") {
+			t.Errorf("text cut: %q", s)
+		}
 	}
 }

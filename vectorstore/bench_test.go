@@ -84,7 +84,8 @@ func BenchmarkAdd(b *testing.B) {
 }
 
 // BenchmarkOpen reopens a store read-only: reading and checking the log,
-// building the matrix and the chromem-go collection.
+// building the matrix (not the chromem-go collection: Collection builds
+// that at its first call).
 func BenchmarkOpen(b *testing.B) {
 	for _, sz := range benchSizes {
 		b.Run(benchName(sz.n, sz.dim), func(b *testing.B) {

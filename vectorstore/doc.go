@@ -26,12 +26,22 @@
 //
 //	records.log    every record, as an append-only log of checksummed frames
 //	manifest.json  the embedder (backend, model, dimensions) and dates
-//	LOCK           the writer lock (flock), with the writer's pid
+//	LOCK           the writer lock (see "Writers and readers"), with the writer's pid
 //	other files    written by WriteFile (the lexical model, the theme model)
 //
 // Files are created with mode 0600, the directory with 0700 (with its
-// missing parents), and nothing is written outside the directory. A writer
-// refuses a directory that is neither empty nor a store.
+// missing parents, whose parents are synced so that the new directories
+// survive a power cut), and nothing is written outside the directory. An
+// empty directory that becomes a store is set to 0700; an existing store
+// keeps the mode its owner gave it. A writer refuses a directory that is
+// neither empty nor a store, and never follows a symbolic link for its own
+// files: a LOCK that is a link (or anything but a regular file) makes Open
+// fail, and replaced files are renamed over the link, not written through
+// it.
+//
+// The manifest is written with the first record Add stores, not by
+// SetEmbedder: a store whose first Add failed, or never came, is still
+// new, tied to no embedder.
 //
 // The log starts with the 16-byte header "papermap-log v1\n", followed by
 // frames:
@@ -71,13 +81,19 @@
 // survived of the batch).
 //
 // The manifest, the compacted log and WriteFile's files are replaced
-// atomically (temporary file, fsync, rename, fsync of the directory).
+// atomically (temporary file, fsync, rename, fsync of the directory; see
+// internal/safefile).
+//
+// A record whose frame would exceed 256 MiB is refused by Add with a
+// *TooLargeError naming it, and nothing of its batch is written.
 //
 // # Writers and readers
 //
 // One process at a time may write: Open takes an exclusive, non-blocking
-// flock on DIR/LOCK, and a second writer gets a *LockedError naming the
-// holder's pid. Readers (Options.ReadOnly) take no lock: Open reads the
+// lock on DIR/LOCK (flock on Unix, LockFileEx on Windows; the system
+// releases it when the holder exits, even by a crash), and a second writer
+// gets a *LockedError naming the holder's pid. Other systems (Plan 9,
+// js/wasm, wasip1) have neither, and there two writers are not detected. Readers (Options.ReadOnly) take no lock: Open reads the
 // log once, so a reader sees the last complete state as of its Open,
 // whatever a writer appends or compacts meanwhile. Within a process, a
 // Store's methods are safe for concurrent use.
@@ -85,12 +101,22 @@
 // # Memory and search
 //
 // Everything is in memory once open. The vectors are one contiguous
-// row-major []float32 matrix (rows in no particular order); the records
-// are also documents of an in-memory chromem-go collection (Collection)
-// whose Embedding slices are rows of that matrix, not copies.
-// chromem-go's own persistence is not used: it names each document's file
-// after 32 bits of a hash of its ID, and among 98,442 ACM DOIs three pairs
-// share a file name, so three papers were lost on reopening.
+// row-major []float32 matrix (rows in no particular order). The log is
+// the only persistent form of the records.
+//
+// # chromem-go
+//
+// chromem-go (v0.7.0) is the interchange format, not the storage: its
+// own persistence names each document's file after 32 bits of a hash of
+// its ID, and among 98,442 ACM DOIs three pairs share a file name, so
+// three papers were lost on reopening. ExportChromem writes the store as
+// a chromem-go database export (one collection, one document per record
+// with its stored vector, the embedder named in the collection's
+// metadata), and ReadChromem reads a collection of a chromem-go export or
+// persistent directory. Collection returns an in-memory chromem-go
+// collection of the records for library users; it is built at its first
+// call (Open does not build it), its documents' Embedding slices are rows
+// of the matrix, and once built Add and Delete keep it in step.
 //
 // Query and QueryBatch are exact: every (matching) row is scored by a dot
 // product (vectors are unit length, so this is the cosine similarity),
@@ -99,9 +125,11 @@
 // (AVX2+FMA assembly where the CPU has it, Go elsewhere), four rows
 // against up to 64 queries at a time, and a score does not depend on how
 // queries are batched. Ties are broken by ID, so results do not depend on
-// the insertion order, the number of CPUs or the batching. chromem-go's QueryEmbedding over
-// the same collection gives the same hits (the tests check it); the flat
-// scan is several times faster (see bench/RESULTS.md).
+// the insertion order, the number of CPUs or the batching. chromem-go's
+// QueryEmbedding over the same records (Collection, or an ExportChromem
+// file imported by chromem-go) gives the same hits up to float32 rounding
+// of the scores (the tests check it); for how the two compare in speed
+// see bench/RESULTS.md.
 //
 // # Invariants
 //

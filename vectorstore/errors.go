@@ -88,3 +88,15 @@ func (e *CorruptError) Error() string {
 	}
 	return fmt.Sprintf("%s is corrupt (%s): re-ingest into a new store", where, e.Reason)
 }
+
+// TooLargeError reports a record whose frame in the log would exceed the
+// largest one the store writes (and reads back without calling it damage).
+type TooLargeError struct {
+	ID    string
+	Bytes int // the length of its frame's payload
+	Max   int // the longest payload allowed
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("vectorstore: record %q takes %d bytes, more than the %d a stored record may take: shorten its content or metadata", e.ID, e.Bytes, e.Max)
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/papermap/papermap/embed"
 	"github.com/papermap/papermap/vectorstore"
+	"github.com/philippgille/chromem-go"
 )
 
 // Example stores three papers with toy 3-dimensional vectors, searches
@@ -70,4 +71,48 @@ func Example() {
 	// retrieval 0.80
 	// kdd only: clustering 0.60
 	// 3 papers embedded by toy/axes [clustering dense-retrieval retrieval]
+}
+
+// ExampleStore_ExportChromem exports a store as a chromem-go database and
+// queries it with chromem-go.
+func ExampleStore_ExportChromem() {
+	ctx := context.Background()
+	tmp, err := os.MkdirTemp("", "vectorstore-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	s, err := vectorstore.Open(ctx, filepath.Join(tmp, "store"), vectorstore.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	s.SetEmbedder(embed.Info{Backend: "toy", Model: "axes", Dimensions: 2})
+	if _, err := s.Add(ctx, []vectorstore.Record{
+		{ID: "retrieval", Content: "Ranking documents for a query.", Embedding: []float32{1, 0}},
+		{ID: "clustering", Content: "Grouping points around centroids.", Embedding: []float32{0, 1}},
+	}); err != nil {
+		log.Fatal(err)
+	}
+
+	path := filepath.Join(tmp, "papers.gob.gz")
+	f, err := os.Create(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := s.ExportChromem(ctx, f, vectorstore.ChromemOptions{}); err != nil {
+		log.Fatal(err)
+	}
+	f.Close()
+
+	// What a chromem-go program does with the file.
+	db := chromem.NewDB()
+	if err := db.ImportFromFile(path, ""); err != nil {
+		log.Fatal(err)
+	}
+	coll := db.GetCollection("papermap", nil)
+	res, _ := coll.QueryEmbedding(ctx, []float32{0.6, 0.8}, 1, nil, nil)
+	fmt.Printf("%d documents; nearest: %s %.1f %q\n", coll.Count(), res[0].ID, res[0].Similarity, res[0].Content)
+	// Output:
+	// 2 documents; nearest: clustering 0.8 "Grouping points around centroids."
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/internal/safefile"
 )
 
 // schemaVersion is the Manifest.Schema this package writes and reads.
@@ -70,51 +71,11 @@ func writeManifest(dir string, m Manifest) error {
 	return writeFileAtomic(dir, manifestName, append(data, '\n'))
 }
 
-// writeFileAtomic replaces DIR/name with data so that a crash leaves
-// either the old file or the new one: it writes a temporary file in dir,
-// syncs it, renames it over name and syncs the directory.
+// writeFileAtomic replaces DIR/name with data, mode 0600, so that a crash
+// leaves either the old file or the new one (see safefile.Write).
 func writeFileAtomic(dir, name string, data []byte) error {
-	f, err := os.CreateTemp(dir, tmpPrefix+name+"-*")
-	if err != nil {
+	if err := safefile.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 		return fmt.Errorf("vectorstore: write %s: %w", name, err)
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("vectorstore: write %s: %w", name, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("vectorstore: write %s: %w", name, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("vectorstore: write %s: %w", name, err)
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-		return fmt.Errorf("vectorstore: write %s: %w", name, err)
-	}
-	ok = true
-	return syncDir(dir)
-}
-
-// syncDir makes the creation, renaming and removal of files in dir
-// durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("vectorstore: sync %s: %w", dir, err)
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("vectorstore: sync %s: %w", dir, err)
 	}
 	return nil
 }

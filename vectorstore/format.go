@@ -10,6 +10,8 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+
+	"github.com/papermap/papermap/internal/safefile"
 )
 
 // File names inside a store directory.
@@ -17,7 +19,7 @@ const (
 	logName      = "records.log"
 	manifestName = "manifest.json"
 	lockName     = "LOCK"
-	tmpPrefix    = ".tmp-"
+	tmpPrefix    = safefile.TempPrefix
 )
 
 // logHeader starts every record log; it names the format and its version.
@@ -80,6 +82,28 @@ func appendRecordFrame(buf []byte, id, hash, content string, meta map[string]str
 		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
 	}
 	return sealFrame(buf, start)
+}
+
+// frameLen returns the length of the frame appendRecordFrame makes of a
+// record, header included, without building it.
+func frameLen(id, content string, meta map[string]string, dim int) int {
+	n := frameHeaderLen + 1 + stringLen(id) + hashLen + stringLen(content)
+	n += uvarintLen(len(meta))
+	for k, v := range meta {
+		n += stringLen(k) + stringLen(v)
+	}
+	return n + uvarintLen(dim) + 4*dim
+}
+
+// hashLen is the encoded length of a record's hash: a hex SHA-256
+// (HashRecord) and its one-byte length.
+const hashLen = 1 + 64
+
+func stringLen(s string) int { return uvarintLen(len(s)) + len(s) }
+
+func uvarintLen(n int) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], uint64(n))
 }
 
 // appendTombstoneFrame appends the frame that deletes id to buf.

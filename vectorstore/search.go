@@ -413,6 +413,10 @@ func (q *topK) hits(t *table) []Hit {
 // float32 rounding of the scores, which chromem-go sums in another order)
 // and is kept to check the flat scan and to measure both.
 func (s *Store) queryChromem(ctx context.Context, q []float32, k int, opts QueryOptions) ([]Hit, error) {
+	coll, err := s.collection(ctx)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	u, err := unitQuery(q, s.t.dim)
@@ -424,7 +428,7 @@ func (s *Store) queryChromem(ctx context.Context, q []float32, k int, opts Query
 	if n == 0 {
 		return []Hit{}, nil
 	}
-	res, err := s.coll.QueryEmbedding(ctx, u, n, opts.Where, nil)
+	res, err := coll.QueryEmbedding(ctx, u, n, opts.Where, nil)
 	if err != nil {
 		return nil, fmt.Errorf("vectorstore: chromem-go query: %w", err)
 	}

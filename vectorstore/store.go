@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/internal/safefile"
 	"github.com/philippgille/chromem-go"
 )
 
@@ -69,7 +70,8 @@ type Store struct {
 	mu          sync.RWMutex
 	closed      bool
 	manifest    Manifest
-	hasManifest bool
+	hasManifest bool // the embedder is known
+	saved       bool // the manifest is on disk (see SetEmbedder)
 	t           *table
 	coll        *chromem.Collection
 }
@@ -112,11 +114,20 @@ func (s *Store) open(ctx context.Context) error {
 		}
 		s.log = f
 	} else {
-		if err := checkStoreDir(s.dir); err != nil {
+		isNew, err := checkStoreDir(s.dir)
+		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		if _, err := safefile.MkdirAll(s.dir, 0o700); err != nil {
 			return fmt.Errorf("vectorstore: %w", err)
+		}
+		if isNew {
+			// An empty directory the user made (mode 0755, say) becomes a
+			// store: its mode is the store's. An existing store's mode is
+			// left as its owner set it.
+			if err := os.Chmod(s.dir, 0o700); err != nil {
+				return fmt.Errorf("vectorstore: %w", err)
+			}
 		}
 		lock, err := acquireLock(s.dir)
 		if err != nil {
@@ -143,7 +154,7 @@ func (s *Store) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.manifest, s.hasManifest = m, ok
+	s.manifest, s.hasManifest, s.saved = m, ok, ok
 
 	fi, err := s.log.Stat()
 	if err != nil {
@@ -199,6 +210,9 @@ func (s *Store) open(ctx context.Context) error {
 		}
 	}
 	s.t = t
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if s.readOnly {
 		// Everything is in memory: the file is not needed any more.
 		s.log.Close()
@@ -207,33 +221,33 @@ func (s *Store) open(ctx context.Context) error {
 		s.size = res.end
 		s.liveBytes = t.liveBytes()
 	}
-	return s.buildCollection(ctx)
+	return nil
 }
 
 // checkStoreDir refuses to make a store of a directory that holds other
 // things: a mistyped --store must not fill a home directory with a LOCK
-// file and a log.
-func checkStoreDir(dir string) error {
+// file and a log. isNew is true when dir is missing or holds no store.
+func checkStoreDir(dir string) (isNew bool, err error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return true, nil
 	}
 	if err != nil {
-		return fmt.Errorf("vectorstore: %w", err)
+		return false, fmt.Errorf("vectorstore: %w", err)
 	}
 	other := ""
 	for _, e := range entries {
 		switch name := e.Name(); {
 		case name == logName || name == manifestName || name == lockName:
-			return nil
+			return false, nil
 		case !strings.HasPrefix(name, tmpPrefix) && other == "":
 			other = name
 		}
 	}
 	if other != "" {
-		return fmt.Errorf("vectorstore: %s is not a papermap store and not empty (it holds %s): give a new or empty directory", dir, other)
+		return false, fmt.Errorf("vectorstore: %s is not a papermap store and not empty (it holds %s): give a new or empty directory", dir, other)
 	}
-	return nil
+	return true, nil
 }
 
 // countIntact returns how many records Repair would keep from the log.
@@ -255,45 +269,57 @@ func noEmbedding(context.Context, string) ([]float32, error) {
 	return nil, errors.New("vectorstore: the collection cannot embed text: embed the query with the store's embedder and use QueryEmbedding")
 }
 
-// buildCollection fills a new chromem-go collection with the records. Each
-// document's Embedding is a row of the matrix, not a copy.
-func (s *Store) buildCollection(ctx context.Context) error {
+// buildCollection returns a new chromem-go collection of the records. Each
+// document's Embedding is a row of the matrix, not a copy. The caller
+// holds mu (for reading at least).
+func (s *Store) buildCollection(ctx context.Context) (*chromem.Collection, error) {
 	db := chromem.NewDB()
 	coll, err := db.CreateCollection("papermap", nil, noEmbedding)
 	if err != nil {
-		return fmt.Errorf("vectorstore: %w", err)
+		return nil, fmt.Errorf("vectorstore: %w", err)
 	}
-	s.coll = coll
 	for i := range s.t.rows {
 		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		s.putDoc(i)
+		if err := putDoc(coll, s.t, i); err != nil {
+			return nil, err
+		}
+	}
+	return coll, nil
+}
+
+// putDoc adds or replaces the chromem-go document of row i of t.
+func putDoc(coll *chromem.Collection, t *table, i int) error {
+	r := &t.rows[i]
+	err := coll.AddDocument(context.Background(), chromem.Document{
+		ID: r.id, Metadata: r.meta, Content: r.content, Embedding: t.vec(i),
+	})
+	if err != nil {
+		return fmt.Errorf("vectorstore: chromem-go rejected record %q: %w", r.id, err)
 	}
 	return nil
 }
 
-// putDoc adds or replaces the chromem-go document of row i.
-func (s *Store) putDoc(i int) {
-	r := &s.t.rows[i]
-	err := s.coll.AddDocument(context.Background(), chromem.Document{
-		ID: r.id, Metadata: r.meta, Content: r.content, Embedding: s.t.vec(i),
-	})
-	if err != nil {
-		// Only an empty ID or a missing embedding can fail, and neither
-		// gets this far.
-		panic("vectorstore: chromem-go rejected a record: " + err.Error())
+// syncCollection keeps the collection, if one was built, in step with
+// row i after a write. The caller holds mu. Should chromem-go refuse the
+// document (it cannot: the ID is not empty and the vector is set), the
+// collection is dropped, and the next Collection call builds it anew.
+func (s *Store) syncCollection(i int) {
+	if s.coll != nil && putDoc(s.coll, s.t, i) != nil {
+		s.coll = nil
 	}
 }
 
 // acquireLock takes the writer lock of dir and records our pid in it.
 func acquireLock(dir string) (*os.File, error) {
 	path := filepath.Join(dir, lockName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	// Never through a link: LOCK -> victim would truncate the victim.
+	f, err := safefile.OpenRegular(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("vectorstore: %w", err)
+		return nil, fmt.Errorf("vectorstore: lock: %w", err)
 	}
 	ok, err := tryLock(f)
 	if err != nil {
@@ -343,7 +369,7 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 
 	var err error
-	if !s.readOnly && hasManifest && s.broken == nil && (s.dirty || m.LogBytes != s.size) {
+	if !s.readOnly && hasManifest && s.saved && s.broken == nil && (s.dirty || m.LogBytes != s.size) {
 		if s.dirty {
 			m.Updated = time.Now().UTC()
 		}
@@ -364,11 +390,13 @@ func (s *Store) Manifest() (m Manifest, ok bool) {
 	return s.manifest, s.hasManifest
 }
 
-// SetEmbedder records which embedder makes the store's vectors. The first
-// call on a new store writes the manifest; later calls, in this process or
-// another, must pass the same Info or get a *MismatchError, since vectors
-// of different embedders cannot be compared. On a read-only store it only
-// checks.
+// SetEmbedder records which embedder makes the store's vectors. Later
+// calls, in this process or another, must pass the same Info or get a
+// *MismatchError, since vectors of different embedders cannot be compared.
+// On a new store the manifest naming the embedder is written by the first
+// Add that stores a record: until then the store stays new, so that a
+// first ingest that stored nothing leaves no embedder behind. On a
+// read-only store it only checks.
 func (s *Store) SetEmbedder(info embed.Info) error {
 	if info.Backend == "" || info.Dimensions <= 0 {
 		return fmt.Errorf("vectorstore: embedder %+v has no backend or no dimensions", info)
@@ -394,9 +422,6 @@ func (s *Store) SetEmbedder(info embed.Info) error {
 	}
 	now := time.Now().UTC()
 	m := Manifest{Schema: schemaVersion, Embedder: info, Created: now, Updated: now}
-	if err := writeManifest(s.dir, m); err != nil {
-		return err
-	}
 	s.mu.Lock()
 	s.manifest, s.hasManifest = m, true
 	s.t.dim = info.Dimensions
@@ -501,16 +526,43 @@ func (s *Store) Matrix() (ids []string, vectors []float32, dim int) {
 	return ids, vectors, t.dim
 }
 
-// Collection returns the in-memory chromem-go collection that mirrors the
+// Collection returns an in-memory chromem-go collection that mirrors the
 // store: one document per record, whose Embedding shares memory with the
-// store's matrix. It is for reading (QueryEmbedding, GetByID, Count):
-// documents added to or deleted from it directly are neither saved nor
-// seen by the store, and it must not be used while Add or Delete runs.
-// It is nil once the store is closed.
+// store's matrix. It is built at the first call (the store itself never
+// needs it); from then on Add and Delete keep it in step. It is for
+// reading (QueryEmbedding, GetByID, Count): documents added to or deleted
+// from it directly are neither saved nor seen by the store, and it must
+// not be used while Add or Delete runs. It returns nil once the store is
+// closed.
 func (s *Store) Collection() *chromem.Collection {
+	coll, _ := s.collection(context.Background())
+	return coll
+}
+
+// collection returns the chromem-go collection, building it if needed.
+func (s *Store) collection(ctx context.Context) (*chromem.Collection, error) {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.coll
+	coll, closed := s.coll, s.closed
+	s.mu.RUnlock()
+	if coll != nil {
+		return coll, nil
+	}
+	if closed {
+		return nil, fmt.Errorf("vectorstore: %w", ErrClosed)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, fmt.Errorf("vectorstore: %w", ErrClosed)
+	}
+	if s.coll == nil {
+		coll, err := s.buildCollection(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.coll = coll
+	}
+	return s.coll, nil
 }
 
 // checkRecord validates r for a store of dimension dim and copies its
@@ -518,6 +570,9 @@ func (s *Store) Collection() *chromem.Collection {
 func checkRecord(r *Record, dim int, dst []float32) error {
 	if r.ID == "" {
 		return errors.New("vectorstore: a record has an empty ID")
+	}
+	if n := frameLen(r.ID, r.Content, r.Metadata, dim) - frameHeaderLen; n > maxPayloadLen {
+		return &TooLargeError{ID: r.ID, Bytes: n, Max: maxPayloadLen}
 	}
 	if len(r.Embedding) != dim {
 		return fmt.Errorf("vectorstore: record %q: embedding has %d dims, the store %d", r.ID, len(r.Embedding), dim)
@@ -619,6 +674,14 @@ func (s *Store) Add(ctx context.Context, recs []Record) (AddStats, error) {
 	if err := ctx.Err(); err != nil {
 		return AddStats{}, err
 	}
+	if !s.saved {
+		// The first records of a new store: the manifest goes first, so
+		// that a store with records always says what embedded them.
+		if err := writeManifest(s.dir, s.manifest); err != nil {
+			return AddStats{}, err
+		}
+		s.saved = true
+	}
 	if err := s.appendLog(buf); err != nil {
 		return AddStats{}, err
 	}
@@ -631,7 +694,7 @@ func (s *Store) Add(ctx context.Context, recs []Record) (AddStats, error) {
 		copy(grown, t.vecs)
 		t.vecs = grown
 		for i := range t.rows {
-			s.putDoc(i)
+			s.syncCollection(i)
 		}
 	}
 	for _, c := range changes {
@@ -648,7 +711,7 @@ func (s *Store) Add(ctx context.Context, recs []Record) (AddStats, error) {
 		t.rows[i] = rowInfo{id: r.ID, hash: c.hash, content: r.Content, meta: cloneMeta(r.Metadata), size: c.size}
 		copy(t.vec(i), vecs[c.rec*dim:(c.rec+1)*dim])
 		s.liveBytes += c.size
-		s.putDoc(i)
+		s.syncCollection(i)
 	}
 	s.dirty = true
 	s.mu.Unlock()
@@ -727,15 +790,16 @@ func (s *Store) Delete(ctx context.Context, ids ...string) error {
 			t.rows[i] = t.rows[last]
 			copy(t.vec(i), t.vec(last))
 			t.rowOf[t.rows[i].id] = i
-			s.putDoc(i)
+			s.syncCollection(i)
 		}
 		t.rows[last] = rowInfo{}
 		t.rows = t.rows[:last]
 		t.vecs = t.vecs[:last*t.dim]
 	}
 	// After the moves, which may have put back documents deleted later.
-	if err := s.coll.Delete(context.Background(), nil, nil, gone...); err != nil {
-		panic("vectorstore: chromem-go failed to delete: " + err.Error())
+	// chromem-go fails only when given no IDs and no filter.
+	if s.coll != nil && s.coll.Delete(context.Background(), nil, nil, gone...) != nil {
+		s.coll = nil
 	}
 	s.dirty = true
 	s.mu.Unlock()
@@ -801,7 +865,7 @@ func (s *Store) compact(ctx context.Context) error {
 // setLogBytes records the log's length in the manifest, if there is one.
 func (s *Store) setLogBytes(n int64) error {
 	s.mu.RLock()
-	m, ok := s.manifest, s.hasManifest
+	m, ok := s.manifest, s.saved
 	s.mu.RUnlock()
 	if !ok || m.LogBytes == n {
 		return nil

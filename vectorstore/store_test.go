@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -266,6 +267,10 @@ func TestEmbedder(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tc.reopen {
+				// The manifest is written with the first record.
+				if _, err := s.Add(ctx, makeRecords(1, "p", 1, lexical.Dimensions)); err != nil {
+					t.Fatal(err)
+				}
 				mustClose(t, s)
 				if s, err = Open(ctx, dir, Options{}); err != nil {
 					t.Fatal(err)
@@ -290,6 +295,41 @@ func TestEmbedder(t *testing.T) {
 				t.Errorf("manifest changed to %+v", m.Embedder)
 			}
 		})
+	}
+}
+
+// TestEmbedderWithoutRecords checks that a store whose first Add stored
+// nothing (it failed, or never came) is still new when reopened: no
+// manifest ties it to the embedder of that attempt.
+func TestEmbedderWithoutRecords(t *testing.T) {
+	ctx := context.Background()
+	lexical := embed.Info{Backend: "lexical", Model: "lsa-tfidf", Dimensions: 2}
+	dir := t.TempDir()
+	s, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetEmbedder(lexical); err != nil {
+		t.Fatal(err)
+	}
+	// A record too long for one frame of the log: an error, not a panic.
+	huge := Record{ID: "huge", Content: strings.Repeat("a", maxPayloadLen), Embedding: []float32{0.6, 0.8}}
+	_, err = s.Add(ctx, []Record{huge, {ID: "small", Content: "x", Embedding: []float32{1, 0}}})
+	var tl *TooLargeError
+	if !errors.As(err, &tl) || tl.ID != "huge" {
+		t.Fatalf("Add of a %d-byte record: %v, want a *TooLargeError naming it", len(huge.Content), err)
+	}
+	huge = Record{}
+	mustClose(t, s)
+	if s, err = Open(ctx, dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if m, ok := s.Manifest(); ok || s.Len() != 0 {
+		t.Fatalf("after a failed first Add the store has manifest %+v (ok %v) and %d records, want a new store", m, ok, s.Len())
+	}
+	if err := s.SetEmbedder(embed.Info{Backend: "ollama", Model: "m", Dimensions: 3}); err != nil {
+		t.Errorf("another embedder on a store that never stored a record: %v", err)
 	}
 }
 
@@ -656,4 +696,123 @@ func TestHashRecord(t *testing.T) {
 			t.Error("content not hashed")
 		}
 	})
+}
+
+// TestLockNotALink checks that a LOCK that is a symbolic link is refused,
+// not followed: LOCK -> victim.txt once had the victim truncated and
+// overwritten with a pid.
+func TestLockNotALink(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openStore(t, dir, 4)
+	mustAdd(t, s, makeRecords(1, "p", 2, 4))
+	mustClose(t, s)
+
+	victim := filepath.Join(t.TempDir(), "victim.txt")
+	if err := os.WriteFile(victim, []byte("precious"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lock := filepath.Join(dir, lockName)
+	if err := os.Remove(lock); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, lock); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, dir, Options{})
+	if err == nil {
+		s.Close()
+		t.Error("Open with LOCK a symbolic link succeeded")
+	} else if !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("error %q does not say LOCK is a link", err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious" {
+		t.Errorf("the link's target now holds %q", b)
+	}
+}
+
+// TestEmptyDirMode checks that an empty directory made by the user (mode
+// 0755) that becomes a store gets the store's mode, 0700.
+func TestEmptyDirMode(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix modes")
+	}
+	dir := filepath.Join(t.TempDir(), "store")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	s := openStore(t, dir, 4)
+	mustClose(t, s)
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("store dir mode %v, %v, want 0700", fi.Mode().Perm(), err)
+	}
+	// An existing store keeps the mode its owner gave it.
+	if err := os.Chmod(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, dir, 4)
+	mustClose(t, s)
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o750 {
+		t.Errorf("reopened store dir mode %v, %v, want the owner's 0750", fi.Mode().Perm(), err)
+	}
+}
+
+// TestFrameLen checks that the size Add checks before writing is the
+// size of the frame it writes.
+func TestFrameLen(t *testing.T) {
+	for _, tc := range []struct {
+		id, content string
+		meta        map[string]string
+		dim         int
+	}{
+		{"a", "", nil, 0},
+		{"2007.0001", strings.Repeat("x", 300), map[string]string{"year": "2007", "title": strings.Repeat("t", 200)}, 256},
+		{strings.Repeat("i", 20000), "c", map[string]string{"": ""}, 3},
+	} {
+		vec := make([]float32, tc.dim)
+		got := len(appendRecordFrame(nil, tc.id, HashRecord(tc.content, tc.meta), tc.content, tc.meta, vec))
+		if want := frameLen(tc.id, tc.content, tc.meta, tc.dim); got != want {
+			t.Errorf("frame of %d-byte id, %d-byte content, dim %d: %d bytes, frameLen says %d", len(tc.id), len(tc.content), tc.dim, got, want)
+		}
+	}
+}
+
+// TestCollectionLazy checks that Open does not build the chromem-go
+// collection, that Collection builds it, and that once built Add and
+// Delete (which move rows and grow the matrix) keep it in step.
+func TestCollectionLazy(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir(), 4)
+	defer s.Close()
+	mustAdd(t, s, makeRecords(1, "p", 5, 4))
+	if s.coll != nil {
+		t.Fatal("the collection was built before Collection was called")
+	}
+	coll := s.Collection()
+	if coll == nil || coll.Count() != 5 {
+		t.Fatalf("Collection() = %v", coll)
+	}
+	mustAdd(t, s, makeRecords(2, "q", 3000, 4)) // grows the matrix
+	if err := s.Delete(ctx, "p-000000", "q-000001", "q-002999"); err != nil {
+		t.Fatal(err)
+	}
+	if s.Collection() != coll || coll.Count() != s.Len() {
+		t.Fatalf("collection %d documents, store %d", coll.Count(), s.Len())
+	}
+	for _, id := range s.IDs() {
+		doc, err := coll.GetByID(ctx, id)
+		r, _ := s.Get(id)
+		if err != nil || !slices.Equal(doc.Embedding, r.Embedding) || doc.Content != r.Content {
+			t.Fatalf("document %s out of step with the store: %v", id, err)
+		}
+	}
+	if _, err := coll.GetByID(ctx, "q-000001"); err == nil {
+		t.Error("a deleted record is still in the collection")
+	}
 }

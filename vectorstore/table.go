@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/papermap/papermap/internal/safefile"
 )
 
 // rowInfo is everything about a record but its vector.
@@ -186,37 +188,19 @@ func checkHeader(f *os.File, size int64) (complete bool, err error) {
 // writeLog writes the records of t, in ID order, to a new log that
 // replaces DIR/records.log atomically. It returns the new log's size.
 func writeLog(ctx context.Context, dir string, t *table) (int64, error) {
-	f, err := os.CreateTemp(dir, tmpPrefix+logName+"-*")
-	if err != nil {
-		return 0, fmt.Errorf("vectorstore: rewrite log: %w", err)
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
+	var size int64
+	err := safefile.Write(filepath.Join(dir, logName), 0o600, func(f io.Writer) error {
+		w := bufio.NewWriterSize(f, 1<<20)
+		var err error
+		if size, err = encodeTable(ctx, w, t); err != nil {
+			return err
 		}
-	}()
-	w := bufio.NewWriterSize(f, 1<<20)
-	size, err := encodeTable(ctx, w, t)
-	if err == nil {
-		err = w.Flush()
-	}
+		return w.Flush()
+	})
 	if err != nil {
 		return 0, fmt.Errorf("vectorstore: rewrite log: %w", err)
 	}
-	if err := f.Sync(); err != nil {
-		return 0, fmt.Errorf("vectorstore: rewrite log: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return 0, fmt.Errorf("vectorstore: rewrite log: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, logName)); err != nil {
-		return 0, fmt.Errorf("vectorstore: rewrite log: %w", err)
-	}
-	ok = true
-	return size, syncDir(dir)
+	return size, nil
 }
 
 // Tolerance of chromem-go's own unit-norm check: a vector further from

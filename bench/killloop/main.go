@@ -2,7 +2,7 @@
 // ingest` with SIGKILL at seeded random moments while it ingests the first
 // N ACM abstracts, reruns it, and prints each kill and the final verdict:
 // whether every store ended with exactly the papers of an undisturbed run.
-// The checks are those of internal/killloop (see its documentation).
+// The checks are those of internal/testharness/killloop (see its documentation).
 //
 // The ACM records are copyrighted: they are written to a temporary
 // directory, never into the repository. Run it through scripts/kill-loop,
@@ -24,7 +24,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/papermap/papermap/internal/killloop"
+	"github.com/papermap/papermap/internal/testharness/killloop"
 )
 
 func main() {

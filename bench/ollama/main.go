@@ -59,11 +59,11 @@ import (
 	"time"
 
 	"github.com/ollama/ollama/api"
-	chromem "github.com/philippgille/chromem-go"
-
 	"github.com/papermap/papermap/embed"
-	"github.com/papermap/papermap/internal/testmodel"
+	"github.com/papermap/papermap/embed/ollama"
+	"github.com/papermap/papermap/internal/testharness/testmodel"
 	"github.com/papermap/papermap/paper"
+	chromem "github.com/philippgille/chromem-go"
 )
 
 func main() {
@@ -412,7 +412,7 @@ func papermapIngest(ctx context.Context, bin, host, model, file, store string, a
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil || !res.Complete || res.Added != added || res.Read != n {
 		return 0, fmt.Errorf("ingest summary %s (want %d read, %d added): %v", stdout.String(), n, added, err)
 	}
-	if strings.Contains(stderr.String(), "embed: cut") {
+	if strings.Contains(stderr.String(), "ollama: cut") {
 		return 0, fmt.Errorf("papermap cut texts, so the methods did not embed the same texts:\n%s", stderr.String())
 	}
 	return d, nil
@@ -488,7 +488,7 @@ func crashes(ctx context.Context, c config) error {
 
 	var mu sync.Mutex
 	var warnings []string
-	o, err := embed.NewOllama(ctx, embed.OllamaOptions{Hosts: []string{proxy.URL}, Model: c.model,
+	o, err := ollama.New(ctx, ollama.Options{Hosts: []string{proxy.URL}, Model: c.model,
 		Warn: func(msg string) { mu.Lock(); warnings = append(warnings, msg); mu.Unlock() }})
 	if err != nil {
 		return err
@@ -505,7 +505,7 @@ func crashes(ctx context.Context, c config) error {
 	cut, crashCuts := 0, 0
 	for _, w := range warnings {
 		var k, m int
-		if _, err := fmt.Sscanf(w, "embed: cut %d of %d texts", &k, &m); err == nil {
+		if _, err := fmt.Sscanf(w, "ollama: cut %d of %d texts", &k, &m); err == nil {
 			cut += k
 		}
 		if strings.Contains(w, "crashed on") {

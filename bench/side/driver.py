@@ -386,6 +386,26 @@ def case_lexical(args, rep, env_sk):
              f"cpu_ratio={med(pm, 'cpu_s') / med(sk, 'cpu_s'):.2f}", 1.0)
 
 
+def case_layout(args, rep):
+    """Case 6: the map layout (bench/layout/compare.py, one run per tool and
+    size: t-SNE at 100k takes most of an hour here)."""
+    sizes = "2000,20000" if args.quick else "2000,20000,100000"
+    out = subprocess.run([PY, f"{ROOT}/bench/layout/compare.py", "--json", "--sizes", sizes,
+                          "--dir", os.path.join(args.dir, "layout")], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    res = {}
+    for line in out.splitlines():
+        r = json.loads(line)
+        res.setdefault(r["case"], {})[r["tool"]] = r
+    for case, tools in res.items():
+        pm, sk = tools["papermap-umap"], tools["sklearn-tsne"]
+        q = lambda r: " ".join(f"{r['tool']}:{k}={v:.3f}" for k, v in r.items() if "@" in k)
+        if sk["seconds"] is None:
+            rep.line(case, pm["seconds"], "sklearn-tsne", float("nan"), f"{q(pm)} sklearn: {sk.get('note')}")
+        else:
+            rep.line(case, pm["seconds"], "sklearn-tsne", sk["seconds"], f"{q(pm)} {q(sk)}", 1.0)
+
+
 def label(n):
     return f"{n // 1_000_000}M" if n % 1_000_000 == 0 else f"{n // 1000}k"
 
@@ -448,7 +468,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="small sizes, 2 repetitions: a smoke run (never written to RESULTS.md)")
     ap.add_argument("--repeats", type=int, default=0,
                     help="repetitions per tool (default 5 for case 1, 3 for the others; 2 and 1 with --quick)")
-    ap.add_argument("--cases", default="1,2,3,4,5", help="comma-separated subset of 1-5")
+    ap.add_argument("--cases", default="1,2,3,4,5", help="comma-separated subset of 1-6 (6, the map layout against t-SNE, takes hours: run it alone)")
     ap.add_argument("--dir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "papermap-bench"), help="data directory")
     ap.add_argument("--acm", default=os.path.join(ROOT, "..", "shared", "data", "acm-cr", "acm-dl-docs.jsonl.gz"))
     ap.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
@@ -466,7 +486,7 @@ def main():
         many, few = 5, 3
     if args.repeats:
         many = few = args.repeats
-    args.reps = {1: many, 2: few, 3: few, 4: few, 5: few}
+    args.reps = {1: many, 2: few, 3: few, 4: few, 5: few, 6: 1}
     os.makedirs(args.dir, exist_ok=True)
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     t0 = time.time()
@@ -522,6 +542,9 @@ def main():
     if 5 in cases:
         log("case 5: lexical embedder")
         case_lexical(args, rep, env_sk)
+    if 6 in cases:
+        log("case 6: map layout against scikit-learn's t-SNE")
+        case_layout(args, rep)
     info["load average at end"] = loadavg()
     ended = time.strftime("%H:%M:%S UTC", time.gmtime())
     info["wall time of the run"] = f"{(time.time() - t0) / 60:.1f} min"

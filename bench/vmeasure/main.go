@@ -18,6 +18,8 @@ import (
 	"github.com/papermap/papermap/cluster"
 	"github.com/papermap/papermap/corpus"
 	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/backend"
+	"github.com/papermap/papermap/embed/lexical"
 	"github.com/papermap/papermap/paper"
 )
 
@@ -41,7 +43,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	c, err := corpus.Open(ctx, dir+"/store", corpus.Options{Embedder: "lexical", Lexical: embed.LexicalOptions{Dimensions: *dims}})
+	c, err := corpus.Open(ctx, dir+"/store", corpus.Options{Embedder: backend.Settings{Backend: embed.BackendLexical, Lexical: lexical.Options{Dimensions: *dims}}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/papermap/papermap/corpus"
+	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/ollama"
 )
 
 const analyzeUsage = `Usage: papermap analyze [flags] -o OUTDIR FILE...
@@ -27,9 +29,10 @@ same themes. Afterwards the store answers 'papermap search' and
 Flags:
   -o OUTDIR             where to write the map and the report (created if missing)
   --store DIR           store directory (default ./papermap-store, env PAPERMAP_STORE)
-  --embedder NAME       auto (default), ollama or lexical
-  --model NAME          Ollama model (default nomic-embed-text)
-  --ollama-host URLS    Ollama server(s), comma-separated
+  --embedder NAME       ` + embed.BackendAuto + ` (default), ` + embed.BackendOllama + ` or ` + embed.BackendLexical + `
+  --model NAME          Ollama model (default ` + ollama.DefaultModel + `)
+  --ollama-host URLS    Ollama server(s), comma-separated (default $` + ollama.HostEnv + `,
+                        the store's, or ` + ollama.DefaultHost + `)
   --format NAME         input format (default auto)
   --strict              reject the whole input if any record is bad
   --k N|auto            number of themes (default auto)

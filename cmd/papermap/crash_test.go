@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/papermap/papermap/corpus"
-	"github.com/papermap/papermap/internal/killloop"
+	"github.com/papermap/papermap/internal/testharness/killloop"
 )
 
 // The process-level tests (crash, concurrency, damage, security, memory) run
@@ -117,7 +117,7 @@ func envInt(t testing.TB, name string, def int) int {
 // moments spread over reading, fitting the lexical model and writing, and
 // checks after every kill that the store opens, and at the end that a
 // rerun completes with exactly the papers of an undisturbed run, each as
-// in the input (see internal/killloop). PAPERMAP_KILLS and
+// in the input (see internal/testharness/killloop). PAPERMAP_KILLS and
 // PAPERMAP_KILL_SEED change the number of kills (default 21, up to 4 on
 // each store before its rerun) and the seed (default 1).
 func TestKillLoop(t *testing.T) {

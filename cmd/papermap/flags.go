@@ -5,9 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/papermap/papermap/corpus"
+	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/backend"
+	"github.com/papermap/papermap/embed/ollama"
 )
 
 // errHelp is returned after --help printed a command's usage.
@@ -77,22 +81,23 @@ type embedFlags struct {
 }
 
 func (f *embedFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.embedder, "embedder", corpus.BackendAuto, "auto, ollama or lexical")
-	fs.StringVar(&f.model, "model", "", "Ollama `MODEL` (default nomic-embed-text)")
-	fs.StringVar(&f.hosts, "ollama-host", "", "Ollama `URL[,URL...]` (default $OLLAMA_HOST or http://127.0.0.1:11434)")
-	fs.IntVar(&f.batch, "batch-size", 0, "texts per Ollama request (default 16)")
+	fs.StringVar(&f.embedder, "embedder", embed.BackendAuto, embed.BackendAuto+", "+embed.BackendOllama+" or "+embed.BackendLexical)
+	fs.StringVar(&f.model, "model", "", "Ollama `MODEL` (default "+ollama.DefaultModel+")")
+	fs.StringVar(&f.hosts, "ollama-host", "", "Ollama `URL[,URL...]` (default $"+ollama.HostEnv+", the store's, or "+ollama.DefaultHost+")")
+	fs.IntVar(&f.batch, "batch-size", 0, "texts per Ollama request (default "+strconv.Itoa(ollama.DefaultBatchSize)+")")
 }
 
 func (f *embedFlags) options(notice io.Writer) corpus.Options {
 	o := corpus.Options{
-		Embedder:  f.embedder,
-		Model:     f.model,
-		BatchSize: f.batch,
-		Notice:    notice,
+		Embedder: backend.Settings{
+			Backend: f.embedder,
+			Ollama:  ollama.Options{Model: f.model, BatchSize: f.batch},
+		},
+		Notice: notice,
 	}
 	for _, h := range strings.Split(f.hosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
-			o.OllamaHosts = append(o.OllamaHosts, h)
+			o.Embedder.Ollama.Hosts = append(o.Embedder.Ollama.Hosts, h)
 		}
 	}
 	return o

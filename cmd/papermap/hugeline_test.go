@@ -19,7 +19,10 @@ const maxHugeLineRSS = 1 << 30
 // TestHugeLineIngest feeds `papermap ingest` files of one 100 MB line in
 // every format, and checks that each run ends (a stored paper or an error
 // naming the file), never panics, and peaks below maxHugeLineRSS, as the
-// kernel measures it (getrusage ru_maxrss of the child).
+// kernel measures it (getrusage ru_maxrss of the child). A 100 MB record is
+// over the readers' bound (paper.DefaultMaxRecordBytes, 16 MiB): it is
+// skipped as FILE:LINE, and a paper after it in the same file is stored
+// (issue 13 §3: a 270 MB record lost the other paper of its file).
 func TestHugeLineIngest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes and ingests 100 MB files")
@@ -32,42 +35,43 @@ func TestHugeLineIngest(t *testing.T) {
 		name     string
 		file     string
 		write    func(w io.Writer)
-		wantFail bool // no usable paper in it
+		wantFail bool   // no usable paper in it
+		wantErr  string // in stderr, after the file's path
 	}{
-		{"text: an abstract without a title", "huge.txt", words, true},
-		{"jsonl: one paper", "huge.jsonl", func(w io.Writer) {
+		{"text: an abstract without a title", "huge.txt", words, true, ":1: record is longer than"},
+		{"jsonl: a huge record, then a paper", "huge.jsonl", func(w io.Writer) {
 			io.WriteString(w, `{"title":"T","abstract":"`)
 			words(w)
 			io.WriteString(w, "\"}\n")
-		}, false},
+			io.WriteString(w, `{"title":"The paper after it","abstract":"Is stored."}`+"\n")
+		}, false, ":1: record is longer than"},
 		{"jsonl: one 100 MB word", "word.jsonl", func(w io.Writer) {
-			// The word is too long to be a term; the title places the paper.
 			io.WriteString(w, `{"title":"Tokens of unusual length","abstract":"`)
 			token(w)
 			io.WriteString(w, "\"}\n")
-		}, false},
+		}, true, ":1: record is longer than"},
 		{"jsonl: unterminated", "open.jsonl", func(w io.Writer) {
 			io.WriteString(w, `{"title":"T","abstract":"`)
 			words(w)
-		}, true},
+		}, true, ":1: record is longer than"},
 		{"json: an array of one", "huge.json", func(w io.Writer) {
 			io.WriteString(w, `[{"title":"T","abstract":"`)
 			words(w)
 			io.WriteString(w, `"}]`)
-		}, false},
+		}, true, ":1: record is longer than"},
 		{"csv: one row", "huge.csv", func(w io.Writer) {
 			io.WriteString(w, "title,abstract\nT,")
 			words(w)
-		}, false},
+		}, true, ":2: record is longer than"},
 		{"bibtex: one entry", "huge.bib", func(w io.Writer) {
 			io.WriteString(w, "@misc{k, title={T}, abstract={")
 			words(w)
 			io.WriteString(w, "}}")
-		}, false},
+		}, true, ":1: record is longer than"},
 		{"bibtex: unbalanced", "open.bib", func(w io.Writer) {
 			io.WriteString(w, "@misc{k, title={T}, abstract={")
 			words(w)
-		}, true},
+		}, true, ":1: record is longer than"},
 	}
 	dir := t.TempDir()
 	for _, tc := range tests {
@@ -103,6 +107,9 @@ func TestHugeLineIngest(t *testing.T) {
 				t.Errorf("the error does not name the file:\n%s", errb.String())
 			case !tc.wantFail && (code != exitOK || !strings.HasPrefix(out.String(), "ingested 1,")):
 				t.Errorf("exit %d, want one paper stored\nstdout: %s\nstderr: %s", code, out.String(), errb.String())
+			}
+			if !strings.Contains(errb.String(), path+tc.wantErr) {
+				t.Errorf("stderr does not say %q:\n%s", path+tc.wantErr, errb.String())
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -12,9 +13,13 @@ import (
 
 	"github.com/papermap/papermap/corpus"
 	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/lexical"
+	"github.com/papermap/papermap/embed/ollama"
 	"github.com/papermap/papermap/internal/format"
 	"github.com/papermap/papermap/internal/textsafe"
+	"github.com/papermap/papermap/internal/safefile"
 	"github.com/papermap/papermap/paper"
+	"github.com/papermap/papermap/vectorstore"
 )
 
 const ingestUsage = `Usage: papermap ingest [flags] FILE...
@@ -22,14 +27,30 @@ const ingestUsage = `Usage: papermap ingest [flags] FILE...
 Reads papers from FILEs (- for standard input), embeds them and stores them
 in the store. Formats: seed text pages (.txt: a title line, then an abstract
 line), JSON Lines and JSON arrays (.jsonl, .json: arXiv field names work),
-CSV and TSV with a header row, and BibTeX (.bib); gzip-compressed files are
-read as they are. The format is taken from the extension, then the content;
---format overrides both.
+CSV and TSV with a header row (Zotero's and Scopus's CSV exports included),
+BibTeX (.bib), RIS (.ris: Zotero, Mendeley, EndNote, Scopus, Web of Science,
+PubMed), Web of Science plain text and tab-delimited exports (savedrecs.txt)
+and PubMed MEDLINE (.nbib); gzip-compressed files are read as they are. The
+format is taken from the extension, then the content (a .txt file holding
+a Web of Science or PubMed export is read as one); --format overrides both.
+
+chromem-go data is read too: a database export (DB.ExportToFile; FILE ends in
+.gob, .gob.gz or either with .enc, or --format chromem), such as 'papermap
+export' writes, or the directory of a persistent database
+(chromem.NewPersistentDB). It is ingested on its own, one per run. Its
+vectors are kept when its collection names the store's embedder
+(papermap.embedder and papermap.dimensions in the collection's metadata, as
+'papermap export' writes them); otherwise the documents are embedded again
+from their Content, and a notice says so. A document's Content is its text,
+its metadata its fields ("title", "year", "authors"... as papermap stores
+them).
 
 A record that cannot be used (no title and no abstract, a malformed line, an
-unbalanced BibTeX entry) is skipped and reported as FILE:LINE: reason; the
-run ends with a summary. With --strict any such record rejects the whole
-input and nothing is written.
+unbalanced BibTeX entry, a record over 16 MiB) is skipped and reported as
+FILE:LINE: reason; the run ends with a summary. A CSV without an abstract
+column is read with titles alone and one "FILE:LINE: warning: ..." line.
+With --strict any skipped record rejects the whole input and nothing is
+written.
 
 Running the same ingest again is safe and cheap: papers already stored with
 the same content are skipped, changed papers are updated. An interrupted
@@ -44,12 +65,18 @@ fitted on the papers of that first ingest). A store never mixes embedders.
 
 Flags:
   --store DIR           store directory (default ./papermap-store, env PAPERMAP_STORE)
-  --embedder NAME       auto (default), ollama or lexical
-  --model NAME          Ollama model (default nomic-embed-text)
+  --embedder NAME       ` + embed.BackendAuto + ` (default), ` + embed.BackendOllama + ` or ` + embed.BackendLexical + `
+  --model NAME          Ollama model (default ` + ollama.DefaultModel + `)
   --ollama-host URLS    Ollama server(s), comma-separated; work is spread over
-                        all of them (default $OLLAMA_HOST or http://127.0.0.1:11434)
+                        all of them (default $` + ollama.HostEnv + `, or for an existing
+                        store the hosts it was last embedded with, or
+                        ` + ollama.DefaultHost + `)
   --batch-size N        texts per Ollama request (default 16)
-  --format NAME         auto (default), txt, jsonl, json, csv, tsv or bib
+  --format NAME         auto (default), txt, jsonl, json, csv, tsv, bib, ris,
+                        wos, medline or chromem
+  --collection NAME     the chromem-go collection to read (default: the only one)
+  --encryption-key-file F  key of an encrypted chromem-go export (32 bytes; env
+                        PAPERMAP_CHROMEM_KEY gives the key itself)
   --strict              reject the whole input if any record is bad
   --json                print the summary as JSON
   --skipped-log FILE    write every skipped record to FILE (FILE:LINE: reason)
@@ -59,6 +86,7 @@ Examples:
   papermap ingest testdata/seed-abstracts.txt
   papermap ingest --store lab-store --embedder lexical arxiv.jsonl refs.bib
   zcat papers.jsonl.gz | papermap ingest --format jsonl -
+  papermap ingest --store rag-map --collection docs ./chromem-db
   papermap ingest --embedder ollama --ollama-host http://gpu1:11434,http://gpu2:11434 papers.csv
 `
 
@@ -75,6 +103,8 @@ type ingestFlags struct {
 	strict     bool
 	quiet      bool
 	skippedLog string
+	collection string // chromem-go input
+	keyFile    string // chromem-go input
 }
 
 func (f *ingestFlags) bind(m *Main, fs *flag.FlagSet) {
@@ -84,6 +114,8 @@ func (f *ingestFlags) bind(m *Main, fs *flag.FlagSet) {
 	fs.BoolVar(&f.strict, "strict", false, "reject the whole input if any record is bad")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress output")
 	fs.StringVar(&f.skippedLog, "skipped-log", "", "write skipped records to FILE")
+	fs.StringVar(&f.collection, "collection", "", "chromem-go collection NAME")
+	fs.StringVar(&f.keyFile, "encryption-key-file", "", "key file of an encrypted chromem-go export")
 }
 
 // Run implements command.
@@ -125,22 +157,35 @@ type ingestResult struct {
 func (r *ingestResult) summary() string {
 	s := r.stats
 	return fmt.Sprintf("ingested %s, skipped %s (%s added, %s updated, %s unchanged) into %s [%s %s, %d dims] in %s",
-		format.Int(s.Stored()), format.Int(len(r.skipped)),
+		format.Int(s.Stored()), format.Int(countSkipped(r.skipped)),
 		format.Int(s.Added), format.Int(s.Updated), format.Int(s.Unchanged),
 		r.store, s.Embedder.Backend, s.Embedder.Model, s.Embedder.Dimensions, r.elapsed.Round(100*time.Millisecond))
 }
 
 type skippedJSON struct {
-	File   string `json:"file"`
-	Line   int    `json:"line"`
-	ID     string `json:"id,omitempty"`
-	Reason string `json:"reason"`
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	ID      string `json:"id,omitempty"`
+	Reason  string `json:"reason"`
+	Warning bool   `json:"warning,omitempty"` // nothing skipped: a note on the input
+}
+
+// countSkipped counts the records skipped, leaving out warnings (which
+// skip nothing).
+func countSkipped(skipped []*paper.RecordError) int {
+	n := 0
+	for _, e := range skipped {
+		if !e.Warning {
+			n++
+		}
+	}
+	return n
 }
 
 func (r *ingestResult) json() any {
 	sk := make([]skippedJSON, 0, len(r.skipped))
 	for _, e := range r.skipped {
-		sk = append(sk, skippedJSON{File: e.Pos.File, Line: e.Pos.Line, ID: e.ID, Reason: e.Reason})
+		sk = append(sk, skippedJSON{File: e.Pos.File, Line: e.Pos.Line, ID: e.ID, Reason: e.Reason, Warning: e.Warning})
 	}
 	return struct {
 		Store     string        `json:"store"`
@@ -169,6 +214,12 @@ func (r *ingestResult) json() any {
 // file, forever for a pipe that is still being filled).
 func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ingestResult, error) {
 	start := time.Now()
+	if chromemIn, err := chromemInput(f.format, files); err != nil || chromemIn != "" {
+		if err != nil {
+			return nil, err
+		}
+		return m.ingestChromem(ctx, f, chromemIn, start)
+	}
 	inFormat, err := paper.ParseFormat(f.format)
 	if err != nil {
 		return nil, &usageError{msg: err.Error(), usage: ingestUsage}
@@ -222,9 +273,9 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 	read := len(papers)
 	kept, dups := paper.Dedupe(papers)
 	skipped = append(skipped, dups...)
-	if f.strict && len(skipped) > 0 {
+	if n := countSkipped(skipped); f.strict && n > 0 {
 		m.reportSkipped(skipped, f.skippedLog)
-		return nil, fmt.Errorf("--strict: %d bad record(s) in the input; nothing was written (fix them, or drop --strict to skip them)", len(skipped))
+		return nil, fmt.Errorf("--strict: %d bad record(s) in the input; nothing was written (fix them, or drop --strict to skip them)", n)
 	}
 	if len(kept) == 0 {
 		m.reportSkipped(skipped, f.skippedLog)
@@ -245,7 +296,7 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 	// An interrupted context still goes through Ingest, which then only
 	// counts the papers already stored, for the message below.
 	stats, err := c.Ingest(ctx, kept, corpus.IngestOptions{Progress: prog.update})
-	if errors.Is(err, embed.ErrEmptyVocabulary) {
+	if errors.Is(err, lexical.ErrEmptyVocabulary) {
 		err = fmt.Errorf("%s: %w", joinNames(files), err)
 	}
 	prog.finish()
@@ -325,18 +376,83 @@ func (m *Main) reportSkipped(skipped []*paper.RecordError, logPath string) {
 	}
 }
 
+// writeSkippedLog replaces path (never through a symbolic link) with the
+// skipped records, mode 0600.
 func writeSkippedLog(path string, skipped []*paper.RecordError) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	for _, e := range skipped {
-		if _, err := io.WriteString(f, e.Error()+"\n"); err != nil {
-			f.Close()
-			return err
+	return safefile.Write(path, 0o600, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		for _, e := range skipped {
+			bw.WriteString(e.Error() + "\n")
+		}
+		return bw.Flush()
+	})
+}
+
+// chromemInput returns the input when it is chromem-go data (by --format,
+// by its name, or a directory of chromem-go's), "" when none is.
+func chromemInput(formatName string, files []string) (string, error) {
+	var found []string
+	for _, name := range files {
+		if formatName == "chromem" || vectorstore.IsChromemExport(name) {
+			found = append(found, name)
+		} else if fi, err := os.Stat(name); err == nil && fi.IsDir() && vectorstore.IsChromemDir(name) {
+			found = append(found, name)
 		}
 	}
-	return f.Close()
+	switch {
+	case len(found) == 0:
+		return "", nil
+	case len(files) > 1:
+		return "", &usageError{msg: fmt.Sprintf("%s is chromem-go data: ingest it in a run of its own", found[0]), usage: ingestUsage}
+	case files[0] == "-":
+		return "", &usageError{msg: "chromem-go data is read from a file or directory, not standard input", usage: ingestUsage}
+	}
+	return found[0], nil
+}
+
+// ingestChromem stores a collection of chromem-go data.
+func (m *Main) ingestChromem(ctx context.Context, f *ingestFlags, path string, start time.Time) (*ingestResult, error) {
+	if f.strict {
+		return nil, &usageError{msg: "--strict applies to paper files, not to chromem-go data", usage: ingestUsage}
+	}
+	key, err := m.chromemKey(f.keyFile)
+	if err != nil {
+		return nil, err
+	}
+	opts := f.emb.options(m.Stderr)
+	var c *corpus.Corpus
+	defer func() {
+		if c != nil {
+			c.Close()
+		}
+	}()
+	if storeExists(*f.store) { // take the lock before the long read, as ingest does
+		if c, err = corpus.Open(ctx, *f.store, opts); err != nil {
+			return nil, m.openError(ctx, err, *f.store)
+		}
+	}
+	coll, err := vectorstore.ReadChromem(path, vectorstore.ReadChromemOptions{Collection: f.collection, EncryptionKey: key})
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		if c, err = corpus.Open(ctx, *f.store, opts); err != nil {
+			return nil, m.openError(ctx, err, *f.store)
+		}
+	}
+	prog := newProgress(m.Stderr, "ingest", f.quiet)
+	stats, err := c.IngestChromem(ctx, coll, path, corpus.IngestOptions{Progress: prog.update})
+	prog.finish()
+	res := &ingestResult{store: *f.store, stats: stats, read: len(coll.Documents), skipped: stats.Skipped, elapsed: time.Since(start)}
+	m.reportSkipped(stats.Skipped, f.skippedLog)
+	if err != nil {
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			m.interrupted(stats.Stored(), len(coll.Documents), *f.store)
+		}
+		return res, err
+	}
+	res.done = true
+	return res, nil
 }
 
 func joinNames(files []string) string {

@@ -126,6 +126,8 @@ func (m *Main) command(name string) command {
 		return &AnalyzeCommand{m: m}
 	case "repair":
 		return &RepairCommand{m: m}
+	case "export":
+		return &ExportCommand{m: m}
 	}
 	return nil
 }
@@ -147,6 +149,7 @@ Commands:
   map       draw the topic map (.html, .svg or .png)
   report    write the research report (.md or .html)
   info      show what a store holds
+  export    write the papers and vectors for another program (chromem-go)
   repair    recover a damaged store, keeping every intact paper
 
 Every command takes --store DIR (default ./papermap-store, or $PAPERMAP_STORE).

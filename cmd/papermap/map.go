@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/papermap/papermap/corpus"
@@ -13,15 +14,31 @@ import (
 
 const mapUsage = `Usage: papermap map [flags] -o FILE
 
-Draws the topic map of the stored papers: each paper a point at its place on
-the first two principal components of the vectors, coloured by theme, with
-the theme names at their centres. The kind of map follows FILE's extension:
+Draws the topic map of the stored papers: each paper a point, placed so that
+papers with similar abstracts sit together (UMAP), coloured by theme, with
+the theme names on their regions. The kind of map follows FILE's extension:
 
   .html  one self-contained interactive page (no network needed to view it):
          pan and zoom, hover for titles, a search box, click a paper for its
-         nearest neighbours; stays smooth with 100,000 papers
+         nearest neighbours, colour by theme, year or a metadata field
+         (venue, archive, ...); stays smooth with 100,000 papers
   .svg   a vector image with a legend, for papers and slides
   .png   the same as a picture
+  .json  the layout for scripts:
+           {"title", "layout",
+            "papers": [{"id", "x", "y", "theme", "themes", "title", "year",
+                        "fields"}...],
+            "themes": [{"id", "label", "keywords", "size", "x", "y",
+                        "level", "parent", "color"}...]}
+         "theme" is the paper's theme ID (null for none), "themes" its theme
+         IDs from the broadest level down when themes form a hierarchy;
+         a theme's (x, y) is where its label goes, "parent" the ID of its
+         broader theme (null at level 0)
+
+The UMAP layout is saved in the store when the store is writable (by
+'papermap analyze'); later maps reuse it, placing papers added since beside
+their nearest neighbours. Without a saved layout, map computes it each time
+(seconds for thousands of papers, minutes for 100,000).
 
 The saved themes are used (run 'papermap themes' first to choose them);
 without saved themes, they are computed with k chosen automatically.
@@ -30,6 +47,8 @@ Flags:
   --store DIR   store directory (default ./papermap-store, env PAPERMAP_STORE)
   -o FILE       output file (.html, .svg or .png)
   --title TEXT  title shown on the map (default: the store name)
+  --layout L    umap (default: neighbours stay neighbours) or pca (the first
+                two principal components, the map of papermap 0.x)
 
 Examples:
   papermap map -o map.html
@@ -47,6 +66,7 @@ func (c *MapCommand) Run(ctx context.Context, args []string) error {
 	store := c.m.storeFlag(fs)
 	out := fs.String("o", "", "output FILE")
 	title := fs.String("title", "", "map title")
+	lay := fs.String("layout", corpus.Layouts[0], "map layout")
 	pos, err := parseArgs(fs, args, mapUsage, c.m.Stdout)
 	if err != nil {
 		return err
@@ -60,6 +80,9 @@ func (c *MapCommand) Run(ctx context.Context, args []string) error {
 	if err := checkExt(*out, topicmap.Formats...); err != nil {
 		return &usageError{msg: err.Error(), usage: mapUsage}
 	}
+	if !slices.Contains(corpus.Layouts, *lay) {
+		return &usageError{msg: fmt.Sprintf("--layout %q: use one of %s", *lay, strings.Join(corpus.Layouts, ", ")), usage: mapUsage}
+	}
 	cp, err := corpus.Open(ctx, *store, corpus.Options{ReadOnly: true})
 	if err != nil {
 		return err
@@ -69,7 +92,7 @@ func (c *MapCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeMap(ctx, cp, m, *out, mapTitle(*title, *store)); err != nil {
+	if err := writeMapWith(ctx, cp, m, *out, corpus.MapOptions{Title: mapTitle(*title, *store), Layout: *lay}); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.m.Stdout, "wrote %s (%s papers, %d themes)\n", *out, format.Int(cp.Len()), m.K)
@@ -83,8 +106,13 @@ func mapTitle(title, store string) string {
 	return "papermap: " + filepath.Base(filepath.Clean(store))
 }
 
+// writeMap writes the map with the default layout.
 func writeMap(ctx context.Context, cp *corpus.Corpus, m *corpus.ThemeModel, path, title string) error {
-	tm, err := cp.Map(ctx, m, title)
+	return writeMapWith(ctx, cp, m, path, corpus.MapOptions{Title: title})
+}
+
+func writeMapWith(ctx context.Context, cp *corpus.Corpus, m *corpus.ThemeModel, path string, opts corpus.MapOptions) error {
+	tm, err := cp.Map(ctx, m, opts)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,8 @@ import (
 
 	"github.com/papermap/papermap/corpus"
 	"github.com/papermap/papermap/embed"
-	"github.com/papermap/papermap/internal/testmodel"
+	"github.com/papermap/papermap/embed/ollama"
+	"github.com/papermap/papermap/internal/testharness/testmodel"
 	"github.com/papermap/papermap/paper"
 )
 
@@ -40,7 +41,7 @@ const (
 	// tinyModel is the test model the tests embed with.
 	tinyModel = "papermap-tiny"
 	// tinyDims and tinyContext are its vector length and its context in
-	// positions, [CLS] and [SEP] included (internal/testmodel.Tiny).
+	// positions, [CLS] and [SEP] included (internal/testharness/testmodel.Tiny).
 	tinyDims    = 32
 	tinyContext = 128
 	// ollamaArxivFile holds 2,000 arXiv papers, one JSON object a line.
@@ -129,7 +130,7 @@ func (s *ownServer) embedsSinceStart(t *testing.T) int {
 }
 
 // batches returns the inputs of the /api/embed requests p recorded so far,
-// leaving out the probe NewOllama sends to every host, and forgets them.
+// leaving out the probe New sends to every host, and forgets them.
 func batches(p *testmodel.RecordingProxy) [][]string {
 	var out [][]string
 	for _, r := range p.Requests() {
@@ -245,6 +246,19 @@ func TestOllamaServerIngestSeed(t *testing.T) {
 					t.Errorf("results not best first at %d", i)
 				}
 			}
+		}
+	})
+	t.Run("search at the remembered host", func(t *testing.T) {
+		// The test server is not at the default address: without
+		// --ollama-host (and OLLAMA_HOST unset), search must find it
+		// through the hosts the store remembers from its ingest.
+		if os.Getenv(ollama.HostEnv) != "" {
+			t.Skipf("%s is set, and overrides the remembered host", ollama.HostEnv)
+		}
+		id := ids[0]
+		got := decode[results](t, mustRun(t, "search", "--store", store, "--json", texts[id]))
+		if len(got.Results) == 0 || got.Results[0].ID != id {
+			t.Errorf("query with the text of %s without --ollama-host: %+v, want %s first", id, got.Results, id)
 		}
 	})
 	t.Run("similar", func(t *testing.T) {
@@ -592,7 +606,7 @@ func TestOllamaServerKillAndRestart(t *testing.T) {
 	// The vectors are those of the papers' own texts (none mixed up by
 	// the retries): checked on every 25th paper against the server.
 	vecs := storedVectors(t, store)
-	o, err := embed.NewOllama(t.Context(), embed.OllamaOptions{Hosts: []string{srv.url}, Model: tinyModel})
+	o, err := ollama.New(t.Context(), ollama.Options{Hosts: []string{srv.url}, Model: tinyModel})
 	if err != nil {
 		t.Fatal(err)
 	}

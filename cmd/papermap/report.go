@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/papermap/papermap/corpus"
 	"github.com/papermap/papermap/internal/format"
+	"github.com/papermap/papermap/internal/safefile"
 	"github.com/papermap/papermap/topicmap"
 )
 
@@ -111,13 +111,24 @@ func buildReport(ctx context.Context, cp *corpus.Corpus, m *corpus.ThemeModel, t
 func writeReport(ctx context.Context, cp *corpus.Corpus, m *corpus.ThemeModel, r *topicmap.Report, path string) error {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext == ".html" || ext == ".htm" {
-		tm, err := cp.Map(ctx, m, r.Title)
+		tm, err := cp.Map(ctx, m, corpus.MapOptions{Title: r.Title})
 		if err != nil {
 			return err
 		}
 		r.EmbedMap = tm
 		return atomicWrite(path, func(w io.Writer) error { return topicmap.WriteReportHTML(w, r) })
 	}
+	// The Markdown report shows the map as an SVG picture beside it
+	// (REPORT.map.svg): Markdown viewers draw images, not pages.
+	tm, err := cp.Map(ctx, m, corpus.MapOptions{Title: r.Title})
+	if err != nil {
+		return err
+	}
+	pic := strings.TrimSuffix(path, filepath.Ext(path)) + ".map.svg"
+	if err := topicmap.WriteFile(pic, tm); err != nil {
+		return err
+	}
+	r.MapImage = filepath.Base(pic)
 	return atomicWrite(path, func(w io.Writer) error { return topicmap.WriteMarkdown(w, r) })
 }
 
@@ -130,31 +141,11 @@ func relLink(from, target string) string {
 	return filepath.ToSlash(rel)
 }
 
-// atomicWrite writes a file through a temporary file in the same directory
-// and renames it into place, so a failed write leaves no half file.
+// atomicWrite replaces path (never through a symbolic link) with what
+// write writes, mode 0644, so a failed write leaves no half file.
 func atomicWrite(path string, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if err := write(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
+	if err := safefile.Write(path, 0o644, write); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/papermap/papermap/corpus"
+	"github.com/papermap/papermap/embed/ollama"
 )
 
 const searchUsage = `Usage: papermap search [flags] QUERY...
@@ -33,7 +34,9 @@ Flags:
                      fields: year, venue, categories, archive, ... as ingested;
                      a field no stored paper has is an error listing those
                      that exist)
-  --ollama-host URLS Ollama server(s) for stores embedded with Ollama
+  --ollama-host URLS Ollama server(s) for stores embedded with Ollama (default
+                     $` + ollama.HostEnv + `, else the hosts the store was last embedded
+                     with, else ` + ollama.DefaultHost + `)
 
 Examples:
   papermap search "control variates for variance reduction"

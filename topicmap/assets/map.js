@@ -15,17 +15,27 @@
     for (var i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
     return out;
   }
-  function floatsOf(b64) {
+  function uint16sOf(b64) {
     var b = bytesOf(b64);
     var dv = new DataView(b.buffer);
-    var out = new Float32Array(b.length >> 2);
-    for (var i = 0; i < out.length; i++) out[i] = dv.getFloat32(i * 4, true);
+    var out = new Uint16Array(b.length >> 1);
+    for (var i = 0; i < out.length; i++) out[i] = dv.getUint16(i * 2, true);
     return out;
   }
-
-  var xs = floatsOf(data.x), ys = floatsOf(data.y);
-  var themeOf = Int32Array.from(data.theme || []);
-  var years = data.year || null;
+  // Coordinates travel as uint16 codes over data.bounds.
+  function coordsOf(b64, lo, hi) {
+    var q = uint16sOf(b64), out = new Float32Array(q.length), step = (hi - lo) / 65535;
+    for (var i = 0; i < q.length; i++) out[i] = lo + q[i] * step;
+    return out;
+  }
+  var bnd = data.bounds || [0, 0, 0, 0];
+  var xs = coordsOf(data.x, bnd[0], bnd[2]), ys = coordsOf(data.y, bnd[1], bnd[3]);
+  var themeOf = (function () {
+    var q = uint16sOf(data.theme), out = new Int32Array(q.length);
+    for (var i = 0; i < q.length; i++) out[i] = q[i] - 1;
+    return out;
+  })();
+  var years = data.year ? uint16sOf(data.year) : null;
   var titles = data.titles || [];
   var snippets = data.snippets || [];
   var ids = data.ids || [];
@@ -51,9 +61,59 @@
     colours.push(rgbOf(themes[k].color));
     shapes.push(themes[k].shape | 0);
   }
-  var enabled = new Uint8Array(K + 1).fill(1);
+  var themeColours = colours, themeShapes = shapes;
   var themeCount = new Int32Array(K + 1);
   for (var i = 0; i < N; i++) themeCount[themeOf[i] + 1]++;
+
+  // ----- colour modes ---------------------------------------------------------
+  // The dots are coloured by one category per paper: its theme (the
+  // default), its year (a sequential scale) or a metadata field. cat[i] is
+  // paper i's category + 1 (0: none); colours, shapes and enabled are
+  // indexed by it.
+  var cat = new Int32Array(N), enabled = null, catCount = null, catNames = null;
+  var modes = [{ name: 'theme' }];
+  if (years) modes.push({ name: 'year' });
+  (data.fields || []).forEach(function (f) { modes.push({ name: String(f.name), field: f }); });
+  var modeIndex = 0;
+  var palette = (data.palette || ['#1f77b4']).map(rgbOf);
+  // Viridis at five stops, interpolated: a sequential scale that stays
+  // readable in grey and for colour-blind readers.
+  var viridis = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+  function sequential(t) {
+    var x = Math.max(0, Math.min(1, t)) * (viridis.length - 1), a = Math.min(viridis.length - 2, Math.floor(x)), f = x - a;
+    return [0, 1, 2].map(function (c) { return Math.round(viridis[a][c] + (viridis[a + 1][c] - viridis[a][c]) * f); });
+  }
+  function setMode(idx) {
+    var m = modes[idx] || modes[0];
+    modeIndex = modes.indexOf(m);
+    var none = themeColours[0];
+    if (m.name === 'theme' && !m.field) {
+      for (var i = 0; i < N; i++) cat[i] = themeOf[i] + 1;
+      colours = themeColours;
+      shapes = themeShapes;
+      catNames = null;
+    } else if (!m.field) {
+      var seen = {}, vals = [];
+      for (var j = 0; j < N; j++) if (years[j] && !seen[years[j]]) { seen[years[j]] = 1; vals.push(years[j]); }
+      vals.sort(function (a, b) { return a - b; });
+      var pos = {};
+      vals.forEach(function (v, t) { pos[v] = t + 1; });
+      for (var j2 = 0; j2 < N; j2++) cat[j2] = years[j2] ? pos[years[j2]] : 0;
+      colours = [none].concat(vals.map(function (v, t) { return sequential(vals.length > 1 ? t / (vals.length - 1) : 1); }));
+      catNames = vals.map(String);
+    } else {
+      if (!m.of) m.of = uint16sOf(m.field.of);
+      for (var j3 = 0; j3 < N; j3++) cat[j3] = m.of[j3];
+      var fv = m.field.values || [];
+      colours = [none].concat(fv.map(function (v, t) { return palette[t % palette.length]; }));
+      catNames = fv.map(String);
+    }
+    if (catNames) shapes = colours.map(function () { return 0; });
+    enabled = new Uint8Array(colours.length).fill(1);
+    catCount = new Int32Array(colours.length);
+    for (var q = 0; q < N; q++) catCount[cat[q]]++;
+  }
+  setMode(0);
 
   var baseRadius = Math.min(5, Math.max(1.4, 5 * Math.pow(100 / Math.max(N, 1), 0.2)));
   var baseAlpha = Math.min(0.9, Math.max(0.4, 0.9 * Math.pow(200 / Math.max(N, 1), 0.1)));
@@ -146,7 +206,7 @@
         var c = cy * G + cx;
         for (var q = cellStart[c]; q < cellStart[c + 1]; q++) {
           var i = cellItems[q];
-          if (!enabled[themeOf[i] + 1]) continue;
+          if (!enabled[cat[i]]) continue;
           var dx = sx(i) - px, dy = sy(i) - py, d = dx * dx + dy * dy;
           if (d <= bestD) { bestD = d; best = i; }
         }
@@ -249,7 +309,7 @@
     var dim = matches !== null;
     var alpha = dim ? baseAlpha * 0.22 : baseAlpha;
     var spr = [], wts = [], full = [];
-    for (var k = 0; k <= K; k++) {
+    for (var k = 0; k < colours.length; k++) {
       spr.push(sprite(shapes[k], r));
       wts.push(weights(spr[k], k === 0 ? alpha * 0.6 : alpha));
       full.push(dim ? weights(spr[k], 1) : null);
@@ -257,7 +317,7 @@
     var margin = spr[0].R + 2;
     var x0 = -margin, y0 = -margin, x1 = IW + margin, y1 = IH + margin;
     for (var i = 0; i < N; i++) {
-      var th = themeOf[i] + 1;
+      var th = cat[i];
       if (!enabled[th]) continue;
       var px = Math.round(xs[i] * s + tx), py = Math.round(-ys[i] * s + ty);
       if (px < x0 || py < y0 || px >= x1 || py >= y1) continue;
@@ -266,7 +326,7 @@
     if (dim) {
       for (var j = 0; j < N; j++) {
         if (!matches[j]) continue;
-        var tj = themeOf[j] + 1;
+        var tj = cat[j];
         if (!enabled[tj]) continue;
         var qx = Math.round(xs[j] * s + tx), qy = Math.round(-ys[j] * s + ty);
         if (qx < x0 || qy < y0 || qx >= x1 || qy >= y1) continue;
@@ -333,7 +393,7 @@
     var r = radius();
     if (matches !== null && matchCount > 0 && matchCount <= 2000) {
       for (var i = 0; i < N; i++) {
-        if (matches[i] && enabled[themeOf[i] + 1]) ring(i, r + 2.5, 'rgba(20,20,20,0.75)', 1.2);
+        if (matches[i] && enabled[cat[i]]) ring(i, r + 2.5, 'rgba(20,20,20,0.75)', 1.2);
       }
     }
     if (selected >= 0) {
@@ -364,49 +424,82 @@
     }
   }
 
-  var labelOrder = [];
-  for (var lk = 0; lk < K; lk++) if (themeCount[lk + 1] > 0) labelOrder.push(lk);
-  labelOrder.sort(function (a, b) { return themeCount[b + 1] - themeCount[a + 1] || a - b; });
-
-  function shortText(s, n) {
-    return s.length > n ? s.slice(0, n - 1).replace(/\s+$/, '') + '\u2026' : s;
+  // ----- labels -----------------------------------------------------------------
+  // Theme labels are DOM elements over the canvas (text through textContent),
+  // placed each frame: broad themes (level 0) first, then larger themes;
+  // deeper levels only once the reader has zoomed in far enough
+  // (levelZoom). A label goes on its theme's position, or beside it with a
+  // leader line when that place is taken; a label with no free place is
+  // hidden until zooming makes room.
+  var labelLayer = $('pm-label-layer');
+  var maxLevel = 0;
+  for (var lk0 = 0; lk0 < K; lk0++) maxLevel = Math.max(maxLevel, themes[lk0].level | 0);
+  var labelOrder = [], labelEls = [], labelSize = [], labelState = [];
+  for (var lk = 0; lk < K; lk++) {
+    var le = el('div', 'pm-label pm-level' + Math.min(2, themes[lk].level | 0) + (maxLevel > 0 ? ' pm-hier' : ''), themes[lk].label || String(themes[lk].id));
+    le.dataset.theme = String(lk);
+    le.dataset.level = String(themes[lk].level | 0);
+    var lc = themeColours[lk + 1];
+    le.style.borderColor = 'rgb(' + lc[0] + ',' + lc[1] + ',' + lc[2] + ')';
+    labelLayer.appendChild(le);
+    labelEls.push(le);
+    labelState.push({ visible: false, moved: false, box: null });
+    if (themeCount[lk + 1] > 0 || (themes[lk].level | 0) < maxLevel) labelOrder.push(lk);
   }
+  labelOrder.sort(function (a, b) {
+    return (themes[a].level | 0) - (themes[b].level | 0) || (themes[b].size | 0) - (themes[a].size | 0) || themeCount[b + 1] - themeCount[a + 1] || a - b;
+  });
+  // levelZoom is the zoom (relative to the whole map in view) from which
+  // labels of a level are shown.
+  function levelZoom(level) { return level <= 0 ? 0 : Math.pow(2.2, level); }
+  var candidates = [[0, 0], [0, -1], [0, 1], [1, 0], [-1, 0], [1, -1], [-1, -1], [1, 1], [-1, 1], [0, -2], [0, 2], [2, 0], [-2, 0]];
 
+  function hideLabel(k) {
+    if (labelState[k].visible) labelEls[k].style.visibility = 'hidden';
+    labelState[k] = { visible: false, moved: false, box: null };
+  }
   function drawLabels() {
-    var placed = [];
-    ctx.font = '600 12px system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif';
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
+    labelLayer.hidden = !showLabels;
+    var placed = [], lines = [];
+    var zoom = view.scale / fitScale;
     for (var q = 0; q < labelOrder.length; q++) {
-      var k = labelOrder[q];
-      if (!enabled[k + 1]) continue;
-      var t = themes[k];
+      var k = labelOrder[q], t = themes[k], lv = t.level | 0;
+      var ok = showLabels && zoom >= levelZoom(lv) && (catNames || enabled[k + 1]);
       var x = t.x * view.scale + view.tx, y = -t.y * view.scale + view.ty;
-      if (x < -100 || y < -20 || x > W + 100 || y > H + 20) continue;
-      var txt = shortText(t.id + ' ' + t.label, 34);
-      var w = ctx.measureText(txt).width + 10, h = 18;
-      var box = null;
-      var tries = [0, 1.2, -1.2, 2.4, -2.4];
-      for (var a = 0; a < tries.length && !box; a++) {
-        var b = { x0: x - w / 2, y0: y + tries[a] * h - h / 2, x1: x + w / 2, y1: y + tries[a] * h + h / 2 };
+      if (!ok || x < 0 || y < 0 || x > W || y > H) { hideLabel(k); continue; }
+      if (!labelSize[k]) labelSize[k] = { w: labelEls[k].offsetWidth, h: labelEls[k].offsetHeight };
+      var w = labelSize[k].w, h = labelSize[k].h, box = null, moved = false;
+      for (var a = 0; a < candidates.length && !box; a++) {
+        var cx = x + candidates[a][0] * (w / 2 + h / 2 + 4), cy = y + candidates[a][1] * (h + 4);
+        var b = { x0: cx - w / 2, y0: cy - h / 2, x1: cx + w / 2, y1: cy + h / 2 };
+        if (b.x0 < 2 || b.y0 < 2 || b.x1 > W - 2 || b.y1 > H - 2) continue;
         var free = true;
         for (var p = 0; p < placed.length && free; p++) {
           var o = placed[p];
-          if (b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1) free = false;
+          if (b.x0 < o.x1 + 2 && o.x0 < b.x1 + 2 && b.y0 < o.y1 + 2 && o.y0 < b.y1 + 2) free = false;
         }
-        if (free) box = b;
+        if (free) { box = b; moved = a > 0; }
       }
-      if (!box) continue;
+      if (!box) { hideLabel(k); continue; }
       placed.push(box);
-      var c = colours[k + 1];
-      ctx.fillStyle = 'rgba(255,255,255,0.88)';
-      ctx.strokeStyle = 'rgb(' + c[0] + ',' + c[1] + ',' + c[2] + ')';
+      if (moved) lines.push([x, y, Math.max(box.x0, Math.min(x, box.x1)), Math.max(box.y0, Math.min(y, box.y1)), k]);
+      var le = labelEls[k];
+      le.style.transform = 'translate(' + Math.round(box.x0) + 'px,' + Math.round(box.y0) + 'px)';
+      if (!labelState[k].visible) le.style.visibility = 'visible';
+      labelState[k] = { visible: true, moved: moved, box: box };
+    }
+    for (var l = 0; l < lines.length; l++) {
+      var ln = lines[l], c = themeColours[ln[4] + 1];
+      ctx.strokeStyle = 'rgba(' + c[0] + ',' + c[1] + ',' + c[2] + ',0.9)';
       ctx.lineWidth = 1.5;
-      roundRect(box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0, 4);
-      ctx.fill();
+      ctx.beginPath();
+      ctx.moveTo(ln[0], ln[1]);
+      ctx.lineTo(ln[2], ln[3]);
       ctx.stroke();
-      ctx.fillStyle = '#1d1d1d';
-      ctx.fillText(txt, (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2 + 0.5);
+      ctx.fillStyle = ctx.strokeStyle;
+      ctx.beginPath();
+      ctx.arc(ln[0], ln[1], 2.5, 0, 2 * Math.PI);
+      ctx.fill();
     }
   }
   function roundRect(x, y, w, h, r) {
@@ -456,8 +549,8 @@
     }
   }
   function swatch(k) {
-    var sw = el('span', 'pm-swatch pm-shape' + shapes[k + 1]);
-    var c = colours[k + 1];
+    var sw = el('span', 'pm-swatch pm-shape' + themeShapes[k + 1]);
+    var c = themeColours[k + 1];
     sw.style.background = 'rgb(' + c[0] + ',' + c[1] + ',' + c[2] + ')';
     return sw;
   }
@@ -608,44 +701,62 @@
   searchEl.addEventListener('keydown', function (e) {
     if (e.key === 'Escape') { searchEl.value = ''; runSearch(); }
     if (e.key === 'Enter' && matches) {
-      for (var i = 0; i < N; i++) if (matches[i] && enabled[themeOf[i] + 1]) { select(i, true); break; }
+      for (var i = 0; i < N; i++) if (matches[i] && enabled[cat[i]]) { select(i, true); break; }
     }
   });
 
   // ----- legend -------------------------------------------------------------------
   function buildLegend() {
     legendList.textContent = '';
+    $('pm-legend-title').textContent = modeIndex === 0 ? 'Themes' : modes[modeIndex].name;
     var rows = [];
-    for (var k = 0; k < K; k++) rows.push(k);
-    if (themeCount[0] > 0) rows.push(-1);
-    rows.forEach(function (k) {
+    if (!catNames) {
+      for (var k = 0; k < K; k++) rows.push(k + 1);
+    } else {
+      for (var v = 0; v < catNames.length; v++) rows.push(v + 1);
+    }
+    if (catCount[0] > 0) rows.push(0);
+    rows.forEach(function (c) {
       var li = el('li');
       var b = el('button', 'pm-legend-item');
-      b.setAttribute('aria-pressed', 'true');
-      if (k >= 0) {
+      b.setAttribute('aria-pressed', enabled[c] ? 'true' : 'false');
+      if (c > 0 && !catNames) {
+        var k = c - 1;
         b.appendChild(swatch(k));
         b.appendChild(el('span', 'pm-legend-id', themes[k].id));
         b.appendChild(el('span', 'pm-legend-label', themes[k].label));
         b.title = (themes[k].keywords || []).join(', ');
       } else {
         var sw = el('span', 'pm-swatch');
-        var c = colours[0];
-        sw.style.background = 'rgb(' + c[0] + ',' + c[1] + ',' + c[2] + ')';
+        var col = colours[c];
+        sw.style.background = 'rgb(' + col[0] + ',' + col[1] + ',' + col[2] + ')';
         b.appendChild(sw);
         b.appendChild(el('span', 'pm-legend-id', ''));
-        b.appendChild(el('span', 'pm-legend-label', 'no theme'));
+        b.appendChild(el('span', 'pm-legend-label', c > 0 ? catNames[c - 1] : (catNames ? 'unknown' : 'no theme')));
       }
-      b.appendChild(el('span', 'pm-legend-n', themeCount[k + 1]));
+      b.appendChild(el('span', 'pm-legend-n', catCount[c]));
       b.addEventListener('click', function () {
-        enabled[k + 1] = enabled[k + 1] ? 0 : 1;
-        b.setAttribute('aria-pressed', enabled[k + 1] ? 'true' : 'false');
-        if (hover >= 0 && !enabled[themeOf[hover] + 1]) { hover = -1; tooltip.hidden = true; }
+        enabled[c] = enabled[c] ? 0 : 1;
+        b.setAttribute('aria-pressed', enabled[c] ? 'true' : 'false');
+        if (hover >= 0 && !enabled[cat[hover]]) { hover = -1; tooltip.hidden = true; }
         invalidate();
       });
       li.appendChild(b);
       legendList.appendChild(li);
     });
   }
+  var modeEl = $('pm-colour');
+  modes.forEach(function (m, t) {
+    var o = el('option', null, t === 0 ? 'theme' : m.name);
+    o.value = String(t);
+    modeEl.appendChild(o);
+  });
+  modeEl.parentNode.hidden = modes.length < 2;
+  modeEl.addEventListener('change', function () {
+    setMode(parseInt(modeEl.value, 10) || 0);
+    buildLegend();
+    invalidate();
+  });
   function setAll(on) {
     enabled.fill(on ? 1 : 0);
     var bs = legendList.querySelectorAll('button');
@@ -762,7 +873,7 @@
     select: function (i) { select(i, true); return api.neighbours(); },
     selected: function () { return selected; },
     neighbours: function () { return neighbours.map(function (n) { return n.i; }); },
-    colourOf: function (k) { return colours[k + 1].slice(); },
+    colourOf: function (k) { return themeColours[k + 1].slice(); },
     // benchPan redraws the map `frames` times, panning a little each time,
     // and returns the draw times in milliseconds.
     // benchPan pans by a few pixels `frames` times as a drag would, drawing
@@ -795,7 +906,30 @@
       }
       return times;
     },
-    redrawNow: function () { frame(); }
+    redrawNow: function () { frame(); },
+    // labels describes every theme label as last drawn: its theme index,
+    // level, text, whether it is visible and moved off its theme's
+    // position, and its box in canvas pixels.
+    labels: function () {
+      return labelEls.map(function (e, k) {
+        var st = labelState[k];
+        return { theme: k, level: themes[k].level | 0, text: e.textContent, visible: st.visible, moved: st.moved, box: st.box };
+      });
+    },
+    // zoomTo centres the view on theme k's label position at zoom z
+    // (1: the whole map in view) and draws.
+    zoomTo: function (k, z) {
+      fit();
+      var s = fitScale * z, t = themes[k];
+      view.scale = s;
+      view.tx = W / 2 - t.x * s;
+      view.ty = H / 2 + t.y * s;
+      frame();
+    },
+    reset: function () { fit(); frame(); },
+    modes: function () { return modes.map(function (m) { return m.name; }); },
+    setMode: function (i) { modeEl.value = String(i); setMode(i); buildLegend(); layerDirty = true; frame(); return catCount.length - 1; },
+    legendText: function () { return legendList.textContent; }
   };
   window.papermap = api;
 

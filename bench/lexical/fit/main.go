@@ -1,4 +1,4 @@
-// Command fit times embed.FitLexical on a JSON-lines file of abstracts and
+// Command fit times lexical.Fit on a JSON-lines file of abstracts and
 // prints one JSON object: documents, terms, dimensions, seconds to read and
 // to fit, CPU seconds and peak resident memory of the process. It is the Go
 // half of bench/lexical/compare.sh.
@@ -30,7 +30,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/lexical"
 )
 
 func main() {
@@ -49,8 +49,8 @@ func main() {
 		log.Fatal(err)
 	}
 	t1 := time.Now()
-	l, _, err := embed.FitLexical(context.Background(), texts, embed.LexicalOptions{Dimensions: *dims, PowerIters: *iters})
-	if err != nil && !errors.Is(err, embed.ErrNoKnownTerms) {
+	l, _, err := lexical.Fit(context.Background(), texts, lexical.Options{Dimensions: *dims, PowerIters: *iters})
+	if err != nil && !errors.Is(err, lexical.ErrNoKnownTerms) {
 		log.Fatal(err)
 	}
 	t2 := time.Now()

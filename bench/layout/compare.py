@@ -1,0 +1,98 @@
+"""bench/compare case 6: papermap's map layout (UMAP in Go) against
+scikit-learn's t-SNE (PCA-50 first, cosine) on the same stored vectors, at
+2,000 (arXiv, label `archive`), 20,000 and 100,000 papers (ACM, label
+`venue`, read from ../shared/data and never copied into the repository).
+For each size: the time of each tool and, computed by the same Go code
+(bench/layout eval), trustworthiness@10 against the stored vectors and the
+share of each paper's 10 nearest map neighbours with its own label (on 2,000
+sampled papers above 2,000). t-SNE runs are stopped after --timeout seconds
+and recorded as such.
+
+    /usr/bin/python3 bench/layout/compare.py [--sizes 2000,20000,100000] [--timeout 3600] [--dir DIR]
+
+Prints one line per size and tool:
+    layout-N tool=... seconds=... trustworthiness@10=... LABEL_agreement@10=...
+and, with --json, one JSON object per line instead.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DATA = os.path.join(ROOT, "..", "shared", "data")
+PY = "/usr/bin/python3"
+
+
+def run(cmd, timeout=None):
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        sys.exit(f"compare: {' '.join(cmd)} failed:\n{p.stderr}")
+    return p.stdout
+
+
+def figure(out, key):
+    m = re.search(key + r"=([0-9.]+)", out)
+    return float(m.group(1)) if m else None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="2000,20000,100000")
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds before a t-SNE run is stopped")
+    ap.add_argument("--dir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "papermap-bench-layout"))
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    os.makedirs(args.dir, exist_ok=True)
+    pm, lay = os.path.join(args.dir, "papermap"), os.path.join(args.dir, "layout")
+    run(["go", "build", "-o", pm, "./cmd/papermap"])
+    run(["go", "build", "-o", lay, "./bench/layout"])
+    arxiv = os.path.join(DATA, "arxiv-2007-04-2000.jsonl")
+    acm = os.path.join(DATA, "acm-cr", "acm-dl-docs.jsonl.gz")
+    stores = {}
+
+    def store(name, src):
+        d = os.path.join(args.dir, name + "-store")
+        if name not in stores:
+            if not os.path.exists(os.path.join(d, "manifest.json")):
+                run([pm, "ingest", "--store", d, src])
+            stores[name] = d
+        return d
+
+    for n in [int(s) for s in args.sizes.split(",") if s]:
+        if n <= 2000:
+            st, labels, field = store("arxiv", arxiv), arxiv, "archive"
+        else:
+            st, labels, field = store("acm", acm), acm, "venue"
+        q = "0" if n <= 2000 else "2000"
+        vec = os.path.join(args.dir, f"vectors-{n}.f32")
+        dim = int(figure(run([lay, "vectors", "--store", st, "--n", str(n), "--out", vec]), "dim"))
+        rows = []
+        xy = os.path.join(args.dir, f"papermap-{n}.xy")
+        secs = figure(run([lay, "run", "--store", st, "--n", str(n), "--out", xy]), "seconds")
+        rows.append(("papermap-umap", secs, xy))
+        xy = os.path.join(args.dir, f"sklearn-{n}.xy")
+        try:
+            secs = figure(run([PY, "bench/layout/sklearn_tsne.py", vec, str(dim), xy], timeout=args.timeout), "seconds")
+            rows.append(("sklearn-tsne", secs, xy))
+        except subprocess.TimeoutExpired:
+            rows.append(("sklearn-tsne", None, None))
+        for tool, secs, xy in rows:
+            res = {"case": f"layout-{n}", "tool": tool, "seconds": secs}
+            if xy is None:
+                res["note"] = f"stopped after {args.timeout:.0f} s"
+            else:
+                out = run([lay, "eval", "--store", st, "--n", str(n), "--xy", xy, "--labels", labels,
+                           "--field", field, "--queries", q])
+                res["trustworthiness@10"] = figure(out, "trustworthiness@10")
+                res[f"{field}_agreement@10"] = figure(out, f"{field}_agreement@10")
+            if args.json:
+                print(json.dumps(res), flush=True)
+            else:
+                print(" ".join(f"{k}={v}" for k, v in res.items()), flush=True)
+
+
+if __name__ == "__main__":
+    main()

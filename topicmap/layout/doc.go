@@ -1,0 +1,50 @@
+// Package layout places papers on a two-dimensional map so that papers that
+// are near each other in the embedding space are near each other on the map.
+//
+// It is pure maths: row vectors in, coordinates out; no I/O, and every
+// random choice comes from Options.Seed, so the same input and seed give the
+// same map on every machine (the optimisation runs on one goroutine for that
+// reason; only the neighbour search is parallel, and its result does not
+// depend on the number of threads).
+//
+// # Method
+//
+// UMAP computes the default layout (McInnes, Healy and Melville, "UMAP:
+// Uniform Manifold Approximation and Projection for Dimension Reduction",
+// arXiv:1802.03426, 2018), following the reference implementation
+// (umap-learn) in its defaults:
+//
+//  1. PCA reduces the vectors to PCADims (50) dimensions (cluster.FitPCA),
+//     as scikit-learn's and openTSNE's documentation advise for t-SNE too.
+//  2. Each paper's Neighbors (10) nearest neighbours by cosine similarity
+//     are found with cluster.KNN: exactly up to 20,000 papers, with an
+//     inverted-file index over k-means cells above.
+//  3. The neighbour graph becomes a fuzzy simplicial set: the membership of
+//     j in i's neighbourhood is exp(−(d(i,j) − ρᵢ)/σᵢ), with ρᵢ the distance
+//     to i's nearest neighbour and σᵢ chosen by bisection so that the
+//     memberships sum to log₂(Neighbors); the two directions are combined
+//     by the fuzzy union a + b − ab.
+//  4. Positions start from the first two principal components, scaled to
+//     ±10, and are optimised by stochastic gradient descent on the fuzzy
+//     cross-entropy: each edge is sampled in proportion to its weight and
+//     pulls its ends together under the curve 1/(1 + a·d^(2b)) (a = 1.929,
+//     b = 0.7915, umap-learn's fit for min_dist 0); NegativeRate random
+//     papers per sample push the head away; the learning rate falls
+//     linearly from 1 to 0 over Epochs (500 up to 10,000 papers, 200 above).
+//
+// UMAP was chosen over Barnes-Hut t-SNE because its cost is linear in the
+// number of papers with no quadtree (a million papers fit in memory as a
+// neighbour graph of 15 edges each) and because a new paper is placed from
+// its neighbours without moving the others (Place). No Go implementation of
+// UMAP or t-SNE is kept up to date on the module proxy, so it is written
+// here; bench/RESULTS.md compares it with scikit-learn's t-SNE on the same
+// vectors.
+//
+// PCA2 gives the older map: the first two principal components.
+//
+// # Quality
+//
+// Trustworthiness (Venna and Kaski 2001, as scikit-learn's
+// sklearn.manifold.trustworthiness) and LabelAgreement measure a layout
+// against the vectors it came from and against known labels.
+package layout

@@ -1,0 +1,168 @@
+package layout
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+// blobs returns n unit rows in d dimensions around c well-separated centres,
+// and each row's centre as its label.
+func blobs(n, d, c int, seed uint64) (blas32.General, []string) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	centres := make([][]float64, c)
+	for j := range centres {
+		centres[j] = make([]float64, d)
+		centres[j][j%d] = 1
+		for t := range centres[j] {
+			centres[j][t] += 0.1 * rng.NormFloat64()
+		}
+	}
+	x := blas32.General{Rows: n, Cols: d, Stride: d, Data: make([]float32, n*d)}
+	labels := make([]string, n)
+	for i := 0; i < n; i++ {
+		j := i % c
+		labels[i] = string(rune('a' + j))
+		for t := 0; t < d; t++ {
+			x.Data[i*d+t] = float32(centres[j][t] + 0.15*rng.NormFloat64())
+		}
+	}
+	return normalizeRows(x), labels
+}
+
+// Expected values from scikit-learn 1.2.1:
+// sklearn.manifold.trustworthiness(X, Y, n_neighbors=k, metric="cosine").
+func TestTrustworthinessMatchesScikitLearn(t *testing.T) {
+	x := blas32.General{Rows: 10, Cols: 3, Stride: 3, Data: []float32{
+		1, 0, 0, 0.9, 0.1, 0, 0.8, 0.3, 0.1, 0, 1, 0, 0.1, 0.9, 0.2,
+		0, 0, 1, 0.2, 0.1, 0.95, 0.5, 0.5, 0.5, 0.3, 0.7, 0.1, 0.6, 0.1, 0.7,
+	}}
+	xy := []float32{0, 0, 5, 5, 0.2, 0.1, 1, 1, 1.1, 0.9, 3, 0, 3.1, 0.2, 0.5, 2, 1, 0, 2, 2}
+	for _, tc := range []struct {
+		k    int
+		want float64
+	}{{2, 0.6846153846153846}, {3, 0.6599999999999999}} {
+		got, err := Trustworthiness(x, xy, tc.k, 0, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("k=%d: trustworthiness %v, scikit-learn %v", tc.k, got, tc.want)
+		}
+	}
+}
+
+func TestUMAPSeparatesBlobsAndKeepsNeighbours(t *testing.T) {
+	x, labels := blobs(600, 20, 6, 3)
+	xy, err := UMAP(x, Options{Seed: 7, Epochs: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pca, err := PCA2(x, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tu, _ := Trustworthiness(x, xy, 10, 0, 1)
+	tp, _ := Trustworthiness(x, pca, 10, 0, 1)
+	au, _ := LabelAgreement(xy, labels, 10, 0, 1)
+	ap, _ := LabelAgreement(pca, labels, 10, 0, 1)
+	t.Logf("umap: trust %.3f agree %.3f; pca: trust %.3f agree %.3f", tu, au, tp, ap)
+	// Six blobs in 20 dimensions: two principal components cannot keep
+	// them apart, a neighbour-preserving layout must.
+	if au < 0.95 {
+		t.Errorf("label agreement %.3f, want >= 0.95", au)
+	}
+	if tu <= tp {
+		t.Errorf("umap trustworthiness %.3f not above pca's %.3f", tu, tp)
+	}
+}
+
+func TestUMAPDeterministic(t *testing.T) {
+	x, _ := blobs(300, 10, 3, 1)
+	a, err := UMAP(x, Options{Seed: 5, Epochs: 50, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := UMAP(x, Options{Seed: 5, Epochs: 50, Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(a, b) {
+		t.Error("same seed, different layouts")
+	}
+	c, _ := UMAP(x, Options{Seed: 6, Epochs: 50})
+	if slices.Equal(a, c) {
+		t.Error("different seeds gave the same layout")
+	}
+}
+
+func TestUMAPSmallAndBad(t *testing.T) {
+	for n := 0; n <= 3; n++ {
+		x := blas32.General{Rows: n, Cols: 2, Stride: 2, Data: make([]float32, 2*n)}
+		for i := range x.Data {
+			x.Data[i] = float32(i%3) + 1
+		}
+		xy, err := UMAP(x, Options{})
+		if err != nil || len(xy) != 2*n {
+			t.Errorf("n=%d: %d coordinates, %v", n, len(xy), err)
+		}
+		for _, v := range xy {
+			if math.IsNaN(float64(v)) {
+				t.Errorf("n=%d: NaN coordinate", n)
+			}
+		}
+	}
+	x := blas32.General{Rows: 4, Cols: 2, Stride: 2, Data: []float32{1, 0, 0, 1, float32(math.NaN()), 1, 1, 1}}
+	if _, err := UMAP(x, Options{}); err == nil {
+		t.Error("NaN input accepted")
+	}
+}
+
+func TestPlacePutsNewPapersAmongTheirNeighbours(t *testing.T) {
+	x, labels := blobs(400, 12, 4, 9)
+	known := blas32.General{Rows: 360, Cols: 12, Stride: 12, Data: x.Data[:360*12]}
+	fresh := blas32.General{Rows: 40, Cols: 12, Stride: 12, Data: x.Data[360*12:]}
+	xy, err := UMAP(known, Options{Seed: 1, Epochs: 150})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nxy, err := Place(known, xy, fresh, PlaceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := append(slices.Clone(xy), nxy...)
+	// Each new paper's nearest laid-out paper on the map has its label.
+	hit := 0
+	for i := 0; i < 40; i++ {
+		best, bd := -1, math.Inf(1)
+		for j := 0; j < 360; j++ {
+			dx, dy := float64(all[2*(360+i)]-xy[2*j]), float64(all[2*(360+i)+1]-xy[2*j+1])
+			if d := dx*dx + dy*dy; d < bd {
+				best, bd = j, d
+			}
+		}
+		if labels[best] == labels[360+i] {
+			hit++
+		}
+	}
+	if hit < 38 {
+		t.Errorf("%d of 40 placed papers landed by a paper of their own blob, want >= 38", hit)
+	}
+	if _, err := Place(known, xy[:10], fresh, PlaceOptions{}); err == nil {
+		t.Error("wrong coordinate count accepted")
+	}
+}
+
+func TestPow(t *testing.T) {
+	for _, x := range []float64{1e-9, 0.001, 0.3, 1, 2.5, 77, 1e6} {
+		for _, y := range []float64{curveB, curveB - 1, 0.5, 2} {
+			got, want := pow(x, y), math.Pow(x, y)
+			if math.Abs(got-want) > 1e-5*want {
+				t.Errorf("pow(%g, %g) = %g, want %g", x, y, got, want)
+			}
+		}
+	}
+}
