@@ -140,7 +140,9 @@ func themeData(n int) (ThemeInput, []int) {
 		}
 		return b.String()
 	}
-	tok := func(s string) []string { return strings.Fields(strings.ToLower(strings.NewReplacer(":", " ").Replace(s))) }
+	tok := func(s string) []string {
+		return strings.Fields(strings.ToLower(strings.NewReplacer(":", " ").Replace(s)))
+	}
 	return ThemeInput{Vectors: x, Text: text, Tokenize: tok}, truth
 }
 
