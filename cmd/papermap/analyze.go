@@ -34,7 +34,6 @@ Flags:
   --strict              reject the whole input if any record is bad
   --quiet               no progress output
 ` + themeFlagsUsage + `
-
 Examples:
   papermap analyze -o papermap-out testdata/seed-abstracts.txt
   papermap analyze --store lab-store --k 12 -o lab-report papers.jsonl refs.bib
