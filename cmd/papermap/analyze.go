@@ -35,10 +35,8 @@ Flags:
                         the store's, or ` + ollama.DefaultHost + `)
   --format NAME         input format (default auto)
   --strict              reject the whole input if any record is bad
-  --k N|auto            number of themes (default auto)
-  --seed N              random seed (default 0)
   --quiet               no progress output
-
+` + themeFlagsUsage + `
 Examples:
   papermap analyze -o papermap-out testdata/seed-abstracts.txt
   papermap analyze --store lab-store --k 12 -o lab-report papers.jsonl refs.bib
@@ -55,12 +53,8 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 	var f ingestFlags
 	f.bind(c.m, fs)
 	outDir := fs.String("o", "", "output directory")
-	var tf themeFlags
-	fs.StringVar(&tf.k, "k", "auto", "number of themes or auto")
-	fs.IntVar(&tf.minK, "min-k", 0, "smallest k for auto")
-	fs.IntVar(&tf.maxK, "max-k", 0, "largest k for auto")
-	fs.Uint64Var(&tf.seed, "seed", 0, "random seed")
-	fs.IntVar(&tf.neighbors, "neighbors", 0, "neighbours averaged before clustering (-1: none)")
+	var topts corpus.ThemeOptions
+	bindThemeFlags(fs, &topts)
 	files, err := parseArgs(fs, args, analyzeUsage, c.m.Stdout)
 	if err != nil {
 		return err
@@ -71,8 +65,7 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 	if len(files) == 0 {
 		return &usageError{msg: "no input files (use - for standard input)", usage: analyzeUsage}
 	}
-	topts, err := tf.options(analyzeUsage)
-	if err != nil {
+	if err := checkThemeFlags(topts, analyzeUsage); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
@@ -121,11 +114,9 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 	if err := writeReport(ctx, cp, m, r, reportHTML); err != nil {
 		return err
 	}
-	if m.Auto {
-		fmt.Fprintln(c.m.Stderr, kChoice(m))
-	}
+	reportK(c.m.Stderr, m)
 	fmt.Fprintln(w)
-	if err := printThemes(w, cp, m.Themes); err != nil {
+	if err := printThemes(w, cp, m); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\nwrote %s, %s, %s and %s\n", mapHTML, mapSVG, reportHTML, reportMD)
