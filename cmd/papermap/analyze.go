@@ -29,11 +29,14 @@ Flags:
   --store DIR           store directory (default ./papermap-store, env PAPERMAP_STORE)
   --embedder NAME       auto (default), ollama or lexical
   --model NAME          Ollama model (default nomic-embed-text)
-  --ollama-host URLS    Ollama server(s), comma-separated
+  --ollama-host URLS    Ollama server(s), comma-separated (also for --namer ollama)
   --format NAME         input format (default auto)
   --strict              reject the whole input if any record is bad
   --k N|auto            number of themes (default auto)
   --seed N              random seed (default 0)
+  --namer NAME          how themes are named: keywords (default) or ollama
+                        (a local generative model; see 'papermap themes --help')
+  --namer-model MODEL   the Ollama generative model for --namer ollama
   --quiet               no progress output
 
 Examples:
@@ -58,6 +61,8 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 	fs.IntVar(&tf.maxK, "max-k", 0, "largest k for auto")
 	fs.Uint64Var(&tf.seed, "seed", 0, "random seed")
 	fs.IntVar(&tf.neighbors, "neighbors", 0, "neighbours averaged before clustering (-1: none)")
+	var nf namerFlags
+	nf.bind(fs)
 	files, err := parseArgs(fs, args, analyzeUsage, c.m.Stdout)
 	if err != nil {
 		return err
@@ -72,6 +77,10 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	nopts, err := nf.options(f.emb.hosts, tf.seed, analyzeUsage)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
 		return err
 	}
@@ -83,12 +92,12 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 	w := c.m.Stdout
 	fmt.Fprintln(w, res.summary())
 
-	cp, err := corpus.Open(ctx, *f.store, corpus.Options{})
+	cp, err := corpus.Open(ctx, *f.store, corpus.Options{Notice: c.m.Stderr})
 	if err != nil {
 		return err
 	}
 	defer cp.Close()
-	m, err := computeThemes(ctx, cp, topts, c.m.Stderr)
+	m, err := computeThemes(ctx, cp, topts, nopts, c.m.Stderr)
 	if err != nil {
 		return err
 	}

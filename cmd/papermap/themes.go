@@ -28,6 +28,19 @@ and the themes come from mini-batch k-means over all papers (within about
 0.1% of full k-means, many times faster). Each stage that lasts more than
 two seconds is named on stderr.
 
+With --namer ollama, a local generative model names the themes instead of
+their keywords: for each theme, its keywords and the titles and abstracts
+of its four most central papers go to the Ollama server (POST
+/api/generate; temperature 0 and --seed, so the same model gives the same
+names) with a request for a short label of three words at most. The answer
+is cut to one line of at most six words and 60 characters, without markup
+or quotes; an answer with nothing name-like left keeps the keyword label.
+Names are cached in the store (theme-names.json) with the model, its digest
+and the prompt, and asked again only when a theme or the model changes. If
+the server or the model is missing, the themes keep their keyword labels
+and one message on stderr says why. No claim is made about the names'
+quality: no real model could be tried where papermap is developed.
+
 Flags:
   --store DIR     store directory (default ./papermap-store, env PAPERMAP_STORE)
   --k N|auto      number of themes (default auto)
@@ -37,12 +50,18 @@ Flags:
   --neighbors N   average each paper's vector with its N nearest neighbours
                   before clustering, which tightens themes of short abstracts
                   (default 10, fewer for small corpora; -1 turns it off)
+  --namer NAME    keywords (default) or ollama
+  --namer-model M the Ollama generative model for --namer ollama (` + "`ollama list`" + `)
+  --ollama-host URLS
+                  Ollama server(s) for --namer ollama, comma-separated
+                  (default $OLLAMA_HOST or http://127.0.0.1:11434)
   --json          print {"k": N, "themes": [{"id", "label", "keywords", "size", "members"}, ...]}
 
 Examples:
   papermap themes
   papermap themes --k 18 --seed 1
   papermap themes --json | jq '.themes[] | {label, size}'
+  papermap themes --namer ollama --namer-model llama3.2
 `
 
 // ThemesCommand computes and prints the themes.
@@ -84,6 +103,9 @@ func (c *ThemesCommand) Run(ctx context.Context, args []string) error {
 	fs.Uint64Var(&tf.seed, "seed", 0, "random seed")
 	fs.IntVar(&tf.neighbors, "neighbors", 0, "neighbours averaged before clustering (-1: none)")
 	asJSON := fs.Bool("json", false, "JSON output")
+	var nf namerFlags
+	nf.bind(fs)
+	hosts := fs.String("ollama-host", "", "Ollama `URL[,URL...]` for --namer ollama")
 	pos, err := parseArgs(fs, args, themesUsage, c.m.Stdout)
 	if err != nil {
 		return err
@@ -95,12 +117,16 @@ func (c *ThemesCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cp, err := corpus.Open(ctx, *store, corpus.Options{})
+	nopts, err := nf.options(*hosts, tf.seed, themesUsage)
+	if err != nil {
+		return err
+	}
+	cp, err := corpus.Open(ctx, *store, corpus.Options{Notice: c.m.Stderr})
 	if err != nil {
 		return err
 	}
 	defer cp.Close()
-	m, err := computeThemes(ctx, cp, opts, c.m.Stderr)
+	m, err := computeThemes(ctx, cp, opts, nopts, c.m.Stderr)
 	if err != nil {
 		return err
 	}
@@ -113,13 +139,24 @@ func (c *ThemesCommand) Run(ctx context.Context, args []string) error {
 	return printThemes(c.m.Stdout, cp, m.Themes)
 }
 
-// computeThemes computes the themes of cp, naming each stage that lasts
-// more than stageDelay on w.
-func computeThemes(ctx context.Context, cp *corpus.Corpus, opts corpus.ThemeOptions, w io.Writer) (*corpus.ThemeModel, error) {
+// computeThemes computes the themes of cp and names them as nopts says,
+// naming each stage that lasts more than stageDelay on w.
+func computeThemes(ctx context.Context, cp *corpus.Corpus, opts corpus.ThemeOptions, nopts corpus.NamerOptions, w io.Writer) (*corpus.ThemeModel, error) {
+	namer, err := cp.Namer(nopts)
+	if err != nil {
+		return nil, err
+	}
 	st := newStages(w, "themes")
 	defer st.done()
 	opts.Progress = st.stage
-	return cp.ComputeThemes(ctx, opts)
+	m, err := cp.ComputeThemes(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if nopts.Namer == corpus.NamerOllama {
+		st.stage(fmt.Sprintf("naming %d themes with %s", len(m.Themes), nopts.Model))
+	}
+	return m, cp.NameThemes(ctx, m, namer)
 }
 
 // kChoice explains how k was chosen.
