@@ -24,7 +24,9 @@
 // words and MaxRunes characters, no control characters, markup, quotes or
 // "Topic:" prefix. An answer with nothing name-like left (papermap's
 // random-weight test model answers with random bytes) leaves the theme its
-// keyword label. If the model cannot be asked at all (server down, model
+// keyword label. Siblings (the sub-themes of one theme, or the themes of
+// the top level) that get the same name are told apart by a keyword in
+// parentheses. If the model cannot be asked at all (server down, model
 // not pulled) or stops answering, the themes not yet named keep their
 // keyword labels and Warn is told once, with what to do.
 //

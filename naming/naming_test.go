@@ -373,3 +373,27 @@ func TestCyclePanics(t *testing.T) {
 	}()
 	naming.Fingerprints([]naming.ThemeText{{Children: []int{1}}, {Children: []int{0}}})
 }
+
+func TestOllamaDistinctSiblings(t *testing.T) {
+	srv := fakegen.New(t, "llama", "sha256:1")
+	srv.Answer(func(r fakegen.Request) string {
+		if strings.Contains(r.Prompt, "sub-topics") {
+			return "Physics"
+		}
+		return "Physics" // both leaves too: siblings with one name
+	})
+	n := newNamer(t, nil, nil, srv.URL)
+	names, err := n.Name(t.Context(), sampleThemes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The second leaf gets its first keyword; the parent has no sibling.
+	want := []string{"Physics", "Physics (lattice)", "Physics"}
+	if got := labels(names); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("names %q, want %q", got, want)
+	}
+	// The parent was asked with the names its children ended up with.
+	if reqs := srv.Requests(); len(reqs) != 3 || !strings.Contains(reqs[2].Prompt, "- Physics\n- Physics (lattice)\n") {
+		t.Errorf("parent not asked with its children's final names")
+	}
+}

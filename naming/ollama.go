@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/papermap/papermap/embed/ollama"
 )
@@ -143,6 +144,9 @@ func (n *Ollama) Name(ctx context.Context, themes []ThemeText) ([]Name, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, context.Cause(ctx)
 		}
+		// Before the parents are asked, so that they see the names the
+		// themes end up with.
+		distinguishSiblings(out, themes)
 	}
 	if failErr != nil {
 		n.warn(fmt.Sprintf("naming themes with %s: %s; %d of %d themes keep their keyword labels",
@@ -154,6 +158,49 @@ func (n *Ollama) Name(ctx context.Context, themes []ThemeText) ([]Name, error) {
 		}
 	}
 	return out, nil
+}
+
+// distinguishSiblings makes model names distinct among siblings (the
+// children of one theme; the themes that are no theme's child): of two or
+// more siblings with the same name (ignoring case), each but the first
+// gets its first keyword not already in the name, in parentheses, when
+// that fits in MaxRunes. Keyword labels are left as they are.
+func distinguishSiblings(names []Name, themes []ThemeText) {
+	isChild := make([]bool, len(themes))
+	var groups [][]int
+	for _, t := range themes {
+		groups = append(groups, t.Children)
+		for _, c := range t.Children {
+			isChild[c] = true
+		}
+	}
+	var roots []int
+	for i := range themes {
+		if !isChild[i] {
+			roots = append(roots, i)
+		}
+	}
+	groups = append(groups, roots)
+	for _, g := range groups {
+		seen := map[string]bool{}
+		for _, i := range g {
+			key := strings.ToLower(names[i].Label)
+			if !seen[key] || names[i].Model == "" {
+				seen[key] = true
+				continue
+			}
+			for _, kw := range themes[i].Keywords {
+				if strings.Contains(key, strings.ToLower(kw)) {
+					continue
+				}
+				if l := names[i].Label + " (" + kw + ")"; utf8.RuneCountInString(l) <= MaxRunes && !seen[strings.ToLower(l)] {
+					names[i].Label = l
+					break
+				}
+			}
+			seen[strings.ToLower(names[i].Label)] = true
+		}
+	}
 }
 
 // nameOf is the name e gives theme t: the model's, or t's keyword label
