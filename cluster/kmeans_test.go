@@ -287,37 +287,92 @@ func TestAssignAndRepresentatives(t *testing.T) {
 }
 
 func TestChooseK(t *testing.T) {
+	// Well-separated blobs (Blobs: centres drawn with scale 10, unit noise)
+	// at k = 3, 8 and 20 in Euclidean and cosine geometry: the criterion
+	// finds k, and it is not the top of the range tried.
 	for _, tc := range []struct {
 		name      string
-		k         int
+		n, d, k   int
+		max       int
 		spherical bool
-	}{{"four-blobs", 4, false}, {"four-directions", 4, true}, {"six-blobs", 6, false}} {
+	}{
+		{"3-blobs", 600, 12, 3, 12, false},
+		{"8-blobs", 1600, 16, 8, 16, false},
+		{"20-blobs", 4000, 32, 20, 30, false},
+		{"8-directions", 1600, 16, 8, 16, true},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
-			x, _ := Blobs(1200, 12, tc.k, 10, 1, tc.spherical, 10)
-			best, scores, err := ChooseK{Max: 9, KMeans: KMeans{Seed: 1, Spherical: tc.spherical}}.Choose(x)
+			x, _ := Blobs(tc.n, tc.d, tc.k, 10, 1, tc.spherical, 10)
+			best, scores, err := ChooseK{Max: tc.max, Seed: 1, KMeans: KMeans{Spherical: tc.spherical}}.Choose(x)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if best != tc.k {
 				t.Errorf("chose %d, want %d; scores %+v", best, tc.k, scores)
 			}
-			if len(scores) != 8 || scores[0].K != 2 || scores[7].K != 9 {
-				t.Errorf("scores should cover k = 2..9: %+v", scores)
+			if len(scores) != tc.max-1 || scores[0].K != 2 || scores[len(scores)-1].K != tc.max {
+				t.Errorf("scores should cover k = 2..%d: %+v", tc.max, scores)
 			}
-
-			// Fitted on a sample of 300 of the 1,200 rows: the same k, and
-			// each inertia is the sample's (about a quarter of all rows').
-			sbest, sscores, err := ChooseK{Max: 9, FitRows: 300, KMeans: KMeans{Seed: 1, Spherical: tc.spherical}}.Choose(x)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if sbest != tc.k {
-				t.Errorf("on a sample: chose %d, want %d; scores %+v", sbest, tc.k, sscores)
-			}
-			at := sscores[tc.k-2].Inertia / scores[tc.k-2].Inertia
-			if at < 0.15 || at > 0.35 {
-				t.Errorf("on a sample of a quarter of the rows, inertia at k = %d is %.2f of all rows', want about 0.25", tc.k, at)
+			for _, s := range scores {
+				if s.Score > s.Stability-s.NullStability+0.5 || s.Score < s.Stability-1 {
+					t.Errorf("k = %d: score %v is not stability %v − null %v", s.K, s.Score, s.Stability, s.NullStability)
+				}
 			}
 		})
+	}
+}
+
+func TestChooseKNoise(t *testing.T) {
+	// Uniform noise in a cube and on the sphere has no clusters: the
+	// criterion must not find many, and its best score stays small
+	// (structure as stable as in the Gaussian reference).
+	for _, spherical := range []bool{false, true} {
+		rng := newRand(3, 3)
+		x := newGeneral(2000, 10)
+		for i := range x.Data {
+			x.Data[i] = float32(rng.Float64()*2 - 1)
+		}
+		best, scores, err := ChooseK{Max: 20, Seed: 1, KMeans: KMeans{Spherical: spherical}}.Choose(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if best > 5 {
+			t.Errorf("spherical %v: %d clusters in uniform noise; scores %+v", spherical, best, scores)
+		}
+	}
+}
+
+func TestThemeStability(t *testing.T) {
+	// Real blobs are stable (Jaccard near 1); the same k forced on noise
+	// gives clusters that dissolve from one subsample to the next.
+	x, truth := Blobs(1200, 12, 6, 10, 1, false, 4)
+	st, err := ChooseK{Seed: 1}.ThemeStability(x, truth, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range st {
+		if v < 0.95 {
+			t.Errorf("blob %d: stability %.3f, want ≥ 0.95", i, v)
+		}
+	}
+	rng := newRand(5, 5)
+	noise := newGeneral(1200, 12)
+	for i := range noise.Data {
+		noise.Data[i] = float32(rng.NormFloat64())
+	}
+	res, err := KMeans{K: 12, Seed: 1}.Fit(noise)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err = ChooseK{Seed: 1}.ThemeStability(noise, res.Labels, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := 0.0
+	for _, v := range st {
+		mean += v / 12
+	}
+	if mean > 0.6 {
+		t.Errorf("12 clusters of Gaussian noise: mean stability %.3f, want < 0.6", mean)
 	}
 }

@@ -125,15 +125,32 @@ func (o KNN) Search(x blas32.General) ([]int32, error) {
 // sampleRows returns up to m rows of x chosen with a seeded generator, in
 // index order.
 func sampleRows(x blas32.General, m int, seed uint64) blas32.General {
-	n := x.Rows
-	if m >= n {
+	if m >= x.Rows {
 		return x
+	}
+	return gatherRows(x, sampleIndex(x.Rows, m, seed))
+}
+
+// sampleIndex returns m of the indices 0..n-1 (all when m ≥ n) chosen with a
+// seeded generator, in increasing order.
+func sampleIndex(n, m int, seed uint64) []int {
+	if m >= n {
+		pick := make([]int, n)
+		for i := range pick {
+			pick[i] = i
+		}
+		return pick
 	}
 	rng := newRand(seed, 0x6b6e6e)
 	pick := rng.Perm(n)[:m]
 	slices.Sort(pick)
-	out := blas32.General{Rows: m, Cols: x.Cols, Stride: x.Cols, Data: make([]float32, 0, m*x.Cols)}
-	for _, i := range pick {
+	return pick
+}
+
+// gatherRows copies the rows idx of x into a new matrix.
+func gatherRows(x blas32.General, idx []int) blas32.General {
+	out := blas32.General{Rows: len(idx), Cols: x.Cols, Stride: x.Cols, Data: make([]float32, 0, len(idx)*x.Cols)}
+	for _, i := range idx {
 		out.Data = append(out.Data, row(x, i)...)
 	}
 	return out

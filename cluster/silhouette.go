@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/blas/blas32"
@@ -151,95 +150,4 @@ func silhouette(x blas32.General, labels []int, sampleSize int, seed uint64, cos
 	}
 	stderr = math.Sqrt(stderr/float64(max(m-1, 1))) / math.Sqrt(float64(m))
 	return mean, stderr
-}
-
-// KScore is the evaluation of one number of clusters.
-type KScore struct {
-	K int
-	// Silhouette is the mean silhouette of the k-means labelling on the sample.
-	Silhouette float64
-	// StdErr is the standard error of that mean over the sample.
-	StdErr float64
-	// Inertia is the k-means inertia on all rows (on the sample, with
-	// ChooseK.FitRows).
-	Inertia float64
-}
-
-// ChooseK picks the number of clusters by silhouette. The zero value of every
-// field means the documented default.
-type ChooseK struct {
-	// Min and Max bound the k tried. Defaults 2 and min(30, ⌊√(n/2)⌋), never
-	// above n−1.
-	Min, Max int
-	// SampleSize is the number of rows the silhouette is computed on (the same
-	// rows for every k). Default 2000.
-	SampleSize int
-	// FitRows, when positive and below the number of rows, makes every
-	// k-means run on the same seeded sample of FitRows rows (the silhouette
-	// sample is drawn from it, and Inertia is the sample's): on a large
-	// matrix the k-means runs, not the silhouettes, are what cost. Default
-	// 0: all rows.
-	FitRows int
-	// Seed chooses the silhouette sample (and the FitRows sample).
-	Seed uint64
-	// KMeans is the template for every run; its K is ignored and its Init must
-	// be nil. Cosine geometry (Spherical) also makes the silhouette cosine.
-	KMeans KMeans
-}
-
-// Choose runs KMeans for every k in [Min, Max] and returns the chosen k with
-// every score, in increasing k. The rule: take the highest mean silhouette, then
-// the smallest k whose silhouette is within one standard error of it (the
-// one-standard-error rule: fewer themes unless more are clearly better).
-func (c ChooseK) Choose(x blas32.General) (best int, scores []KScore, err error) {
-	checkGeneral(x)
-	n := x.Rows
-	if c.KMeans.Init != nil {
-		return 0, nil, fmt.Errorf("choose k with a fixed init: %w", ErrBadOption)
-	}
-	lo, hi := c.Min, c.Max
-	if lo <= 0 {
-		lo = 2
-	}
-	if hi <= 0 {
-		hi = min(30, int(math.Sqrt(float64(n)/2)))
-	}
-	hi = min(hi, n-1)
-	hi = max(hi, lo)
-	if n < lo+1 || n < 3 {
-		return 0, nil, fmt.Errorf("choose k among %d rows: %w", n, ErrTooFewPoints)
-	}
-	if hi > n-1 {
-		return 0, nil, fmt.Errorf("k up to %d for %d rows: %w", hi, n, ErrTooFewPoints)
-	}
-	sample := c.SampleSize
-	if sample <= 0 {
-		sample = 2000
-	}
-	if c.FitRows > 0 && c.FitRows < n {
-		x = sampleRows(x, c.FitRows, c.Seed)
-	}
-	threads := threadCount(c.KMeans.Threads)
-	for k := lo; k <= hi; k++ {
-		km := c.KMeans
-		km.K = k
-		res, err := km.Fit(x)
-		if err != nil {
-			return 0, nil, err
-		}
-		m, se := silhouette(x, res.Labels, sample, c.Seed, km.Spherical, threads)
-		scores = append(scores, KScore{K: k, Silhouette: m, StdErr: se, Inertia: res.Inertia})
-	}
-	top := 0
-	for i, s := range scores {
-		if s.Silhouette > scores[top].Silhouette {
-			top = i
-		}
-	}
-	for _, s := range scores {
-		if s.Silhouette >= scores[top].Silhouette-scores[top].StdErr {
-			return s.K, scores, nil
-		}
-	}
-	return scores[top].K, scores, nil
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"gonum.org/v1/gonum/blas"
@@ -206,9 +207,20 @@ func (c *Corpus) Report(ctx context.Context, m *ThemeModel, opts ReportOptions) 
 	r.Corpus.Embedder, r.Corpus.Model, r.Corpus.Dimensions = info.Backend, info.Model, info.Dimensions
 	r.Corpus.Sources = []string{c.store.Dir()}
 	for _, ks := range m.KScores {
-		r.KScores = append(r.KScores, topicmap.KScore{K: ks.K, Silhouette: ks.Silhouette})
+		r.KScores = append(r.KScores, topicmap.KScore{K: ks.K, Stability: ks.Stability, NullStability: ks.NullStability, Score: ks.Score})
 	}
 	r.Method = methodText(m)
+	lv := m.Levels[m.Chosen]
+	r.Quality = topicmap.Quality{Silhouette: m.Silhouette, Diversity: lv.Diversity, Coherence: lv.Coherence}
+	r.ChosenLevel = m.Chosen
+	for _, level := range m.Hierarchy() {
+		var nodes []topicmap.TreeNode
+		for _, t := range level {
+			nodes = append(nodes, topicmap.TreeNode{ID: t.ID, Label: t.Label, Keywords: t.Keywords, Size: t.Size, Children: t.Children,
+				Stability: t.Stability, Unstable: t.Unstable, Boilerplate: t.Boilerplate})
+		}
+		r.Tree = append(r.Tree, nodes)
+	}
 
 	assign := c.Assignment(m)
 	themes := c.CurrentThemes(m)
@@ -236,7 +248,8 @@ func (c *Corpus) Report(ctx context.Context, m *ThemeModel, opts ReportOptions) 
 		r.Corpus.YearMax = max(r.Corpus.YearMax, y)
 	}
 	for _, t := range themes {
-		rt := topicmap.ReportTheme{ID: t.ID, Label: t.Label, Keywords: t.Keywords, Size: t.Size, Years: map[int]int{}}
+		rt := topicmap.ReportTheme{ID: t.ID, Label: t.Label, Keywords: t.Keywords, Size: t.Size, Years: map[int]int{},
+			Stability: t.Stability, Unstable: t.Unstable, Boilerplate: t.Boilerplate, Coherence: t.Coherence}
 		members := make([]int, 0, len(t.Members))
 		for _, id := range t.Members {
 			i := index[id]
@@ -324,6 +337,12 @@ func (c *Corpus) Report(ctx context.Context, m *ThemeModel, opts ReportOptions) 
 	return r, nil
 }
 
+// largeCorpus is the number of papers above which the report looks for
+// near-duplicates among each paper's nearest neighbours rather than among
+// all pairs within each theme (n²/k dot products: days at a million
+// papers). A variable so that tests can lower it.
+var largeCorpus = 50_000
+
 // duplicateNeighbors is how many nearest neighbours of each paper a large
 // corpus's report looks among for near-duplicates.
 const duplicateNeighbors = 10
@@ -359,13 +378,24 @@ func neighbourPairs(data []float32, dim int, nbrs []int32, k int, threshold floa
 func methodText(m *ThemeModel) string {
 	how := fmt.Sprintf("k = %d was given", m.K)
 	if m.Auto {
-		how = fmt.Sprintf("k = %d was chosen as the number of themes with the best silhouette among the %d values tried", m.K, len(m.KScores))
+		how = fmt.Sprintf("k = %d was chosen among the %d values tried as the k whose partitions are the most stable across subsamples "+
+			"beyond those of data without clusters (table below)", m.K, len(m.KScores))
+	}
+	tree := ""
+	if len(m.Levels) > 1 {
+		sizes := make([]string, len(m.Levels))
+		for l, lv := range m.Levels {
+			sizes[l] = strconv.Itoa(len(lv.Themes))
+		}
+		tree = fmt.Sprintf(" The themes form a hierarchy of %d levels (%s themes, broadest first); each theme of level %d is split into sub-themes by k-means within it.",
+			len(m.Levels), strings.Join(sizes, ", "), m.Chosen+1)
 	}
 	return fmt.Sprintf("Papers were embedded with the %s embedder (%s, %d dimensions) and grouped by spherical k-means "+
-		"(cosine geometry, k-means++ seeding, seed %d); %s. Each theme is named from its most distinctive words "+
-		"(class-based TF-IDF over the members' titles and abstracts); its central papers are those nearest its centre. "+
-		"The map projects the vectors onto their first two principal components. Silhouette of the themes: %.3f.",
-		m.Embedder.Backend, m.Embedder.Model, m.Embedder.Dimensions, m.Seed, how, m.Silhouette)
+		"(cosine geometry, k-means++ seeding, seed %d); %s.%s Each theme is named from its most distinctive words "+
+		"(each word's share among the theme's words against its share in the corpus or the parent theme, p·ln(p/q)); "+
+		"its central papers are those nearest its centre. Stability is the mean best-match Jaccard index of a theme across "+
+		"k-means fits on subsamples; below 0.5 a theme is marked unstable. The map projects the vectors onto their first two principal components.",
+		m.Embedder.Backend, m.Embedder.Model, m.Embedder.Dimensions, m.Seed, how, tree)
 }
 
 func yearsOf(c *Corpus, ids []string) []int {

@@ -55,26 +55,51 @@ func (c *Corpus) Namer(opts NamerOptions) (naming.Namer, error) {
 	return n, nil
 }
 
-// NameThemes names m's themes with namer, from each theme's keyword label,
-// keywords, members and the titles and abstracts of its representatives,
-// and saves m with the new labels (unless the corpus is read-only). A
-// theme the namer cannot name keeps its keyword label; NameThemes fails
-// only when ctx ends or m cannot be saved.
+// NameThemes names the themes of every level of m with namer, from each
+// theme's keyword label, keywords, members and the titles and abstracts
+// of its representatives (a theme with sub-themes from their names, which
+// are asked first), and saves m with the new labels (unless the corpus is
+// read-only). A theme the namer cannot name keeps its keyword label;
+// NameThemes fails only when ctx ends or m cannot be saved.
 func (c *Corpus) NameThemes(ctx context.Context, m *ThemeModel, namer naming.Namer) error {
 	if _, ok := namer.(naming.Keywords); ok {
 		return nil
 	}
-	texts := make([]naming.ThemeText, len(m.Themes))
-	for i, t := range m.Themes {
-		texts[i] = naming.ThemeText{Label: t.Label, Keywords: t.Keywords, Members: t.Members, Docs: c.representativeTexts(t.Representatives)}
+	// One slice for all levels: level l's theme j is texts[offset[l]+j].
+	offset := make([]int, len(m.Levels)+1)
+	for l, lv := range m.Levels {
+		offset[l+1] = offset[l] + len(lv.Themes)
+	}
+	texts := make([]naming.ThemeText, offset[len(m.Levels)])
+	for l, lv := range m.Levels {
+		members := make([][]string, len(lv.Themes))
+		for i, t := range lv.Labels {
+			members[t] = append(members[t], m.IDs[i])
+		}
+		for j, t := range lv.Themes {
+			reps := make([]string, len(t.Representatives))
+			for k, r := range t.Representatives {
+				reps[k] = m.IDs[r]
+			}
+			tt := naming.ThemeText{Label: t.Label, Keywords: t.Keywords, Members: members[j], Docs: c.representativeTexts(reps)}
+			if l+1 < len(m.Levels) {
+				for _, ch := range t.Children {
+					tt.Children = append(tt.Children, offset[l+1]+ch)
+				}
+			}
+			texts[offset[l]+j] = tt
+		}
 	}
 	names, err := namer.Name(ctx, texts)
 	if err != nil {
 		return fmt.Errorf("naming the themes: %w", err)
 	}
-	for i := range m.Themes {
-		m.Themes[i].Label = names[i].Label
+	for l, lv := range m.Levels {
+		for j := range lv.Themes {
+			lv.Themes[j].Label = names[offset[l]+j].Label
+		}
 	}
+	m.derive()
 	if !c.opts.ReadOnly {
 		return c.saveThemes(m)
 	}

@@ -49,23 +49,27 @@ func readArxiv(t *testing.T) []paper.Paper {
 	return papers
 }
 
-// largeSizes makes the 2,000 papers a "large corpus" for the test.
+// largeSizes makes the 2,000 papers a "large corpus" for the report.
 func largeSizes(t *testing.T) {
-	l, k, kw := largeCorpus, kSampleSize, keywordSampleSize
-	largeCorpus, kSampleSize, keywordSampleSize = 1000, 600, 40
-	t.Cleanup(func() { largeCorpus, kSampleSize, keywordSampleSize = l, k, kw })
+	l := largeCorpus
+	largeCorpus = 1000
+	t.Cleanup(func() { largeCorpus = l })
 }
 
+// largeOptions make the 2,000 papers a "large corpus" for the themes.
+var largeOptions = ThemeOptions{MaxK: 20, MiniBatchRows: 1000, KSampleRows: 600, KeywordSampleRows: 40}
+
 func TestThemesLargeCorpusPath(t *testing.T) {
-	// The path a corpus of over LargeCorpus papers takes (k chosen on a
+	// The path a corpus of over MiniBatchRows papers takes (k chosen on a
 	// sample, mini-batch k-means, keywords from a sample of each theme),
 	// on the 2,000 arXiv papers with the thresholds lowered: every paper
-	// in one theme, the same themes whatever the order of ingestion, and
-	// themes about as close to the arXiv archives as the full path's.
-	largeSizes(t)
+	// in one theme at every level, and themes about as close to the arXiv
+	// archives as the full path's.
 	c := ingestArxiv(t, nil)
 	var stages []string
-	m, err := c.ComputeThemes(t.Context(), ThemeOptions{MaxK: 20, Progress: func(s string) { stages = append(stages, s) }})
+	opts := largeOptions
+	opts.Progress = func(s string) { stages = append(stages, s) }
+	m, err := c.ComputeThemes(t.Context(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,55 +77,95 @@ func TestThemesLargeCorpusPath(t *testing.T) {
 	if !m.Auto || m.KSample != 600 || !m.MiniBatch {
 		t.Errorf("Auto %v, KSample %d, MiniBatch %v; want k chosen on a sample of 600 and mini-batch k-means", m.Auto, m.KSample, m.MiniBatch)
 	}
-	if len(m.KScores) != 19 || m.K < 2 || m.K > 20 {
-		t.Errorf("k = %d from %d scores, want one of 2..20 from 19", m.K, len(m.KScores))
+	if len(m.KScores) != 19 || m.K < 2 || m.K >= 20 {
+		t.Errorf("k = %d from %d scores, want one of 2..19 from 19", m.K, len(m.KScores))
 	}
-	if len(stages) != 5 {
-		t.Errorf("%d stages reported, want 5 (neighbours, choose k, k-means, keywords, projection)", len(stages))
+	// Neighbours, choose k, k-means, stability, split, keywords, projection.
+	if len(stages) != 7 {
+		t.Errorf("%d stages reported, want 7", len(stages))
 	}
-	seen := map[string]int{}
-	for _, th := range m.Themes {
-		if len(th.Keywords) == 0 || th.Label == "" {
-			t.Errorf("theme %d (%d papers) has no keywords", th.ID, th.Size)
-		}
-		for _, id := range th.Members {
-			seen[id]++
-		}
-	}
-	if len(seen) != 2000 {
-		t.Errorf("%d papers in the themes, want 2000", len(seen))
-	}
-	for id, n := range seen {
-		if n != 1 {
-			t.Errorf("paper %s is in %d themes", id, n)
-		}
-	}
+	checkPartitions(t, m, 2000)
 
 	// Against the archives, at the same k, compared with the full path.
-	full := func() *ThemeModel {
-		largeCorpus = 1 << 30
-		defer func() { largeCorpus = 1000 }()
-		fm, err := c.ComputeThemes(t.Context(), ThemeOptions{K: m.K})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fm
-	}()
+	full, err := c.ComputeThemes(t.Context(), ThemeOptions{K: m.K})
+	if err != nil {
+		t.Fatal(err)
+	}
 	vLarge, vFull := archiveVMeasure(t, c, m), archiveVMeasure(t, c, full)
 	t.Logf("k = %d: V-measure against the archives %.3f (large-corpus path), %.3f (full k-means)", m.K, vLarge, vFull)
 	if vLarge < vFull-0.05 {
 		t.Errorf("the large-corpus path's V-measure %.3f is far below full k-means' %.3f", vLarge, vFull)
 	}
+}
 
-	// Shuffled ingestion, same seed: the same themes.
-	perm := rand.New(rand.NewPCG(7, 7)).Perm(2000)
-	c2 := ingestArxiv(t, perm)
-	m2, err := c2.ComputeThemes(t.Context(), ThemeOptions{MaxK: 20})
-	if err != nil {
-		t.Fatal(err)
+func TestThemesOrderIndependent(t *testing.T) {
+	// The same papers ingested in another order, the same seed: the same
+	// hierarchy, labels, keywords and members, on the full path and on the
+	// large-corpus path.
+	c1 := ingestArxiv(t, nil)
+	c2 := ingestArxiv(t, rand.New(rand.NewPCG(7, 7)).Perm(2000))
+	for _, opts := range []ThemeOptions{{Seed: 3}, largeOptions} {
+		m1, err := c1.ComputeThemes(t.Context(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m2, err := c2.ComputeThemes(t.Context(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m1.K != m2.K || !reflect.DeepEqual(m1.Hierarchy(), m2.Hierarchy()) || !reflect.DeepEqual(m1.Themes, m2.Themes) || !reflect.DeepEqual(m1.Levels, m2.Levels) {
+			t.Errorf("shuffled input gave other themes: k %d vs %d", m1.K, m2.K)
+		}
+		if len(m1.Levels) < 2 {
+			t.Errorf("%d levels on 2,000 papers, want at least 2", len(m1.Levels))
+		}
 	}
-	if !reflect.DeepEqual(m.Themes, m2.Themes) || m.K != m2.K {
-		t.Errorf("shuffled input gave other themes: k %d vs %d", m.K, m2.K)
+}
+
+// checkPartitions checks that every level of m puts each of n papers in
+// exactly one theme, that sizes match, that each theme has keywords and a
+// label, and that children and parents agree.
+func checkPartitions(t *testing.T, m *ThemeModel, n int) {
+	t.Helper()
+	h := m.Hierarchy()
+	for l, lv := range m.Levels {
+		if len(lv.Labels) != n {
+			t.Fatalf("level %d labels %d papers, want %d", l, len(lv.Labels), n)
+		}
+		size := make([]int, len(lv.Themes))
+		for i, c := range lv.Labels {
+			size[c]++
+			if l > 0 && m.Levels[l-1].Labels[i] != lv.Themes[c].Parent {
+				t.Fatalf("level %d: paper %d is in theme %d whose parent is %d, but above it is in %d", l, i, c, lv.Themes[c].Parent, m.Levels[l-1].Labels[i])
+			}
+		}
+		for j, th := range h[l] {
+			if th.Size != size[j] || th.Size == 0 {
+				t.Errorf("level %d theme %d: size %d, %d papers", l, j, th.Size, size[j])
+			}
+			if len(th.Keywords) == 0 || th.Label == "" {
+				t.Errorf("level %d theme %d (%d papers) has no keywords or label", l, j, th.Size)
+			}
+			for _, c := range th.Children {
+				if h[l+1][c].Parent != j {
+					t.Errorf("level %d theme %d lists child %d whose parent is %d", l, j, c, h[l+1][c].Parent)
+				}
+			}
+		}
+	}
+	seen := map[string]int{}
+	for _, th := range m.Themes {
+		for _, id := range th.Members {
+			seen[id]++
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("%d papers in the themes, want %d", len(seen), n)
+	}
+	for id, k := range seen {
+		if k != 1 {
+			t.Errorf("paper %s is in %d themes", id, k)
+		}
 	}
 }
 
@@ -152,32 +196,6 @@ func archiveVMeasure(t *testing.T, c *Corpus, m *ThemeModel) float64 {
 	}
 	_, _, v := cluster.VMeasure(truth, pred)
 	return v
-}
-
-func TestCapPerLabel(t *testing.T) {
-	labels := make([]int, 1000)
-	for i := range labels {
-		labels[i] = i % 3
-		if i >= 990 {
-			labels[i] = 3 // a small label: all of it kept
-		}
-	}
-	got := capPerLabel(labels, 4, 100, 1)
-	count := make([]int, 4)
-	for i, l := range got {
-		if l >= 0 {
-			if l != labels[i] {
-				t.Fatalf("row %d: label %d became %d", i, labels[i], l)
-			}
-			count[l]++
-		}
-	}
-	if want := []int{100, 100, 100, 10}; !reflect.DeepEqual(count, want) {
-		t.Errorf("kept %v per label, want %v", count, want)
-	}
-	if !reflect.DeepEqual(got, capPerLabel(labels, 4, 100, 1)) {
-		t.Error("the same seed gave another sample")
-	}
 }
 
 func TestReportNearDuplicatesLargeCorpus(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 // DefaultNumPredict bounds the tokens of a model's answer: a three-word
 // name needs about ten; a model that rambles is cut short (and its answer
 // sanitised to MaxWords words).
-const DefaultNumPredict = 24
+const DefaultNumPredict = 16
 
 // Ollama names themes with a generative model on one or more Ollama
 // servers. Each theme is sent once: its name is cached, with the model,

@@ -48,11 +48,12 @@ func ExampleWriteMarkdown() {
 		Corpus: topicmap.CorpusInfo{Papers: 3, Embedder: "lexical", Model: "lsa-64", Dimensions: 64, YearMin: 2019, YearMax: 2022},
 		Method: "k-means with k = 2, seed 1.",
 		Themes: []topicmap.ReportTheme{
-			{ID: 0, Label: "graph · neural", Keywords: []string{"graph", "neural"}, Size: 2,
+			{ID: 0, Label: "graph · neural", Keywords: []string{"graph", "neural"}, Size: 2, Stability: 0.92, Coherence: 0.31,
 				Central: []topicmap.PaperRef{{ID: "p2", Title: "Message passing | on <graphs>", Year: 2022, Score: 0.93}},
 				Years:   map[int]int{2021: 1, 2022: 1}},
-			{ID: 1, Label: "halo · dark", Keywords: []string{"halo", "dark"}, Size: 1, Years: map[int]int{2019: 1}},
+			{ID: 1, Label: "halo · dark", Keywords: []string{"halo", "dark"}, Size: 1, Stability: 0.41, Unstable: true, Coherence: -0.2, Years: map[int]int{2019: 1}},
 		},
+		Quality: topicmap.Quality{Silhouette: 0.21, Diversity: 1, Coherence: 0.055},
 		MapHTML: "map.html",
 	}
 	topicmap.WriteMarkdown(os.Stdout, r)
@@ -70,12 +71,18 @@ func ExampleWriteMarkdown() {
 	//
 	// k-means with k = 2, seed 1.
 	//
+	// ## Quality
+	//
+	// - **Silhouette:** 0.210 (mean cosine silhouette of the papers' vectors under these themes; −1 to 1)
+	// - **Topic diversity:** 1.000 (share of distinct words among the themes' top 10 keywords)
+	// - **NPMI coherence:** 0.055 (mean NPMI of each theme's top 10 keywords over 10-word windows of the texts; −1 to 1)
+	//
 	// ## Themes
 	//
-	// | # | papers | label | keywords |
-	// |---:|---:|---|---|
-	// | 0 | 2 | graph · neural | graph, neural |
-	// | 1 | 1 | halo · dark | halo, dark |
+	// | # | papers | label | keywords | stability | NPMI | note |
+	// |---:|---:|---|---|---:|---:|---|
+	// | 0 | 2 | graph · neural | graph, neural | 0.920 | 0.310 |  |
+	// | 1 | 1 | halo · dark | halo, dark | 0.410 | -0.200 | unstable |
 	//
 	// ### 0. graph · neural
 	//
@@ -87,7 +94,7 @@ func ExampleWriteMarkdown() {
 	//
 	// ### 1. halo · dark
 	//
-	// 1 paper · keywords: halo, dark
+	// 1 paper · **unstable** · keywords: halo, dark
 	//
 	// ## Themes over time
 	//

@@ -405,7 +405,7 @@ func sampleReport(m *Map, embed bool) *Report {
 	r := &Report{
 		Title:   m.Title,
 		Method:  "Spherical k-means (k-means++ seeding, 4 restarts, seed 1) on 48-dimensional vectors; k = 12 chosen by the best mean silhouette of k = 8..14. <b>not bold</b> | pipe",
-		KScores: []KScore{{14, 0.101}, {8, 0.112}, {12, 0.143}, {10, 0.128}},
+		KScores: []KScore{{14, 0.601, 0.2, 0.401}, {8, 0.712, 0.3, 0.412}, {12, 0.643, 0.25, 0.393}, {10, 0.728, 0.27, 0.458}},
 		Corpus: CorpusInfo{
 			Papers: len(m.Points), Embedder: "lexical", Model: "lsa-256 <i>", Dimensions: 256,
 			YearMin: 1995, YearMax: 2024, Sources: []string{"testdata/arxiv.jsonl", "refs|odd.bib"},
@@ -428,6 +428,29 @@ func sampleReport(m *Map, embed bool) *Report {
 		}
 		r.Themes = append(r.Themes, rt)
 	}
+	// A two-level tree: the themes, in pairs under broad themes whose
+	// labels are hostile too; the first theme is boilerplate, the last
+	// unstable.
+	r.Quality = Quality{Silhouette: 0.052, Diversity: 0.81, Coherence: 0.11}
+	r.ChosenLevel = 1
+	var top, fine []TreeNode
+	for i, t := range r.Themes {
+		r.Themes[i].Stability = 0.9 - 0.05*float64(i)
+		r.Themes[i].Coherence = 0.1
+		if i%2 == 0 {
+			top = append(top, TreeNode{ID: len(top), Label: "broad <b>" + t.Label + "</b> | x", Stability: -1})
+		}
+		p := &top[len(top)-1]
+		p.Children = append(p.Children, i)
+		p.Size += t.Size
+		fine = append(fine, TreeNode{ID: t.ID, Label: t.Label, Keywords: t.Keywords, Size: t.Size, Stability: r.Themes[i].Stability})
+	}
+	if n := len(r.Themes); n > 1 {
+		r.Themes[0].Boilerplate, fine[0].Boilerplate = true, true
+		r.Themes[n-1].Stability, fine[n-1].Stability = 0.3, 0.3
+		r.Themes[n-1].Unstable, fine[n-1].Unstable = true, true
+	}
+	r.Tree = [][]TreeNode{top, fine}
 	for i := len(m.Points) - 1; i >= 0 && len(r.Outliers) < 6; i-- {
 		p := m.Points[i]
 		th := -1

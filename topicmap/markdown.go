@@ -73,28 +73,45 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			p("%s\n\n", e(m))
 		}
 		if ks := v.kRows(); len(ks) > 0 {
-			p("| k | silhouette | |\n|---:|---:|---|\n")
+			p("Stability of the partitions into k themes across subsamples, the same for data without clusters, and their difference (the score; see cluster.ChooseK):\n\n")
+			p("| k | stability | without clusters | score | |\n|---:|---:|---:|---:|---|\n")
 			for _, k := range ks {
 				mark := ""
 				if k.K == v.ChosenK {
 					mark = "chosen"
 				}
-				p("| %d | %s | %s |\n", k.K, formatScore(k.Silhouette), mark)
+				p("| %d | %s | %s | %s | %s |\n", k.K, formatScore(k.Stability), formatScore(k.NullStability), formatScore(k.Score), mark)
 			}
 			p("\n")
 		}
 	}
+	if q := r.Quality; q != (Quality{}) {
+		p("## Quality\n\n")
+		p("- **Silhouette:** %s (mean cosine silhouette of the papers' vectors under these themes; −1 to 1)\n", formatScore(q.Silhouette))
+		p("- **Topic diversity:** %s (share of distinct words among the themes' top 10 keywords)\n", formatScore(q.Diversity))
+		p("- **NPMI coherence:** %s (mean NPMI of each theme's top 10 keywords over 10-word windows of the texts; −1 to 1)\n\n", formatScore(q.Coherence))
+	}
 
 	if len(r.Themes) > 0 {
 		p("## Themes\n\n")
-		p("| # | papers | label | keywords |\n|---:|---:|---|---|\n")
+		p("| # | papers | label | keywords | stability | NPMI | note |\n|---:|---:|---|---|---:|---:|---|\n")
 		for _, t := range r.Themes {
-			p("| %d | %s | %s | %s |\n", t.ID, format.Int(t.Size), e(t.Label), e(strings.Join(t.Keywords, ", ")))
+			p("| %d | %s | %s | %s | %s | %s | %s |\n", t.ID, format.Int(t.Size), e(t.Label), e(strings.Join(t.Keywords, ", ")),
+				stabilityText(t.Stability), formatScore(t.Coherence), themeFlags(t.Boilerplate, t.Unstable))
 		}
 		p("\n")
+		if len(r.Tree) > 1 {
+			p("### Theme tree\n\n")
+			p("Broad themes and their sub-themes (papers, stability); the themes above are level %d of %d.\n\n", r.ChosenLevel+1, len(r.Tree))
+			writeTree(bw, r.Tree)
+			p("\n")
+		}
 		for _, t := range r.Themes {
 			p("### %d. %s\n\n", t.ID, e(t.Label))
 			p("%s", papers(t.Size))
+			if f := themeFlags(t.Boilerplate, t.Unstable); f != "" {
+				p(" · **%s**", f)
+			}
 			if len(t.Keywords) > 0 {
 				p(" · keywords: %s", e(strings.Join(t.Keywords, ", ")))
 			}
@@ -229,4 +246,26 @@ var entityRef = regexp.MustCompile(`^&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za
 // parentheses and spaces are percent-encoded so the link cannot end early.
 func markdownDest(link string) string {
 	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E").Replace(link)
+}
+
+// writeTree writes the hierarchy as a nested Markdown list.
+func writeTree(w io.Writer, tree [][]TreeNode) {
+	for _, t := range tree[0] {
+		writeNode(w, tree, 0, t, "")
+	}
+}
+
+func writeNode(w io.Writer, tree [][]TreeNode, l int, t TreeNode, indent string) {
+	note := ""
+	if f := themeFlags(t.Boilerplate, t.Unstable); f != "" {
+		note = " · **" + f + "**"
+	}
+	fmt.Fprintf(w, "%s- **%d %s** (%s, stability %s)%s\n", indent, t.ID, MarkdownEscape(t.Label), format.Int(t.Size), stabilityText(t.Stability), note)
+	if l+1 < len(tree) {
+		for _, c := range t.Children {
+			if c >= 0 && c < len(tree[l+1]) {
+				writeNode(w, tree, l+1, tree[l+1][c], indent+"  ")
+			}
+		}
+	}
 }

@@ -26,10 +26,16 @@ type Report struct {
 	// Method is one paragraph on how the themes were made (k, how k was
 	// chosen, the seed).
 	Method string
-	// KScores are the silhouette scores of each k tried by --k auto; may
-	// be empty. The row whose K equals len(Themes) is marked as chosen.
+	// KScores are the scores of each k tried by --k auto; may be empty.
+	// The row whose K equals len(Themes) is marked as chosen.
 	KScores []KScore
+	// Quality holds the figures of the themes as a whole.
+	Quality Quality
 	Themes  []ReportTheme
+	// Tree is the theme hierarchy, broadest level first (may be empty);
+	// Themes is its level ChosenLevel.
+	Tree        [][]TreeNode
+	ChosenLevel int
 	// Outliers are papers far from their theme's centroid (Score: cosine
 	// to it), most atypical first.
 	Outliers []PaperRef
@@ -52,10 +58,33 @@ type CorpusInfo struct {
 	Sources          []string
 }
 
-// KScore is the mean silhouette of a clustering with K themes.
+// KScore is how stable the partitions into K themes are (cluster.KScore):
+// Stability across subsamples, NullStability the same for data without
+// clusters, Score what the choice of k maximises.
 type KScore struct {
-	K          int
-	Silhouette float64
+	K                               int
+	Stability, NullStability, Score float64
+}
+
+// Quality are the figures of the themes of the chosen level: the mean
+// cosine silhouette of the papers' vectors, and the topic diversity and
+// mean NPMI coherence of the themes' top 10 keywords.
+type Quality struct {
+	Silhouette, Diversity, Coherence float64
+}
+
+// TreeNode is one theme of one level of the theme hierarchy.
+type TreeNode struct {
+	ID       int
+	Label    string
+	Keywords []string
+	Size     int
+	// Children are the IDs of its sub-themes in the next level.
+	Children []int
+	// Stability is as in ReportTheme; Unstable and Boilerplate mark
+	// themes to read with care.
+	Stability             float64
+	Unstable, Boilerplate bool
 }
 
 // ReportTheme is one theme as the report presents it.
@@ -64,6 +93,14 @@ type ReportTheme struct {
 	Label    string
 	Keywords []string
 	Size     int
+	// Stability is the theme's mean best-match Jaccard index across
+	// subsample fits (−1: not measured); Unstable marks one below 0.5.
+	Stability float64
+	Unstable  bool
+	// Boilerplate marks a theme of front matter or texts without abstract.
+	Boilerplate bool
+	// Coherence is the NPMI coherence of its top 10 keywords.
+	Coherence float64
 	// Central are the papers nearest the theme's centroid, best first.
 	Central []PaperRef
 	// Years counts the theme's papers per publication year (year 0, if
@@ -196,3 +233,24 @@ func papers(n int) string {
 }
 
 func formatScore(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) }
+
+// themeFlags is the note a theme's label carries in tables: "boilerplate",
+// "unstable", both, or "".
+func themeFlags(boilerplate, unstable bool) string {
+	var f []string
+	if boilerplate {
+		f = append(f, "boilerplate")
+	}
+	if unstable {
+		f = append(f, "unstable")
+	}
+	return strings.Join(f, ", ")
+}
+
+// stabilityText is the stability with three decimals, "–" when not measured.
+func stabilityText(s float64) string {
+	if s < 0 {
+		return "–"
+	}
+	return formatScore(s)
+}

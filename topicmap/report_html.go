@@ -18,14 +18,16 @@ var (
 	reportCSS string
 
 	reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-		"int":    format.Int,
-		"papers": papers,
-		"score":  formatScore,
-		"year":   yearText,
-		"color":  func(i int) string { c, _ := ThemeStyle(i); return hexColor(c) },
-		"join":   strings.Join,
-		"line":   oneLine,
-		"inc":    func(i int) int { return i + 1 },
+		"int":       format.Int,
+		"papers":    papers,
+		"score":     formatScore,
+		"year":      yearText,
+		"color":     func(i int) string { c, _ := ThemeStyle(i); return hexColor(c) },
+		"join":      strings.Join,
+		"line":      oneLine,
+		"inc":       func(i int) int { return i + 1 },
+		"flags":     themeFlags,
+		"stability": stabilityText,
 	}).Parse(reportTemplateText))
 )
 
@@ -56,6 +58,13 @@ func WriteReportHTML(w io.Writer, r *Report) error {
 	}
 	page.Chart = newYearChart(v)
 	page.KRows = v.kRows()
+	if len(r.Tree) > 0 {
+		top := make([]int, len(r.Tree[0]))
+		for i := range top {
+			top[i] = i
+		}
+		page.TreeTop = treeNodes(r.Tree, 0, top)
+	}
 	for _, t := range r.Themes {
 		page.ThemeRows = append(page.ThemeRows, themeRow{T: t, Index: len(page.ThemeRows)})
 	}
@@ -74,12 +83,41 @@ type reportPage struct {
 	Chart     *yearChart
 	KRows     []KScore
 	ThemeRows []themeRow
+	TreeTop   []treeItem
+}
+
+// treeItem is a theme of the hierarchy with its sub-themes, for the
+// template's recursive list.
+type treeItem struct {
+	N    TreeNode
+	Kids []treeItem
+}
+
+// treeNodes returns the themes ids of level l with their descendants.
+func treeNodes(tree [][]TreeNode, l int, ids []int) []treeItem {
+	var out []treeItem
+	add := func(t TreeNode) {
+		it := treeItem{N: t}
+		if l+1 < len(tree) {
+			it.Kids = treeNodes(tree, l+1, t.Children)
+		}
+		out = append(out, it)
+	}
+	for _, c := range ids {
+		if c >= 0 && c < len(tree[l]) {
+			add(tree[l][c])
+		}
+	}
+	return out
 }
 
 type themeRow struct {
 	T     ReportTheme
 	Index int
 }
+
+// HasQuality tells whether the report has quality figures.
+func (p *reportPage) HasQuality() bool { return p.R.Quality != (Quality{}) }
 
 // ThemeName is used by the template for outliers and duplicates.
 func (p *reportPage) ThemeName(id int) string { return p.themeName(id) }

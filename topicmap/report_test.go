@@ -76,8 +76,10 @@ func TestWriteMarkdown(t *testing.T) {
 				count[strings.SplitN(l, " ", 2)[0]]++
 			}
 		}
-		if count["#"] != 1 || count["###"] != len(r.Themes) || count["##"] != 6 {
-			t.Errorf("headings %v, want 1 #, 6 ## and %d ###", count, len(r.Themes))
+		// ## Summary, Method, Quality, Themes, Themes over time, Outliers,
+		// Near-duplicate pairs; ### per theme and the theme tree.
+		if count["#"] != 1 || count["###"] != len(r.Themes)+1 || count["##"] != 7 {
+			t.Errorf("headings %v, want 1 #, 7 ## and %d ###", count, len(r.Themes)+1)
 		}
 	})
 	t.Run("one link, to the map", func(t *testing.T) {
@@ -94,11 +96,48 @@ func TestWriteMarkdown(t *testing.T) {
 		}
 	})
 	t.Run("k scores sorted, chosen marked", func(t *testing.T) {
-		i := strings.Index(out, "| k | silhouette |")
+		i := strings.Index(out, "| k | stability |")
 		block := out[i : strings.Index(out[i:], "\n\n")+i]
-		want := "| k | silhouette | |\n|---:|---:|---|\n| 8 | 0.112 |  |\n| 10 | 0.128 |  |\n| 12 | 0.143 | chosen |\n| 14 | 0.101 |  |"
+		want := "| k | stability | without clusters | score | |\n|---:|---:|---:|---:|---|\n" +
+			"| 8 | 0.712 | 0.300 | 0.412 |  |\n| 10 | 0.728 | 0.270 | 0.458 |  |\n| 12 | 0.643 | 0.250 | 0.393 | chosen |\n| 14 | 0.601 | 0.200 | 0.401 |  |"
 		if block != want {
 			t.Errorf("k table:\n%s\nwant:\n%s", block, want)
+		}
+	})
+	t.Run("quality, flags and tree", func(t *testing.T) {
+		for _, want := range []string{
+			"- **Silhouette:** 0.052 ", "- **Topic diversity:** 0.810 ", "- **NPMI coherence:** 0.110 ",
+			"themes above are level 2 of 2",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("missing %q", want)
+			}
+		}
+		// Each broad theme is a top-level item with its themes indented
+		// under it; the flags show in the themes table and the tree.
+		i := strings.Index(out, "### Theme tree\n\n")
+		i += strings.Index(out[i:], "\n\n") + 2 // the heading
+		i += strings.Index(out[i:], "\n\n") + 2 // the paragraph
+		tree := out[i : strings.Index(out[i:], "\n\n")+i]
+		top, sub := 0, 0
+		for _, l := range strings.Split(tree, "\n") {
+			switch {
+			case strings.HasPrefix(l, "- **"):
+				top++
+			case strings.HasPrefix(l, "  - **"):
+				sub++
+			default:
+				t.Errorf("tree line %q", l)
+			}
+		}
+		if top != len(r.Tree[0]) || sub != len(r.Themes) {
+			t.Errorf("tree has %d broad and %d sub-themes, want %d and %d", top, sub, len(r.Tree[0]), len(r.Themes))
+		}
+		if !strings.Contains(tree, "stability –)") || !strings.Contains(tree, "· **boilerplate**") || !strings.Contains(tree, "· **unstable**") {
+			t.Errorf("tree lacks unmeasured stability or flags:\n%s", tree)
+		}
+		if strings.Contains(tree, "<b>") {
+			t.Error("tree label not escaped")
 		}
 	})
 	t.Run("years table adds up", func(t *testing.T) {

@@ -32,13 +32,8 @@ Flags:
   --ollama-host URLS    Ollama server(s), comma-separated (also for --namer ollama)
   --format NAME         input format (default auto)
   --strict              reject the whole input if any record is bad
-  --k N|auto            number of themes (default auto)
-  --seed N              random seed (default 0)
-  --namer NAME          how themes are named: keywords (default) or ollama
-                        (a local generative model; see 'papermap themes --help')
-  --namer-model MODEL   the Ollama generative model for --namer ollama
   --quiet               no progress output
-
+` + themeFlagsUsage + namerFlagsUsage + `
 Examples:
   papermap analyze -o papermap-out testdata/seed-abstracts.txt
   papermap analyze --store lab-store --k 12 -o lab-report papers.jsonl refs.bib
@@ -55,14 +50,10 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 	var f ingestFlags
 	f.bind(c.m, fs)
 	outDir := fs.String("o", "", "output directory")
-	var tf themeFlags
-	fs.StringVar(&tf.k, "k", "auto", "number of themes or auto")
-	fs.IntVar(&tf.minK, "min-k", 0, "smallest k for auto")
-	fs.IntVar(&tf.maxK, "max-k", 0, "largest k for auto")
-	fs.Uint64Var(&tf.seed, "seed", 0, "random seed")
-	fs.IntVar(&tf.neighbors, "neighbors", 0, "neighbours averaged before clustering (-1: none)")
-	var nf namerFlags
-	nf.bind(fs)
+	var topts corpus.ThemeOptions
+	bindThemeFlags(fs, &topts)
+	var nopts corpus.NamerOptions
+	bindNamerFlags(fs, &nopts)
 	files, err := parseArgs(fs, args, analyzeUsage, c.m.Stdout)
 	if err != nil {
 		return err
@@ -73,14 +64,13 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 	if len(files) == 0 {
 		return &usageError{msg: "no input files (use - for standard input)", usage: analyzeUsage}
 	}
-	topts, err := tf.options(analyzeUsage)
-	if err != nil {
+	if err := checkThemeFlags(topts, analyzeUsage); err != nil {
 		return err
 	}
-	nopts, err := nf.options(f.emb.hosts, tf.seed, analyzeUsage)
-	if err != nil {
+	if err := checkNamerFlags(nopts, analyzeUsage); err != nil {
 		return err
 	}
+	nopts.OllamaHosts = hostList(f.emb.hosts)
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
 		return err
 	}
@@ -127,11 +117,9 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 	if err := writeReport(ctx, cp, m, r, reportHTML); err != nil {
 		return err
 	}
-	if m.Auto {
-		fmt.Fprintln(c.m.Stderr, kChoice(m))
-	}
+	reportK(c.m.Stderr, m)
 	fmt.Fprintln(w)
-	if err := printThemes(w, cp, m.Themes); err != nil {
+	if err := printThemes(w, cp, m); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\nwrote %s, %s, %s and %s\n", mapHTML, mapSVG, reportHTML, reportMD)

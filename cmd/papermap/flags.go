@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/papermap/papermap/corpus"
@@ -85,18 +86,13 @@ func (f *embedFlags) register(fs *flag.FlagSet) {
 }
 
 func (f *embedFlags) options(notice io.Writer) corpus.Options {
-	o := corpus.Options{
-		Embedder:  f.embedder,
-		Model:     f.model,
-		BatchSize: f.batch,
-		Notice:    notice,
+	return corpus.Options{
+		Embedder:    f.embedder,
+		Model:       f.model,
+		BatchSize:   f.batch,
+		Notice:      notice,
+		OllamaHosts: hostList(f.hosts),
 	}
-	for _, h := range strings.Split(f.hosts, ",") {
-		if h = strings.TrimSpace(h); h != "" {
-			o.OllamaHosts = append(o.OllamaHosts, h)
-		}
-	}
-	return o
 }
 
 // whereFlag collects repeated --where KEY=VALUE filters.
@@ -114,4 +110,61 @@ func (w whereFlag) filter(usage string) (vectorstore.Filter, error) {
 		return nil, &usageError{msg: err.Error(), usage: usage}
 	}
 	return f, nil
+}
+
+// themeFlagsUsage describes the flags of bindThemeFlags for --help.
+const themeFlagsUsage = `  --k N|auto      number of themes at the chosen level (default auto)
+  --min-k N       smallest k tried by auto (default 2)
+  --max-k N       largest k tried by auto (default: one per five papers, at most 30)
+  --fine-k N      themes the finest level aims at (default √(papers/2), at least 2k)
+  --seed N        random seed (default 0)
+  --neighbors N   average each paper's vector with its N nearest neighbours
+                  before clustering, which tightens themes of short abstracts
+                  (default 10, one per 30 papers at most; -1 turns it off)
+`
+
+// bindThemeFlags binds the theme flags of themes and analyze straight to
+// the settings; their defaults are the settings' zero values, documented in
+// cluster.ThemeSettings.
+func bindThemeFlags(fs *flag.FlagSet, o *corpus.ThemeOptions) {
+	fs.Var((*kFlag)(&o.K), "k", "number of themes or auto")
+	fs.IntVar(&o.MinK, "min-k", 0, "smallest k for auto")
+	fs.IntVar(&o.MaxK, "max-k", 0, "largest k for auto")
+	fs.IntVar(&o.FineK, "fine-k", 0, "themes of the finest level")
+	fs.Uint64Var(&o.Seed, "seed", 0, "random seed")
+	fs.IntVar(&o.Neighbors, "neighbors", 0, "neighbours averaged before clustering (-1: none)")
+}
+
+// checkThemeFlags rejects flag values no setting accepts.
+func checkThemeFlags(o corpus.ThemeOptions, usage string) error {
+	if o.MinK < 0 || o.MaxK < 0 || (o.MaxK > 0 && o.MinK > o.MaxK) {
+		return &usageError{msg: fmt.Sprintf("bad range --min-k %d --max-k %d", o.MinK, o.MaxK), usage: usage}
+	}
+	if o.FineK < 0 {
+		return &usageError{msg: fmt.Sprintf("--fine-k must be positive, not %d", o.FineK), usage: usage}
+	}
+	return nil
+}
+
+// kFlag is --k: a positive number, or auto (0).
+type kFlag int
+
+func (k *kFlag) String() string {
+	if k == nil || *k == 0 {
+		return "auto"
+	}
+	return strconv.Itoa(int(*k))
+}
+
+func (k *kFlag) Set(s string) error {
+	if s == "auto" {
+		*k = 0
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("--k must be a positive number or auto, not %q", s)
+	}
+	*k = kFlag(n)
+	return nil
 }

@@ -8,35 +8,41 @@ import (
 	"github.com/papermap/papermap/corpus"
 )
 
-// namerFlags choose how themes are named; shared by themes and analyze.
-type namerFlags struct {
-	namer string
-	model string
+// namerFlagsUsage describes the flags of bindNamerFlags for --help.
+const namerFlagsUsage = `  --namer NAME    how themes are named: keywords (default) or ollama, a local
+                  generative model (see 'papermap help themes')
+  --namer-model M the Ollama generative model for --namer ollama (` + "`ollama list`" + `)
+`
+
+// bindNamerFlags binds the naming flags of themes and analyze straight to
+// the options; their defaults are the options' zero values, documented in
+// corpus.NamerOptions.
+func bindNamerFlags(fs *flag.FlagSet, o *corpus.NamerOptions) {
+	fs.StringVar(&o.Namer, "namer", "", "keywords or ollama")
+	fs.StringVar(&o.Model, "namer-model", "", "Ollama generative `MODEL` for --namer ollama")
 }
 
-// bind registers --namer and --namer-model on fs.
-func (f *namerFlags) bind(fs *flag.FlagSet) {
-	fs.StringVar(&f.namer, "namer", corpus.NamerKeywords, "keywords or ollama")
-	fs.StringVar(&f.model, "namer-model", "", "Ollama generative `MODEL` for --namer ollama")
-}
-
-// options returns the corpus options of the flags, with the Ollama hosts
-// given as a comma-separated list ("" for OLLAMA_HOST) and the model's
-// sampling seed.
-func (f *namerFlags) options(hosts string, seed uint64, usage string) (corpus.NamerOptions, error) {
-	o := corpus.NamerOptions{Namer: f.namer, Model: f.model, Seed: int(seed % (1 << 31))}
+// checkNamerFlags rejects flag values no namer accepts.
+func checkNamerFlags(o corpus.NamerOptions, usage string) error {
 	switch {
-	case f.namer != corpus.NamerKeywords && f.namer != corpus.NamerOllama:
-		return o, &usageError{msg: fmt.Sprintf("--namer must be keywords or ollama, not %q", f.namer), usage: usage}
-	case f.namer == corpus.NamerOllama && f.model == "":
-		return o, &usageError{msg: "--namer ollama needs --namer-model MODEL (a generative model the server has: `ollama list`)", usage: usage}
-	case f.namer != corpus.NamerOllama && f.model != "":
-		return o, &usageError{msg: "--namer-model is only used with --namer ollama", usage: usage}
+	case o.Namer != "" && o.Namer != corpus.NamerKeywords && o.Namer != corpus.NamerOllama:
+		return &usageError{msg: fmt.Sprintf("--namer must be keywords or ollama, not %q", o.Namer), usage: usage}
+	case o.Namer == corpus.NamerOllama && o.Model == "":
+		return &usageError{msg: "--namer ollama needs --namer-model MODEL (a generative model the server has: `ollama list`)", usage: usage}
+	case o.Namer != corpus.NamerOllama && o.Model != "":
+		return &usageError{msg: "--namer-model is only used with --namer ollama", usage: usage}
 	}
-	for _, h := range strings.Split(hosts, ",") {
+	return nil
+}
+
+// hostList splits a comma-separated --ollama-host value (shared by the
+// embedder's and the namer's flags).
+func hostList(s string) []string {
+	var out []string
+	for _, h := range strings.Split(s, ",") {
 		if h = strings.TrimSpace(h); h != "" {
-			o.OllamaHosts = append(o.OllamaHosts, h)
+			out = append(out, h)
 		}
 	}
-	return o, nil
+	return out
 }

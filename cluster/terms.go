@@ -1,0 +1,326 @@
+package cluster
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// termIndex holds tokenised documents as term numbers. A term is a word or,
+// with bigrams, a pair of adjacent kept words, under its word-form key
+// (WordForm), so that "group" and "groups" count as one term; it is shown in
+// its most frequent spelling.
+type termIndex struct {
+	key   map[string]int32
+	terms []string // display spelling of each term
+	surf  [][]surfCount
+	// docs[i] lists document i's term occurrences in order; at[i] the
+	// position (in kept words) of each occurrence, for co-occurrence windows.
+	docs [][]int32
+	at   [][]int32
+	// words[i] is the number of kept words of document i.
+	words []int
+	// df is the number of documents holding each term.
+	df []int
+	// bigram tells the two-word terms.
+	bigram []bool
+}
+
+type surfCount struct {
+	s string
+	n int
+}
+
+// newTermIndex indexes docs (lower-case tokens; nil for a document left out).
+// Stop words, one-character tokens and tokens without a letter are dropped; a
+// bigram joins two kept tokens adjacent in the document, and one whose two
+// words share a word form ("pi pi") is not made.
+func newTermIndex(docs [][]string, stop map[string]bool, bigrams bool) *termIndex {
+	ix := &termIndex{key: map[string]int32{}, docs: make([][]int32, len(docs)), at: make([][]int32, len(docs)), words: make([]int, len(docs))}
+	id := func(surface, key string, two bool) int32 {
+		i, ok := ix.key[key]
+		if !ok {
+			i = int32(len(ix.terms))
+			ix.key[key] = i
+			ix.terms = append(ix.terms, surface)
+			ix.surf = append(ix.surf, nil)
+			ix.df = append(ix.df, 0)
+			ix.bigram = append(ix.bigram, two)
+		}
+		s := ix.surf[i]
+		for q := range s {
+			if s[q].s == surface {
+				s[q].n++
+				return i
+			}
+		}
+		ix.surf[i] = append(s, surfCount{surface, 1})
+		return i
+	}
+	seen := map[int32]bool{}
+	for di, doc := range docs {
+		if doc == nil {
+			continue
+		}
+		clear(seen)
+		var ids, at []int32
+		prev, prevForm := "", ""
+		w := int32(0)
+		add := func(i int32) {
+			ids = append(ids, i)
+			at = append(at, w)
+			if !seen[i] {
+				seen[i] = true
+				ix.df[i]++
+			}
+		}
+		for _, tok := range doc {
+			if stop[tok] || !hasLetter(tok) || utf8.RuneCountInString(tok) <= 1 {
+				prev = ""
+				continue
+			}
+			form := WordForm(tok)
+			add(id(tok, form, false))
+			if bigrams && prev != "" && prevForm != form {
+				add(id(prev+" "+tok, prevForm+" "+form, true))
+			}
+			prev, prevForm = tok, form
+			w++
+		}
+		ix.docs[di], ix.at[di], ix.words[di] = ids, at, int(w)
+	}
+	// Show each term in its most frequent spelling (ties: the smaller).
+	for i, s := range ix.surf {
+		if len(s) > 1 {
+			best := s[0]
+			for _, c := range s[1:] {
+				if c.n > best.n || (c.n == best.n && c.s < best.s) {
+					best = c
+				}
+			}
+			ix.terms[i] = best.s
+		}
+	}
+	ix.surf = nil
+	return ix
+}
+
+// termScores ranks terms of each group against a background. counts[j]
+// holds group j's term counts; back[j] the background counts it is compared
+// with (the corpus, or the parent theme). Documented at Keywords.
+func (ix *termIndex) keywords(labels []int, k int, parent []int, n, minDF int) [][]Keyword {
+	counts := make([]map[int32]float64, k)
+	cdf := make([]map[int32]int, k)
+	size := make([]float64, k)
+	for j := range counts {
+		counts[j] = map[int32]float64{}
+		cdf[j] = map[int32]int{}
+	}
+	seen := map[int32]bool{}
+	for di, doc := range ix.docs {
+		c := labels[di]
+		if c < 0 || doc == nil {
+			continue
+		}
+		if c >= k {
+			panic("cluster: Keywords label out of range")
+		}
+		size[c]++
+		clear(seen)
+		for _, t := range doc {
+			if ix.df[t] < minDF {
+				continue
+			}
+			counts[c][t]++
+			if !seen[t] {
+				seen[t] = true
+				cdf[c][t]++
+			}
+		}
+	}
+	// Background: the whole corpus, or each group's parent (the pooled
+	// counts of the groups with the same parent).
+	nb := 1
+	bg := make([]int, k)
+	if parent != nil {
+		nb = 0
+		for j := range bg {
+			bg[j] = parent[j]
+			nb = max(nb, parent[j]+1)
+		}
+	}
+	back := make([]map[int32]float64, nb)
+	backTotal := make([]float64, nb)
+	groups := make([]int, nb) // non-empty groups per background
+	for b := range back {
+		back[b] = map[int32]float64{}
+	}
+	total := make([]float64, k)
+	for j, m := range counts {
+		for t, v := range m {
+			back[bg[j]][t] += v
+			total[j] += v
+		}
+		backTotal[bg[j]] += total[j]
+		if total[j] > 0 {
+			groups[bg[j]]++
+		}
+	}
+	out := make([][]Keyword, k)
+	for j, m := range counts {
+		kw := make([]Keyword, 0, len(m))
+		b := bg[j]
+		for t, v := range m {
+			if float64(cdf[j][t]) < math.Min(2, size[j]) {
+				continue
+			}
+			pc := v / total[j]
+			score := pc // a single group: nothing to contrast, the most frequent terms
+			if groups[b] > 1 {
+				p := back[b][t] / backTotal[b]
+				if pc <= p {
+					continue
+				}
+				score = pc * math.Log(pc/p)
+			}
+			kw = append(kw, Keyword{Term: ix.terms[t], Score: score, id: t})
+		}
+		slices.SortFunc(kw, func(a, b Keyword) int {
+			switch {
+			case a.Score > b.Score:
+				return -1
+			case a.Score < b.Score:
+				return 1
+			}
+			return strings.Compare(a.Term, b.Term)
+		})
+		out[j] = ix.preferPhrases(kw, n)
+	}
+	return out
+}
+
+// preferPhrases keeps the first n keywords of a ranked list, dropping a word
+// that a better-ranked phrase already holds ("hole" after "black hole").
+func (ix *termIndex) preferPhrases(kw []Keyword, n int) []Keyword {
+	out := make([]Keyword, 0, n)
+	inPhrase := map[string]bool{}
+	for _, k := range kw {
+		if len(out) == n {
+			break
+		}
+		words := strings.Fields(k.Term)
+		if len(words) == 1 && inPhrase[WordForm(words[0])] {
+			continue
+		}
+		for _, w := range words {
+			if len(words) > 1 {
+				inPhrase[WordForm(w)] = true
+			}
+		}
+		out = append(out, k)
+	}
+	return slices.Clip(out)
+}
+
+// npmi returns, for each list of terms, the mean normalised pointwise mutual
+// information of its pairs (Bouma 2009) over sliding windows of window kept
+// words in the indexed documents: the c_npmi measure of gensim's
+// CoherenceModel that OCTIS and the BERTopic paper use. A document shorter
+// than the window is one window. P(a,b) = 0 gives −1; a list with fewer than
+// two terms gives 0.
+func (ix *termIndex) npmi(lists [][]int32, window int) []float64 {
+	want := map[int32]bool{}
+	pairs := map[[2]int32]float64{}
+	for _, l := range lists {
+		for i, a := range l {
+			want[a] = true
+			for _, b := range l[i+1:] {
+				pairs[[2]int32{min(a, b), max(a, b)}] = 0
+			}
+		}
+	}
+	single := map[int32]float64{}
+	windows := 0.0
+	var present []int32
+	for di, doc := range ix.docs {
+		if doc == nil {
+			continue
+		}
+		words := ix.words[di]
+		nw := max(1, words-window+1)
+		windows += float64(nw)
+		// Occurrences of wanted terms, with positions.
+		var occ []int32
+		var pos []int32
+		for q, t := range doc {
+			if want[t] {
+				occ = append(occ, t)
+				pos = append(pos, ix.at[di][q])
+			}
+		}
+		if len(occ) == 0 {
+			continue
+		}
+		for w := 0; w < nw; w++ {
+			present = present[:0]
+			for q, t := range occ {
+				if p := int(pos[q]); p >= w && p < w+window && !slices.Contains(present, t) {
+					present = append(present, t)
+				}
+			}
+			for i, a := range present {
+				single[a]++
+				for _, b := range present[i+1:] {
+					key := [2]int32{min(a, b), max(a, b)}
+					if _, ok := pairs[key]; ok {
+						pairs[key]++
+					}
+				}
+			}
+		}
+	}
+	const eps = 1e-12
+	out := make([]float64, len(lists))
+	for li, l := range lists {
+		sum, cnt := 0.0, 0
+		for i, a := range l {
+			for _, b := range l[i+1:] {
+				pab := pairs[[2]int32{min(a, b), max(a, b)}] / windows
+				pa, pb := single[a]/windows, single[b]/windows
+				v := -1.0
+				if pab > 0 {
+					v = math.Log((pab+eps)/(pa*pb)) / -math.Log(pab+eps)
+				}
+				sum += v
+				cnt++
+			}
+		}
+		if cnt > 0 {
+			out[li] = sum / float64(cnt)
+		}
+	}
+	return out
+}
+
+// Diversity is the share of distinct words among the top-n keywords of all
+// themes (Dieng et al. 2020's topic diversity, as in the BERTopic paper):
+// 1 when no two themes share a word, near 0 when all repeat the same words.
+// Phrases count word by word, under their word form. It returns 0 when there
+// are no keywords.
+func Diversity(keywords [][]string, n int) float64 {
+	seen := map[string]bool{}
+	total := 0
+	for _, kw := range keywords {
+		for _, t := range kw[:min(n, len(kw))] {
+			for _, w := range strings.Fields(t) {
+				seen[WordForm(w)] = true
+				total++
+			}
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return float64(len(seen)) / float64(total)
+}

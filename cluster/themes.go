@@ -1,0 +1,737 @@
+package cluster
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/gonum/blas/blas32"
+
+	"github.com/papermap/papermap/internal/format"
+)
+
+// ThemeSettings are the settings of FitThemes. The zero value of every field
+// means the default its comment states; nothing else holds a default.
+type ThemeSettings struct {
+	// K is the number of themes at the chosen level; 0 chooses it with
+	// ChooseK among MinK..MaxK.
+	K int
+	// MinK and MaxK bound the automatic choice of k. Defaults 2 and one
+	// theme per five papers, at most 30 (and at least MinK).
+	MinK, MaxK int
+	// Seed drives every random choice: the same vectors, texts and Seed give
+	// the same model.
+	Seed uint64
+	// Restarts is the number of k-means seedings of the chosen level's fit,
+	// the lowest inertia winning. Default 4.
+	Restarts int
+	// Neighbors is how many nearest neighbours each vector is averaged with
+	// before clustering (KNN, Smooth), which tightens themes of short noisy
+	// texts: on the 2,000 arXiv abstracts at k = 18 it raised the V-measure
+	// against the arXiv archives from 47.1 to 49.7 (bench/vmeasure). Default
+	// 10, and at most one per 30 papers (with 66 papers, three neighbours
+	// already blur themes of two or three papers); negative: none.
+	Neighbors int
+	// Resamples is the number of subsample fits behind the choice of k and
+	// each theme's stability (ChooseK.Resamples). Default 5.
+	Resamples int
+	// MiniBatchRows is the number of papers above which the chosen level is
+	// fitted by mini-batch k-means (within 0.1% of the inertia of full
+	// k-means at a tenth of the time on 1M vectors, bench/RESULTS.md) and
+	// the choice of k and the stabilities look at a sample of KSampleRows
+	// papers. Default 50,000.
+	MiniBatchRows int
+	// KSampleRows is that sample's size (ChooseK.EvalRows). Default 20,000.
+	KSampleRows int
+	// TopMax is the most themes the broadest level holds: when the chosen
+	// level has more, a level above it groups its themes into about √k
+	// broad ones. Default 20.
+	TopMax int
+	// FineK is the number of themes the finest level aims at: each theme of
+	// the chosen level is split into sub-themes in proportion to its size.
+	// Default ⌈√(n/2)⌉ (45 for 4,000 papers, 238 for 113,000, 708 for a
+	// million), and at least twice the chosen k; no finer level is made
+	// when no theme splits.
+	FineK int
+	// MinThemeSize is the fewest papers a sub-theme is made for: a theme of
+	// s papers is split into at most s/MinThemeSize parts. Default 5.
+	MinThemeSize int
+	// Keywords is the number of keywords kept per theme. Default 10.
+	Keywords int
+	// Representatives is the number of central papers kept per theme.
+	// Default 5.
+	Representatives int
+	// KeywordSampleRows is the most papers per theme of the chosen level
+	// whose words are read for keywords (a seeded sample; all of a smaller
+	// theme): tokenising a million abstracts took 90 s and gigabytes for
+	// keywords that 5,000 papers per theme already settle. Default 5,000.
+	KeywordSampleRows int
+	// SilhouetteRows is the sample the silhouette is computed on. Default
+	// 2,000.
+	SilhouetteRows int
+	// Namer, if not nil, replaces the keyword labels (see Namer).
+	Namer Namer
+	// Progress, if not nil, is told each stage as it starts ("choosing k:
+	// ..."); on a large corpus the stages take minutes.
+	Progress func(stage string)
+}
+
+func (s ThemeSettings) withDefaults(n int) ThemeSettings {
+	if s.MinK <= 0 {
+		s.MinK = 2
+	}
+	if s.MaxK <= 0 {
+		s.MaxK = max(2, min(30, n/5))
+	}
+	s.MaxK = max(s.MaxK, s.MinK)
+	if s.Restarts <= 0 {
+		s.Restarts = 4
+	}
+	if s.Neighbors == 0 {
+		s.Neighbors = 10
+	}
+	s.Neighbors = min(s.Neighbors, n/30)
+	if s.Resamples <= 0 {
+		s.Resamples = 5
+	}
+	if s.MiniBatchRows <= 0 {
+		s.MiniBatchRows = 50_000
+	}
+	if s.KSampleRows <= 0 {
+		s.KSampleRows = 20_000
+	}
+	if s.TopMax <= 0 {
+		s.TopMax = 20
+	}
+	if s.FineK <= 0 {
+		s.FineK = int(math.Ceil(math.Sqrt(float64(n) / 2)))
+	}
+	if s.MinThemeSize <= 0 {
+		s.MinThemeSize = 5
+	}
+	if s.Keywords <= 0 {
+		s.Keywords = 10
+	}
+	if s.Representatives <= 0 {
+		s.Representatives = 5
+	}
+	if s.KeywordSampleRows <= 0 {
+		s.KeywordSampleRows = 5_000
+	}
+	if s.SilhouetteRows <= 0 {
+		s.SilhouetteRows = 2_000
+	}
+	return s
+}
+
+// ThemeInput is what FitThemes groups: one row of Vectors per paper, and the
+// paper's words.
+type ThemeInput struct {
+	// Vectors holds one embedding per paper; clustering is in cosine
+	// geometry, so no row may be zero.
+	Vectors blas32.General
+	// Text returns paper i's title and abstract; markup is stripped from it
+	// (StripMarkup) before Tokenize splits it into lower-case tokens.
+	Text     func(i int) string
+	Tokenize func(text string) []string
+}
+
+// A Namer gives themes their labels in place of the keyword labels.
+// FitThemes calls it level by level, finest first, once the keyword labels,
+// keywords and representatives are set, so that a namer can name a parent
+// from its children's new labels (as Toponymy does). It returns one label per
+// theme of the level; an empty label keeps the keyword label.
+type Namer interface {
+	Name(m *ThemeModel, level int) ([]string, error)
+}
+
+// ThemeModel is a hierarchy of themes: Levels from the broadest to the
+// finest, each a partition of all papers, each theme's sub-themes in the
+// next level. It places new papers (Place) and projects vectors to two
+// dimensions for maps (Project).
+type ThemeModel struct {
+	// K is the number of themes at the chosen level, Levels[Chosen].
+	K      int `json:"k"`
+	Chosen int `json:"chosen_level"`
+	// Auto tells that K was chosen by ChooseK; KScores are then its scores
+	// and KSample the number of papers it looked at, when a sample.
+	Auto    bool     `json:"auto"`
+	KScores []KScore `json:"k_scores,omitempty"`
+	KSample int      `json:"k_sample,omitempty"`
+	// MiniBatch tells the chosen level was fitted by mini-batch k-means.
+	MiniBatch bool `json:"mini_batch,omitempty"`
+	// Inertia is the chosen level's Σ(1 − cos) on the clustered vectors.
+	Inertia float64 `json:"inertia"`
+	// Silhouette is the mean cosine silhouette of the chosen level's
+	// partition of the papers' own vectors (not the smoothed ones), on a
+	// seeded sample of SilhouetteRows papers: the one silhouette papermap
+	// reports.
+	Silhouette float64 `json:"silhouette"`
+	Levels     []Level `json:"levels"`
+	// Mean and Axes project a vector to two dimensions for maps:
+	// x' = (x − Mean)·Axesᵀ (the first two principal components).
+	Mean []float32   `json:"mean"`
+	Axes [][]float32 `json:"axes"`
+}
+
+// Level is one partition of the papers.
+type Level struct {
+	Themes []Theme `json:"themes"`
+	// Labels[i] is the ID of paper i's theme.
+	Labels []int `json:"labels"`
+	// Diversity and Coherence describe the level's keywords: Diversity
+	// (see Diversity) and the mean of the themes' Coherence.
+	Diversity float64 `json:"diversity"`
+	Coherence float64 `json:"coherence"`
+}
+
+// Theme is one theme of one level. IDs number a level's themes from 0,
+// largest first.
+type Theme struct {
+	ID       int      `json:"id"`
+	Label    string   `json:"label"`
+	Keywords []string `json:"keywords"`
+	Size     int      `json:"size"`
+	// Parent is the ID of the theme in the level above; -1 at the top.
+	Parent int `json:"parent"`
+	// Children are the IDs of its sub-themes in the level below.
+	Children []int `json:"children,omitempty"`
+	// Representatives are the papers (rows) nearest the centroid, nearest
+	// first.
+	Representatives []int `json:"representatives"`
+	// Centroid is the unit mean direction of the members' vectors.
+	Centroid []float32 `json:"centroid"`
+	// Stability is the theme's mean best-match Jaccard index across
+	// subsample fits (ChooseK.ThemeStability); −1 when not measured (a
+	// broad level made by grouping themes). Unstable marks a theme below
+	// 0.5, which Hennig (2007) reads as one that dissolves: an artefact of
+	// one seed or sample rather than a structure of the data.
+	Stability float64 `json:"stability"`
+	Unstable  bool    `json:"unstable,omitempty"`
+	// Boilerplate marks a theme of texts that are not research: most of its
+	// papers have no abstract (fewer than 8 words with the title), or two of
+	// its three best keywords are front-matter words ("session", "keynote",
+	// "track", "committee", ...).
+	Boilerplate bool `json:"boilerplate,omitempty"`
+	// Coherence is the NPMI coherence of the top 10 keywords over 10-word
+	// windows of the papers' texts (gensim's c_npmi, as OCTIS and the
+	// BERTopic paper compute it), in [−1, 1].
+	Coherence float64 `json:"coherence"`
+}
+
+// Members returns the papers (rows) of theme id at level l, in row order.
+func (m *ThemeModel) Members(l, id int) []int {
+	var out []int
+	for i, t := range m.Levels[l].Labels {
+		if t == id {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Place returns, for each row of x (new papers' vectors), its theme at every
+// level: the finest level's nearest centroid (cosine) and that theme's
+// ancestors, so that the placement is consistent down the tree.
+func (m *ThemeModel) Place(x blas32.General) [][]int {
+	checkGeneral(x)
+	nl := len(m.Levels)
+	out := make([][]int, nl)
+	if nl == 0 || x.Rows == 0 {
+		return out
+	}
+	fine := m.Levels[nl-1].Themes
+	cent := newGeneral(len(fine), x.Cols)
+	for j, t := range fine {
+		copy(row(cent, j), t.Centroid)
+	}
+	out[nl-1], _ = Assign(x, cent, true)
+	for l := nl - 2; l >= 0; l-- {
+		out[l] = make([]int, x.Rows)
+		for i, c := range out[l+1] {
+			out[l][i] = m.Levels[l+1].Themes[c].Parent
+		}
+	}
+	return out
+}
+
+// Project returns the rows of x projected to two dimensions with Mean and
+// Axes (zeros when the model has no projection, as for fewer than 3 papers).
+func (m *ThemeModel) Project(x blas32.General) blas32.General {
+	checkGeneral(x)
+	out := newGeneral(x.Rows, 2)
+	if len(m.Axes) < 2 {
+		return out
+	}
+	for i := 0; i < x.Rows; i++ {
+		r := row(x, i)
+		for a := 0; a < 2; a++ {
+			s := 0.0
+			for t, v := range r {
+				s += (float64(v) - float64(m.Mean[t])) * float64(m.Axes[a][t])
+			}
+			out.Data[i*2+a] = float32(s)
+		}
+	}
+	return out
+}
+
+// FitThemes groups the papers into a hierarchy of themes and describes them.
+// The steps, each with the settings it reads:
+//
+//  1. Vectors are smoothed with their Neighbors nearest neighbours.
+//  2. The chosen level's k is K, or ChooseK's choice among MinK..MaxK
+//     (Resamples, KSampleRows on more than MiniBatchRows papers).
+//  3. Spherical k-means (Restarts) or, above MiniBatchRows papers,
+//     mini-batch k-means fits the chosen level; centroids are then the
+//     mean directions of the members' own vectors.
+//  4. A finer level splits each theme into sub-themes (FineK,
+//     MinThemeSize) by k-means within it; a broader level groups the
+//     chosen level's centroids by k-means when it has more than TopMax.
+//  5. Each theme gets its stability, keywords (Keywords, contrasted with
+//     the whole corpus at the top level and with the parent theme below),
+//     a label distinct from its siblings', a boilerplate flag, its NPMI
+//     coherence and its Representatives; then Namer, if set, relabels.
+//  6. The first two principal components of the vectors make the map
+//     projection.
+//
+// Bad vectors return the errors of KMeans.Fit; K above the number of papers
+// returns ErrBadOption.
+func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
+	x := in.Vectors
+	checkGeneral(x)
+	n := x.Rows
+	if n == 0 {
+		return nil, fmt.Errorf("themes of no papers: %w", ErrTooFewPoints)
+	}
+	if s.K < 0 || s.K > n {
+		return nil, fmt.Errorf("%d themes of %d papers: %w", s.K, n, ErrBadOption)
+	}
+	if err := checkFinite(x); err != nil {
+		return nil, err
+	}
+	s = s.withDefaults(n)
+	stage := func(format string, args ...any) {
+		if s.Progress != nil {
+			s.Progress(fmt.Sprintf(format, args...))
+		}
+	}
+	xs := x
+	if s.Neighbors > 0 {
+		stage("finding each paper's %d nearest neighbours (%s papers)", s.Neighbors, format.Int(n))
+		nbrs, err := KNN{K: s.Neighbors, Seed: s.Seed}.Search(x)
+		if err != nil {
+			return nil, fmt.Errorf("find each paper's neighbours: %w", err)
+		}
+		xs = Smooth(x, nbrs, s.Neighbors, 1)
+	}
+	ck := ChooseK{Min: s.MinK, Max: s.MaxK, Resamples: s.Resamples, EvalRows: s.KSampleRows, Seed: s.Seed, KMeans: KMeans{Spherical: true}}
+	m := &ThemeModel{K: s.K}
+	switch {
+	case s.K > 0:
+	case n < 3:
+		m.K = 1
+	default:
+		if n > s.KSampleRows {
+			m.KSample = s.KSampleRows
+			stage("choosing k: stability of k-means for k = %d to %d on a sample of %s papers", s.MinK, min(s.MaxK, n-1), format.Int(s.KSampleRows))
+		} else {
+			stage("choosing k: stability of k-means for k = %d to %d", s.MinK, min(s.MaxK, n-1))
+		}
+		best, scores, err := ck.Choose(xs)
+		if err != nil {
+			return nil, fmt.Errorf("choose the number of themes: %w", err)
+		}
+		m.K, m.Auto, m.KScores = best, true, scores
+	}
+
+	var res *Result
+	var err error
+	if n > s.MiniBatchRows {
+		stage("mini-batch k-means with k = %d on %s papers", m.K, format.Int(n))
+		m.MiniBatch = true
+		res, err = MiniBatchKMeans{K: m.K, Seed: s.Seed, Restarts: s.Restarts, Spherical: true}.Fit(xs)
+	} else {
+		stage("k-means with k = %d", m.K)
+		res, err = KMeans{K: m.K, Seed: s.Seed, Restarts: s.Restarts, Spherical: true}.Fit(xs)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("k-means with k = %d: %w", m.K, err)
+	}
+	m.Inertia = res.Inertia
+	if m.K > 1 {
+		m.Silhouette = Silhouette(x, res.Labels, s.SilhouetteRows, s.Seed, true)
+	}
+	chosen := res.Labels
+	stage("measuring the stability of %d themes", m.K)
+	chosenStab, err := ck.ThemeStability(xs, chosen, m.K)
+	if err != nil {
+		return nil, fmt.Errorf("theme stability: %w", err)
+	}
+
+	// The partitions, broadest first; stab[l][j] is theme j's stability.
+	parts := [][]int{chosen}
+	ks := []int{m.K}
+	stab := [][]float64{chosenStab}
+	fine, fk, fstab, err := splitThemes(xs, chosen, m.K, s, ck, stage)
+	if err != nil {
+		return nil, err
+	}
+	if fk > m.K {
+		parts, ks, stab = append(parts, fine), append(ks, fk), append(stab, fstab)
+	}
+	if m.K > s.TopMax {
+		stage("grouping %d themes into broad themes", m.K)
+		top, tk, err := groupThemes(x, chosen, m.K, s)
+		if err != nil {
+			return nil, err
+		}
+		unknown := make([]float64, tk)
+		for i := range unknown {
+			unknown[i] = -1
+		}
+		parts, ks, stab = append([][]int{top}, parts...), append([]int{tk}, ks...), append([][]float64{unknown}, stab...)
+		m.Chosen = 1
+	}
+	m.Levels = buildLevels(x, parts, ks, stab, s.Representatives)
+
+	stage("naming the themes from their papers' words")
+	describe(m, in, s)
+	if s.Namer != nil {
+		for l := len(m.Levels) - 1; l >= 0; l-- {
+			names, err := s.Namer.Name(m, l)
+			if err != nil {
+				return nil, fmt.Errorf("name the themes: %w", err)
+			}
+			for j, nm := range names {
+				if nm != "" && j < len(m.Levels[l].Themes) {
+					m.Levels[l].Themes[j].Label = nm
+				}
+			}
+		}
+	}
+
+	if n >= 3 {
+		stage("projecting the papers to two dimensions for the map")
+		pca, err := FitPCA(x, 2, PCAOptions{Seed: s.Seed})
+		if err != nil {
+			return nil, fmt.Errorf("project to two dimensions: %w", err)
+		}
+		m.Mean = pca.Mean
+		for a := 0; a < pca.Components.Rows; a++ {
+			m.Axes = append(m.Axes, slices.Clone(row(pca.Components, a)))
+		}
+	}
+	return m, nil
+}
+
+// splitThemes splits each of the k themes of labels into sub-themes in
+// proportion to its size, and returns the finer labels (numbered in theme
+// order), their number and each sub-theme's stability within its theme.
+func splitThemes(xs blas32.General, labels []int, k int, s ThemeSettings, ck ChooseK, stage func(string, ...any)) ([]int, int, []float64, error) {
+	n := xs.Rows
+	target := max(s.FineK, 2*k)
+	members := make([][]int, k)
+	for i, l := range labels {
+		members[l] = append(members[l], i)
+	}
+	sub := make([]int, k)
+	total := 0
+	for t, mem := range members {
+		sub[t] = max(1, min(int(math.Round(float64(target)*float64(len(mem))/float64(n))), len(mem)/s.MinThemeSize))
+		total += sub[t]
+	}
+	out := make([]int, n)
+	var stab []float64
+	if total <= k {
+		return nil, k, nil, nil
+	}
+	stage("splitting %d themes into %d sub-themes", k, total)
+	next := 0
+	for t, mem := range members {
+		if sub[t] <= 1 {
+			for _, i := range mem {
+				out[i] = next
+			}
+			stab = append(stab, 1) // the theme itself, measured one level up
+			next++
+			continue
+		}
+		xt := gatherRows(xs, mem)
+		var res *Result
+		var err error
+		seed := s.Seed + uint64(t)*0x9e3779b97f4a7c15
+		if len(mem) > s.MiniBatchRows {
+			res, err = MiniBatchKMeans{K: sub[t], Seed: seed, Spherical: true}.Fit(xt)
+		} else {
+			res, err = KMeans{K: sub[t], Seed: seed, Restarts: 1, Spherical: true}.Fit(xt)
+		}
+		if err != nil {
+			return nil, 0, nil, fmt.Errorf("split theme %d into %d: %w", t, sub[t], err)
+		}
+		c := ck
+		c.Seed = seed
+		st, err := c.ThemeStability(xt, res.Labels, sub[t])
+		if err != nil {
+			return nil, 0, nil, fmt.Errorf("stability of theme %d's sub-themes: %w", t, err)
+		}
+		for q, i := range mem {
+			out[i] = next + res.Labels[q]
+		}
+		stab = append(stab, st...)
+		next += sub[t]
+	}
+	// Sub-themes left empty by k-means are dropped.
+	out, next, stab = compact(out, next, stab)
+	return out, next, stab, nil
+}
+
+// compact renumbers labels 0..m-1 skipping empty ones, keeping vals aligned.
+func compact(labels []int, k int, vals []float64) ([]int, int, []float64) {
+	count := make([]int, k)
+	for _, l := range labels {
+		count[l]++
+	}
+	newID := make([]int, k)
+	var kept []float64
+	m := 0
+	for j, c := range count {
+		newID[j] = -1
+		if c > 0 {
+			newID[j] = m
+			kept = append(kept, vals[j])
+			m++
+		}
+	}
+	for i, l := range labels {
+		labels[i] = newID[l]
+	}
+	return labels, m, kept
+}
+
+// groupThemes groups the k themes of labels into about √k broad themes (at
+// most TopMax) by spherical k-means on their centroids, and returns the
+// papers' broad labels.
+func groupThemes(x blas32.General, labels []int, k int, s ThemeSettings) ([]int, int, error) {
+	cent := meanDirections(x, labels, k)
+	tk := min(s.TopMax, max(2, int(math.Round(math.Sqrt(float64(k))))))
+	res, err := KMeans{K: tk, Seed: s.Seed, Restarts: s.Restarts, Spherical: true}.Fit(cent)
+	if err != nil {
+		return nil, 0, fmt.Errorf("group %d themes into %d: %w", k, tk, err)
+	}
+	out := make([]int, len(labels))
+	for i, l := range labels {
+		out[i] = res.Labels[l]
+	}
+	out, tk, _ = compact(out, tk, make([]float64, tk))
+	return out, tk, nil
+}
+
+// meanDirections returns, per label, the unit mean direction of its rows (a
+// zero row for a label without rows).
+func meanDirections(x blas32.General, labels []int, k int) blas32.General {
+	d := x.Cols
+	sum := make([]float64, k*d)
+	for i, l := range labels {
+		axpy64(sum[l*d:(l+1)*d], 1, row(x, i))
+	}
+	out := newGeneral(k, d)
+	for c := 0; c < k; c++ {
+		s := 0.0
+		for _, v := range sum[c*d : (c+1)*d] {
+			s += v * v
+		}
+		if s == 0 {
+			continue
+		}
+		inv := 1 / math.Sqrt(s)
+		for t := 0; t < d; t++ {
+			out.Data[c*d+t] = float32(sum[c*d+t] * inv)
+		}
+	}
+	return out
+}
+
+// buildLevels numbers each partition's themes by size (largest first, ties
+// by first member), links parents and children, and sets sizes, centroids,
+// stabilities and representatives. parts are broadest first and nested.
+func buildLevels(x blas32.General, parts [][]int, ks []int, stab [][]float64, reps int) []Level {
+	n := x.Rows
+	levels := make([]Level, len(parts))
+	for l, labels := range parts {
+		k := ks[l]
+		size := make([]int, k)
+		first := make([]int, k)
+		for j := range first {
+			first[j] = n
+		}
+		for i, c := range labels {
+			size[c]++
+			first[c] = min(first[c], i)
+		}
+		order := make([]int, k)
+		for j := range order {
+			order[j] = j
+		}
+		slices.SortStableFunc(order, func(a, b int) int {
+			if size[a] != size[b] {
+				return size[b] - size[a]
+			}
+			return first[a] - first[b]
+		})
+		newID := make([]int, k)
+		for id, old := range order {
+			newID[old] = id
+		}
+		lab := make([]int, n)
+		for i, c := range labels {
+			lab[i] = newID[c]
+		}
+		cent := meanDirections(x, lab, k)
+		rp := Representatives(x, lab, cent, reps, true)
+		themes := make([]Theme, k)
+		for id, old := range order {
+			st := stab[l][old]
+			themes[id] = Theme{
+				ID: id, Size: size[old], Parent: -1,
+				Centroid:        slices.Clone(row(cent, id)),
+				Representatives: rp[id],
+				Stability:       st,
+				Unstable:        st >= 0 && st < 0.5,
+				Keywords:        []string{},
+			}
+		}
+		levels[l] = Level{Themes: themes, Labels: lab}
+	}
+	for l := 1; l < len(levels); l++ {
+		up, lo := &levels[l-1], &levels[l]
+		seen := make([]bool, len(lo.Themes))
+		for i, c := range lo.Labels {
+			if !seen[c] {
+				seen[c] = true
+				p := up.Labels[i]
+				lo.Themes[c].Parent = p
+				up.Themes[p].Children = append(up.Themes[p].Children, c)
+			}
+		}
+		for j := range up.Themes {
+			slices.Sort(up.Themes[j].Children)
+		}
+	}
+	return levels
+}
+
+// describe sets every theme's keywords, label, boilerplate flag and
+// coherence, and each level's diversity and coherence.
+func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
+	if in.Text == nil || in.Tokenize == nil {
+		return
+	}
+	n := in.Vectors.Rows
+	chosen := m.Levels[m.Chosen]
+	sample := capPerLabel(chosen.Labels, len(chosen.Themes), s.KeywordSampleRows, s.Seed)
+	docs := make([][]string, n)
+	for i := range docs {
+		if sample[i] >= 0 {
+			docs[i] = in.Tokenize(StripMarkup(in.Text(i)))
+			if docs[i] == nil {
+				docs[i] = []string{}
+			}
+		}
+	}
+	ix := newTermIndex(docs, stopSet(nil), true)
+	docs = nil
+	for l := range m.Levels {
+		lv := &m.Levels[l]
+		k := len(lv.Themes)
+		labels := make([]int, n)
+		for i, c := range lv.Labels {
+			labels[i] = c
+			if sample[i] < 0 {
+				labels[i] = -1
+			}
+		}
+		var parent []int
+		if l > 0 {
+			parent = make([]int, k)
+			for j, t := range lv.Themes {
+				parent[j] = t.Parent
+			}
+		}
+		kws := ix.keywords(labels, k, parent, s.Keywords, 2)
+		// Labels distinct among siblings: larger siblings choose first.
+		avoid := map[int]map[string]bool{}
+		short := make([]int, k)
+		counted := make([]int, k)
+		for i, c := range labels {
+			if c >= 0 {
+				counted[c]++
+				if ix.words[i] < 8 {
+					short[c]++
+				}
+			}
+		}
+		lists := make([][]int32, k)
+		for j := range lv.Themes {
+			t := &lv.Themes[j]
+			if avoid[t.Parent] == nil {
+				avoid[t.Parent] = map[string]bool{}
+			}
+			label, forms := labelAvoiding(kws[j], 3, avoid[t.Parent])
+			for _, f := range forms {
+				avoid[t.Parent][f] = true
+			}
+			t.Label = label
+			for _, kw := range kws[j] {
+				t.Keywords = append(t.Keywords, kw.Term)
+				lists[j] = append(lists[j], kw.id)
+			}
+			t.Boilerplate = (counted[j] > 0 && 2*short[j] >= counted[j]) || boilerplateKeywords(t.Keywords)
+			if l > 0 && m.Levels[l-1].Themes[t.Parent].Boilerplate {
+				t.Boilerplate = true
+			}
+		}
+		coh := ix.npmi(lists, 10)
+		kwl := make([][]string, k)
+		for j := range lv.Themes {
+			lv.Themes[j].Coherence = coh[j]
+			lv.Coherence += coh[j] / float64(k)
+			kwl[j] = lv.Themes[j].Keywords
+		}
+		lv.Diversity = Diversity(kwl, 10)
+	}
+}
+
+// boilerplateKeywords tells whether two of the three best keywords hold a
+// front-matter word.
+func boilerplateKeywords(kw []string) bool {
+	hits := 0
+	for _, k := range kw[:min(3, len(kw))] {
+		for _, w := range strings.Fields(k) {
+			if boilerplateWords[w] {
+				hits++
+				break
+			}
+		}
+	}
+	return hits >= 2
+}
+
+// capPerLabel returns labels with all but at most size rows of each label
+// set to -1: a random sample of each label's rows drawn with seed.
+func capPerLabel(labels []int, k, size int, seed uint64) []int {
+	out := make([]int, len(labels))
+	for i := range out {
+		out[i] = -1
+	}
+	count := make([]int, k)
+	rng := newRand(seed, 0x6b6579776f726473) // "keywords"
+	for _, i := range rng.Perm(len(labels)) {
+		if l := labels[i]; count[l] < size {
+			count[l]++
+			out[i] = l
+		}
+	}
+	return out
+}
