@@ -24,10 +24,16 @@
 // large to sweep a hundred times. Assign labels new points with fitted centroids;
 // Representatives lists the members nearest each centroid.
 //
-// ChooseK runs k-means for a range of k and picks one by mean silhouette, with the
-// one-standard-error rule in favour of fewer clusters; it reports every score.
-// Silhouette, VMeasure, NMI and ARI measure a labelling (the last three against
-// known classes) and agree with scikit-learn's functions of the same names.
+// ChooseK picks k by stability (Clest, Dudoit and Fridlyand 2002): for each k,
+// k-means fits on subsamples with different seeds label every row, and their
+// mean pairwise adjusted Rand index is compared with the same on reference data
+// of the same mean and covariance without clusters; the k whose partitions are
+// the most stable beyond the reference wins. Neither term grows with k by
+// construction, unlike the mean silhouette of text embeddings. It reports every
+// score. ThemeStability gives each cluster's mean best-match Jaccard index
+// across such fits (Hennig 2007). Silhouette, VMeasure, NMI and ARI measure a
+// labelling (the last three against known classes) and agree with
+// scikit-learn's functions of the same names.
 //
 // # Projection
 //
@@ -37,9 +43,34 @@
 //
 // # Describing clusters
 //
-// Keywords ranks each cluster's terms by class-based TF-IDF (BERTopic's c-TF-IDF)
-// over already-tokenised documents, with optional bigrams; Label turns the top
-// keywords into a short name such as "control variates / variance reduction".
+// Keywords ranks each cluster's terms by their contribution to the
+// Kullback-Leibler divergence of the cluster's pooled words from the corpus's,
+// p_c(t)·ln(p_c(t)/p(t)) (class-based like BERTopic's c-TF-IDF, but not TF-IDF),
+// over already-tokenised documents, with optional bigrams; inflected forms are
+// one term (WordForm) and phrases are preferred over their words. Label turns
+// the top keywords into a short name such as "control variates / monte carlo";
+// StripMarkup removes TeX, HTML and URLs from texts first. Diversity and the
+// NPMI coherence of FitThemes measure the keywords as the BERTopic paper does.
+//
+// # Themes
+//
+// FitThemes is the whole theme pipeline, set by ThemeSettings (each field states
+// its default): smoothing over nearest neighbours, the choice of k, k-means or
+// mini-batch k-means, a finer level of sub-themes and, above 20 themes, a
+// broader level, then stability, keywords, labels, boilerplate flags,
+// coherence, representatives and a 2-D projection. Its result, for a map:
+//
+//	m, err := cluster.FitThemes(cluster.ThemeInput{Vectors: x, Text: text, Tokenize: tok}, cluster.ThemeSettings{Seed: 1})
+//	for l, level := range m.Levels {      // broadest first; m.Levels[m.Chosen] has m.K themes
+//		for _, t := range level.Themes {  // t.ID, t.Label, t.Parent (ID in level l−1, −1 at the top), t.Children
+//		}
+//		_ = level.Labels                  // Labels[i]: paper i's theme ID at level l (every level a partition)
+//	}
+//	levels := m.Place(newVectors)         // new papers: their theme at every level, consistent down the tree
+//	xy := m.Project(x)                    // n×2 map coordinates
+//
+// A Namer (ThemeSettings.Namer) can replace the keyword labels, level by level
+// from the finest, for example with names from a language model.
 //
 // # Invariants
 //

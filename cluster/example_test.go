@@ -69,6 +69,6 @@ func ExampleLabel() {
 	fmt.Println(cluster.Label(kw[0], 2))
 	fmt.Println(cluster.Label(kw[1], 2))
 	// Output:
-	// control variates / variance reduction
+	// control variates / monte carlo
 	// graph neural networks
 }

@@ -200,9 +200,20 @@ func (ix *termIndex) keywords(labels []int, k int, parent []int, n, minDF int) [
 	return out
 }
 
-// preferPhrases keeps the first n keywords of a ranked list, dropping a word
-// that a better-ranked phrase already holds ("hole" after "black hole").
+// preferPhrases keeps the first n keywords of a ranked list, preferring
+// phrases over their words: a word is left out when a phrase holding it
+// scores at least half as much, or ranks above it ("hole" beside "black
+// hole").
 func (ix *termIndex) preferPhrases(kw []Keyword, n int) []Keyword {
+	best := map[string]float64{} // best phrase score per word form
+	for _, k := range kw[:min(len(kw), 4*n)] {
+		if words := strings.Fields(k.Term); len(words) > 1 {
+			for _, w := range words {
+				f := WordForm(w)
+				best[f] = max(best[f], k.Score)
+			}
+		}
+	}
 	out := make([]Keyword, 0, n)
 	inPhrase := map[string]bool{}
 	for _, k := range kw {
@@ -210,8 +221,11 @@ func (ix *termIndex) preferPhrases(kw []Keyword, n int) []Keyword {
 			break
 		}
 		words := strings.Fields(k.Term)
-		if len(words) == 1 && inPhrase[WordForm(words[0])] {
-			continue
+		if len(words) == 1 {
+			f := WordForm(words[0])
+			if inPhrase[f] || best[f] >= k.Score/2 {
+				continue
+			}
 		}
 		for _, w := range words {
 			if len(words) > 1 {

@@ -17,8 +17,12 @@ type ThemeSettings struct {
 	// K is the number of themes at the chosen level; 0 chooses it with
 	// ChooseK among MinK..MaxK.
 	K int
-	// MinK and MaxK bound the automatic choice of k. Defaults 2 and one
-	// theme per five papers, at most 30 (and at least MinK).
+	// MinK and MaxK bound the automatic choice of k. MaxK defaults to one
+	// theme per five papers, at most 30 (and at least MinK). MinK defaults
+	// to 5, or MaxK when smaller: two to four themes give a reader no
+	// overview, though such a split is often the most stable one (the 113k
+	// ACM DL abstracts split most stably into 3 areas: web and search,
+	// design and interaction, algorithms).
 	MinK, MaxK int
 	// Seed drives every random choice: the same vectors, texts and Seed give
 	// the same model.
@@ -78,11 +82,11 @@ type ThemeSettings struct {
 }
 
 func (s ThemeSettings) withDefaults(n int) ThemeSettings {
-	if s.MinK <= 0 {
-		s.MinK = 2
-	}
 	if s.MaxK <= 0 {
 		s.MaxK = max(2, min(30, n/5))
+	}
+	if s.MinK <= 0 {
+		s.MinK = min(5, s.MaxK)
 	}
 	s.MaxK = max(s.MaxK, s.MinK)
 	if s.Restarts <= 0 {
@@ -660,6 +664,19 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 			}
 		}
 		kws := ix.keywords(labels, k, parent, s.Keywords, 2)
+		if parent != nil {
+			// A sub-theme whose words hardly differ from its parent's is
+			// described against the whole corpus instead.
+			var flat [][]Keyword
+			for j := range kws {
+				if len(kws[j]) < 3 {
+					if flat == nil {
+						flat = ix.keywords(labels, k, nil, s.Keywords, 2)
+					}
+					kws[j] = flat[j]
+				}
+			}
+		}
 		// Labels distinct among siblings: larger siblings choose first.
 		avoid := map[int]map[string]bool{}
 		short := make([]int, k)
@@ -681,6 +698,15 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 			label, forms := labelAvoiding(kws[j], 3, avoid[t.Parent])
 			for _, f := range forms {
 				avoid[t.Parent][f] = true
+			}
+			if label == "" {
+				// No words of its own: named after its parent (or as
+				// unnamed), numbered among its siblings.
+				base := "unnamed"
+				if l > 0 && m.Levels[l-1].Themes[t.Parent].Label != "" {
+					base = m.Levels[l-1].Themes[t.Parent].Label
+				}
+				label = fmt.Sprintf("%s (%d)", base, j)
 			}
 			t.Label = label
 			for _, kw := range kws[j] {

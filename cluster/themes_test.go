@@ -1,7 +1,10 @@
 package cluster
 
 import (
+	"errors"
+	"math"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -28,5 +31,213 @@ func TestCapPerLabel(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, capPerLabel(labels, 4, 100, 1)) {
 		t.Error("the same seed gave another sample")
+	}
+}
+
+func TestWordForm(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"groups", "group"}, {"group", "group"}, {"equations", "equation"}, {"holes", "hole"},
+		{"studies", "study"}, {"processes", "process"}, {"approaches", "approach"}, {"boxes", "box"},
+		{"analysis", "analysis"}, {"physics", "physics"}, {"class", "class"}, {"corpus", "corpus"},
+		{"series", "series"}, {"bias", "bias"}, {"gas", "gas"}, {"sizes", "size"}, {"curves", "curve"},
+		{"gas", "gas"}, {"its", "its"}, {"continuous", "continuous"},
+	} {
+		if got := WordForm(tc.in); got != tc.want {
+			t.Errorf("WordForm(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestStripMarkup(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`the $\bar{p} p \to \pi\pi$ decay`, "the   decay"},
+		{`a \emph{new} method`, "a   new  method"},
+		{`<jats:p>Deep <i>nets</i> &amp; more</jats:p>`, " Deep  nets    more "},
+		{`see https://example.org/x for code`, "see   for code"},
+		{"plain text stays", "plain text stays"},
+	} {
+		if got := StripMarkup(tc.in); got != tc.want {
+			t.Errorf("StripMarkup(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestKeywordsMergeForms(t *testing.T) {
+	docs := [][]string{
+		tokens("black holes and black hole entropy"),
+		tokens("the black hole horizon of black holes"),
+		tokens("groups of group theory"),
+		tokens("finite groups and lie groups"),
+	}
+	kw := Keywords(docs, []int{0, 0, 1, 1}, 2, KeywordOptions{N: 5, Bigrams: true})
+	var terms []string
+	for _, k := range kw[0] {
+		terms = append(terms, k.Term)
+	}
+	// "black hole" and "black holes" are one term, shown in the spelling
+	// used most (a tie: the smaller); "black" and "hole" are in the
+	// phrase and so left out.
+	if len(terms) == 0 || terms[0] != "black hole" {
+		t.Fatalf("cluster 0 keywords %q, want \"black hole\" first", terms)
+	}
+	for _, w := range terms[1:] {
+		if w == "black holes" || w == "black" || w == "hole" || w == "holes" {
+			t.Errorf("keywords %q repeat a form of \"black hole\"", terms)
+		}
+	}
+	if l := Label(kw[1], 3); l != "groups" {
+		t.Errorf("cluster 1 label %q, want \"groups\" (group and groups are one word)", l)
+	}
+}
+
+func TestDiversity(t *testing.T) {
+	// 2 themes × 2 keywords = 5 words (the phrase counts twice), of which
+	// "graph" and "graphs" are one form: 4 distinct of 5.
+	got := Diversity([][]string{{"graph", "neural network"}, {"graphs", "dark"}}, 10)
+	if math.Abs(got-0.8) > 1e-12 {
+		t.Errorf("Diversity = %v, want 0.8", got)
+	}
+}
+
+func TestNPMI(t *testing.T) {
+	// Four one-window documents (window 10 > their length): a and b
+	// always together (P(a)=P(b)=P(a,b)=1/2: NPMI 1), c once alone
+	// with d never (NPMI(c,d) = -1 as they never co-occur).
+	ix := newTermIndex([][]string{{"aa", "bb"}, {"aa", "bb"}, {"cc"}, {"dd"}}, map[string]bool{}, false)
+	id := func(w string) int32 { return ix.key[w] }
+	got := ix.npmi([][]int32{{id("aa"), id("bb")}, {id("cc"), id("dd")}, {id("aa")}}, 10)
+	want := []float64{1, -1, 0}
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 1e-9 {
+			t.Errorf("npmi[%d] = %v, want %v", i, got[i], want[i])
+		}
+	}
+	// A sliding window: in "aa x x ... bb" with bb 11 words after aa,
+	// no window of 10 holds both.
+	ix = newTermIndex([][]string{strings.Fields("aa w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 bb")}, map[string]bool{}, false)
+	if v := ix.npmi([][]int32{{ix.key["aa"], ix.key["bb"]}}, 10)[0]; v != -1 {
+		t.Errorf("terms 11 words apart: NPMI %v, want -1", v)
+	}
+}
+
+// themeData is three groups of papers with their own words (one group is
+// conference front matter: titles without abstracts) as vectors and texts.
+func themeData(n int) (ThemeInput, []int) {
+	x, truth := Blobs(n, 16, 3, 10, 1, true, 9)
+	words := [][]string{
+		{"galaxy", "galaxies", "stars", "redshift", "dark matter", "halo", "survey"},
+		{"neural", "networks", "graph", "training", "graph neural networks", "layers", "attention"},
+	}
+	text := func(i int) string {
+		if truth[i] == 2 {
+			return []string{"Session details: Keynote address", "Session details: Research track 1", "Session details: Panel"}[i%3]
+		}
+		w := words[truth[i]]
+		var b strings.Builder
+		for j := 0; j < 12; j++ {
+			b.WriteString(w[(i+j*3)%len(w)])
+			b.WriteString(" and $\\bar{p}$ ")
+		}
+		return b.String()
+	}
+	tok := func(s string) []string {
+		return strings.Fields(strings.ToLower(strings.NewReplacer(":", " ").Replace(s)))
+	}
+	return ThemeInput{Vectors: x, Text: text, Tokenize: tok}, truth
+}
+
+func TestFitThemes(t *testing.T) {
+	in, truth := themeData(600)
+	m, err := FitThemes(in, ThemeSettings{MinK: 2, Seed: 1, FineK: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Auto || m.K != 3 {
+		t.Fatalf("k = %d (auto %v), want 3 chosen", m.K, m.Auto)
+	}
+	if len(m.Levels) != 2 || m.Chosen != 0 || len(m.Levels[1].Themes) < 6 {
+		t.Fatalf("%d levels, chosen %d; want 2 with the chosen one first and at least 6 sub-themes", len(m.Levels), m.Chosen)
+	}
+	// The chosen level is the three groups, each stable, one flagged
+	// boilerplate; no keyword carries TeX.
+	_, _, v := VMeasure(truth, m.Levels[0].Labels)
+	if v < 0.99 {
+		t.Errorf("V-measure of the chosen level %.3f, want ≥ 0.99", v)
+	}
+	boiler := 0
+	for _, th := range m.Levels[0].Themes {
+		if th.Stability < 0.9 || th.Unstable {
+			t.Errorf("theme %q: stability %.3f", th.Label, th.Stability)
+		}
+		if th.Boilerplate {
+			boiler++
+		}
+		for _, k := range th.Keywords {
+			if strings.Contains(k, "bar") || strings.ContainsAny(k, `$\{}`) {
+				t.Errorf("theme %q has markup keyword %q", th.Label, k)
+			}
+		}
+		if len(th.Children) == 0 {
+			t.Errorf("theme %q has no sub-themes", th.Label)
+		}
+	}
+	if boiler != 1 {
+		t.Errorf("%d boilerplate themes, want 1", boiler)
+	}
+	// Sibling labels differ; every sub-theme of the front matter is
+	// boilerplate too.
+	for _, lv := range m.Levels {
+		seen := map[[2]any]bool{}
+		for _, th := range lv.Themes {
+			key := [2]any{th.Parent, th.Label}
+			if seen[key] {
+				t.Errorf("two sibling themes labelled %q", th.Label)
+			}
+			seen[key] = true
+		}
+	}
+	for _, th := range m.Levels[1].Themes {
+		if m.Levels[0].Themes[th.Parent].Boilerplate && !th.Boilerplate {
+			t.Errorf("sub-theme %q of a boilerplate theme is not flagged", th.Label)
+		}
+	}
+	// New papers: a copy of paper 0 goes where paper 0 is, at every level.
+	placed := m.Place(gatherRows(in.Vectors, []int{0}))
+	for l := range m.Levels {
+		if placed[l][0] != m.Levels[l].Labels[0] {
+			t.Errorf("level %d: a copy of paper 0 placed in %d, paper 0 is in %d", l, placed[l][0], m.Levels[l].Labels[0])
+		}
+	}
+	if p := m.Project(in.Vectors); p.Rows != 600 || p.Cols != 2 {
+		t.Errorf("projection %d×%d", p.Rows, p.Cols)
+	}
+	// The same input and seed: the same model.
+	m2, err := FitThemes(in, ThemeSettings{MinK: 2, Seed: 1, FineK: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(m, m2) {
+		t.Error("the same input and seed gave another model")
+	}
+}
+
+func TestFitThemesGivenK(t *testing.T) {
+	in, _ := themeData(300)
+	m, err := FitThemes(in, ThemeSettings{K: 25, Seed: 2, TopMax: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 25 themes is more than TopMax: a broad level above, √25 = 5 capped
+	// at 4 themes, whose stability is not measured.
+	if m.Auto || m.K != 25 || m.Chosen != 1 || len(m.Levels[0].Themes) > 4 || len(m.Levels[0].Themes) < 2 {
+		t.Fatalf("auto %v, k %d, chosen level %d, %d broad themes", m.Auto, m.K, m.Chosen, len(m.Levels[0].Themes))
+	}
+	for _, th := range m.Levels[0].Themes {
+		if th.Stability != -1 {
+			t.Errorf("broad theme stability %v, want -1 (not measured)", th.Stability)
+		}
+	}
+	if _, err := FitThemes(in, ThemeSettings{K: 301}); !errors.Is(err, ErrBadOption) {
+		t.Errorf("k above n: %v, want ErrBadOption", err)
 	}
 }

@@ -77,8 +77,8 @@ func TestThemesLargeCorpusPath(t *testing.T) {
 	if !m.Auto || m.KSample != 600 || !m.MiniBatch {
 		t.Errorf("Auto %v, KSample %d, MiniBatch %v; want k chosen on a sample of 600 and mini-batch k-means", m.Auto, m.KSample, m.MiniBatch)
 	}
-	if len(m.KScores) != 19 || m.K < 2 || m.K >= 20 {
-		t.Errorf("k = %d from %d scores, want one of 2..19 from 19", m.K, len(m.KScores))
+	if len(m.KScores) != 16 || m.K < 5 || m.K >= 20 {
+		t.Errorf("k = %d from %d scores, want one of 5..19 from 16", m.K, len(m.KScores))
 	}
 	// Neighbours, choose k, k-means, stability, split, keywords, projection.
 	if len(stages) != 7 {

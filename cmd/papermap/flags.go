@@ -114,7 +114,7 @@ func (w whereFlag) filter(usage string) (vectorstore.Filter, error) {
 
 // themeFlagsUsage describes the flags of bindThemeFlags for --help.
 const themeFlagsUsage = `  --k N|auto      number of themes at the chosen level (default auto)
-  --min-k N       smallest k tried by auto (default 2)
+  --min-k N       smallest k tried by auto (default 5: fewer is no overview)
   --max-k N       largest k tried by auto (default: one per five papers, at most 30)
   --fine-k N      themes the finest level aims at (default √(papers/2), at least 2k)
   --seed N        random seed (default 0)
