@@ -32,11 +32,11 @@ Flags:
   --embedder NAME       ` + embed.BackendAuto + ` (default), ` + embed.BackendOllama + ` or ` + embed.BackendLexical + `
   --model NAME          Ollama model (default ` + ollama.DefaultModel + `)
   --ollama-host URLS    Ollama server(s), comma-separated (default $` + ollama.HostEnv + `,
-                        the store's, or ` + ollama.DefaultHost + `)
+                        the store's, or ` + ollama.DefaultHost + `; also for --namer ollama)
   --format NAME         input format (default auto)
   --strict              reject the whole input if any record is bad
   --quiet               no progress output
-` + themeFlagsUsage + `
+` + themeFlagsUsage + namerFlagsUsage + `
 Examples:
   papermap analyze -o papermap-out testdata/seed-abstracts.txt
   papermap analyze --store lab-store --k 12 -o lab-report papers.jsonl refs.bib
@@ -55,6 +55,8 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 	outDir := fs.String("o", "", "output directory")
 	var topts corpus.ThemeOptions
 	bindThemeFlags(fs, &topts)
+	var nopts corpus.NamerOptions
+	bindNamerFlags(fs, &nopts)
 	files, err := parseArgs(fs, args, analyzeUsage, c.m.Stdout)
 	if err != nil {
 		return err
@@ -68,6 +70,10 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 	if err := checkThemeFlags(topts, analyzeUsage); err != nil {
 		return err
 	}
+	if err := checkNamerFlags(nopts, analyzeUsage); err != nil {
+		return err
+	}
+	nopts.OllamaHosts = hostList(f.emb.hosts)
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
 		return err
 	}
@@ -79,12 +85,12 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 	w := c.m.Stdout
 	fmt.Fprintln(w, res.summary())
 
-	cp, err := corpus.Open(ctx, *f.store, corpus.Options{})
+	cp, err := corpus.Open(ctx, *f.store, corpus.Options{Notice: c.m.Stderr})
 	if err != nil {
 		return err
 	}
 	defer cp.Close()
-	m, err := computeThemes(ctx, cp, topts, c.m.Stderr)
+	m, err := computeThemes(ctx, cp, topts, nopts, c.m.Stderr)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 
 	"github.com/papermap/papermap/corpus"
 	"github.com/papermap/papermap/embed"
@@ -88,19 +87,13 @@ func (f *embedFlags) register(fs *flag.FlagSet) {
 }
 
 func (f *embedFlags) options(notice io.Writer) corpus.Options {
-	o := corpus.Options{
+	return corpus.Options{
 		Embedder: backend.Settings{
 			Backend: f.embedder,
-			Ollama:  ollama.Options{Model: f.model, BatchSize: f.batch},
+			Ollama:  ollama.Options{Model: f.model, BatchSize: f.batch, Hosts: hostList(f.hosts)},
 		},
 		Notice: notice,
 	}
-	for _, h := range strings.Split(f.hosts, ",") {
-		if h = strings.TrimSpace(h); h != "" {
-			o.Embedder.Ollama.Hosts = append(o.Embedder.Ollama.Hosts, h)
-		}
-	}
-	return o
 }
 
 // themeFlagsUsage describes the flags of bindThemeFlags for --help.

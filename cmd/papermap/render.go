@@ -15,7 +15,7 @@ import (
 func themesFor(ctx context.Context, cp *corpus.Corpus, notice io.Writer) (*corpus.ThemeModel, error) {
 	m, err := cp.LoadThemes()
 	if errors.Is(err, corpus.ErrNoThemes) {
-		m, err = computeThemes(ctx, cp, corpus.ThemeOptions{}, notice)
+		m, err = computeThemes(ctx, cp, corpus.ThemeOptions{}, corpus.NamerOptions{}, notice)
 		if err != nil {
 			return nil, err
 		}

@@ -40,9 +40,26 @@ looks at a sample of 20,000 of them and the themes come from mini-batch
 k-means over all papers. Each stage that lasts more than two seconds is
 named on stderr.
 
+With --namer ollama, a local generative model names the themes instead of
+their keywords: for each theme, its keywords and the titles and abstracts
+of its four most central papers go to the Ollama server (POST
+/api/generate; temperature 0 and --seed, so the same model gives the same
+names) with a request for a short label of three words at most; broader
+themes are named from their sub-themes' names. The answer is cut to one
+line of at most six words and 60 characters, without markup or quotes; an
+answer with nothing name-like left keeps the keyword label. Names are
+cached in the store (theme-names.json) with the model, its digest and the
+prompt, and asked again only when a theme or the model changes. If the
+server or the model is missing, the themes keep their keyword labels and
+one message on stderr says why. No claim is made about the names' quality:
+no real model could be tried where papermap is developed.
+
 Flags:
   --store DIR     store directory (default ./papermap-store, env PAPERMAP_STORE)
-` + themeFlagsUsage + `  --json          print {"k", "themes": [{"id", "label", "keywords", "size",
+` + themeFlagsUsage + namerFlagsUsage + `  --ollama-host URLS
+                  Ollama server(s) for --namer ollama, comma-separated
+                  (default $OLLAMA_HOST or http://127.0.0.1:11434)
+  --json          print {"k", "themes": [{"id", "label", "keywords", "size",
                   "members", "representatives", "stability", "coherence",
                   "unstable", "boilerplate"}, ...], "hierarchy": [[{"id", "label",
                   "keywords", "size", "parent", "children", ...}, ...], ...],
@@ -54,6 +71,7 @@ Examples:
   papermap themes --k 18 --seed 1
   papermap themes --json | jq '.themes[] | {label, size, stability}'
   papermap themes --json | jq '.hierarchy[0][] | {label, children}'
+  papermap themes --namer ollama --namer-model llama3.2
 `
 
 // ThemesCommand computes and prints the themes.
@@ -68,6 +86,9 @@ func (c *ThemesCommand) Run(ctx context.Context, args []string) error {
 	var opts corpus.ThemeOptions
 	bindThemeFlags(fs, &opts)
 	asJSON := fs.Bool("json", false, "JSON output")
+	var nopts corpus.NamerOptions
+	bindNamerFlags(fs, &nopts)
+	hosts := fs.String("ollama-host", "", "Ollama `URL[,URL...]` for --namer ollama")
 	pos, err := parseArgs(fs, args, themesUsage, c.m.Stdout)
 	if err != nil {
 		return err
@@ -78,12 +99,16 @@ func (c *ThemesCommand) Run(ctx context.Context, args []string) error {
 	if err := checkThemeFlags(opts, themesUsage); err != nil {
 		return err
 	}
-	cp, err := corpus.Open(ctx, *store, corpus.Options{})
+	if err := checkNamerFlags(nopts, themesUsage); err != nil {
+		return err
+	}
+	nopts.OllamaHosts = hostList(*hosts)
+	cp, err := corpus.Open(ctx, *store, corpus.Options{Notice: c.m.Stderr})
 	if err != nil {
 		return err
 	}
 	defer cp.Close()
-	m, err := computeThemes(ctx, cp, opts, c.m.Stderr)
+	m, err := computeThemes(ctx, cp, opts, nopts, c.m.Stderr)
 	if err != nil {
 		return err
 	}
@@ -94,13 +119,26 @@ func (c *ThemesCommand) Run(ctx context.Context, args []string) error {
 	return printThemes(c.m.Stdout, cp, m)
 }
 
-// computeThemes computes the themes of cp, naming each stage that lasts
-// more than stageDelay on w.
-func computeThemes(ctx context.Context, cp *corpus.Corpus, opts corpus.ThemeOptions, w io.Writer) (*corpus.ThemeModel, error) {
+// computeThemes computes the themes of cp and names them as nopts says
+// (with the themes' seed), naming each stage that lasts more than
+// stageDelay on w.
+func computeThemes(ctx context.Context, cp *corpus.Corpus, opts corpus.ThemeOptions, nopts corpus.NamerOptions, w io.Writer) (*corpus.ThemeModel, error) {
+	nopts.Seed = int(opts.Seed % (1 << 31))
+	namer, err := cp.Namer(nopts)
+	if err != nil {
+		return nil, err
+	}
 	st := newStages(w, "themes")
 	defer st.done()
 	opts.Progress = st.stage
-	return cp.ComputeThemes(ctx, opts)
+	m, err := cp.ComputeThemes(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if nopts.Namer == corpus.NamerOllama {
+		st.stage(fmt.Sprintf("naming the themes with %s", nopts.Model))
+	}
+	return m, cp.NameThemes(ctx, m, namer)
 }
 
 // reportK tells w how k was chosen, the silhouette, and warns when the

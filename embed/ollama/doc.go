@@ -55,4 +55,14 @@
 // *UnreachableError ("cannot reach Ollama at ...: is `ollama serve`
 // running?"), *ModelNotFoundError ("run `ollama pull ...`"), found with
 // errors.As through the wrapping.
+//
+// # Generating text
+//
+// NewGenerator asks the same hosts for text from a generative model,
+// through /api/generate, with the same errors and a like retry policy
+// (see [Generator]); Sampling sets temperature, seed and the answer's
+// length, and Digest names the model version the hosts serve:
+//
+//	g, err := ollama.NewGenerator(ollama.Options{Model: "llama3.2"})
+//	answer, err := g.Generate(ctx, prompt, ollama.Sampling{Seed: 1, NumPredict: 24})
 package ollama

@@ -190,6 +190,10 @@ func (h *ollamaHost) describe(err error, model string) error {
 			}
 			return &ModelNotFoundError{Host: h.url, Model: model}
 		}
+		if status.Status != "" && status.ErrorMessage != "" {
+			// err reads "400 Bad Request: <the server's message>".
+			return fmt.Errorf("ollama at %s answered %w", h.url, err)
+		}
 		return fmt.Errorf("ollama at %s answered %d %s: %w", h.url, status.StatusCode, http.StatusText(status.StatusCode), err)
 	case errors.As(err, &syn), errors.As(err, &typ):
 		return &BadResponseError{Host: h.url, Reason: "malformed JSON: " + err.Error()}

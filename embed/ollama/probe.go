@@ -50,31 +50,27 @@ func Probe(ctx context.Context, opts Options) error {
 
 // hasModel checks that h lists model among its local models.
 func (h *ollamaHost) hasModel(ctx context.Context, model string) error {
-	list, err := h.client.List(ctx)
-	if err != nil {
-		var (
-			status api.StatusError
-			auth   api.AuthorizationError
-			syn    *json.SyntaxError
-			typ    *json.UnmarshalTypeError
-		)
-		switch {
-		case errors.As(err, &status), errors.As(err, &auth):
-			return fmt.Errorf("ollama: listing the models at %s: %w", h.url, err)
-		case errors.As(err, &syn), errors.As(err, &typ):
-			return &BadResponseError{Host: h.url, Reason: "listing the models: malformed JSON: " + err.Error()}
-		}
-		// No HTTP answer at all, or none in time: for choosing a backend,
-		// both mean this server cannot be used.
-		return &UnreachableError{Host: h.url, Err: err}
+	_, err := h.findModel(ctx, model)
+	return err
+}
+
+// listError describes an error of GET /api/tags.
+func (h *ollamaHost) listError(err error) error {
+	var (
+		status api.StatusError
+		auth   api.AuthorizationError
+		syn    *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &status), errors.As(err, &auth):
+		return fmt.Errorf("ollama: listing the models at %s: %w", h.url, err)
+	case errors.As(err, &syn), errors.As(err, &typ):
+		return &BadResponseError{Host: h.url, Reason: "listing the models: malformed JSON: " + err.Error()}
 	}
-	want := ollamaModelKey(model)
-	for _, m := range list.Models {
-		if ollamaModelKey(m.Name) == want || ollamaModelKey(m.Model) == want {
-			return nil
-		}
-	}
-	return &ModelNotFoundError{Host: h.url, Model: model}
+	// No HTTP answer at all, or none in time: for choosing a backend,
+	// both mean this server cannot be used.
+	return &UnreachableError{Host: h.url, Err: err}
 }
 
 // ollamaModelKey normalises a model name for comparison: lower case, without

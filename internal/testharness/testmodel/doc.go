@@ -19,6 +19,15 @@
 // dimensions, 6 layers, 30522 tokens, 512 positions), so that a benchmark
 // costs what the real model costs.
 //
+// # A generative model
+//
+// WriteLlama writes a tiny LlamaForCausalLM (Llama: 64 wide, one layer, a
+// 262-token byte-level BPE vocabulary, F32 weights) that Ollama v0.6.5
+// imports and runs through /api/generate; RegisterLlama creates it with
+// the template "{{ .Prompt }}". Its answers are random bytes: it tests
+// request shape, caching, sanitising and fallbacks, never answer quality
+// (docs/OLLAMA-GENERATIVE-TEST-MODEL.md).
+//
 // # Putting it on a server
 //
 // Register uploads the files as blobs and creates the model through
@@ -28,8 +37,8 @@
 //	err := testmodel.Register(ctx, client, "papermap-tiny", dir)
 //
 // scripts/ollama-test-server does all of this: it builds Ollama v0.6.5,
-// starts it on a free port and registers papermap-tiny and papermap-minilm
-// (see docs/OLLAMA-TESTING.md). Tests find it through OLLAMA_TEST_HOST
+// starts it on a free port and registers papermap-tiny, papermap-minilm
+// and papermap-llama (see docs/OLLAMA-TESTING.md). Tests find it through OLLAMA_TEST_HOST
 // (EnvHost; HostEnv names the variables of further servers).
 //
 // # Knowing the answer without a server

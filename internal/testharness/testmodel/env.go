@@ -52,6 +52,27 @@ func Host(name string) (*url.URL, bool) {
 	return u, true
 }
 
+// EnvRequire is the environment variable that, set to 1 (as .ci/run sets
+// it), makes a test that needs a test server fail rather than skip when
+// the server's variable is unset.
+const EnvRequire = "PAPERMAP_OLLAMA_TESTS"
+
+// Server returns the URL of the named test server ("" for the default
+// one). It skips the test when the server's variable is unset, unless
+// EnvRequire is 1, and fails it when the server does not answer.
+func Server(tb testing.TB, name string) string {
+	tb.Helper()
+	u, ok := Host(name)
+	if !ok {
+		if os.Getenv(EnvRequire) == "1" {
+			tb.Fatalf("%s=1 but %s is not set: start the server with `export $(scripts/ollama-test-server start)`", EnvRequire, HostEnv(name))
+		}
+		tb.Skipf("%s is not set: run `export $(scripts/ollama-test-server start)` for tests against a real Ollama server", HostEnv(name))
+	}
+	Client(tb, name) // fails the test if the server does not answer
+	return u.String()
+}
+
 // Client returns a client of the named test server ("" for the default
 // one). It skips the test when the server's variable is not set, and fails
 // it when the variable is set but the server does not answer: a test run

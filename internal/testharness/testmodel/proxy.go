@@ -18,12 +18,23 @@ type EmbedRequest struct {
 	Input []string `json:"input"`
 }
 
+// GenerateRequest is what a RecordingProxy keeps of an /api/generate
+// request.
+type GenerateRequest struct {
+	Model   string         `json:"model"`
+	Prompt  string         `json:"prompt"`
+	Stream  *bool          `json:"stream"`
+	Options map[string]any `json:"options"`
+}
+
 // RecordingProxy forwards every request to an Ollama server and records
-// the body of every /api/embed request: what a client sent on the wire.
+// the body of every /api/embed and /api/generate request: what a client
+// sent on the wire.
 type RecordingProxy struct {
 	*httptest.Server
-	mu     sync.Mutex
-	embeds []EmbedRequest
+	mu        sync.Mutex
+	embeds    []EmbedRequest
+	generates []GenerateRequest
 }
 
 // NewRecordingProxy starts a proxy to the server at target, closed when
@@ -52,6 +63,21 @@ func NewRecordingProxy(tb testing.TB, target string) *RecordingProxy {
 			p.mu.Unlock()
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
+		if r.URL.Path == "/api/generate" {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			var req GenerateRequest
+			if err := json.Unmarshal(body, &req); err != nil {
+				tb.Errorf("proxy: /api/generate body is not a request: %v", err)
+			}
+			p.mu.Lock()
+			p.generates = append(p.generates, req)
+			p.mu.Unlock()
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		rp.ServeHTTP(w, r)
 	}))
 	tb.Cleanup(p.Close)
@@ -65,5 +91,15 @@ func (p *RecordingProxy) Requests() []EmbedRequest {
 	defer p.mu.Unlock()
 	r := p.embeds
 	p.embeds = nil
+	return r
+}
+
+// Generates returns the /api/generate requests so far, in order, and
+// forgets them.
+func (p *RecordingProxy) Generates() []GenerateRequest {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r := p.generates
+	p.generates = nil
 	return r
 }

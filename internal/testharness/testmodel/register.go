@@ -27,6 +27,12 @@ import (
 //
 // Registering a name that exists replaces the model.
 func Register(ctx context.Context, client *api.Client, name, dir string) error {
+	return register(ctx, client, &api.CreateRequest{Model: name}, dir)
+}
+
+// register uploads the files under dir and sends req with them.
+func register(ctx context.Context, client *api.Client, req *api.CreateRequest, dir string) error {
+	name := req.Model
 	files := make(map[string]string)
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -53,7 +59,8 @@ func Register(ctx context.Context, client *api.Client, name, dir string) error {
 		return fmt.Errorf("testmodel: registering %s: no files in %s", name, dir)
 	}
 	var last string
-	err = client.Create(ctx, &api.CreateRequest{Model: name, Files: files}, func(p api.ProgressResponse) error {
+	req.Files = files
+	err = client.Create(ctx, req, func(p api.ProgressResponse) error {
 		last = p.Status
 		return nil
 	})

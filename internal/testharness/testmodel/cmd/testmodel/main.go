@@ -1,9 +1,10 @@
-// Command testmodel writes papermap's random BERT test models and registers
-// them on an Ollama server.
+// Command testmodel writes papermap's random test models (the BERT
+// embedding models papermap-tiny and papermap-minilm, the generative
+// papermap-llama and papermap-llama-letters) and registers them on an Ollama server.
 //
 // Usage:
 //
-//	testmodel [-spec tiny|minilm|all] [-dir DIR] [-register] [-host URL] [-force]
+//	testmodel [-spec tiny|minilm|llama|llama-letters|all] [-dir DIR] [-register] [-host URL] [-force]
 //	testmodel -words FILE.jsonl > internal/testharness/testmodel/words.txt
 //
 // With -register, a model is registered unless the server has it and it was
@@ -30,6 +31,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,8 +56,8 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("testmodel", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	specName := fs.String("spec", "all", "model to make: tiny, minilm or all")
-	dir := fs.String("dir", filepath.Join(os.TempDir(), "papermap-testmodels"), "parent directory of the model directories (DIR/tiny, DIR/minilm)")
+	specName := fs.String("spec", "all", "model to make: tiny, minilm, llama, llama-letters or all")
+	dir := fs.String("dir", filepath.Join(os.TempDir(), "papermap-testmodels"), "parent directory of the model directories (DIR/tiny, DIR/minilm, DIR/llama)")
 	register := fs.Bool("register", false, "create the models on the Ollama server")
 	host := fs.String("host", "", "Ollama server URL (default $OLLAMA_TEST_HOST, then $OLLAMA_HOST)")
 	force := fs.Bool("force", false, "with -register, replace models the server already has")
@@ -80,13 +82,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return testmodel.WriteWords(stdout, counts)
 	}
 
-	specs := testmodel.Specs
+	var models []model
+	for _, sp := range testmodel.Specs {
+		models = append(models, model{sp.Name, sp.Model,
+			func(d string) error { return testmodel.Write(d, sp) }, testmodel.Register})
+	}
+	for _, sp := range testmodel.LlamaSpecs {
+		models = append(models, model{sp.Name, sp.Model,
+			func(d string) error { return testmodel.WriteLlama(d, sp) }, testmodel.RegisterLlama})
+	}
 	if *specName != "all" {
-		s, err := testmodel.SpecByName(*specName)
-		if err != nil {
-			return err
+		models = slices.DeleteFunc(models, func(m model) bool { return m.name != *specName && m.model != *specName })
+		if len(models) == 0 {
+			_, err := testmodel.SpecByName(*specName)
+			return fmt.Errorf("%w, llama, llama-letters or all", err)
 		}
-		specs = []testmodel.Spec{s}
 	}
 
 	var client *api.Client
@@ -110,13 +120,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		client = api.NewClient(u, http.DefaultClient)
 	}
 
-	for _, s := range specs {
-		d := filepath.Join(*dir, s.Name)
+	for _, s := range models {
+		d := filepath.Join(*dir, s.name)
 		start := time.Now()
-		if err := testmodel.Write(d, s); err != nil {
+		if err := s.write(d); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "%s: wrote %s in %v\n", s.Name, d, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(stderr, "%s: wrote %s in %v\n", s.name, d, time.Since(start).Round(time.Millisecond))
 		if client == nil {
 			continue
 		}
@@ -130,22 +140,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		stamp := d + ".registered"
 		if !*force {
 			old, _ := os.ReadFile(stamp)
-			_, showErr := client.Show(ctx, &api.ShowRequest{Model: s.Model})
+			_, showErr := client.Show(ctx, &api.ShowRequest{Model: s.model})
 			if showErr == nil && string(old) == digest {
-				fmt.Fprintf(stderr, "%s: already on the server\n", s.Model)
+				fmt.Fprintf(stderr, "%s: already on the server\n", s.model)
 				continue
 			}
 		}
 		start = time.Now()
-		if err := testmodel.Register(ctx, client, s.Model, d); err != nil {
+		if err := s.register(ctx, client, s.model, d); err != nil {
 			return err
 		}
 		if err := os.WriteFile(stamp, []byte(digest), 0o644); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "%s: registered in %v\n", s.Model, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(stderr, "%s: registered in %v\n", s.model, time.Since(start).Round(time.Millisecond))
 	}
 	return nil
+}
+
+// model is one test model the command can make.
+type model struct {
+	name, model string // "tiny", "papermap-tiny"
+	write       func(dir string) error
+	register    func(ctx context.Context, client *api.Client, name, dir string) error
 }
 
 // dirDigest is the SHA-256 of the names and contents of the files under dir.

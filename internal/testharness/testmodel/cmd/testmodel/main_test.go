@@ -27,6 +27,14 @@ func TestRun(t *testing.T) {
 				t.Error(err)
 			}
 		}},
+		{name: "write llama", args: []string{"-spec", "papermap-llama", "-dir", dir}, check: func(t *testing.T, _ string) {
+			if _, err := os.Stat(filepath.Join(dir, "llama", "model.safetensors")); err != nil {
+				t.Error(err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "minilm")); err == nil {
+				t.Error("-spec papermap-llama also wrote minilm")
+			}
+		}},
 		{name: "words", args: []string{"-words", jsonl}, check: func(t *testing.T, out string) {
 			if want := "dark\t2\nmatter\t1\nside\t1\nthe\t1\n"; out != want {
 				t.Errorf("stdout %q, want %q", out, want)
