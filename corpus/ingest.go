@@ -57,8 +57,7 @@ func (s IngestStats) Stored() int { return s.Added + s.Updated + s.Unchanged }
 //
 // If ctx is cancelled, Ingest returns what it stored so far together with
 // the context's error; running the same ingest again finishes the job.
-func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOptions) (IngestStats, error) {
-	var stats IngestStats
+func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOptions) (stats IngestStats, err error) {
 	if c.opts.ReadOnly {
 		return stats, fmt.Errorf("ingest into %s: %w", c.store.Dir(), vectorstore.ErrReadOnly)
 	}
@@ -103,11 +102,23 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 		if len(todo) == 0 {
 			return stats, nil
 		}
-		var err error
-		fitted, err = c.startEmbedder(ctx, todo, reportStage)
-		if err != nil {
-			return stats, err
+		var serr error
+		fitted, serr = c.startEmbedder(ctx, todo, reportStage)
+		if serr != nil {
+			return stats, serr
 		}
+		// A first ingest that stores nothing leaves the store new: no
+		// embedder, no model fitted on papers the store does not hold.
+		defer func() {
+			if c.store.Len() == 0 {
+				if aerr := backend.Abandon(c.store); aerr != nil {
+					err = errors.Join(err, aerr)
+					return
+				}
+				c.emb = nil
+				stats.Embedder = embed.Info{}
+			}
+		}()
 	}
 	stats.Embedder = c.emb.Info()
 
