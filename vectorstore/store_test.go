@@ -855,3 +855,18 @@ func TestForgetEmbedder(t *testing.T) {
 		t.Error("RemoveFile of the manifest succeeded")
 	}
 }
+
+// TestErrorNumbersGrouped: counts in error messages have thousands
+// separators like every other number papermap prints (issue 13 §6).
+func TestErrorNumbersGrouped(t *testing.T) {
+	err := &CorruptError{File: "/s/records.log", Offset: 1234567, Reason: "checksum mismatch", Intact: 1999}
+	for _, want := range []string{"at byte 1,234,567", "keep the 1,999 intact records"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not say %q", err, want)
+		}
+	}
+	tl := &TooLargeError{ID: "x", Bytes: 300 << 20, Max: 256 << 20}
+	if want := "takes 314,572,800 bytes, more than the 268,435,456"; !strings.Contains(tl.Error(), want) {
+		t.Errorf("%q does not say %q", tl, want)
+	}
+}
