@@ -16,8 +16,8 @@ import (
 	"github.com/papermap/papermap/embed/lexical"
 	"github.com/papermap/papermap/embed/ollama"
 	"github.com/papermap/papermap/internal/format"
-	"github.com/papermap/papermap/internal/textsafe"
 	"github.com/papermap/papermap/internal/safefile"
+	"github.com/papermap/papermap/internal/textsafe"
 	"github.com/papermap/papermap/paper"
 	"github.com/papermap/papermap/vectorstore"
 )
