@@ -53,7 +53,9 @@ func (s IngestStats) Stored() int { return s.Added + s.Updated + s.Unchanged }
 // Skipped, as paper.Dedupe does.
 //
 // On a new store, Ingest first decides the embedder (Options.Embedder); the
-// lexical embedder is fitted on the papers of this first ingest.
+// lexical embedder is fitted on the papers of this first ingest. A first
+// ingest that stores no paper (it failed, or every paper was skipped)
+// leaves the store new: no embedder and no model (see backend.Abandon).
 //
 // If ctx is cancelled, Ingest returns what it stored so far together with
 // the context's error; running the same ingest again finishes the job.
@@ -114,11 +116,23 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 		if len(todo) == 0 {
 			return stats, nil
 		}
-		var err error
-		fitted, err = c.startEmbedder(ctx, todo, reportStage)
-		if err != nil {
-			return stats, err
+		var serr error
+		fitted, serr = c.startEmbedder(ctx, todo, reportStage)
+		if serr != nil {
+			return stats, serr
 		}
+		// A first ingest that stores nothing leaves the store new: no
+		// embedder, no model fitted on papers the store does not hold.
+		defer func() {
+			if c.store.Len() == 0 {
+				if aerr := backend.Abandon(c.store); aerr != nil {
+					err = errors.Join(err, aerr)
+					return
+				}
+				c.emb = nil
+				stats.Embedder = embed.Info{}
+			}
+		}()
 	}
 	stats.Embedder = c.emb.Info()
 
@@ -159,6 +173,9 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 			return stats, err
 		}
 		report()
+	}
+	if c.store.Len() == 0 {
+		return stats, nil // nothing stored: no input file to name
 	}
 	if err := c.addSources(kept); err != nil {
 		return stats, fmt.Errorf("record the input files: %w", err)

@@ -89,7 +89,9 @@
 //	                      authors_parsed [[last, first, suffix], ...]
 //	year, publication_year  a number or a string; else the year of published,
 //	                      date, publication_date, issued, update_date,
-//	                      created, or arXiv's versions[0].created
+//	                      created, or arXiv's versions[0].created; else,
+//	                      for an arXiv id (0704.0001, hep-th/9901001),
+//	                      the year in it
 //	categories            "cs.LG stat.ML" (space, comma or semicolon
 //	                      separated) or a list
 //	doi                   resolver prefix removed, case kept as written

@@ -28,7 +28,7 @@ func ExampleReadAll() {
 	}
 	// Output:
 	// 0704.0001 "Calculation of prompt diphoton production" 2008 ["C. Balázs" "E. L. Berger" "C.-P. Yuan"] map[update_date:2008-11-13]
-	// 0704.0002 "Sparsity-certifying Graph Decompositions" 0 [] map[]
+	// 0704.0002 "Sparsity-certifying Graph Decompositions" 2007 [] map[]
 	// t:8382960b025fbacc "The Semantic Web 10th Year Update" 0 [] map[venue:wims]
 	// skipped: papers.jsonl:3: no title and no abstract
 }

@@ -256,3 +256,39 @@ func isDOI(s string) bool {
 	}
 	return i > 3 && i+1 < len(s) && s[i] == '/'
 }
+
+// arxivIDRE matches an arXiv identifier as arXiv writes it, with an
+// optional "arXiv:" prefix and version: the scheme of April 2007 on
+// (YYMM.NNNN, YYMM.NNNNN from January 2015) and the older one
+// (archive[.SUBJ]/YYMMNNN).
+var arxivIDRE = regexp.MustCompile(`^(?i:arxiv:)?(?:(\d\d)(\d\d)\.(\d{4,5})|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/(\d\d)(\d\d)\d{3})(?:v\d+)?$`)
+
+// arxivYear returns the year an arXiv identifier was assigned (its YYMM
+// part), or 0 when id is not one: a record of arXiv's metadata without a
+// date still gets its year.
+func arxivYear(id string) int {
+	m := arxivIDRE.FindStringSubmatch(id)
+	if m == nil {
+		return 0
+	}
+	if m[1] != "" { // new scheme, from 0704
+		yy, _ := strconv.Atoi(m[1])
+		mm, _ := strconv.Atoi(m[2])
+		five := len(m[3]) == 5
+		if mm < 1 || mm > 12 || yy*100+mm < 704 || five != (yy >= 15) {
+			return 0
+		}
+		return 2000 + yy
+	}
+	yy, _ := strconv.Atoi(m[4])
+	mm, _ := strconv.Atoi(m[5])
+	switch {
+	case mm < 1 || mm > 12:
+		return 0
+	case yy >= 91: // the old scheme ran from August 1991 to March 2007
+		return 1900 + yy
+	case yy*100+mm <= 703:
+		return 2000 + yy
+	}
+	return 0
+}

@@ -156,6 +156,9 @@ func objectRecord(m map[string]any) Paper {
 	if p.Year == 0 {
 		p.Year = versionsYear(obj["versions"])
 	}
+	if p.Year == 0 {
+		p.Year = arxivYear(p.ID)
+	}
 	for _, n := range categoryKeys {
 		switch v := obj[n].(type) {
 		case string:

@@ -226,7 +226,7 @@ func TestJSONL(t *testing.T) {
 	}{
 		{"arxiv fields", `{"id": "0704.0002", "title": "Sparsity", "abstract": "We describe.", "categories": ["math.CO", "cs.CG"], "primary": "math.CO", "archive": "math", "license": null}`,
 			func(t *testing.T, p paper.Paper) {
-				want := paper.Paper{ID: "0704.0002", Title: "Sparsity", Abstract: "We describe.", Categories: []string{"math.CO", "cs.CG"},
+				want := paper.Paper{ID: "0704.0002", Title: "Sparsity", Abstract: "We describe.", Year: 2007, Categories: []string{"math.CO", "cs.CG"},
 					Extra: map[string]string{"primary": "math.CO", "archive": "math"}, Source: p.Source}
 				if !reflect.DeepEqual(p, want) {
 					t.Errorf("got %+v\nwant %+v", p, want)

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/papermap/papermap/internal/format"
 )
 
 // copyDir copies the files of a store to a new directory.
@@ -182,7 +184,7 @@ func TestCorruption(t *testing.T) {
 					t.Errorf("error %q (reason %q), want file %s and reason %q", err, ce.Reason, path, tc.wantReason)
 				}
 				if tc.wantKept >= 0 {
-					want := fmt.Sprintf("run `papermap repair --store %s` to keep the %d intact records", dir, tc.wantKept)
+					want := fmt.Sprintf("run `papermap repair --store %s` to keep the %s intact records", dir, format.Int(tc.wantKept))
 					if !strings.Contains(err.Error(), want) {
 						t.Errorf("error %q does not say %q", err, want)
 					}

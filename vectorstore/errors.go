@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/internal/format"
 )
 
 var (
@@ -80,11 +81,11 @@ type CorruptError struct {
 func (e *CorruptError) Error() string {
 	where := e.File
 	if e.Offset >= 0 {
-		where = fmt.Sprintf("%s at byte %d", e.File, e.Offset)
+		where = fmt.Sprintf("%s at byte %s", e.File, format.Int(int(e.Offset)))
 	}
 	if e.Intact >= 0 {
-		return fmt.Sprintf("%s is corrupt (%s): re-ingest into a new store, or run `papermap repair --store %s` to keep the %d intact records",
-			where, e.Reason, storeDirOf(e.File), e.Intact)
+		return fmt.Sprintf("%s is corrupt (%s): re-ingest into a new store, or run `papermap repair --store %s` to keep the %s intact records",
+			where, e.Reason, storeDirOf(e.File), format.Int(e.Intact))
 	}
 	return fmt.Sprintf("%s is corrupt (%s): re-ingest into a new store", where, e.Reason)
 }
@@ -98,5 +99,5 @@ type TooLargeError struct {
 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("vectorstore: record %q takes %d bytes, more than the %d a stored record may take: shorten its content or metadata", e.ID, e.Bytes, e.Max)
+	return fmt.Sprintf("vectorstore: record %q takes %s bytes, more than the %s a stored record may take: shorten its content or metadata", e.ID, format.Int(e.Bytes), format.Int(e.Max))
 }

@@ -50,8 +50,7 @@ func Example() {
 	for _, h := range hits {
 		fmt.Printf("%s %.2f\n", h.ID, h.Score)
 	}
-	where, _ := vectorstore.ParseWhere([]string{"venue=kdd"})
-	hits, _ = s.Query(ctx, query, 2, vectorstore.QueryOptions{Where: where})
+	hits, _ = s.Query(ctx, query, 2, vectorstore.QueryOptions{Where: vectorstore.Filter{"venue": "kdd"}})
 	fmt.Printf("kdd only: %s %.2f\n", hits[0].ID, hits[0].Score)
 	if err := s.Close(); err != nil {
 		log.Fatal(err)

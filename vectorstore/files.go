@@ -128,6 +128,26 @@ func (s *Store) WriteFile(name string, data []byte) error {
 	return writeFileAtomic(s.dir, name, data)
 }
 
+// RemoveFile removes a file written by WriteFile; a file that is not there
+// is not an error. The same names as for WriteFile are allowed.
+func (s *Store) RemoveFile(name string) error {
+	if err := checkAuxName(name); err != nil {
+		return err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := s.writable(); err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("vectorstore: %w", err)
+	}
+	if err := safefile.SyncDir(s.dir); err != nil {
+		return fmt.Errorf("vectorstore: remove %s: %w", name, err)
+	}
+	return nil
+}
+
 // ReadFile returns the content of a file written by WriteFile. When there
 // is none, the error matches fs.ErrNotExist.
 func (s *Store) ReadFile(name string) ([]byte, error) {

@@ -89,32 +89,3 @@ func FuzzLog(f *testing.F) {
 		}
 	})
 }
-
-// FuzzParseWhere checks that whatever ParseWhere accepts has a valid key
-// and reads back the same when written as KEY="VALUE". Seeds are in
-// testdata/fuzz/FuzzParseWhere.
-func FuzzParseWhere(f *testing.F) {
-	f.Fuzz(func(t *testing.T, expr string) {
-		got, err := ParseWhere([]string{expr})
-		if err != nil {
-			return
-		}
-		if len(got) != 1 {
-			t.Fatalf("ParseWhere(%q) = %v: want one key", expr, got)
-		}
-		for k, v := range got {
-			if k == "" {
-				t.Fatalf("ParseWhere(%q): empty key", expr)
-			}
-			for _, r := range k {
-				if !keyRune(r) {
-					t.Fatalf("ParseWhere(%q): key %q", expr, k)
-				}
-			}
-			again, err := ParseWhere([]string{k + `="` + v + `"`})
-			if err != nil || again[k] != v || len(again) != 1 {
-				t.Fatalf("ParseWhere(%q) = %q=%q, which reads back as %v, %v", expr, k, v, again, err)
-			}
-		}
-	})
-}

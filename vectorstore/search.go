@@ -27,46 +27,6 @@ func (f Filter) match(meta map[string]string) bool {
 	return true
 }
 
-// ParseWhere parses KEY=VALUE expressions, as given to --where, into a
-// Filter. Keys are made of ASCII letters, digits, '_', '.' and '-'. Spaces
-// around the key and the value are dropped, and one pair of matching
-// quotes ("..." or '...') around the value is optional; "==" may be used
-// for "=". Giving one key two different values is an error, since no
-// record could match.
-func ParseWhere(exprs []string) (Filter, error) {
-	if len(exprs) == 0 {
-		return nil, nil
-	}
-	f := make(Filter, len(exprs))
-	for _, e := range exprs {
-		k, v, ok := strings.Cut(e, "=")
-		if !ok {
-			return nil, fmt.Errorf("vectorstore: where %q: want KEY=VALUE, e.g. year=2019", e)
-		}
-		k = strings.TrimSpace(k)
-		v = strings.TrimPrefix(v, "=")
-		v = strings.TrimSpace(v)
-		if k == "" {
-			return nil, fmt.Errorf("vectorstore: where %q: no key before '='", e)
-		}
-		if i := strings.IndexFunc(k, func(r rune) bool { return !keyRune(r) }); i >= 0 {
-			return nil, fmt.Errorf("vectorstore: where %q: key %q has %q; keys are letters, digits, '_', '.' and '-'", e, k, []rune(k[i:])[0])
-		}
-		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-			v = v[1 : len(v)-1]
-		}
-		if old, dup := f[k]; dup && old != v {
-			return nil, fmt.Errorf("vectorstore: where: %s is given twice (%q and %q), and a record has one value per key", k, old, v)
-		}
-		f[k] = v
-	}
-	return f, nil
-}
-
-func keyRune(r rune) bool {
-	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '.' || r == '-'
-}
-
 // QueryOptions narrows a query. The zero value searches every record.
 type QueryOptions struct {
 	Where   Filter   // only records whose metadata match

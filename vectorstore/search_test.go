@@ -274,53 +274,6 @@ func TestQueryWhileAdding(t *testing.T) {
 	}
 }
 
-func TestParseWhere(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		exprs   []string
-		want    Filter
-		wantErr string
-	}{
-		{name: "none", exprs: nil, want: nil},
-		{name: "one", exprs: []string{"year=2019"}, want: Filter{"year": "2019"}},
-		{name: "two", exprs: []string{"year=2019", "venue=sigir"}, want: Filter{"year": "2019", "venue": "sigir"}},
-		{name: "spaces trimmed", exprs: []string{"  venue =  sigir  "}, want: Filter{"venue": "sigir"}},
-		{name: "double quotes", exprs: []string{`title="Deep = learning "`}, want: Filter{"title": "Deep = learning "}},
-		{name: "single quotes", exprs: []string{`venue='sigir'`}, want: Filter{"venue": "sigir"}},
-		{name: "unmatched quote kept", exprs: []string{`venue="sigir`}, want: Filter{"venue": `"sigir`}},
-		{name: "double equals", exprs: []string{"year==2019"}, want: Filter{"year": "2019"}},
-		{name: "empty value", exprs: []string{"doi="}, want: Filter{"doi": ""}},
-		{name: "dotted key", exprs: []string{"extra.booktitle-short_v2=SIGIR '19"}, want: Filter{"extra.booktitle-short_v2": "SIGIR '19"}},
-		{name: "same key, same value", exprs: []string{"year=2019", "year = 2019"}, want: Filter{"year": "2019"}},
-		{name: "no equals", exprs: []string{"year 2019"}, wantErr: `where "year 2019": want KEY=VALUE`},
-		{name: "no key", exprs: []string{"=2019"}, wantErr: `no key before '='`},
-		{name: "bad key", exprs: []string{"publication year=2019"}, wantErr: `key "publication year" has ' '`},
-		{name: "non-ASCII key", exprs: []string{"année=2019"}, wantErr: `has 'é'`},
-		{name: "same key, two values", exprs: []string{"year=2019", "year=2020"}, wantErr: `year is given twice ("2019" and "2020")`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseWhere(tc.exprs)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("ParseWhere(%q) error %v, want %q", tc.exprs, err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != len(tc.want) || (got == nil) != (tc.want == nil) {
-				t.Fatalf("ParseWhere(%q) = %v, want %v", tc.exprs, got, tc.want)
-			}
-			for k, v := range tc.want {
-				if g, ok := got[k]; !ok || g != v {
-					t.Fatalf("ParseWhere(%q) = %v, want %v", tc.exprs, got, tc.want)
-				}
-			}
-		})
-	}
-}
-
 func TestQueryBatchGroups(t *testing.T) {
 	// More queries than one group (queryGroup): every query still gets
 	// exactly what Query gives it, in order.

@@ -429,6 +429,28 @@ func (s *Store) SetEmbedder(info embed.Info) error {
 	return nil
 }
 
+// ForgetEmbedder undoes SetEmbedder on a store that has never stored a
+// record: the store is new again, and its next SetEmbedder may name another
+// embedder. It is how a first ingest that stored nothing leaves no embedder
+// behind in this process (on disk, the manifest is only written by the
+// first Add that stores a record). On a store whose manifest is saved it
+// returns an error and changes nothing.
+func (s *Store) ForgetEmbedder() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := s.writable(); err != nil {
+		return fmt.Errorf("vectorstore: forget the embedder of %s: %w", s.dir, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.saved || len(s.t.rows) > 0 {
+		return fmt.Errorf("vectorstore: forget the embedder of %s: the store has stored records", s.dir)
+	}
+	s.manifest, s.hasManifest = Manifest{}, false
+	s.t.dim = 0
+	return nil
+}
+
 // writable returns why the store cannot be written to, or nil. The caller
 // holds wmu.
 func (s *Store) writable() error {

@@ -816,3 +816,57 @@ func TestCollectionLazy(t *testing.T) {
 		t.Error("a deleted record is still in the collection")
 	}
 }
+
+// TestForgetEmbedder: before the first record is stored, ForgetEmbedder
+// makes the store new again (another embedder may be set); once a record
+// is stored it is refused and the embedder stays.
+func TestForgetEmbedder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	s := openStore(t, dir, 8)
+	defer mustClose(t, s)
+	if err := s.ForgetEmbedder(); err != nil {
+		t.Fatalf("ForgetEmbedder on a store with no record: %v", err)
+	}
+	if _, ok := s.Manifest(); ok {
+		t.Error("Manifest() still known after ForgetEmbedder")
+	}
+	if err := s.SetEmbedder(testInfo(4)); err != nil {
+		t.Fatalf("SetEmbedder with another dimension after ForgetEmbedder: %v", err)
+	}
+	mustAdd(t, s, makeRecords(1, "p", 3, 4))
+	if err := s.ForgetEmbedder(); err == nil {
+		t.Error("ForgetEmbedder on a store with records succeeded")
+	}
+	if m, ok := s.Manifest(); !ok || m.Embedder != testInfo(4) {
+		t.Errorf("Manifest() = %+v, %v after a refused ForgetEmbedder", m.Embedder, ok)
+	}
+	if err := s.WriteFile("aux", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second time there is nothing to remove
+		if err := s.RemoveFile("aux"); err != nil {
+			t.Errorf("RemoveFile: %v", err)
+		}
+	}
+	if _, err := s.ReadFile("aux"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadFile after RemoveFile: %v; want fs.ErrNotExist", err)
+	}
+	if err := s.RemoveFile(manifestName); err == nil {
+		t.Error("RemoveFile of the manifest succeeded")
+	}
+}
+
+// TestErrorNumbersGrouped: counts in error messages have thousands
+// separators like every other number papermap prints (issue 13 §6).
+func TestErrorNumbersGrouped(t *testing.T) {
+	err := &CorruptError{File: "/s/records.log", Offset: 1234567, Reason: "checksum mismatch", Intact: 1999}
+	for _, want := range []string{"at byte 1,234,567", "keep the 1,999 intact records"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not say %q", err, want)
+		}
+	}
+	tl := &TooLargeError{ID: "x", Bytes: 300 << 20, Max: 256 << 20}
+	if want := "takes 314,572,800 bytes, more than the 268,435,456"; !strings.Contains(tl.Error(), want) {
+		t.Errorf("%q does not say %q", tl, want)
+	}
+}

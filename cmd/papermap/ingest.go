@@ -110,7 +110,7 @@ type ingestFlags struct {
 func (f *ingestFlags) bind(m *Main, fs *flag.FlagSet) {
 	f.store = m.storeFlag(fs)
 	f.emb.register(fs)
-	fs.StringVar(&f.format, "format", "auto", "input format")
+	fs.StringVar(&f.format, "format", string(paper.FormatAuto), "input format")
 	fs.BoolVar(&f.strict, "strict", false, "reject the whole input if any record is bad")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress output")
 	fs.StringVar(&f.skippedLog, "skipped-log", "", "write skipped records to FILE")

@@ -23,9 +23,9 @@ period's papers, with counts; when years are known), outlier papers (far
 from every theme) and near-duplicate pairs. The format follows FILE's
 extension:
 
-  .md    Markdown, for a repository or a wiki; shows the map as a picture
-         written beside it (FILE without .md + .map.svg) and links the map
-         given by --map
+  .md    Markdown, for a repository or a wiki; links the map given by --map
+         and shows the map as a picture written beside it (FILE's name with
+         .map.svg, e.g. report.map.svg; replaced if it exists)
   .html  one self-contained page with the interactive map inside
 
 Flags:

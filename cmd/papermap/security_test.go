@@ -279,7 +279,8 @@ func TestWritesOnlyStoreAndOutput(t *testing.T) {
 				if path == o || strings.HasPrefix(path, o+"/") {
 					return true
 				}
-				// A Markdown report's map picture is written beside it.
+				// A Markdown report's picture of the map, written beside
+				// it (see report --help).
 				if st.args[0] == "report" && strings.HasSuffix(o, ".md") && path == strings.TrimSuffix(o, ".md")+".map.svg" {
 					return true
 				}

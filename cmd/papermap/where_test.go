@@ -61,7 +61,8 @@ func TestWhereFlag(t *testing.T) {
 }
 
 // FuzzWhereFlag checks that whatever --where accepts has a valid key and
-// reads back the same when written as KEY="VALUE".
+// reads back the same when written as KEY="VALUE". Seeds are here and in
+// testdata/fuzz/FuzzWhereFlag.
 func FuzzWhereFlag(f *testing.F) {
 	for _, s := range []string{"year=2019", ` venue = "sigir" `, "a==b", "=x", "k='v'", "x"} {
 		f.Add(s)

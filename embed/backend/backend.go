@@ -179,6 +179,33 @@ func Start(ctx context.Context, st Store, texts []string, s Settings, stage func
 	return fb, vecs, nil
 }
 
+// Abandon undoes Start on a store that has stored no record (the first
+// ingest failed before any paper was kept): the store forgets the embedder
+// and the files Start wrote (the lexical model, the Ollama hosts) are
+// removed, so that the next ingest starts afresh instead of reusing a model
+// fitted on papers the store does not hold. The embedder is forgotten
+// before the files go, so a store never names a lexical model it lacks.
+func Abandon(st AbandonStore) error {
+	if err := st.ForgetEmbedder(); err != nil {
+		return err
+	}
+	for _, name := range []string{LexicalModelFile, OllamaHostsFile} {
+		if err := st.RemoveFile(name); err != nil {
+			return fmt.Errorf("undo the embedder of %s: %w", st.Dir(), err)
+		}
+	}
+	return nil
+}
+
+// AbandonStore is what Abandon needs of a store; *vectorstore.Store has it.
+type AbandonStore interface {
+	Dir() string
+	ForgetEmbedder() error
+	RemoveFile(name string) error
+}
+
+var _ AbandonStore = (*vectorstore.Store)(nil)
+
 // lexicalOptions fills the document-frequency limits for tiny corpora when
 // the caller left them at their defaults.
 func lexicalOptions(o lexical.Options, n int) lexical.Options {

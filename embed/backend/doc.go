@@ -20,6 +20,9 @@
 //     the manifest names the backend, so a store whose manifest says
 //     lexical always has its model. For Ollama it records the hosts used
 //     (file OllamaHostsFile) before the manifest.
+//   - [Abandon] undoes Start when the first ingest stored no paper: the
+//     store forgets the embedder and the model and hosts files go, so a
+//     failed first ingest leaves no half-made model behind.
 //   - [Resume] brings back the embedder a store's manifest names. An
 //     explicit backend or Ollama model that differs from the manifest's is
 //     refused with a *vectorstore.MismatchError. Ollama is not contacted

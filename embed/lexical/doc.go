@@ -74,7 +74,7 @@
 // returns exactly the words sugarme returns for the NFD form of the text,
 // with sugarme's known bugs worked around: on every abstract of
 // testdata/arxiv-2007-04-2000.jsonl without -race (CI runs it so), on every
-// 10th under -race (where sugarme is ten times slower), on the first 200
+// 10th under -race (where sugarme is far slower), on the first 200
 // with -short, and (with PAPERMAP_LONG_TESTS=1) on all 98,442 ACM
 // abstracts.
 //

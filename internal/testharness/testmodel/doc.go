@@ -14,7 +14,7 @@
 //	if err := testmodel.Write(dir, testmodel.Tiny); err != nil { ... }
 //
 // Two shapes are predefined. Tiny (32 dimensions, 2 layers, 4096 tokens,
-// 128 positions) converts and runs in milliseconds and makes "longer than the
+// 128 positions) is cheap to convert and run, and makes "longer than the
 // context" cheap to test. MiniLM has the shape of all-MiniLM-L6-v2 (384
 // dimensions, 6 layers, 30522 tokens, 512 positions), so that a benchmark
 // costs what the real model costs.
