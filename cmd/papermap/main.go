@@ -146,7 +146,7 @@ Commands:
   search    find papers by free text (or many queries from a file)
   similar   find the papers most like a stored paper
   themes    group the stored papers into named themes
-  map       draw the topic map (.html, .svg or .png)
+  map       draw the topic map (.html, .svg, .png or .json)
   report    write the research report (.md or .html)
   info      show what a store holds
   export    write the papers and vectors for another program (chromem-go)

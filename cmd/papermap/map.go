@@ -45,7 +45,7 @@ without saved themes, they are computed with k chosen automatically.
 
 Flags:
   --store DIR   store directory (default ./papermap-store, env PAPERMAP_STORE)
-  -o FILE       output file (.html, .svg or .png)
+  -o FILE       output file (.html, .svg, .png or .json)
   --title TEXT  title shown on the map (default: the store name)
   --layout L    umap (default: neighbours stay neighbours) or pca (the first
                 two principal components, the map of papermap 0.x)
