@@ -129,7 +129,8 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		}
 	}
 
-	if len(v.Years) > 0 && len(r.Themes) > 0 {
+	// One year is no trend: every theme's share of it is its share of all.
+	if len(v.Years) > 1 && len(r.Themes) > 0 {
 		periods := v.periods(8)
 		p("## Themes over time\n\n")
 		span := "year"

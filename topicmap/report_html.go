@@ -169,7 +169,8 @@ type chartTick struct {
 }
 
 func newYearChart(v *reportView) *yearChart {
-	if len(v.Years) == 0 || len(v.r.Themes) == 0 {
+	// One year is no trend: every theme's share of it is its share of all.
+	if len(v.Years) < 2 || len(v.r.Themes) == 0 {
 		return nil
 	}
 	const width, height, left, right, top, bottom = 760, 240, 44, 10, 10, 28

@@ -212,6 +212,9 @@ func TestWriteMarkdownEdgeCases(t *testing.T) {
 		{"relative path with colon", &Report{MapHTML: "c:/map.html"}, nil, []string{"]("}},
 		{"heading title", &Report{Title: "# Not a heading\n## nor this"}, []string{"# \\# Not a heading ## nor this\n"}, nil},
 		{"unknown years", &Report{Themes: []ReportTheme{{ID: 0, Label: "a", Size: 2, Years: map[int]int{0: 2}}}}, nil, []string{"## Themes over time"}},
+		// A corpus of one year (the arXiv sample, all 2007) has no trend to show.
+		{"one year", &Report{Themes: []ReportTheme{{ID: 0, Label: "a", Size: 2, Years: map[int]int{2007: 2}}, {ID: 1, Label: "b", Size: 1, Years: map[int]int{2007: 1}}}}, nil, []string{"## Themes over time"}},
+		{"two years", &Report{Themes: []ReportTheme{{ID: 0, Label: "a", Size: 2, Years: map[int]int{2007: 1, 2008: 1}}}}, []string{"## Themes over time"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
