@@ -11,7 +11,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 
 	"github.com/papermap/papermap/cluster"
@@ -421,7 +420,7 @@ func (c *Corpus) Report(ctx context.Context, m *ThemeModel, opts ReportOptions) 
 	// Similarity of each paper to its own theme centre.
 	own := make([]float64, n)
 	for i, id := range ids {
-		own[i] = dot(data[i*dim:(i+1)*dim], m.Centroids[assign[id]])
+		own[i] = cluster.Dot(data[i*dim:(i+1)*dim], m.Centroids[assign[id]])
 	}
 	for _, y := range yearsOf(c, ids) {
 		if y == 0 {
@@ -460,7 +459,7 @@ func (c *Corpus) Report(ctx context.Context, m *ThemeModel, opts ReportOptions) 
 	for i := range ids {
 		best[i] = math.Inf(-1)
 		for _, cen := range m.Centroids {
-			best[i] = math.Max(best[i], dot(data[i*dim:(i+1)*dim], cen))
+			best[i] = math.Max(best[i], cluster.Dot(data[i*dim:(i+1)*dim], cen))
 		}
 	}
 	order := make([]int, n)
@@ -481,7 +480,7 @@ func (c *Corpus) Report(ctx context.Context, m *ThemeModel, opts ReportOptions) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var dups []pair
+	var dups []cluster.Pair
 	if n > largeCorpus {
 		// All pairs within each theme is n²/k dot products: days at a
 		// million papers. Each paper's nearest neighbours hold its
@@ -490,7 +489,7 @@ func (c *Corpus) Report(ctx context.Context, m *ThemeModel, opts ReportOptions) 
 		if err != nil {
 			return nil, fmt.Errorf("find near-duplicates: %w", err)
 		}
-		dups = neighbourPairs(data, dim, nbrs, duplicateNeighbors, opts.DuplicateCosine)
+		dups = cluster.NeighborPairs(blas32.General{Rows: n, Cols: dim, Stride: dim, Data: data}, nbrs, duplicateNeighbors, opts.DuplicateCosine)
 	} else {
 		// Near-duplicates are looked for within each theme: two papers
 		// that similar share a theme, and it keeps the work near n²/k.
@@ -499,25 +498,16 @@ func (c *Corpus) Report(ctx context.Context, m *ThemeModel, opts ReportOptions) 
 			for j, id := range t.Members {
 				members[j] = index[id]
 			}
-			dups = append(dups, similarPairs(data, dim, members, opts.DuplicateCosine)...)
+			dups = append(dups, cluster.SimilarPairs(blas32.General{Rows: n, Cols: dim, Stride: dim, Data: data}, members, opts.DuplicateCosine)...)
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
 	}
 	// Rows are in ID order, so comparing indices compares IDs.
-	sort.Slice(dups, func(a, b int) bool {
-		pa, pb := dups[a], dups[b]
-		if pa.cos != pb.cos {
-			return pa.cos > pb.cos
-		}
-		if pa.a != pb.a {
-			return pa.a < pb.a
-		}
-		return pa.b < pb.b
-	})
+	cluster.SortPairs(dups)
 	for _, p := range dups[:min(len(dups), opts.MaxDuplicates)] {
-		r.NearDuplicates = append(r.NearDuplicates, topicmap.DuplicatePair{A: ref(p.a, 0), B: ref(p.b, 0), Cosine: p.cos})
+		r.NearDuplicates = append(r.NearDuplicates, topicmap.DuplicatePair{A: ref(p.A, 0), B: ref(p.B, 0), Cosine: p.Cosine})
 	}
 	return r, nil
 }
@@ -531,34 +521,6 @@ var largeCorpus = 50_000
 // duplicateNeighbors is how many nearest neighbours of each paper a large
 // corpus's report looks among for near-duplicates.
 const duplicateNeighbors = 10
-
-// neighbourPairs returns, once each, the pairs (a < b) of a row and one of
-// its k neighbours (nbrs as cluster.KNN.Search returns them) whose cosine
-// is at least threshold.
-func neighbourPairs(data []float32, dim int, nbrs []int32, k int, threshold float64) []pair {
-	var out []pair
-	for i := 0; i < len(nbrs)/k; i++ {
-		for _, j32 := range nbrs[i*k : (i+1)*k] {
-			j := int(j32)
-			if j < 0 {
-				continue
-			}
-			s := dot(data[i*dim:(i+1)*dim], data[j*dim:(j+1)*dim])
-			if s < threshold {
-				continue
-			}
-			out = append(out, pair{a: min(i, j), b: max(i, j), cos: s})
-		}
-	}
-	// A pair found from both sides is kept once.
-	sort.Slice(out, func(x, y int) bool {
-		if out[x].a != out[y].a {
-			return out[x].a < out[y].a
-		}
-		return out[x].b < out[y].b
-	})
-	return slices.CompactFunc(out, func(x, y pair) bool { return x.a == y.a && x.b == y.b })
-}
 
 func methodText(m *ThemeModel) string {
 	how := fmt.Sprintf("k = %d was given", m.K)
@@ -587,58 +549,6 @@ func yearsOf(c *Corpus, ids []string) []int {
 	out := make([]int, len(ids))
 	for i, id := range ids {
 		out[i] = c.YearOf(id)
-	}
-	return out
-}
-
-func dot(a, b []float32) float64 {
-	var s float32
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return float64(s)
-}
-
-type pair struct {
-	a, b int
-	cos  float64
-}
-
-// similarPairs returns the pairs among rows (indices into data) whose cosine
-// is at least threshold, computing the Gram matrix in blocks.
-func similarPairs(data []float32, dim int, rows []int, threshold float64) []pair {
-	const block = 512
-	var out []pair
-	gather := func(idx []int) blas32.General {
-		g := blas32.General{Rows: len(idx), Cols: dim, Stride: dim, Data: make([]float32, len(idx)*dim)}
-		for j, i := range idx {
-			copy(g.Data[j*dim:], data[i*dim:(i+1)*dim])
-		}
-		return g
-	}
-	for a := 0; a < len(rows); a += block {
-		ra := rows[a:min(a+block, len(rows))]
-		ga := gather(ra)
-		for b := a; b < len(rows); b += block {
-			rb := rows[b:min(b+block, len(rows))]
-			gb := gather(rb)
-			gram := blas32.General{Rows: len(ra), Cols: len(rb), Stride: len(rb), Data: make([]float32, len(ra)*len(rb))}
-			blas32.Gemm(blas.NoTrans, blas.Trans, 1, ga, gb, 0, gram)
-			for i := range ra {
-				for j := range rb {
-					if b == a && j <= i {
-						continue
-					}
-					if s := float64(gram.Data[i*len(rb)+j]); s >= threshold {
-						p := pair{a: ra[i], b: rb[j], cos: s}
-						if p.a > p.b {
-							p.a, p.b = p.b, p.a
-						}
-						out = append(out, p)
-					}
-				}
-			}
-		}
 	}
 	return out
 }

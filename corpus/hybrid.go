@@ -3,6 +3,7 @@ package corpus
 import (
 	"context"
 
+	"github.com/papermap/papermap/cluster"
 	"github.com/papermap/papermap/vectorstore"
 	"github.com/papermap/papermap/vectorstore/sparse"
 )
@@ -52,7 +53,7 @@ func (c *Corpus) searchHybrid(ctx context.Context, queries []string, k int, opts
 		for _, id := range ids[nDense:] {
 			var s float32
 			if r, ok := c.store.Get(id); ok && vecs[i] != nil {
-				s = float32(dot(vecs[i], r.Embedding))
+				s = float32(cluster.Dot(vecs[i], r.Embedding))
 			}
 			dscore = append(dscore, s)
 		}
