@@ -19,9 +19,16 @@
 //
 //   - A store holds vectors of exactly one embedder (backend, model,
 //     dimensions); Open refuses an explicit embedder that differs.
-//   - The lexical embedder is fitted once, on the papers of the first ingest
+//   - The lexical embedder is fitted on the papers of the first ingest
 //     (sorted by ID, so the input order does not matter), saved in the store,
-//     and used to fold in everything added later.
+//     and used to fold in what is added later, until the store holds
+//     IngestOptions.RefitGrowth (default 2) times the papers it was fitted
+//     on: Ingest then refits it on every stored paper (Reindex, also called
+//     on demand), so the vectors always come from a model fitted on all the
+//     papers of some earlier state of the store, in ID order.
+//   - Reindex replaces the model and every vector at once: a crash leaves
+//     the old model and vectors or the new ones, never a mix. The theme
+//     model and the map layout of the old vectors are dropped.
 //   - Ingest is idempotent: a paper whose ID and content are already stored
 //     is neither re-embedded nor rewritten, so an interrupted ingest is
 //     resumed by running it again.

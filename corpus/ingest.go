@@ -21,6 +21,11 @@ type IngestOptions struct {
 	ChunkSize int
 	// Progress, if set, is called after each stored step.
 	Progress func(Progress)
+	// RefitGrowth refits the lexical model (Corpus.Reindex) at the end of
+	// the ingest when the store holds RefitGrowth times the papers the
+	// model was fitted on, or more; 0 means DefaultRefitGrowth, a
+	// negative value never refits.
+	RefitGrowth float64
 }
 
 // Progress reports how far an ingest has come.
@@ -131,6 +136,15 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 				}
 				c.emb = nil
 				stats.Embedder = embed.Info{}
+			}
+		}()
+	} else {
+		// Checked whatever this ingest adds, so that rerunning an ingest
+		// whose refit was interrupted finishes it.
+		defer func() {
+			if err == nil {
+				err = c.maybeRefit(ctx, opts.RefitGrowth, opts.Progress)
+				stats.Embedder = c.emb.Info()
 			}
 		}()
 	}

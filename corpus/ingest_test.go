@@ -59,8 +59,14 @@ func TestFailedFirstIngestLeavesNoModel(t *testing.T) {
 	if c.Len() != 2 {
 		t.Errorf("reopened store holds %d papers, want 2", c.Len())
 	}
-	// The vocabulary is that of the papers stored, not of the failed ingest.
-	if _, err := c.Embedder().Embed(t.Context(), []string{"surface codes quantum"}, embed.Query); !errors.Is(err, lexical.ErrNoKnownTerms) {
+	// The vocabulary is that of the papers stored, not of the failed ingest
+	// (the model itself, not the hashed n-gram fallback that embeds any
+	// text).
+	fb, ok := c.Embedder().(lexical.Fallback)
+	if !ok {
+		t.Fatalf("embedder %T, want lexical.Fallback", c.Embedder())
+	}
+	if _, err := fb.Model.Embed(t.Context(), []string{"surface codes quantum"}, embed.Query); !errors.Is(err, lexical.ErrNoKnownTerms) {
 		t.Errorf("embedding words known only to the failed ingest's papers: %v; want lexical.ErrNoKnownTerms", err)
 	}
 }

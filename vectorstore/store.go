@@ -134,6 +134,9 @@ func (s *Store) open(ctx context.Context) error {
 			return err
 		}
 		s.lock = lock
+		if err := removeReplaceLeftover(s.dir); err != nil {
+			return err
+		}
 		if err := removeTemps(s.dir); err != nil {
 			return err
 		}

@@ -61,7 +61,10 @@ which process holds it; search, similar and info may run meanwhile.
 
 The embedder is chosen at a store's first ingest: Ollama when a server is
 reachable and has the model, otherwise the built-in lexical model (offline,
-fitted on the papers of that first ingest). A store never mixes embedders.
+fitted on the papers of that first ingest, and fitted again on all the
+stored papers, with a notice, by the ingest that brings the store to twice
+the papers it was fitted on; see 'papermap reindex'). A store never mixes
+embedders.
 
 Flags:
   --store DIR           store directory (default ./papermap-store, env PAPERMAP_STORE)

@@ -128,6 +128,8 @@ func (m *Main) command(name string) command {
 		return &RepairCommand{m: m}
 	case "export":
 		return &ExportCommand{m: m}
+	case "reindex":
+		return &ReindexCommand{m: m}
 	}
 	return nil
 }
@@ -150,6 +152,8 @@ Commands:
   report    write the research report (.md or .html)
   info      show what a store holds
   export    write the papers and vectors for another program (chromem-go)
+  reindex   re-embed every paper: refit the lexical model, or move to another
+            Ollama model (--model)
   repair    recover a damaged store, keeping every intact paper
 
 Every command takes --store DIR (default ./papermap-store, or $PAPERMAP_STORE).
