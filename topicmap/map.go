@@ -90,6 +90,10 @@ type Map struct {
 	// Layout names how X and Y were computed ("umap", "pca"); it titles the
 	// axes of static maps. Empty means unspecified.
 	Layout string
+	// ThemeLevel is the level of a theme hierarchy whose theme WriteJSON
+	// gives as a paper's "theme" (the level the themes were chosen at; a
+	// point in a shallower theme gives that one). 0 means the broadest.
+	ThemeLevel int
 }
 
 // Field is one categorical metadata field of the papers.
