@@ -6,6 +6,23 @@
 
   var t0 = performance.now();
   var data = JSON.parse(document.getElementById('papermap-data').textContent);
+  // The papers' IDs, titles, snippets and URLs travel as base64 of gzipped
+  // JSON (data.text), inflated by the browser before the map starts.
+  if (typeof DecompressionStream !== 'function') {
+    var msg = document.createElement('p');
+    msg.className = 'pm-fatal';
+    msg.textContent = 'This browser cannot open the map: it lacks DecompressionStream (Chrome 80, Firefox 113, Safari 16.4 or later have it).';
+    document.body.appendChild(msg);
+    return;
+  }
+  var zs = atob(data.text || ''), zb = new Uint8Array(zs.length);
+  for (var zi = 0; zi < zs.length; zi++) zb[zi] = zs.charCodeAt(zi);
+  zs = null;
+  new Response(new Blob([zb]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(function (s) {
+    start(JSON.parse(s));
+  });
+
+  function start(text) {
   var N = data.n | 0;
 
   function bytesOf(b64) {
@@ -36,10 +53,10 @@
     return out;
   })();
   var years = data.year ? uint16sOf(data.year) : null;
-  var titles = data.titles || [];
-  var snippets = data.snippets || [];
-  var ids = data.ids || [];
-  var urls = data.urls || null;
+  var titles = text.titles || [];
+  var snippets = text.snippets || [];
+  var ids = text.ids || [];
+  var urls = text.urls || null;
   var themes = data.themes || [];
   var K = themes.length;
 
@@ -974,4 +991,5 @@
   stats.parseMs = performance.now() - t0;
   buildLegend();
   frame();
+  }
 })();
