@@ -143,7 +143,9 @@ type htmlNB struct {
 //
 // Data goes into a <script type="application/json"> element as
 // encoding/json output, which escapes <, > and & so no title can end the
-// element early; the page inserts every string with textContent.
+// element early; the papers' strings inside it are gzipped (the page
+// inflates them with DecompressionStream, which browsers have had since
+// 2023), and the page inserts every string with textContent.
 func WriteHTML(w io.Writer, m *Map, opts HTMLOptions) error {
 	if err := m.Validate(); err != nil {
 		return err
