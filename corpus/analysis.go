@@ -59,7 +59,9 @@ type MapOptions struct {
 
 // Map builds the topic map of the stored papers under theme model m: every
 // paper placed by the layout and coloured by theme, with categorical
-// metadata fields to colour by. A UMAP layout saved in the store is reused:
+// metadata fields to colour by. The map holds every level of m's theme
+// hierarchy (Theme.Level 0 the broadest, Parent the broader theme), each
+// point in its finest theme, and ThemeLevel is m's chosen level. A UMAP layout saved in the store is reused:
 // its papers keep their places and papers added since are placed from their
 // neighbours (layout.Place); a writable corpus saves a newly computed one.
 func (c *Corpus) Map(ctx context.Context, m *ThemeModel, opts MapOptions) (*topicmap.Map, error) {
