@@ -58,13 +58,17 @@ var (
 // neighbour codes) are base64 of little-endian binary, which is about half
 // the size of JSON numbers and decodes faster.
 type htmlData struct {
-	Version int    `json:"v"`
-	Title   string `json:"title"`
-	N       int    `json:"n"`
-	// Text is base64 of the gzip of the JSON of htmlText: the papers' IDs,
-	// titles, snippets and URLs, which are most of a page's size and which
-	// gzip shrinks about threefold (repeated words, ID prefixes); the page
-	// inflates it with the browser's DecompressionStream.
+	Version int      `json:"v"`
+	Title   string   `json:"title"`
+	N       int      `json:"n"`
+	IDs     []string `json:"ids"`
+	Titles  []string `json:"titles"`
+	// Text is base64 of the gzip of the JSON of htmlText: the papers'
+	// snippets and URLs, the largest part of a page, which gzip shrinks
+	// about threefold and which the page needs only once a paper is
+	// clicked: it inflates them with the browser's DecompressionStream
+	// after the first draw (inflating the titles too made a 113k-paper
+	// page smaller but slower to open).
 	Text     string `json:"text"`
 	htmlText `json:"-"`
 	// Bounds are the coordinates' minimum and maximum (x0, y0, x1, y1);
@@ -86,11 +90,9 @@ type htmlData struct {
 	NB             *htmlNB     `json:"nb,omitempty"`
 }
 
-// htmlText holds the per-paper strings of the page, compressed into
-// htmlData.Text.
+// htmlText holds the per-paper strings of the page that are compressed
+// into htmlData.Text.
 type htmlText struct {
-	IDs      []string `json:"ids"`
-	Titles   []string `json:"titles"`
 	Snippets []string `json:"snippets,omitempty"`
 	URLs     []string `json:"urls,omitempty"`
 }
@@ -143,9 +145,10 @@ type htmlNB struct {
 //
 // Data goes into a <script type="application/json"> element as
 // encoding/json output, which escapes <, > and & so no title can end the
-// element early; the papers' strings inside it are gzipped (the page
-// inflates them with DecompressionStream, which browsers have had since
-// 2023), and the page inserts every string with textContent.
+// element early; the papers' snippets and URLs inside it are gzipped (the
+// page inflates them with DecompressionStream, which browsers have had
+// since 2023, and shows no snippets without it), and the page inserts
+// every string with textContent.
 func WriteHTML(w io.Writer, m *Map, opts HTMLOptions) error {
 	if err := m.Validate(); err != nil {
 		return err
@@ -219,7 +222,8 @@ func newHTMLData(m *Map, opts HTMLOptions) *htmlData {
 		Version:        1,
 		Title:          m.Title,
 		N:              n,
-		htmlText:       htmlText{IDs: make([]string, n), Titles: make([]string, n)},
+		IDs:            make([]string, n),
+		Titles:         make([]string, n),
 		Themes:         make([]htmlTheme, len(m.Themes)),
 		NoThemeColor:   hexColor(noThemeColor),
 		NeighbourCount: opts.NeighborCount,

@@ -318,8 +318,8 @@ func TestWritesOnlyStoreAndOutput(t *testing.T) {
 // map page in an iframe's srcdoc attribute).
 var mapTextRE = regexp.MustCompile(`"text":"([A-Za-z0-9+/=]*)"`)
 
-// withMapText returns b followed by the inflated text (titles, snippets,
-// IDs, URLs as JSON) of every interactive map in it, so that checks of
+// withMapText returns b followed by the inflated text (snippets and URLs
+// as JSON) of every interactive map in it, so that checks of
 // what a page holds also see the strings it carries compressed.
 func withMapText(t *testing.T, b []byte) []byte {
 	t.Helper()

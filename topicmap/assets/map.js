@@ -6,23 +6,6 @@
 
   var t0 = performance.now();
   var data = JSON.parse(document.getElementById('papermap-data').textContent);
-  // The papers' IDs, titles, snippets and URLs travel as base64 of gzipped
-  // JSON (data.text), inflated by the browser before the map starts.
-  if (typeof DecompressionStream !== 'function') {
-    var msg = document.createElement('p');
-    msg.className = 'pm-fatal';
-    msg.textContent = 'This browser cannot open the map: it lacks DecompressionStream (Chrome 80, Firefox 113, Safari 16.4 or later have it).';
-    document.body.appendChild(msg);
-    return;
-  }
-  var zs = atob(data.text || ''), zb = new Uint8Array(zs.length);
-  for (var zi = 0; zi < zs.length; zi++) zb[zi] = zs.charCodeAt(zi);
-  zs = null;
-  new Response(new Blob([zb]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(function (s) {
-    start(JSON.parse(s));
-  });
-
-  function start(text) {
   var N = data.n | 0;
 
   function bytesOf(b64) {
@@ -53,10 +36,34 @@
     return out;
   })();
   var years = data.year ? uint16sOf(data.year) : null;
-  var titles = text.titles || [];
-  var snippets = text.snippets || [];
-  var ids = text.ids || [];
-  var urls = text.urls || null;
+  var titles = data.titles || [];
+  var ids = data.ids || [];
+  // Snippets and URLs, needed only once a paper is clicked, travel as
+  // base64 of gzipped JSON (data.text) and are inflated by the browser
+  // after the first draw; window.papermap.ready waits for them.
+  var snippets = [], urls = null, textReady = false;
+  function inflateText() {
+    function done() {
+      textReady = true;
+      window.papermap.ready = true;
+      if (selected >= 0) renderPanel();
+    }
+    if (typeof DecompressionStream !== 'function') { done(); return; }
+    var zb;
+    if (typeof Uint8Array.fromBase64 === 'function') {
+      zb = Uint8Array.fromBase64(data.text || '');
+    } else {
+      var zs = atob(data.text || '');
+      zb = new Uint8Array(zs.length);
+      for (var zi = 0; zi < zs.length; zi++) zb[zi] = zs.charCodeAt(zi);
+    }
+    new Response(new Blob([zb]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(function (s) {
+      var text = JSON.parse(s);
+      snippets = text.snippets || [];
+      urls = text.urls || null;
+      done();
+    });
+  }
   var themes = data.themes || [];
   var K = themes.length;
 
@@ -401,7 +408,7 @@
     stats.draws++;
     if (stats.firstDrawMs < 0) {
       stats.firstDrawMs = performance.now();
-      api.ready = true;
+      inflateText();
     }
   }
 
@@ -991,5 +998,4 @@
   stats.parseMs = performance.now() - t0;
   buildLegend();
   frame();
-  }
 })();
