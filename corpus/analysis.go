@@ -58,7 +58,9 @@ type MapOptions struct {
 
 // Map builds the topic map of the stored papers under theme model m: every
 // paper placed by the layout and coloured by theme, with categorical
-// metadata fields to colour by. A UMAP layout saved in the store is reused:
+// metadata fields to colour by. The map holds every level of m's theme
+// hierarchy (Theme.Level 0 the broadest, Parent the broader theme), each
+// point in its finest theme, and ThemeLevel is m's chosen level. A UMAP layout saved in the store is reused:
 // its papers keep their places and papers added since are placed from their
 // neighbours (layout.Place); a writable corpus saves a newly computed one.
 func (c *Corpus) Map(ctx context.Context, m *ThemeModel, opts MapOptions) (*topicmap.Map, error) {
@@ -87,22 +89,38 @@ func (c *Corpus) Map(ctx context.Context, m *ThemeModel, opts MapOptions) (*topi
 	default:
 		return nil, fmt.Errorf("unknown map layout %q: use one of %v", opts.Layout, Layouts)
 	}
-	assign := c.Assignment(m)
-	out := &topicmap.Map{Title: opts.Title, Layout: opts.Layout, Points: make([]topicmap.Point, n)}
-	// Assignment gives theme IDs; points hold indices into out.Themes.
-	themes := c.CurrentThemes(m)
-	index := make(map[int]int, len(themes))
-	for i, t := range themes {
-		index[t.ID] = i
-		out.Themes = append(out.Themes, topicmap.Theme{ID: t.ID, Label: t.Label, Keywords: t.Keywords, Size: t.Size})
+	out := &topicmap.Map{Title: opts.Title, Layout: opts.Layout, Points: make([]topicmap.Point, n), ThemeLevel: m.Chosen}
+	// Every level of the hierarchy goes on the map, broadest first: level l's
+	// theme j is out.Themes[first[l]+j], and a point holds the index of its
+	// theme at the finest level (its broader themes follow from Parent).
+	placedIDs, levels := c.PlaceAll(m)
+	first := make([]int, len(m.Levels))
+	for l, lv := range m.Levels {
+		first[l] = len(out.Themes)
+		for _, t := range lv.Themes {
+			th := topicmap.Theme{ID: t.ID, Label: t.Label, Keywords: t.Keywords, Level: l}
+			if l > 0 {
+				th.Parent = first[l-1] + t.Parent
+			}
+			out.Themes = append(out.Themes, th)
+		}
+	}
+	finest := len(m.Levels) - 1
+	finestOf := make(map[string]int, len(placedIDs))
+	for q, id := range placedIDs {
+		finestOf[id] = levels[finest][q]
+		// Sizes count the stored papers now, those placed since included.
+		for l := range levels {
+			out.Themes[first[l]+levels[l][q]].Size++
+		}
 	}
 	fields := newFieldCollector(n)
 	for i, id := range ids {
 		r, _ := c.store.Get(id)
 		y, _ := strconv.Atoi(r.Metadata[keyYear])
-		th, ok := index[assign[id]]
-		if !ok {
-			th = -1
+		th := -1
+		if j, ok := finestOf[id]; ok && finest >= 0 {
+			th = first[finest] + j
 		}
 		out.Points[i] = topicmap.Point{
 			ID:      id,

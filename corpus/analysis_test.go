@@ -1,7 +1,11 @@
 package corpus
 
 import (
+	"bytes"
+	"encoding/json"
 	"testing"
+
+	"github.com/papermap/papermap/topicmap"
 
 	"github.com/papermap/papermap/paper"
 )
@@ -20,8 +24,14 @@ func TestMapLayoutSavedAndExtended(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Layout != LayoutUMAP || len(first.Points) != 2000 || len(first.Themes) != 8 {
-		t.Fatalf("map: layout %q, %d points, %d themes", first.Layout, len(first.Points), len(first.Themes))
+	chosen := 0
+	for _, th := range first.Themes {
+		if th.Level == m.Chosen {
+			chosen++
+		}
+	}
+	if first.Layout != LayoutUMAP || len(first.Points) != 2000 || chosen != 8 {
+		t.Fatalf("map: layout %q, %d points, %d themes at the chosen level", first.Layout, len(first.Points), chosen)
 	}
 	if _, err := c.store.ReadFile(layoutFile); err != nil {
 		t.Fatalf("layout not saved: %v", err)
@@ -66,5 +76,111 @@ func TestMapLayoutSavedAndExtended(t *testing.T) {
 	}
 	if _, err := c.Map(t.Context(), m, MapOptions{Layout: "tsne"}); err == nil {
 		t.Error("unknown layout accepted")
+	}
+}
+
+// The map carries every level of the theme hierarchy: `map -o FILE.json`
+// gives each theme its level and parent as the theme model has them, each
+// paper its theme at the chosen level and its themes at every level, the
+// same as PlaceAll's.
+func TestMapThemeHierarchyJSON(t *testing.T) {
+	c := ingestArxiv(t, nil)
+	// 24 themes is more than the 20 a broad level holds (ThemeSettings.
+	// TopMax), so the model has a broad level above the chosen one.
+	m, err := c.ComputeThemes(t.Context(), ThemeOptions{K: 24})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Levels) < 2 || m.Chosen < 1 {
+		t.Fatalf("theme model has %d levels, chosen %d: want a broad level above the chosen one", len(m.Levels), m.Chosen)
+	}
+	mp, err := c.Map(t.Context(), m, MapOptions{Layout: LayoutPCA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := topicmap.WriteJSON(&buf, mp); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		ThemeLevel int `json:"theme_level"`
+		Papers     []struct {
+			ID     string `json:"id"`
+			Theme  *int   `json:"theme"`
+			Themes []int  `json:"themes"`
+		} `json:"papers"`
+		Themes []struct {
+			ID     int    `json:"id"`
+			Label  string `json:"label"`
+			Size   int    `json:"size"`
+			Level  int    `json:"level"`
+			Parent *int   `json:"parent"`
+		} `json:"themes"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.ThemeLevel != m.Chosen {
+		t.Errorf("theme_level %d, want the chosen level %d", doc.ThemeLevel, m.Chosen)
+	}
+	type key struct{ level, id int }
+	got := map[key]int{} // size
+	for _, th := range doc.Themes {
+		if th.Level < 0 || th.Level >= len(m.Levels) {
+			t.Fatalf("theme %d at level %d: the model has %d levels", th.ID, th.Level, len(m.Levels))
+		}
+		if _, dup := got[key{th.Level, th.ID}]; dup {
+			t.Errorf("theme %d appears twice at level %d", th.ID, th.Level)
+		}
+		got[key{th.Level, th.ID}] = th.Size
+		if th.ID < 0 || th.ID >= len(m.Levels[th.Level].Themes) {
+			t.Fatalf("theme id %d out of range at level %d", th.ID, th.Level)
+		}
+		want := m.Levels[th.Level].Themes[th.ID]
+		if th.Label != want.Label {
+			t.Errorf("level %d theme %d labelled %q, model %q", th.Level, th.ID, th.Label, want.Label)
+		}
+		switch {
+		case th.Level == 0 && th.Parent != nil:
+			t.Errorf("broad theme %d has parent %d", th.ID, *th.Parent)
+		case th.Level > 0 && (th.Parent == nil || *th.Parent != want.Parent):
+			t.Errorf("level %d theme %d has parent %v, model %d", th.Level, th.ID, th.Parent, want.Parent)
+		}
+	}
+	for l, lv := range m.Levels {
+		for _, th := range lv.Themes {
+			if _, ok := got[key{l, th.ID}]; !ok {
+				t.Errorf("level %d theme %d (%q) missing from the map", l, th.ID, th.Label)
+			}
+		}
+	}
+	ids, levels := c.PlaceAll(m)
+	row := make(map[string]int, len(ids))
+	for q, id := range ids {
+		row[id] = q
+	}
+	sizes := map[key]int{}
+	for _, p := range doc.Papers {
+		q, ok := row[p.ID]
+		if !ok {
+			t.Fatalf("paper %s on the map is not stored", p.ID)
+		}
+		if len(p.Themes) != len(m.Levels) {
+			t.Fatalf("paper %s has themes %v, want one per level (%d)", p.ID, p.Themes, len(m.Levels))
+		}
+		for l := range m.Levels {
+			if p.Themes[l] != levels[l][q] {
+				t.Errorf("paper %s at level %d: theme %d, model %d", p.ID, l, p.Themes[l], levels[l][q])
+			}
+			sizes[key{l, p.Themes[l]}]++
+		}
+		if p.Theme == nil || *p.Theme != levels[m.Chosen][q] {
+			t.Errorf("paper %s: theme %v, want its chosen-level theme %d", p.ID, p.Theme, levels[m.Chosen][q])
+		}
+	}
+	for k, n := range got {
+		if sizes[k] != n {
+			t.Errorf("level %d theme %d: size %d, %d papers on the map", k.level, k.id, n, sizes[k])
+		}
 	}
 }

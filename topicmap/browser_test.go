@@ -514,6 +514,24 @@ func TestBrowserSeedScreenshot(t *testing.T) {
 	}
 }
 
+// saveShot saves a screenshot of the page as name in
+// $PAPERMAP_SCREENSHOT_DIR, when set.
+func saveShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("PAPERMAP_SCREENSHOT_DIR")
+	if dir == "" {
+		return
+	}
+	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot saved to %s", filepath.Join(dir, name))
+}
+
 // countInk counts pixels that differ clearly from the colour (r, g, b).
 func countInk(img image.Image, r, g, b uint8) int {
 	n := 0
@@ -736,10 +754,14 @@ func visibleLabelRects(tb testing.TB, ctx context.Context) map[int]rect {
 }
 
 // TestBrowserLabels checks the theme labels of real maps (the seed corpus,
-// arXiv 2,000 and arXiv with a level of broad themes above its 30) in
-// chromium: every label is in the DOM with its full text and visible at
-// some zoom, no two visible labels overlap, broad labels show at the
-// overview and sub-theme labels once zoomed in, and nothing logs an error.
+// arXiv 2,000, arXiv with a level of broad themes grouped from its 30, and
+// arXiv with the theme hierarchy papermap computed) in chromium: every
+// label is in the DOM with its full text and visible at some zoom, no two
+// visible labels overlap, broad labels show at the overview and sub-theme
+// labels once zoomed in, the legend nests sub-themes under their broad
+// theme with its papers counted, and nothing logs an error.
+// PAPERMAP_SCREENSHOT_DIR=DIR saves each map's overview and a zoomed-in
+// view there for a person to look at.
 func TestBrowserLabels(t *testing.T) {
 	cases := []struct {
 		name string
@@ -747,7 +769,8 @@ func TestBrowserLabels(t *testing.T) {
 	}{
 		{"seed", seedMap},
 		{"arxiv", func(tb testing.TB) *Map { return arxivMap(tb, false) }},
-		{"arxiv-hierarchy", func(tb testing.TB) *Map { return arxivMap(tb, true) }},
+		{"arxiv-broad", func(tb testing.TB) *Map { return arxivMap(tb, true) }},
+		{"arxiv-hierarchy", arxivHierMap},
 	}
 	ctx := newBrowser(t, 4*time.Minute)
 	errs := watchErrors(t, ctx)
@@ -804,6 +827,41 @@ func TestBrowserLabels(t *testing.T) {
 				}
 			}
 			t.Logf("%d of %d labels visible at the default view", len(rs), len(m.Themes))
+			saveShot(t, ctx, tc.name+"-overview.png")
+
+			// The legend lists every theme once, sub-themes after their
+			// broad theme, which counts its sub-themes' papers.
+			legend := eval[[]string](t, ctx, `Array.from(document.querySelectorAll('#pm-legend-list button')).map(b => b.dataset.cat + ' ' + b.querySelector('.pm-legend-n').textContent)`)
+			if len(legend) != len(m.Themes) {
+				t.Errorf("legend has %d rows for %d themes", len(legend), len(m.Themes))
+			}
+			if hier {
+				count := make([]int, len(m.Themes))
+				for _, p := range m.Points {
+					for th := p.Theme; th >= 0; th = m.Themes[th].Parent {
+						count[th]++
+						if m.Themes[th].Level == 0 {
+							break
+						}
+					}
+				}
+				pos := map[int]int{}
+				for r, row := range legend {
+					var c, n int
+					if _, err := fmt.Sscan(row, &c, &n); err != nil {
+						t.Fatalf("legend row %q: %v", row, err)
+					}
+					pos[c-1] = r
+					if n != count[c-1] {
+						t.Errorf("legend counts %d papers for %q, want %d", n, m.Themes[c-1].Label, count[c-1])
+					}
+				}
+				for i, th := range m.Themes {
+					if th.Level > 0 && pos[i] < pos[th.Parent] {
+						t.Errorf("legend lists %q before its broad theme %q", th.Label, m.Themes[th.Parent].Label)
+					}
+				}
+			}
 
 			// Every label visible at some zoom, centred on its theme.
 			zooms := []float64{1, 2, 3, 5, 8, 13, 21, 34, 55}
@@ -841,6 +899,7 @@ func TestBrowserLabels(t *testing.T) {
 						if sub == 0 {
 							t.Errorf("zoomed in 4x on %q: no sub-theme label visible", th.Label)
 						}
+						saveShot(t, ctx, tc.name+"-zoomed.png")
 						break
 					}
 				}

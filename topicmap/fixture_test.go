@@ -466,6 +466,63 @@ func sampleReport(m *Map, embed bool) *Report {
 	return r
 }
 
+// arxivHierMap reads testdata/arxiv-2000-hier-map.json, the map papermap
+// drew of the same 2,000 arXiv papers with its theme hierarchy (`papermap
+// analyze` then `papermap map -o FILE.json`: lexical vectors, k = 6 chosen
+// automatically, 32 sub-themes below them, UMAP layout): every level's
+// themes with their level and parent, each paper in its finest theme.
+func arxivHierMap(tb testing.TB) *Map {
+	tb.Helper()
+	b, err := os.ReadFile("testdata/arxiv-2000-hier-map.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var doc struct {
+		Title      string
+		ThemeLevel int `json:"theme_level"`
+		Papers     []struct {
+			ID     string
+			X, Y   float32
+			Themes []int
+			Title  string
+		}
+		Themes []struct {
+			ID       int
+			Label    string
+			Keywords []string
+			Size     int
+			X, Y     float32
+			Level    int
+			Parent   *int
+		}
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		tb.Fatal(err)
+	}
+	m := &Map{Title: doc.Title, Layout: "umap", ThemeLevel: doc.ThemeLevel}
+	type key struct{ level, id int }
+	index := map[key]int{}
+	for i, t := range doc.Themes {
+		index[key{t.Level, t.ID}] = i
+		th := Theme{ID: t.ID, Label: t.Label, Keywords: t.Keywords, Size: t.Size, X: t.X, Y: t.Y, Level: t.Level}
+		if t.Parent != nil {
+			th.Parent = index[key{t.Level - 1, *t.Parent}]
+		}
+		m.Themes = append(m.Themes, th)
+	}
+	for _, p := range doc.Papers {
+		th := -1
+		if l := len(p.Themes) - 1; l >= 0 {
+			th = index[key{l, p.Themes[l]}]
+		}
+		m.Points = append(m.Points, Point{ID: p.ID, Title: p.Title, X: p.X, Y: p.Y, Theme: th})
+	}
+	if err := m.Validate(); err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
 // arxivMap reads testdata/arxiv-2000-map.json, the map papermap drew of
 // the 2,000 arXiv papers of testdata/arxiv-2007-04-2000.jsonl
 // (`papermap ingest` then `papermap map -o FILE.json`: lexical vectors,

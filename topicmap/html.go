@@ -2,6 +2,7 @@ package topicmap
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
@@ -57,13 +58,19 @@ var (
 // neighbour codes) are base64 of little-endian binary, which is about half
 // the size of JSON numbers and decodes faster.
 type htmlData struct {
-	Version  int      `json:"v"`
-	Title    string   `json:"title"`
-	N        int      `json:"n"`
-	IDs      []string `json:"ids"`
-	Titles   []string `json:"titles"`
-	Snippets []string `json:"snippets,omitempty"`
-	URLs     []string `json:"urls,omitempty"`
+	Version int      `json:"v"`
+	Title   string   `json:"title"`
+	N       int      `json:"n"`
+	IDs     []string `json:"ids"`
+	Titles  []string `json:"titles"`
+	// Text is base64 of the gzip of the JSON of htmlText: the papers'
+	// snippets and URLs, the largest part of a page, which gzip shrinks
+	// about threefold and which the page needs only once a paper is
+	// clicked: it inflates them with the browser's DecompressionStream
+	// after the first draw (inflating the titles too made a 113k-paper
+	// page smaller but slower to open).
+	Text     string `json:"text"`
+	htmlText `json:"-"`
 	// Bounds are the coordinates' minimum and maximum (x0, y0, x1, y1);
 	// X and Y are base64 little-endian uint16 that map 0..65535 onto
 	// them (a 1/65535 step: well below a pixel at any zoom the page
@@ -81,6 +88,27 @@ type htmlData struct {
 	NoThemeColor   string      `json:"noThemeColor"`
 	NeighbourCount int         `json:"neighbourCount"`
 	NB             *htmlNB     `json:"nb,omitempty"`
+}
+
+// htmlText holds the per-paper strings of the page that are compressed
+// into htmlData.Text.
+type htmlText struct {
+	Snippets []string `json:"snippets,omitempty"`
+	URLs     []string `json:"urls,omitempty"`
+}
+
+// gzipBase64 returns base64 of the gzip of v's JSON. gzip writes no time
+// stamp unless asked, so the same map gives the same page.
+func gzipBase64(v any) (string, error) {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if err := json.NewEncoder(zw).Encode(v); err != nil {
+		return "", err
+	}
+	if err := zw.Close(); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b.Bytes()), nil
 }
 
 // htmlField is one categorical field: Of is base64 little-endian uint16,
@@ -117,7 +145,10 @@ type htmlNB struct {
 //
 // Data goes into a <script type="application/json"> element as
 // encoding/json output, which escapes <, > and & so no title can end the
-// element early; the page inserts every string with textContent.
+// element early; the papers' snippets and URLs inside it are gzipped (the
+// page inflates them with DecompressionStream, which browsers have had
+// since 2023, and shows no snippets without it), and the page inserts
+// every string with textContent.
 func WriteHTML(w io.Writer, m *Map, opts HTMLOptions) error {
 	if err := m.Validate(); err != nil {
 		return err
@@ -143,7 +174,13 @@ type mapPageData struct {
 
 // mapPage prepares the template data of the interactive map.
 func mapPage(m *Map, opts HTMLOptions) (*mapPageData, error) {
-	data, err := json.Marshal(newHTMLData(m, opts))
+	d := newHTMLData(m, opts)
+	text, err := gzipBase64(d.htmlText)
+	if err != nil {
+		return nil, fmt.Errorf("topicmap: encoding map text: %w", err)
+	}
+	d.Text = text
+	data, err := json.Marshal(d)
 	if err != nil {
 		return nil, fmt.Errorf("topicmap: encoding map data: %w", err)
 	}

@@ -2,6 +2,7 @@ package topicmap
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -89,6 +90,17 @@ func pageData(t *testing.T, p *parsedPage) *htmlData {
 			var d htmlData
 			if err := json.Unmarshal([]byte(nodeText(s)), &d); err != nil {
 				t.Fatalf("data is not JSON: %v", err)
+			}
+			z, err := base64.StdEncoding.DecodeString(d.Text)
+			if err != nil {
+				t.Fatalf("data text is not base64: %v", err)
+			}
+			zr, err := gzip.NewReader(bytes.NewReader(z))
+			if err != nil {
+				t.Fatalf("data text is not gzip: %v", err)
+			}
+			if err := json.NewDecoder(zr).Decode(&d.htmlText); err != nil {
+				t.Fatalf("data text is not JSON: %v", err)
 			}
 			return &d
 		}
@@ -236,7 +248,7 @@ func TestWriteHTMLSelfContained(t *testing.T) {
 		if strings.Contains(strings.ToLower(mapCSS), "url(") {
 			t.Error("the style sheet refers to a url()")
 		}
-		if !bytes.Contains(b, []byte("https://example.org/abs/0")) {
+		if d := pageData(t, p); len(d.URLs) == 0 || d.URLs[0] != "https://example.org/abs/0" {
 			t.Error("the data lost the papers' URLs")
 		}
 	})

@@ -8,10 +8,12 @@ import (
 
 // jsonMap is the document WriteJSON writes (see its doc comment).
 type jsonMap struct {
-	Title  string      `json:"title"`
-	Layout string      `json:"layout,omitempty"`
-	Papers []jsonPaper `json:"papers"`
-	Themes []jsonTheme `json:"themes"`
+	Title  string `json:"title"`
+	Layout string `json:"layout,omitempty"`
+	// ThemeLevel is the hierarchy level of the papers' "theme".
+	ThemeLevel int         `json:"theme_level"`
+	Papers     []jsonPaper `json:"papers"`
+	Themes     []jsonTheme `json:"themes"`
 }
 
 type jsonPaper struct {
@@ -39,21 +41,24 @@ type jsonTheme struct {
 
 // WriteJSON writes m's layout for scripts and other tools:
 //
-//	{"title": "...", "layout": "umap",
+//	{"title": "...", "layout": "umap", "theme_level": 1,
 //	 "papers": [{"id", "x", "y", "theme", "themes", "title", "year", "fields"}...],
 //	 "themes": [{"id", "label", "keywords", "size", "x", "y", "level", "parent", "color"}...]}
 //
-// A paper's "theme" is the ID of its most specific theme (null for none) and
-// "themes" lists the IDs from the broadest level down when the themes form
-// a hierarchy; a theme's "parent" is the ID of its broader theme (null at
-// level 0) and (x, y) is where its label goes. "fields" holds the
+// A paper's "theme" is the ID of its theme at level "theme_level"
+// (Map.ThemeLevel: the level the themes were chosen at; its most specific
+// theme when that is shallower; null for none) and "themes" lists its theme
+// IDs from the broadest level down when the themes form a hierarchy. Theme
+// IDs number each level's themes, so a theme is named by its ID and level;
+// a theme's "parent" is the ID of its broader theme in the level above
+// (null at level 0) and (x, y) is where its label goes. "fields" holds the
 // categorical metadata of Map.Fields. Coordinates are the map's own: only
 // relative positions matter.
 func WriteJSON(w io.Writer, m *Map) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	doc := jsonMap{Title: m.Title, Layout: m.Layout, Papers: make([]jsonPaper, len(m.Points)), Themes: make([]jsonTheme, len(m.Themes))}
+	doc := jsonMap{Title: m.Title, Layout: m.Layout, ThemeLevel: m.ThemeLevel, Papers: make([]jsonPaper, len(m.Points)), Themes: make([]jsonTheme, len(m.Themes))}
 	hier := false
 	for i, t := range m.Themes {
 		col, _ := ThemeStyle(i)
@@ -72,14 +77,17 @@ func WriteJSON(w io.Writer, m *Map) error {
 	for i, p := range m.Points {
 		jp := jsonPaper{ID: p.ID, X: p.X, Y: p.Y, Title: p.Title, Year: p.Year}
 		if p.Theme >= 0 {
-			id := m.Themes[p.Theme].ID
-			jp.Theme = &id
-			if hier {
-				for t := p.Theme; ; t = m.Themes[t].Parent {
+			// Validate makes levels fall along the chain, so this ends.
+			for t := p.Theme; ; t = m.Themes[t].Parent {
+				if jp.Theme == nil && m.Themes[t].Level <= m.ThemeLevel {
+					id := m.Themes[t].ID
+					jp.Theme = &id
+				}
+				if hier {
 					jp.Themes = append([]int{m.Themes[t].ID}, jp.Themes...)
-					if m.Themes[t].Level == 0 {
-						break
-					}
+				}
+				if m.Themes[t].Level == 0 {
+					break
 				}
 			}
 		}

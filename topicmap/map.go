@@ -90,6 +90,14 @@ type Map struct {
 	// Layout names how X and Y were computed ("umap", "pca"); it titles the
 	// axes of static maps. Empty means unspecified.
 	Layout string
+	// ThemeLevel is the level of a theme hierarchy that stands for the
+	// themes where one level must: WriteJSON gives a paper's theme at this
+	// level as its "theme", and static maps (SVG, PNG), which cannot zoom,
+	// colour, label and list the themes of this level (a point in a
+	// shallower theme keeps that one). Callers set it to the level the
+	// themes were chosen at; 0 means the broadest. The interactive map
+	// shows every level.
+	ThemeLevel int
 }
 
 // Field is one categorical metadata field of the papers.

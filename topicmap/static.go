@@ -143,6 +143,34 @@ const (
 	labelWrapWidth = 95 // points: about 22 characters a line
 )
 
+// staticThemes returns, for a map whose themes form a hierarchy, which
+// themes a static map shows (shown[i]) and, per point, the index of its
+// shown theme (-1 for none): the themes of level Map.ThemeLevel, and
+// shallower themes with no sub-theme down to that level. A static map
+// has no zoom, so it draws one level: each point coloured by its theme at
+// that level, whose labels and legend it carries in full.
+func staticThemes(m *Map) (shown []bool, of []int) {
+	shown = make([]bool, len(m.Themes))
+	for i, t := range m.Themes {
+		shown[i] = t.Level <= m.ThemeLevel
+	}
+	for _, t := range m.Themes {
+		if t.Level > 0 && t.Level <= m.ThemeLevel {
+			shown[t.Parent] = false
+		}
+	}
+	of = make([]int, len(m.Points))
+	for i, p := range m.Points {
+		t := p.Theme
+		// Validate makes levels fall along the chain, so this ends.
+		for t >= 0 && m.Themes[t].Level > m.ThemeLevel {
+			t = m.Themes[t].Parent
+		}
+		of[i] = t
+	}
+	return shown, of
+}
+
 // drawStatic lays out the title, the scatter plot and a legend to its right.
 func drawStatic(c draw.Canvas, m *Map) {
 	c.SetColor(color.White)
@@ -172,14 +200,15 @@ func drawStatic(c draw.Canvas, m *Map) {
 	radius, alpha := dotStyle(len(m.Points))
 	var grey, themed plotter.XYs
 	var themedIdx []int
-	for _, pt := range m.Points {
+	shown, of := staticThemes(m)
+	for i, pt := range m.Points {
 		xy := plotter.XY{X: float64(pt.X), Y: float64(pt.Y)}
-		if pt.Theme < 0 {
+		if of[i] < 0 {
 			grey = append(grey, xy)
 			continue
 		}
 		themed = append(themed, xy)
-		themedIdx = append(themedIdx, pt.Theme)
+		themedIdx = append(themedIdx, of[i])
 	}
 	if len(grey) > 0 {
 		s := &plotter.Scatter{XYs: grey, GlyphStyle: glyphFor(-1, radius, alpha)}
@@ -196,7 +225,7 @@ func drawStatic(c draw.Canvas, m *Map) {
 	if len(m.Points) == 0 {
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -1, 1, -1, 1
 	}
-	p.Add(&themeLabels{m: m})
+	p.Add(&themeLabels{m: m, shown: shown, of: of})
 	p.Draw(plotArea)
 
 	drawLegend(draw.Crop(c, c.Size().X-legendW, 0, 0, 0), m)
@@ -214,7 +243,11 @@ type legendEntry struct {
 // last entries are summarised).
 func legendLayout(c draw.Canvas, m *Map) (entries []legendEntry, cols, perCol int) {
 	sty := textStyle(sansFont, legendFontSize, inkColor)
+	shown, _ := staticThemes(m)
 	for i, t := range m.Themes {
+		if !shown[i] {
+			continue
+		}
 		txt := strconv.Itoa(t.ID) + " " + oneLine(t.Label)
 		entries = append(entries, legendEntry{theme: i, lines: wrapText(sty, txt, legendColumn-16)})
 	}
@@ -317,19 +350,23 @@ func wrapText(sty text.Style, s string, w vg.Length) []string {
 // leader line back to the position; a label with no free place within
 // reach is left to the legend (the interactive map shows every label at
 // some zoom).
-type themeLabels struct{ m *Map }
+type themeLabels struct {
+	m     *Map
+	shown []bool // which themes are labelled (staticThemes)
+	of    []int  // each point's labelled theme
+}
 
 func (tl *themeLabels) Plot(c draw.Canvas, p *plot.Plot) {
 	m := tl.m
 	counts := make([]int, len(m.Themes))
-	for _, pt := range m.Points {
-		if pt.Theme >= 0 {
-			counts[pt.Theme]++
+	for _, t := range tl.of {
+		if t >= 0 {
+			counts[t]++
 		}
 	}
 	order := make([]int, 0, len(m.Themes))
 	for i := range m.Themes {
-		if counts[i] > 0 || m.Themes[i].Size > 0 {
+		if tl.shown[i] && (counts[i] > 0 || m.Themes[i].Size > 0) {
 			order = append(order, i)
 		}
 	}

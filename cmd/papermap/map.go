@@ -25,15 +25,21 @@ the theme names on their regions. The kind of map follows FILE's extension:
   .svg   a vector image with a legend, for papers and slides
   .png   the same as a picture
   .json  the layout for scripts:
-           {"title", "layout",
+           {"title", "layout", "theme_level",
             "papers": [{"id", "x", "y", "theme", "themes", "title", "year",
                         "fields"}...],
             "themes": [{"id", "label", "keywords", "size", "x", "y",
                         "level", "parent", "color"}...]}
-         "theme" is the paper's theme ID (null for none), "themes" its theme
-         IDs from the broadest level down when themes form a hierarchy;
-         a theme's (x, y) is where its label goes, "parent" the ID of its
-         broader theme (null at level 0)
+         "themes" lists every level of the theme hierarchy (level 0 the
+         broadest; IDs number each level's themes); a paper's "theme" is its
+         theme ID at level "theme_level", the level 'papermap themes' chose
+         (null for none), and "themes" its theme IDs from the broadest level
+         down; a theme's (x, y) is where its label goes, "parent" the ID of
+         its broader theme in the level above (null at level 0)
+
+The interactive map labels the broad themes at the overview and their
+sub-themes as you zoom in; the SVG and PNG maps label the broad themes on
+the map and list every level in the legend.
 
 The UMAP layout is saved in the store when the store is writable (by
 'papermap analyze'); later maps reuse it, placing papers added since beside

@@ -75,7 +75,7 @@ func TestInvisibleCharactersNeverShown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		check(name, string(b))
+		check(name, string(withMapText(t, b)))
 	}
 	// JSON is data for programs: the title as stored.
 	got := decode[results](t, mustRun(t, "search", "--store", store, "--json", "-k", "60", "Evil fdp exe"))

@@ -37,9 +37,33 @@
   })();
   var years = data.year ? uint16sOf(data.year) : null;
   var titles = data.titles || [];
-  var snippets = data.snippets || [];
   var ids = data.ids || [];
-  var urls = data.urls || null;
+  // Snippets and URLs, needed only once a paper is clicked, travel as
+  // base64 of gzipped JSON (data.text) and are inflated by the browser
+  // after the first draw; window.papermap.ready waits for them.
+  var snippets = [], urls = null, textReady = false;
+  function inflateText() {
+    function done() {
+      textReady = true;
+      window.papermap.ready = true;
+      if (selected >= 0) renderPanel();
+    }
+    if (typeof DecompressionStream !== 'function') { done(); return; }
+    var zb;
+    if (typeof Uint8Array.fromBase64 === 'function') {
+      zb = Uint8Array.fromBase64(data.text || '');
+    } else {
+      var zs = atob(data.text || '');
+      zb = new Uint8Array(zs.length);
+      for (var zi = 0; zi < zs.length; zi++) zb[zi] = zs.charCodeAt(zi);
+    }
+    new Response(new Blob([zb]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(function (s) {
+      var text = JSON.parse(s);
+      snippets = text.snippets || [];
+      urls = text.urls || null;
+      done();
+    });
+  }
   var themes = data.themes || [];
   var K = themes.length;
 
@@ -64,6 +88,34 @@
   var themeColours = colours, themeShapes = shapes;
   var themeCount = new Int32Array(K + 1);
   for (var i = 0; i < N; i++) themeCount[themeOf[i] + 1]++;
+  // In a hierarchy a paper holds its finest theme; treeCount[k + 1] counts
+  // the papers of theme k and of all its sub-themes, and treeOrder lists
+  // the themes depth first (each broad theme followed by its sub-themes)
+  // for the legend.
+  var treeCount = Int32Array.from(themeCount), children = [], treeOrder = [];
+  for (var k = 0; k < K; k++) children.push([]);
+  for (var k = 0; k < K; k++) {
+    var pk = (themes[k].level | 0) > 0 ? themes[k].parent : -1;
+    if (pk >= 0 && pk < K && pk !== k) children[pk].push(k);
+    for (var a = pk, hops = 0; a >= 0 && a < K && hops < K; a = (themes[a].level | 0) > 0 ? themes[a].parent : -1, hops++) treeCount[a + 1] += themeCount[k + 1];
+  }
+  (function () {
+    var seen = new Uint8Array(K);
+    function visit(k) {
+      if (seen[k]) return;
+      seen[k] = 1;
+      treeOrder.push(k);
+      children[k].forEach(visit);
+    }
+    for (var k = 0; k < K; k++) if (!((themes[k].level | 0) > 0 && themes[k].parent >= 0 && themes[k].parent < K)) visit(k);
+    for (var k = 0; k < K; k++) visit(k);
+  })();
+  // subtree lists theme k and all its sub-themes.
+  function subtree(k) {
+    var out = [k];
+    for (var q = 0; q < out.length && out.length <= K; q++) out.push.apply(out, children[out[q]]);
+    return out;
+  }
 
   // ----- colour modes ---------------------------------------------------------
   // The dots are coloured by one category per paper: its theme (the
@@ -356,7 +408,7 @@
     stats.draws++;
     if (stats.firstDrawMs < 0) {
       stats.firstDrawMs = performance.now();
-      api.ready = true;
+      inflateText();
     }
   }
 
@@ -711,7 +763,7 @@
     $('pm-legend-title').textContent = modeIndex === 0 ? 'Themes' : modes[modeIndex].name;
     var rows = [];
     if (!catNames) {
-      for (var k = 0; k < K; k++) rows.push(k + 1);
+      for (var q = 0; q < K; q++) rows.push(treeOrder[q] + 1);
     } else {
       for (var v = 0; v < catNames.length; v++) rows.push(v + 1);
     }
@@ -722,6 +774,8 @@
       b.setAttribute('aria-pressed', enabled[c] ? 'true' : 'false');
       if (c > 0 && !catNames) {
         var k = c - 1;
+        if (themes[k].level | 0) b.style.paddingLeft = (4 + 14 * Math.min(4, themes[k].level | 0)) + 'px';
+        if (children[k].length) b.classList.add('pm-legend-broad');
         b.appendChild(swatch(k));
         b.appendChild(el('span', 'pm-legend-id', themes[k].id));
         b.appendChild(el('span', 'pm-legend-label', themes[k].label));
@@ -734,10 +788,18 @@
         b.appendChild(el('span', 'pm-legend-id', ''));
         b.appendChild(el('span', 'pm-legend-label', c > 0 ? catNames[c - 1] : (catNames ? 'unknown' : 'no theme')));
       }
-      b.appendChild(el('span', 'pm-legend-n', catCount[c]));
+      var tree = c > 0 && !catNames && children[c - 1].length > 0;
+      b.appendChild(el('span', 'pm-legend-n', tree ? treeCount[c] : catCount[c]));
+      b.dataset.cat = String(c);
       b.addEventListener('click', function () {
-        enabled[c] = enabled[c] ? 0 : 1;
-        b.setAttribute('aria-pressed', enabled[c] ? 'true' : 'false');
+        var on = enabled[c] ? 0 : 1;
+        // A broad theme shows or hides its sub-themes with it.
+        var cs = tree ? subtree(c - 1).map(function (k) { return k + 1; }) : [c];
+        cs.forEach(function (d) {
+          enabled[d] = on;
+          var db = legendList.querySelector('button[data-cat="' + d + '"]');
+          if (db) db.setAttribute('aria-pressed', on ? 'true' : 'false');
+        });
         if (hover >= 0 && !enabled[cat[hover]]) { hover = -1; tooltip.hidden = true; }
         invalidate();
       });
