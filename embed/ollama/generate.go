@@ -51,24 +51,9 @@ func NewGenerator(opts Options) (*Generator, error) {
 	if strings.TrimSpace(opts.Model) == "" {
 		return nil, errors.New("ollama: a generator needs a model name")
 	}
-	opts, err := opts.withDefaults()
+	c, err := newClient(opts)
 	if err != nil {
 		return nil, err
-	}
-	urls, err := ollamaHostURLs(opts.Hosts)
-	if err != nil {
-		return nil, err
-	}
-	c := &Client{opts: opts, jitter: newOllamaJitter(opts.Seed)}
-	if opts.KeepAlive != 0 {
-		c.keepAlive = &api.Duration{Duration: opts.KeepAlive}
-	}
-	for _, u := range urls {
-		c.hosts = append(c.hosts, &ollamaHost{
-			url:    u.String(),
-			client: api.NewClient(u, opts.HTTPClient),
-			slots:  make(chan struct{}, opts.Concurrency),
-		})
 	}
 	return &Generator{c: c}, nil
 }

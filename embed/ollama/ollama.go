@@ -208,6 +208,31 @@ type ollamaHost struct {
 	slots  chan struct{} // one token per request in flight
 }
 
+// newClient returns a client of opts's hosts with the defaults filled in,
+// without sending anything: the part of New that NewGenerator shares.
+func newClient(opts Options) (*Client, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	urls, err := ollamaHostURLs(opts.Hosts)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{opts: opts, jitter: newOllamaJitter(opts.Seed)}
+	if opts.KeepAlive != 0 {
+		c.keepAlive = &api.Duration{Duration: opts.KeepAlive}
+	}
+	for _, u := range urls {
+		c.hosts = append(c.hosts, &ollamaHost{
+			url:    u.String(),
+			client: api.NewClient(u, opts.HTTPClient),
+			slots:  make(chan struct{}, opts.Concurrency),
+		})
+	}
+	return c, nil
+}
+
 // New checks every host and returns an embedder using all of them.
 // Each host must answer, have the model, and embed a short probe text; the
 // probe also gives Info().Dimensions, on which all hosts must agree (and
@@ -223,27 +248,9 @@ type ollamaHost struct {
 // the server is not running. Other transient failures are retried as in
 // Embed.
 func New(ctx context.Context, opts Options) (*Client, error) {
-	opts, err := opts.withDefaults()
+	o, err := newClient(opts)
 	if err != nil {
 		return nil, err
-	}
-	urls, err := ollamaHostURLs(opts.Hosts)
-	if err != nil {
-		return nil, err
-	}
-	o := &Client{
-		opts:   opts,
-		jitter: newOllamaJitter(opts.Seed),
-	}
-	if opts.KeepAlive != 0 {
-		o.keepAlive = &api.Duration{Duration: opts.KeepAlive}
-	}
-	for _, u := range urls {
-		o.hosts = append(o.hosts, &ollamaHost{
-			url:    u.String(),
-			client: api.NewClient(u, opts.HTTPClient),
-			slots:  make(chan struct{}, opts.Concurrency),
-		})
 	}
 
 	probes := make([][]float32, len(o.hosts))
