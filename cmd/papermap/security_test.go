@@ -25,19 +25,7 @@ import (
 // kinds, a javascript: URL, markup in the authors and the DOI.
 func hostileInput(t *testing.T, dir string) string {
 	t.Helper()
-	f, err := os.Open(arxivFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out bytes.Buffer
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for i := 0; i < 60 && sc.Scan(); i++ {
-		var rec map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Fatal(err)
-		}
+	return editedArxiv(t, filepath.Join(dir, "hostile.jsonl"), 60, func(i int, rec map[string]any) {
 		if i%3 == 0 {
 			rec["title"] = `<script>window.__pwned=1</script> "double" 'single' & ` + rec["title"].(string)
 			rec["abstract"] = `<script>window.__pwned=2</script><img src=x onerror="window.__pwned=3"> ` + rec["abstract"].(string)
@@ -50,11 +38,34 @@ func hostileInput(t *testing.T, dir string) string {
 		} else {
 			rec["venue"] = "plain venue"
 		}
+	})
+}
+
+// editedArxiv writes the first n records of the arXiv test file to path as
+// JSON Lines, each passed through edit first, and returns path.
+func editedArxiv(t *testing.T, path string, n int, edit func(i int, rec map[string]any)) string {
+	t.Helper()
+	f, err := os.Open(arxivFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out bytes.Buffer
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for i := 0; i < n && sc.Scan(); i++ {
+		var rec map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatal(err)
+		}
+		edit(i, rec)
 		line, _ := json.Marshal(rec)
 		out.Write(line)
 		out.WriteByte('\n')
 	}
-	path := filepath.Join(dir, "hostile.jsonl")
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,30 +22,11 @@ var invisible = []string{
 // (HTML, Markdown), while --json keeps the stored title as it is.
 func TestInvisibleCharactersNeverShown(t *testing.T) {
 	dir := t.TempDir()
-	f, err := os.Open(arxivFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var in bytes.Buffer
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for i := 0; i < 60 && sc.Scan(); i++ {
-		var rec map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Fatal(err)
-		}
+	input := editedArxiv(t, filepath.Join(dir, "bidi.jsonl"), 60, func(i int, rec map[string]any) {
 		if i%2 == 0 {
 			rec["title"] = "Evil\u202Efdp.exe \u2066x\u2069 \x1b[2J\u200B" + rec["title"].(string)
 		}
-		line, _ := json.Marshal(rec)
-		in.Write(line)
-		in.WriteByte('\n')
-	}
-	input := filepath.Join(dir, "bidi.jsonl")
-	if err := os.WriteFile(input, in.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	})
 	store, out := filepath.Join(dir, "store"), filepath.Join(dir, "out")
 	mustRun(t, "analyze", "--quiet", "--store", store, "--embedder", "lexical", "-o", out, input)
 
