@@ -22,8 +22,8 @@ const (
 	ModeHybrid = "hybrid"
 	// ModeDense ranks by the cosine similarity of the embeddings alone.
 	ModeDense = "dense"
-	// ModeSparse ranks by exact terms alone (TF-IDF cosine over the words
-	// of the titles and abstracts).
+	// ModeSparse ranks by exact terms alone (TF-IDF cosine over the
+	// stemmed words of the titles and abstracts).
 	ModeSparse = "sparse"
 )
 

@@ -112,6 +112,11 @@ func TestSparseIndexDerived(t *testing.T) {
 		{"intact", func() {}},
 		{"missing", func() { os.Remove(index) }},
 		{"damaged", func() { os.WriteFile(index, saved[:len(saved)/2], 0o600) }},
+		{"earlier version", func() {
+			// A version 1 index held unstemmed words.
+			v1 := append([]byte("papermap-sparse v1\n"), saved[len("papermap-sparse v2\n"):]...)
+			os.WriteFile(index, v1, 0o600)
+		}},
 		{"stale", func() {
 			// An index saved before the last ingest (as after a crash
 			// between the two writes).

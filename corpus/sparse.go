@@ -66,6 +66,10 @@ func (c *Corpus) loadSparse(fp string) (*sparse.Index, bool) {
 		return nil, false
 	}
 	idx, err := sparse.Read(data, sparse.Options{})
+	if errors.Is(err, sparse.ErrOldFormat) {
+		c.noticef("search: the exact-term index was saved by an earlier papermap; rebuilding it (the next ingest or reindex saves it)")
+		return nil, false
+	}
 	if err != nil {
 		c.noticef("search: the exact-term index %s is damaged (%v); rebuilding it", sparseIndexFile, err)
 		return nil, false

@@ -10,7 +10,7 @@
 // finds them in other words, but loses the evidence of a rare exact term: on
 // the ACM citation benchmark's development split (bench/citations), the
 // lexical LSA-256 ranking finds 30 % of the cited papers in its first ten,
-// exact-term TF-IDF cosine 45 %, and their fusion more than either. The
+// exact-term TF-IDF cosine over stemmed words 47 %, and their fusion 50 %. The
 // index also knows every word of every paper, including the words a lexical
 // model fitted on fewer papers never saw.
 //
@@ -21,7 +21,10 @@
 //	hits, _ := x.Search("redshift of galaxies", 10, nil, nil)
 //
 // Terms are those of the lexical model (lexical.EachTerm): the BERT-uncased
-// words without stop words, numbers and one-letter tokens. Add replaces a
+// words without stop words, numbers and one-letter tokens, each reduced to
+// its stem by the Snowball English stemmer (StemmedTerms), which raised
+// the benchmark's sparse recall by 2.3 points and the hybrid's by 2.3 (query
+// paragraphs and abstracts use different forms of the same words). Add replaces a
 // document with the same ID; Remove drops documents. Scoring settings
 // (Options) change how documents are scored, not what is stored: the
 // per-term and per-document weights are derived lazily from the postings,

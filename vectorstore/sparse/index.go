@@ -6,8 +6,6 @@ import (
 	"math"
 	"slices"
 	"sync"
-
-	"github.com/papermap/papermap/embed/lexical"
 )
 
 // Scoring names a term-weighting scheme of Options.Scoring.
@@ -40,8 +38,10 @@ type Options struct {
 	// K1 and B are BM25's parameters. The default values are 1.2 and 0.75.
 	K1, B float64
 	// Terms calls its fn with each term of a text (bytes valid during the
-	// call only). The default value is lexical.EachTerm, the lexical model's
-	// own tokeniser and term filter.
+	// call only). The default value is StemmedTerms: the lexical model's
+	// own tokeniser and term filter, and the Snowball English stemmer.
+	// An index saved by WriteTo must be read with the Terms it was built
+	// with.
 	Terms func(text string, fn func(term []byte))
 }
 
@@ -67,7 +67,7 @@ func (o Options) withDefaults() Options {
 		o.B = DefaultB
 	}
 	if o.Terms == nil {
-		o.Terms = lexical.EachTerm
+		o.Terms = StemmedTerms
 	}
 	return o
 }

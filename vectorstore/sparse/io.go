@@ -9,12 +9,21 @@ import (
 	"io"
 )
 
-// header starts every saved index; the version changes with the format.
-const header = "papermap-sparse v1\n"
+// header starts every saved index; the version changes with the format
+// or with the default terms (v1 held unstemmed words).
+const header = "papermap-sparse v2\n"
+
+// oldHeaders start the files of earlier versions.
+var oldHeaders = []string{"papermap-sparse v1\n"}
 
 // ErrCorrupt is wrapped by Read's errors for bytes that are not an index
 // written by WriteTo (cut short, altered, or another file).
 var ErrCorrupt = errors.New("sparse: not a valid index file")
+
+// ErrOldFormat is wrapped by Read's error for an index saved by an earlier
+// version of this package, whose terms the current one would not match:
+// its owner should rebuild it. It wraps ErrCorrupt.
+var ErrOldFormat = fmt.Errorf("%w: saved by an earlier version", ErrCorrupt)
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -102,6 +111,11 @@ func (c *countingWriter) str(s string) {
 // are not such an index give an error wrapping ErrCorrupt; Read never
 // panics, whatever the input.
 func Read(data []byte, opts Options) (*Index, error) {
+	for _, h := range oldHeaders {
+		if len(data) >= len(h) && string(data[:len(h)]) == h {
+			return nil, fmt.Errorf("%w (%q)", ErrOldFormat, h[:len(h)-1])
+		}
+	}
 	if len(data) < len(header)+4 || string(data[:len(header)]) != header {
 		return nil, fmt.Errorf("%w: no %q header", ErrCorrupt, header[:len(header)-1])
 	}
