@@ -64,6 +64,9 @@ type MapOptions struct {
 // its papers keep their places and papers added since are placed from their
 // neighbours (layout.Place); a writable corpus saves a newly computed one.
 func (c *Corpus) Map(ctx context.Context, m *ThemeModel, opts MapOptions) (*topicmap.Map, error) {
+	if m.Reembedded {
+		return nil, ErrThemesReembedded
+	}
 	ids, data, dim := c.store.Matrix()
 	n := len(ids)
 	if n == 0 {
@@ -383,6 +386,9 @@ type ReportOptions struct {
 // summary, each theme with its central papers and its years, the outliers
 // (papers far from every theme centre) and near-duplicate pairs.
 func (c *Corpus) Report(ctx context.Context, m *ThemeModel, opts ReportOptions) (*topicmap.Report, error) {
+	if m.Reembedded {
+		return nil, ErrThemesReembedded
+	}
 	if opts.Central <= 0 {
 		opts.Central = 5
 	}

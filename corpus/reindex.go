@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -42,10 +43,12 @@ type ReindexStats struct {
 // model refitted on all of them, or (Ollama) the store's model or
 // opts.Model. The new store is built beside the old one and put in its
 // place atomically (vectorstore.Store.Replace): a crash leaves the old
-// model and vectors or the new ones, never a mix. The theme model and the
-// map layout, computed from the old vectors, are dropped, and the
-// exact-term index is rebuilt. Reindex must not run concurrently with the
-// corpus's other methods.
+// model and vectors or the new ones, never a mix. The theme model is kept
+// but marked stale (ThemeModel.Reembedded: its members and names stand,
+// its geometry is in the old space); the map layout, computed from the old
+// vectors, is dropped; the exact-term index, which depends on the texts
+// only, is kept (or rebuilt if it was not up to date). Reindex must not run
+// concurrently with the corpus's other methods.
 func (c *Corpus) Reindex(ctx context.Context, opts ReindexOptions) (ReindexStats, error) {
 	var stats ReindexStats
 	if c.opts.ReadOnly {
@@ -89,6 +92,9 @@ func (c *Corpus) Reindex(ctx context.Context, opts ReindexOptions) (ReindexStats
 	}
 	dir := c.store.Dir()
 	build := func(next *vectorstore.Store) error {
+		if err := carryThemes(c.store, next); err != nil {
+			return err
+		}
 		emb, vecs, err := backend.Start(ctx, next, texts, settings, func(s string) { report(0, s) })
 		if err != nil {
 			return err
@@ -125,13 +131,14 @@ func (c *Corpus) Reindex(ctx context.Context, opts ReindexOptions) (ReindexStats
 		}
 		return nil
 	}
-	// Files derived from the old vectors are not carried over: the theme
-	// model and layout would place papers in the wrong space (and their
-	// fingerprints of IDs and contents would still match), and the
-	// exact-term index is rebuilt from the records.
+	// Files derived from the old vectors are not carried over as they are:
+	// the theme model and layout would place papers in the wrong space (and
+	// their fingerprints of IDs and contents would still match). build has
+	// written the theme model marked Reembedded. The exact-term index
+	// depends on the texts alone and is kept.
 	keep := func(name string) bool {
 		switch name {
-		case themeModelFile, layoutFile, sparseIndexFile, backend.LexicalModelFile, backend.OllamaHostsFile:
+		case themeModelFile, layoutFile, backend.LexicalModelFile, backend.OllamaHostsFile:
 			return false
 		}
 		return true
@@ -157,10 +164,37 @@ func (c *Corpus) Reindex(ctx context.Context, opts ReindexOptions) (ReindexStats
 	if rerr != nil {
 		return stats, rerr
 	}
+	// Load the kept exact-term index, or rebuild and save it now rather
+	// than at every read-only search until the next ingest.
+	if _, err := c.sparseIndex(ctx); err != nil {
+		return stats, err
+	}
 	stats.Papers = st.Len()
 	stats.After = emb.Info()
 	stats.FittedOn = c.FittedOn()
 	return stats, nil
+}
+
+// carryThemes writes the theme model of old into next marked Reembedded,
+// if old has one that can be read; a missing or unreadable one is left
+// behind (`papermap themes` computes a new one either way).
+func carryThemes(old, next *vectorstore.Store) error {
+	data, err := old.ReadFile(themeModelFile)
+	if err != nil {
+		return nil
+	}
+	var m ThemeModel
+	if json.Unmarshal(data, &m) != nil || m.Version != themeModelVersion {
+		return nil
+	}
+	m.Reembedded = true
+	if data, err = json.Marshal(&m); err != nil {
+		return fmt.Errorf("carry the theme model over: %w", err)
+	}
+	if err := next.WriteFile(themeModelFile, data); err != nil {
+		return fmt.Errorf("carry the theme model over: %w", err)
+	}
+	return nil
 }
 
 // maybeRefit refits the lexical model when the store has grown to growth
@@ -179,7 +213,7 @@ func (c *Corpus) maybeRefit(ctx context.Context, growth float64, progress func(P
 	if err != nil {
 		return fmt.Errorf("refit the lexical model: %w", err)
 	}
-	c.noticef("refitted the lexical model on %s papers (%d dimensions, was %d); themes must be computed again",
+	c.noticef("refitted the lexical model on %s papers (%d dimensions, was %d); the themes are stale until `papermap themes` computes them again",
 		format.Int(st.FittedOn), st.After.Dimensions, st.Before.Dimensions)
 	return nil
 }

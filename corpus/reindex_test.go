@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/papermap/papermap/paper"
@@ -47,8 +48,8 @@ func checkSameVectors(t *testing.T, a, b *Corpus, tol float64) {
 
 // TestReindexEqualsFreshIngest: a store fitted on a few papers, then grown
 // and reindexed, holds the vectors a fresh ingest of all its papers gives
-// (the same texts in ID order: the same fit), and its themes must be
-// computed again.
+// (the same texts in ID order: the same fit), and its themes are kept but
+// stale until computed again.
 func TestReindexEqualsFreshIngest(t *testing.T) {
 	seed := readSeed(t)
 	grown := openLexical(t, filepath.Join(t.TempDir(), "grown"), false)
@@ -61,8 +62,12 @@ func TestReindexEqualsFreshIngest(t *testing.T) {
 	if got := grown.FittedOn(); got != 12 {
 		t.Fatalf("fitted on %d papers before reindex, want 12 (RefitGrowth -1 never refits)", got)
 	}
-	if _, err := grown.ComputeThemes(t.Context(), ThemeOptions{K: 3}); err != nil {
+	before, err := grown.ComputeThemes(t.Context(), ThemeOptions{K: 3})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if s := grown.Staleness(before); s.Stale {
+		t.Fatalf("themes just computed are stale: %+v", s)
 	}
 	st, err := grown.Reindex(t.Context(), ReindexOptions{})
 	if err != nil {
@@ -71,9 +76,7 @@ func TestReindexEqualsFreshIngest(t *testing.T) {
 	if st.Papers != len(seed) || st.FittedOn != len(seed) || grown.FittedOn() != len(seed) {
 		t.Fatalf("reindex: %+v, FittedOn %d; want %d papers, fitted on all", st, grown.FittedOn(), len(seed))
 	}
-	if _, err := grown.LoadThemes(); !errors.Is(err, ErrNoThemes) {
-		t.Fatalf("themes after reindex: %v, want ErrNoThemes (computed on the old vectors)", err)
-	}
+	checkStaleThemes(t, grown, before)
 	// vectorstore.Store.Replace builds in PARENT/.BASE.replace.
 	side := filepath.Join(filepath.Dir(grown.Dir()), "."+filepath.Base(grown.Dir())+".replace")
 	if _, err := os.Stat(side); !os.IsNotExist(err) {
@@ -92,11 +95,55 @@ func TestReindexEqualsFreshIngest(t *testing.T) {
 	if _, err := grown.Search(t.Context(), "variance reduction", 5, SearchOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	// And the refitted store reopens as it is.
+	// And the refitted store reopens as it is, themes still stale.
 	dir := grown.Dir()
 	grown.Close()
 	again := openLexical(t, dir, true)
 	checkSameVectors(t, again, fresh, 1e-5)
+	checkStaleThemes(t, again, before)
+	again.Close()
+
+	// Computing the themes again makes them current.
+	w := openLexical(t, dir, false)
+	if _, err := w.ComputeThemes(t.Context(), ThemeOptions{K: 3}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := w.LoadThemes()
+	if err != nil || m.Reembedded || w.Staleness(m).Stale {
+		t.Fatalf("themes computed after reindex: %v, reembedded %v, %+v", err, m != nil && m.Reembedded, w.Staleness(m))
+	}
+	if _, err := w.Report(t.Context(), m, ReportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkStaleThemes: after a reindex the saved themes are those computed
+// before (same themes, same members), reported stale because the papers
+// were embedded again, and refused by Map and Report whose geometry would
+// be in the old space.
+func checkStaleThemes(t *testing.T, c *Corpus, before *ThemeModel) {
+	t.Helper()
+	m, err := c.LoadThemes()
+	if err != nil {
+		t.Fatalf("themes after reindex: %v, want the old ones marked stale", err)
+	}
+	if !m.Reembedded || m.K != before.K || len(m.Themes) != len(before.Themes) {
+		t.Fatalf("themes after reindex: reembedded %v, k %d (want true, %d)", m.Reembedded, m.K, before.K)
+	}
+	for i := range m.Themes {
+		if !slices.Equal(m.Themes[i].Members, before.Themes[i].Members) || m.Themes[i].Label != before.Themes[i].Label {
+			t.Errorf("theme %d after reindex: %q %v, before %q %v", i, m.Themes[i].Label, m.Themes[i].Members, before.Themes[i].Label, before.Themes[i].Members)
+		}
+	}
+	if s := c.Staleness(m); s != (Staleness{Stale: true, Reembedded: true}) {
+		t.Errorf("staleness after reindex: %+v, want stale, reembedded, nothing new or removed", s)
+	}
+	if _, err := c.Map(t.Context(), m, MapOptions{Layout: LayoutPCA}); !errors.Is(err, ErrThemesReembedded) {
+		t.Errorf("Map with themes of the old vectors: %v, want ErrThemesReembedded", err)
+	}
+	if _, err := c.Report(t.Context(), m, ReportOptions{}); !errors.Is(err, ErrThemesReembedded) {
+		t.Errorf("Report with themes of the old vectors: %v, want ErrThemesReembedded", err)
+	}
 }
 
 // TestIngestRefitsAtGrowth: the ingest that doubles the store refits the

@@ -80,7 +80,18 @@ type ThemeModel struct {
 	// was computed from; it differs once papers are added or changed.
 	Fingerprint string `json:"fingerprint"`
 	Papers      int    `json:"papers"`
+
+	// Reembedded is set by Reindex (and so by an automatic refit): the
+	// papers were embedded again after the model was computed. The themes,
+	// their members and names still describe the library, but the
+	// centroids and axes are in the old vector space: the model is stale,
+	// Map and Report refuse it, and `papermap themes` computes it again.
+	Reembedded bool `json:"reembedded,omitempty"`
 }
+
+// ErrThemesReembedded is returned by Map and Report for a theme model whose
+// papers were embedded again since it was computed (ThemeModel.Reembedded).
+var ErrThemesReembedded = errors.New("the themes were computed on the vectors before the last reindex: run `papermap themes` to compute them again")
 
 // ErrNoThemes is returned when themes are needed but none were computed.
 var ErrNoThemes = errors.New("no themes computed yet: run `papermap themes`")
@@ -200,7 +211,7 @@ func (c *Corpus) LoadThemes() (*ThemeModel, error) {
 	if m.Version != themeModelVersion {
 		return nil, fmt.Errorf("store %s: theme model version %d is not supported by this papermap (wants %d): run `papermap themes` to recompute it", c.store.Dir(), m.Version, themeModelVersion)
 	}
-	if m.Embedder != c.emb.Info() {
+	if m.Embedder != c.emb.Info() && !m.Reembedded {
 		return nil, fmt.Errorf("store %s: theme model was computed on other vectors: run `papermap themes` to recompute it", c.store.Dir())
 	}
 	if m.ThemeModel == nil || len(m.Levels) == 0 || m.Chosen >= len(m.Levels) || len(m.Levels[m.Chosen].Labels) != len(m.IDs) {
@@ -229,12 +240,14 @@ type Staleness struct {
 	Stale   bool `json:"stale"`
 	New     int  `json:"new"`     // stored papers the model has not seen
 	Removed int  `json:"removed"` // papers the model has that are no longer stored
+	// Reembedded: the papers were embedded again since (ThemeModel.Reembedded).
+	Reembedded bool `json:"reembedded,omitempty"`
 }
 
 // Staleness compares m with the papers now stored.
 func (c *Corpus) Staleness(m *ThemeModel) Staleness {
 	if c.fingerprint() == m.Fingerprint {
-		return Staleness{}
+		return Staleness{Stale: m.Reembedded, Reembedded: m.Reembedded}
 	}
 	seen := make(map[string]bool, m.Papers)
 	for _, t := range m.Themes {
@@ -242,7 +255,7 @@ func (c *Corpus) Staleness(m *ThemeModel) Staleness {
 			seen[id] = true
 		}
 	}
-	s := Staleness{Stale: true}
+	s := Staleness{Stale: true, Reembedded: m.Reembedded}
 	for _, id := range c.store.IDs() {
 		if !seen[id] {
 			s.New++

@@ -16,7 +16,8 @@ const infoUsage = `Usage: papermap info [flags]
 
 Shows what a store holds: how many papers, which embedder made their
 vectors, and the state of its themes (stale when papers were added or
-changed since they were computed).
+changed since they were computed, or embedded again by reindex or an
+automatic refit: "reembedded": true in --json).
 
 Flags:
   --store DIR   store directory (default ./papermap-store, env PAPERMAP_STORE)
@@ -39,8 +40,10 @@ type themeState struct {
 	Computed time.Time `json:"computed"`
 	Papers   int       `json:"papers"` // papers they were computed from
 	Stale    bool      `json:"stale"`
-	New      int       `json:"new"`
-	Removed  int       `json:"removed"`
+	// Reembedded: stale because the papers were embedded again (reindex).
+	Reembedded bool `json:"reembedded,omitempty"`
+	New        int  `json:"new"`
+	Removed    int  `json:"removed"`
 }
 
 // Run implements command.
@@ -81,7 +84,7 @@ func (c *InfoCommand) Run(ctx context.Context, args []string) error {
 		switch {
 		case err == nil:
 			st := cp.Staleness(m)
-			out.Themes = &themeState{K: m.K, Computed: m.Created, Papers: m.Papers, Stale: st.Stale, New: st.New, Removed: st.Removed}
+			out.Themes = &themeState{K: m.K, Computed: m.Created, Papers: m.Papers, Stale: st.Stale, New: st.New, Removed: st.Removed, Reembedded: st.Reembedded}
 		case !errors.Is(err, corpus.ErrNoThemes):
 			return err
 		}
@@ -108,6 +111,9 @@ func (c *InfoCommand) Run(ctx context.Context, args []string) error {
 	switch t := out.Themes; {
 	case t == nil:
 		fmt.Fprintln(w, "themes:     none yet (run `papermap themes`)")
+	case t.Reembedded:
+		fmt.Fprintf(w, "themes:     %d, computed %s from %s papers; STALE: the papers were embedded again since (reindex or refit of the lexical model; run `papermap themes` to recompute)\n",
+			t.K, t.Computed.Format(time.RFC3339), format.Int(t.Papers))
 	case t.Stale:
 		fmt.Fprintf(w, "themes:     %d, computed %s from %s papers; STALE: %s added or changed, %s removed since (run `papermap themes` to recompute)\n",
 			t.K, t.Computed.Format(time.RFC3339), format.Int(t.Papers), format.Int(t.New), format.Int(t.Removed))

@@ -22,8 +22,9 @@ store to another model.
 The new store is built beside the old one and put in its place in one
 atomic step: an interrupted reindex (Ctrl-C, a crash) leaves the old model
 and vectors, or the new ones, never a mix; run it again to finish. The
-themes and the map layout are computed again by the next themes, map,
-report or analyze. Reindex holds the store like ingest does: other writers
+saved themes are kept but stale ('papermap info' says so) until 'papermap
+themes' computes them again; map, report and analyze compute them again
+(same number of themes) for their run, and the map layout too. Reindex holds the store like ingest does: other writers
 wait, search and info may run meanwhile (until the switch, they see the old
 vectors).
 

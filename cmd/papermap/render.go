@@ -25,6 +25,16 @@ func themesFor(ctx context.Context, cp *corpus.Corpus, notice io.Writer) (*corpu
 	if err != nil {
 		return nil, err
 	}
+	if m.Reembedded {
+		// Computed on the vectors before a reindex: recompute with the
+		// same number of themes for this run.
+		k := m.K
+		if m, err = computeThemes(ctx, cp, corpus.ThemeOptions{K: k, Seed: m.Seed}, corpus.NamerOptions{}, notice); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(notice, "the saved themes predate the last reindex: computed %d again for this run (run `papermap themes` to save them)\n", k)
+		return m, nil
+	}
 	if st := cp.Staleness(m); st.Stale {
 		fmt.Fprintf(notice, "themes are stale: %s papers added or changed since they were computed are placed by their nearest theme (run `papermap themes` to recompute)\n", format.Int(st.New))
 	}
