@@ -13,11 +13,7 @@ import (
 // both scores, and sparse.Fuse combines them. A query none of whose words
 // the lexical model knows is answered by its exact terms alone.
 func (c *Corpus) searchHybrid(ctx context.Context, queries []string, k int, opts SearchOptions) ([][]Result, error) {
-	m := opts.Candidates
-	if m <= 0 {
-		m = DefaultCandidates
-	}
-	m = max(m, k)
+	m := candidates(k, opts)
 	idx, err := c.sparseIndex(ctx)
 	if err != nil {
 		return nil, err
@@ -33,33 +29,83 @@ func (c *Corpus) searchHybrid(ctx context.Context, queries []string, k int, opts
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		ids := make([]string, 0, 2*m)
-		dscore := make([]float32, 0, 2*m)
-		seen := make(map[string]bool, 2*m)
-		for _, h := range dense[i] {
-			ids = append(ids, h.ID)
-			dscore = append(dscore, h.Score)
-			seen[h.ID] = true
-		}
-		nDense := len(ids)
-		sh, sscore := idx.Search(q, m, keep, ids)
-		for _, h := range sh {
-			if !seen[h.ID] {
-				ids = append(ids, h.ID)
-				sscore = append(sscore, h.Score)
-			}
-		}
-		// Candidates found by exact terms only get their cosine too.
-		for _, id := range ids[nDense:] {
-			var s float32
-			if r, ok := c.store.Get(id); ok && vecs[i] != nil {
-				s = float32(cluster.Dot(vecs[i], r.Embedding))
-			}
-			dscore = append(dscore, s)
-		}
-		out[i] = c.results(vectorHits(sparse.Fuse(ids, dscore, sscore, k, opts.Fuse)))
+		out[i] = c.fuse(idx, q, vecs[i], dense[i], m, k, keep, opts.Fuse)
 	}
 	return out, nil
+}
+
+// similarHybrid is Similar in hybrid mode: the dense neighbours of the
+// paper's vector fused with the papers that share its exact terms (its
+// title and abstract as the query), the paper itself excluded.
+func (c *Corpus) similarHybrid(ctx context.Context, r vectorstore.Record, k int, opts SearchOptions) ([]Result, error) {
+	m := candidates(k, opts)
+	idx, err := c.sparseIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	idx.SetOptions(opts.Sparse)
+	dense, err := c.store.Query(ctx, r.Embedding, m, vectorstore.QueryOptions{Where: opts.Where, Exclude: []string{r.ID}})
+	if err != nil {
+		return nil, err
+	}
+	where := c.keeper(opts.Where)
+	keep := func(id string) bool { return id != r.ID && (where == nil || where(id)) }
+	return c.fuse(idx, embedText(r), r.Embedding, dense, m, k, keep, opts.Fuse), nil
+}
+
+// similarSparse is Similar in sparse mode: the papers that share the
+// paper's exact terms, the paper itself excluded.
+func (c *Corpus) similarSparse(ctx context.Context, r vectorstore.Record, k int, opts SearchOptions) ([]Result, error) {
+	idx, err := c.sparseIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	idx.SetOptions(opts.Sparse)
+	where := c.keeper(opts.Where)
+	keep := func(id string) bool { return id != r.ID && (where == nil || where(id)) }
+	h, _ := idx.Search(embedText(r), k, keep, nil)
+	return c.results(vectorHits(h)), nil
+}
+
+// candidates is how many papers each ranking brings to the fusion.
+func candidates(k int, opts SearchOptions) int {
+	m := opts.Candidates
+	if m <= 0 {
+		m = DefaultCandidates
+	}
+	return max(m, k)
+}
+
+// fuse ranks the union of the dense hits and the m best exact-term hits of
+// text (those keep accepts) by sparse.Fuse; vec is the query's vector (nil
+// when it has none), which gives the exact-term-only candidates their
+// cosine.
+func (c *Corpus) fuse(idx *sparse.Index, text string, vec []float32, dense []vectorstore.Hit, m, k int, keep func(string) bool, fo sparse.FuseOptions) []Result {
+	ids := make([]string, 0, 2*m)
+	dscore := make([]float32, 0, 2*m)
+	seen := make(map[string]bool, 2*m)
+	for _, h := range dense {
+		ids = append(ids, h.ID)
+		dscore = append(dscore, h.Score)
+		seen[h.ID] = true
+	}
+	nDense := len(ids)
+	sh, sscore := idx.Search(text, m, keep, ids)
+	for _, h := range sh {
+		if !seen[h.ID] {
+			ids = append(ids, h.ID)
+			sscore = append(sscore, h.Score)
+		}
+	}
+	// Candidates found by exact terms only get their cosine too.
+	for _, id := range ids[nDense:] {
+		var s float32
+		if r, ok := c.store.Get(id); ok && vec != nil {
+			s = float32(cluster.Dot(vec, r.Embedding))
+		}
+		dscore = append(dscore, s)
+	}
+	return c.results(vectorHits(sparse.Fuse(ids, dscore, sscore, k, fo)))
 }
 
 // keeper returns a test of the Where filter on stored papers, or nil when

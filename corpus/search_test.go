@@ -9,6 +9,7 @@ import (
 	"github.com/papermap/papermap/embed"
 	"github.com/papermap/papermap/embed/backend"
 	"github.com/papermap/papermap/paper"
+	"github.com/papermap/papermap/vectorstore"
 	"github.com/papermap/papermap/vectorstore/sparse"
 )
 
@@ -151,5 +152,59 @@ func TestSparseIndexDerived(t *testing.T) {
 				t.Errorf("the writer did not save an index of the current records: %v", err)
 			}
 		})
+	}
+}
+
+// TestSimilarModes: in every mode Similar never returns the paper itself
+// and honours Where; hybrid with all the weight on the dense side ranks as
+// dense does, and the default (hybrid) differs from both single rankings
+// on some paper (it fuses them).
+func TestSimilarModes(t *testing.T) {
+	papers := readArxiv(t)[:300]
+	c := openLexical(t, filepath.Join(t.TempDir(), "store"), false)
+	if _, err := c.Ingest(t.Context(), papers, IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	arch := papers[0].Extra["archive"]
+	differs := map[string]bool{}
+	for _, p := range papers[:40] {
+		got := map[string][]string{}
+		for _, mode := range []string{"", ModeHybrid, ModeDense, ModeSparse} {
+			res, err := c.Similar(t.Context(), p.ID, 10, SearchOptions{Mode: mode})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res) != 10 {
+				t.Fatalf("%s, mode %q: %d results, want 10", p.ID, mode, len(res))
+			}
+			if slices.Contains(ids(res), p.ID) {
+				t.Errorf("%s, mode %q: the paper itself is among its similar papers", p.ID, mode)
+			}
+			got[mode] = ids(res)
+			filtered, err := c.Similar(t.Context(), p.ID, 5, SearchOptions{Mode: mode, Where: vectorstore.Filter{"archive": arch}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range filtered {
+				if q, _ := c.Paper(r.ID); q.Extra["archive"] != arch || r.ID == p.ID {
+					t.Errorf("%s, mode %q, archive %s: got %s of archive %q", p.ID, mode, arch, r.ID, q.Extra["archive"])
+				}
+			}
+		}
+		if !slices.Equal(got[""], got[ModeHybrid]) {
+			t.Errorf("%s: the default mode %v is not hybrid %v", p.ID, got[""], got[ModeHybrid])
+		}
+		allDense, err := c.Similar(t.Context(), p.ID, 10, SearchOptions{Mode: ModeHybrid, Fuse: sparse.FuseOptions{DenseWeight: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(ids(allDense), got[ModeDense]) {
+			t.Errorf("%s: hybrid with dense weight 1 %v, dense %v", p.ID, ids(allDense), got[ModeDense])
+		}
+		differs[ModeDense] = differs[ModeDense] || !slices.Equal(got[""], got[ModeDense])
+		differs[ModeSparse] = differs[ModeSparse] || !slices.Equal(got[""], got[ModeSparse])
+	}
+	if !differs[ModeDense] || !differs[ModeSparse] {
+		t.Errorf("hybrid similar equals one ranking on all 40 papers: differs from dense %v, from sparse %v", differs[ModeDense], differs[ModeSparse])
 	}
 }

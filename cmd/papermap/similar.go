@@ -14,9 +14,17 @@ first. The paper itself is never listed. IDs are those shown by search,
 themes and info: the record's own id, else its DOI, else its BibTeX key,
 else one derived from its title.
 
+By default (--mode hybrid) the paper's embedding and its own words are both
+the query, as in search, with equal weights: on the ACM citation benchmark
+this finds more of the papers cited beside it (26.9 % against 19.3 % with
+--mode dense) while keeping to its field (bench/RESULTS.md). --mode dense
+ranks by the cosine of the embeddings alone (the score is then the cosine
+similarity), --mode sparse by the TF-IDF cosine of the words alone.
+
 Flags:
   --store DIR        store directory (default ./papermap-store, env PAPERMAP_STORE)
   -k N               number of results (default 10)
+  --mode MODE        hybrid (default), dense or sparse
   --json             print {"results": [{"id", "title", "score"}, ...]}
   --where KEY=VALUE  only papers whose field KEY equals VALUE (repeatable; a
                      field no stored paper has is an error listing those that exist)
@@ -37,6 +45,7 @@ func (c *SimilarCommand) Run(ctx context.Context, args []string) error {
 	store := c.m.storeFlag(fs)
 	k := fs.Int("k", corpus.DefaultK, "number of results")
 	asJSON := fs.Bool("json", false, "JSON output")
+	mode := fs.String("mode", corpus.ModeHybrid, "hybrid, dense or sparse")
 	var where whereFlag
 	fs.Var(&where, "where", "KEY=VALUE filter")
 	pos, err := parseArgs(fs, args, similarUsage, c.m.Stdout)
@@ -49,6 +58,11 @@ func (c *SimilarCommand) Run(ctx context.Context, args []string) error {
 	if *k <= 0 {
 		return &usageError{msg: fmt.Sprintf("-k must be positive, not %d", *k), usage: similarUsage}
 	}
+	switch *mode {
+	case corpus.ModeHybrid, corpus.ModeDense, corpus.ModeSparse:
+	default:
+		return &usageError{msg: fmt.Sprintf("--mode must be hybrid, dense or sparse, not %q", *mode), usage: similarUsage}
+	}
 	cp, err := corpus.Open(ctx, *store, corpus.Options{ReadOnly: true})
 	if err != nil {
 		return err
@@ -57,7 +71,7 @@ func (c *SimilarCommand) Run(ctx context.Context, args []string) error {
 	if err := where.check(cp); err != nil {
 		return err
 	}
-	res, err := cp.Similar(ctx, pos[0], *k, corpus.SearchOptions{Where: where.filter})
+	res, err := cp.Similar(ctx, pos[0], *k, corpus.SearchOptions{Where: where.filter, Mode: *mode})
 	if err != nil {
 		return err
 	}
