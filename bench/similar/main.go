@@ -9,14 +9,15 @@
 //     4,000 abstracts of 10 venues, label the venue). For every paper, the
 //     share of its 10 similar papers with its label, averaged over the
 //     papers.
+//
 //   - co-citation, on the citation benchmark's development split and the
 //     20,000-paper lexical store bench/citations builds: for every query
 //     citing at least two papers of the collection, and every such cited
 //     paper, the share of the other papers cited by the same paragraph
 //     among its 10 similar papers (recall@10), and the MRR@10 of the first.
 //
-//	go run ./bench/citations            # builds /tmp/papermap-citations/store
-//	go run ./bench/similar
+//     go run ./bench/citations            # builds /tmp/papermap-citations/store
+//     go run ./bench/similar
 package main
 
 import (
