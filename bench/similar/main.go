@@ -16,8 +16,10 @@
 //     paper, the share of the other papers cited by the same paragraph
 //     among its 10 similar papers (recall@10), and the MRR@10 of the first.
 //
-//     go run ./bench/citations            # builds /tmp/papermap-citations/store
-//     go run ./bench/similar
+// Run it after bench/citations, which builds the store:
+//
+//	go run ./bench/citations            # builds /tmp/papermap-citations/store
+//	go run ./bench/similar
 package main
 
 import (
