@@ -5,6 +5,10 @@
 //
 //	go run ./bench/search -store /tmp/acmstore -queries 100 -mode dense
 //	go run ./bench/search -store /tmp/acmstore -queries 100 -mode hybrid
+//	go run ./bench/search -store /tmp/acmstore -queries 100 -mode hybrid -similar
+//
+// With -similar it times corpus.Similar instead, from the first result of
+// each query (a stored paper).
 package main
 
 import (
@@ -37,6 +41,7 @@ func main() {
 	n := flag.Int("queries", 100, "number of searches")
 	k := flag.Int("k", 10, "results per search")
 	mode := flag.String("mode", "", "search mode: hybrid (default), dense or sparse")
+	similar := flag.Bool("similar", false, "time `similar` from stored papers instead of free-text searches")
 	flag.Parse()
 	ctx := context.Background()
 	t0 := time.Now()
@@ -53,19 +58,40 @@ func main() {
 		log.Fatal(err)
 	}
 	first := time.Since(t1)
+	var from []string // the papers similar starts from
+	if *similar {
+		for _, q := range queries {
+			res, err := c.Search(ctx, q, 10, corpus.SearchOptions{})
+			if err != nil {
+				log.Fatal(err)
+			}
+			for _, r := range res {
+				from = append(from, r.ID)
+			}
+		}
+	}
 	var lat []time.Duration
 	for i := 0; i < *n; i++ {
-		q := queries[i%len(queries)]
 		t := time.Now()
-		if _, err := c.Search(ctx, q, *k, corpus.SearchOptions{Mode: *mode}); err != nil {
+		var err error
+		if *similar {
+			_, err = c.Similar(ctx, from[i%len(from)], *k, corpus.SearchOptions{Mode: *mode})
+		} else {
+			_, err = c.Search(ctx, queries[i%len(queries)], *k, corpus.SearchOptions{Mode: *mode})
+		}
+		if err != nil {
 			log.Fatal(err)
 		}
 		lat = append(lat, time.Since(t))
 	}
 	slices.Sort(lat)
+	what := "search"
+	if *similar {
+		what = "similar"
+	}
 	fmt.Printf("store %s: %d papers, opened in %v\n", *store, c.Len(), open.Round(time.Millisecond))
 	fmt.Printf("mode %q: first search %v (loads the exact-term index)\n", *mode, first.Round(time.Millisecond))
-	fmt.Printf("search top-%d: median %v, p90 %v, max %v over %d queries\n", *k,
+	fmt.Printf("%s top-%d: median %v, p90 %v, max %v over %d queries\n", what, *k,
 		lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*9/10].Round(10*time.Microsecond),
 		lat[len(lat)-1].Round(10*time.Microsecond), len(lat))
 }
