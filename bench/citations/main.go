@@ -10,7 +10,7 @@
 // figures in the same table.
 //
 //	go run ./bench/citations                    # data from ../shared/data/acm-cr
-//	go run ./bench/citations -tune              # grid of fusion settings (dev split only)
+//	go run ./bench/citations -tune              # grid of fusion settings, stemmed or not (dev split only)
 //
 // Recall@10 is, per query, the share of its cited papers among the first 10
 // results, averaged over the queries; MRR@10 the mean of 1/rank of the
@@ -32,6 +32,8 @@ import (
 	"time"
 
 	"github.com/papermap/papermap/corpus"
+	"github.com/papermap/papermap/embed/lexical"
+	"github.com/papermap/papermap/paper"
 	"github.com/papermap/papermap/vectorstore/sparse"
 )
 
@@ -98,6 +100,9 @@ func main() {
 
 	if *tune {
 		tuneGrid(ctx, store, dev)
+		if err := tuneTerms(coll, dev); err != nil {
+			log.Fatal(err)
+		}
 	}
 }
 
@@ -301,4 +306,45 @@ func tuneGrid(ctx context.Context, store string, dev []devQuery) {
 	for _, k := range []float64{10, 30, 60} {
 		try(fmt.Sprintf("hybrid rrf k=%g", k), corpus.SearchOptions{Fuse: sparse.FuseOptions{RRF: true, RRFK: k}})
 	}
+}
+
+// tuneTerms scores exact-term indexes of the collection built with and
+// without stemming (the store's own index is stemmed), sparse mode only.
+func tuneTerms(coll string, dev []devQuery) error {
+	f, err := os.Open(coll)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var ids, texts []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for line := 1; sc.Scan(); line++ {
+		var d struct{ ID, Title, Abstract string }
+		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+			return fmt.Errorf("%s:%d: %w", coll, line, err)
+		}
+		ids = append(ids, d.ID)
+		texts = append(texts, paper.Paper{Title: d.Title, Abstract: d.Abstract}.Text())
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	for _, t := range []struct {
+		name  string
+		terms func(string, func([]byte))
+	}{{"stemmed (sparse.StemmedTerms, the default)", sparse.StemmedTerms}, {"unstemmed (lexical.EachTerm)", lexical.EachTerm}} {
+		x := sparse.New(sparse.Options{Terms: t.terms})
+		x.Add(ids, texts)
+		ans := map[string][]string{}
+		for _, q := range dev {
+			hits, _ := x.Search(q.Text, 10, nil, nil)
+			for _, h := range hits {
+				ans[q.ID] = append(ans[q.ID], h.ID)
+			}
+		}
+		r, m := score(dev, ans)
+		fmt.Printf("%-50s %6.1f %6.1f\n", "sparse terms "+t.name, r, m)
+	}
+	return nil
 }

@@ -414,12 +414,15 @@ func (x *Index) Search(text string, k int, keep func(id string) bool, also []str
 	return out, scores
 }
 
-// SetOptions changes how the index scores (not what it holds).
+// SetOptions changes how the index scores (not what it holds): every
+// field but Terms, which stays the one the index was made with (New or
+// Read), since queries must be split into the terms the index holds.
 func (x *Index) SetOptions(opts Options) {
 	opts = opts.withDefaults()
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	old := x.opts
+	opts.Terms = old.Terms
 	x.opts = opts
 	if old.Scoring != opts.Scoring || old.MinDF != opts.MinDF || old.MaxDF != opts.MaxDF || old.K1 != opts.K1 || old.B != opts.B {
 		x.weights = nil

@@ -55,3 +55,14 @@ func TestReadOldFormat(t *testing.T) {
 		t.Errorf("Read of a version 1 file: %v, want ErrOldFormat wrapping ErrCorrupt", err)
 	}
 }
+
+func TestSetOptionsKeepsTerms(t *testing.T) {
+	x := New(Options{MaxDF: 1})
+	x.Add([]string{"a", "b"}, []string{"galaxy surveys", "protein folding"})
+	// Scoring settings change; the terms stay the stemmed ones the index
+	// holds, so another form of the word still finds the paper.
+	x.SetOptions(Options{MaxDF: 1, Scoring: BM25, Terms: lexical.EachTerm})
+	if h, _ := x.Search("galaxies", 10, nil, nil); len(h) != 1 || h[0].ID != "a" {
+		t.Errorf("after SetOptions with other Terms: %v, want a (the index's own terms kept)", h)
+	}
+}
