@@ -27,8 +27,10 @@
 //     on demand), so the vectors always come from a model fitted on all the
 //     papers of some earlier state of the store, in ID order.
 //   - Reindex replaces the model and every vector at once: a crash leaves
-//     the old model and vectors or the new ones, never a mix. The theme
-//     model and the map layout of the old vectors are dropped.
+//     the old model and vectors or the new ones, never a mix. The map
+//     layout of the old vectors is dropped; the theme model is kept,
+//     marked Reembedded: stale, and refused by Map and Report, until
+//     themes are computed again.
 //   - Ingest is idempotent: a paper whose ID and content are already stored
 //     is neither re-embedded nor rewritten, so an interrupted ingest is
 //     resumed by running it again.
