@@ -20,10 +20,10 @@
 // 20,000 papers and development queries (bench/bleve, its own module so
 // that papermap does not depend on bleve): with its English analyser
 // (Porter stemmer) it finds 44.1 % of the cited papers with its TF-IDF and
-// 42.1 % with BM25, against 47.4 % here; it takes about 3 times as long to
-// index, 4 times the disk (14.5 MB against 3.3 MB) and answers a paragraph
-// query in a median of 135-165 ms against under 1 ms (figures of one loaded
-// machine, bench/RESULTS.md). Its scorch segments also have their own
+// 42.1 % with BM25, against 47.4 % here; it takes 1.2 to 3.4 times as long
+// to index, 4.4 times the disk (14.5 MB against 3.3 MB) and answers a
+// paragraph query in a median of 136-303 ms against about 0.5 ms (two runs
+// on one loaded machine, bench/RESULTS.md). Its scorch segments also have their own
 // files and crash behaviour beside the store's log, where this index is
 // one checksummed file derived from the log. So papermap keeps its own
 // index and takes from bleve's project only the Snowball stemmer.
