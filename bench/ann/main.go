@@ -1,0 +1,128 @@
+// Command ann measures package vectorstore/ann alone on a row-major float32
+// file of unit vectors (bench/cluster/gen.py's blobs-N.f32, or a store's
+// matrix dumped by bench/side): build time, and for each ef the recall@10
+// against the exact top 10 and the median and p99 time of one query.
+//
+//	go run ./bench/ann -x blobs-100000.f32 -q queries-1000.f32 [-dim 384] [-nq 200] [-ef 32,64,128] [-m 16] [-efc 100]
+//
+// It is for tuning; the comparison with FAISS is bench/compare's ANN case.
+package main
+
+import (
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"log"
+	"math"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/papermap/papermap/vectorstore/ann"
+)
+
+type rows struct {
+	x   []float32
+	dim int
+}
+
+func (r rows) Vec(n int32) []float32 { return r.x[int(n)*r.dim : int(n+1)*r.dim] }
+
+func load(path string, dim, limit int) []float32 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	n := len(b) / 4 / dim
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	x := make([]float32, n*dim)
+	for i := range x {
+		x[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return x
+}
+
+func main() {
+	xpath := flag.String("x", "", "data file (float32 rows)")
+	qpath := flag.String("q", "", "query file (float32 rows)")
+	dim := flag.Int("dim", 384, "dimensions")
+	n := flag.Int("n", 0, "use the first n rows (0: all)")
+	nq := flag.Int("nq", 200, "queries")
+	efs := flag.String("ef", "16,32,64,128,256", "ef values to measure")
+	m := flag.Int("m", 0, "M (0: the package default)")
+	efc := flag.Int("efc", 0, "efConstruction (0: the package default)")
+	flag.Parse()
+	x := load(*xpath, *dim, *n)
+	q := load(*qpath, *dim, *nq)
+	r := rows{x: x, dim: *dim}
+	rowsN := len(x) / *dim
+	nQ := len(q) / *dim
+
+	// The exact top 10 by brute force, split between the CPUs.
+	exact := make([][]int32, nQ)
+	var wg sync.WaitGroup
+	for w := range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := w; i < nQ; i += runtime.GOMAXPROCS(0) {
+				qv := q[i**dim : (i+1)**dim]
+				all := make([]ann.Result, rowsN)
+				for j := range rowsN {
+					var s float32
+					for t, v := range r.Vec(int32(j)) {
+						s += v * qv[t]
+					}
+					all[j] = ann.Result{Node: int32(j), Sim: s}
+				}
+				slices.SortFunc(all, func(a, b ann.Result) int {
+					if a.Sim > b.Sim {
+						return -1
+					}
+					if a.Sim < b.Sim {
+						return 1
+					}
+					return 0
+				})
+				for _, a := range all[:10] {
+					exact[i] = append(exact[i], a.Node)
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	t0 := time.Now()
+	idx := ann.New(r, ann.Options{M: *m, EfConstruction: *efc, Seed: 1})
+	idx.Build(rowsN, 0)
+	build := time.Since(t0)
+	runtime.ReadMemStats(&ms1)
+	fmt.Printf("n=%d dim=%d M=%d efc=%d build_s=%.2f graph_heap_mb=%.0f threads=%d\n", rowsN, *dim, *m, *efc,
+		build.Seconds(), float64(ms1.HeapAlloc-ms0.HeapAlloc)/(1<<20), runtime.GOMAXPROCS(0))
+	for _, f := range strings.Split(*efs, ",") {
+		ef, _ := strconv.Atoi(f)
+		var times []float64
+		var rec float64
+		for i := range nQ {
+			qv := q[i**dim : (i+1)**dim]
+			t := time.Now()
+			res := idx.Search(qv, 10, ef, nil)
+			times = append(times, time.Since(t).Seconds()*1000)
+			hit := 0
+			for _, h := range res {
+				if slices.Contains(exact[i], h.Node) {
+					hit++
+				}
+			}
+			rec += float64(hit) / 10
+		}
+		slices.Sort(times)
+		fmt.Printf("ef=%d recall@10=%.4f median_ms=%.3f p99_ms=%.3f\n", ef, rec/float64(nQ), times[len(times)/2], times[len(times)*99/100])
+	}
+}
