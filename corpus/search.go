@@ -45,6 +45,10 @@ type SearchOptions struct {
 	// Candidates is how many papers each ranking contributes to the
 	// fusion. The default value is 100.
 	Candidates int
+
+	// Exact makes the dense ranking score every paper even in a store
+	// large enough for the approximate index (vectorstore.QueryOptions.Exact).
+	Exact bool
 }
 
 // DefaultCandidates is the default of SearchOptions.Candidates.
@@ -139,7 +143,7 @@ func (c *Corpus) searchDense(ctx context.Context, queries []string, k int, opts 
 	}
 	hits := make([][]vectorstore.Hit, len(queries))
 	if len(known) > 0 {
-		got, err := c.store.QueryBatch(ctx, known, k, vectorstore.QueryOptions{Where: opts.Where})
+		got, err := c.store.QueryBatch(ctx, known, k, vectorstore.QueryOptions{Where: opts.Where, Exact: opts.Exact})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -164,7 +168,7 @@ func (c *Corpus) Similar(ctx context.Context, id string, k int, opts SearchOptio
 		return nil, &NotFoundError{Dir: c.store.Dir(), ID: id}
 	}
 	id = r.ID
-	hits, err := c.store.Query(ctx, r.Embedding, k, vectorstore.QueryOptions{Where: opts.Where, Exclude: []string{id}})
+	hits, err := c.store.Query(ctx, r.Embedding, k, vectorstore.QueryOptions{Where: opts.Where, Exclude: []string{id}, Exact: opts.Exact})
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/papermap/papermap/corpus"
 )
 
-const similarUsage = `Usage: papermap similar [flags] PAPER-ID
+var similarUsage = `Usage: papermap similar [flags] PAPER-ID
 
 Lists the stored papers most similar to the stored paper PAPER-ID, best
 first. The paper itself is never listed. IDs are those shown by search,
@@ -20,6 +20,9 @@ Flags:
   --json             print {"results": [{"id", "title", "score"}, ...]}
   --where KEY=VALUE  only papers whose field KEY equals VALUE (repeatable; a
                      field no stored paper has is an error listing those that exist)
+  --exact            score every paper; by default a store of ` + indexThresholdText + ` papers or
+                     more is searched through its approximate index (recall@10
+                     ≥ 0.95 against --exact)
 
 Examples:
   papermap similar 0704.0001
@@ -37,6 +40,7 @@ func (c *SimilarCommand) Run(ctx context.Context, args []string) error {
 	store := c.m.storeFlag(fs)
 	k := fs.Int("k", corpus.DefaultK, "number of results")
 	asJSON := fs.Bool("json", false, "JSON output")
+	exact := fs.Bool("exact", false, "score every paper (no approximate index)")
 	var where whereFlag
 	fs.Var(&where, "where", "KEY=VALUE filter")
 	pos, err := parseArgs(fs, args, similarUsage, c.m.Stdout)
@@ -49,7 +53,7 @@ func (c *SimilarCommand) Run(ctx context.Context, args []string) error {
 	if *k <= 0 {
 		return &usageError{msg: fmt.Sprintf("-k must be positive, not %d", *k), usage: similarUsage}
 	}
-	cp, err := corpus.Open(ctx, *store, corpus.Options{ReadOnly: true})
+	cp, err := corpus.Open(ctx, *store, corpus.Options{ReadOnly: true, Notice: c.m.Stderr, IndexThreshold: indexThreshold(c.m.Stderr)})
 	if err != nil {
 		return err
 	}
@@ -57,7 +61,7 @@ func (c *SimilarCommand) Run(ctx context.Context, args []string) error {
 	if err := where.check(cp); err != nil {
 		return err
 	}
-	res, err := cp.Similar(ctx, pos[0], *k, corpus.SearchOptions{Where: where.filter})
+	res, err := cp.Similar(ctx, pos[0], *k, corpus.SearchOptions{Where: where.filter, Exact: *exact})
 	if err != nil {
 		return err
 	}
