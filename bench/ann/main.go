@@ -5,11 +5,14 @@
 //
 //	go run ./bench/ann -x blobs-100000.f32 -q queries-1000.f32 [-dim 384] [-nq 200] [-ef 32,64,128] [-m 16] [-efc 100]
 //
-// It is for tuning; the comparison with FAISS is bench/compare's ANN case.
+// It prints one JSON object per line, like faiss_ann.py (FAISS on the same
+// files): first the build, then one line per ef. bench/compare's case 7
+// runs both.
 package main
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
@@ -54,6 +57,7 @@ func main() {
 	dim := flag.Int("dim", 384, "dimensions")
 	n := flag.Int("n", 0, "use the first n rows (0: all)")
 	nq := flag.Int("nq", 200, "queries")
+	workers := flag.Int("workers", 0, "build goroutines (0: GOMAXPROCS)")
 	efs := flag.String("ef", "16,32,64,128,256", "ef values to measure")
 	m := flag.Int("m", 0, "M (0: the package default)")
 	efc := flag.Int("efc", 0, "efConstruction (0: the package default)")
@@ -100,11 +104,12 @@ func main() {
 	runtime.ReadMemStats(&ms0)
 	t0 := time.Now()
 	idx := ann.New(r, ann.Options{M: *m, EfConstruction: *efc, Seed: 1})
-	idx.Build(rowsN, 0)
+	idx.Build(rowsN, *workers)
 	build := time.Since(t0)
 	runtime.ReadMemStats(&ms1)
-	fmt.Printf("n=%d dim=%d M=%d efc=%d build_s=%.2f graph_heap_mb=%.0f threads=%d\n", rowsN, *dim, *m, *efc,
-		build.Seconds(), float64(ms1.HeapAlloc-ms0.HeapAlloc)/(1<<20), runtime.GOMAXPROCS(0))
+	emit(map[string]any{"tool": "papermap-hnsw", "n": rowsN, "dim": *dim, "m": idxM(*m), "efc": idxEfc(*efc),
+		"build_s": build.Seconds(), "index_heap_mb": float64(ms1.HeapAlloc-ms0.HeapAlloc) / (1 << 20),
+		"peak_rss_mb": peakRSS(), "threads": runtime.GOMAXPROCS(0)})
 	for _, f := range strings.Split(*efs, ",") {
 		ef, _ := strconv.Atoi(f)
 		var times []float64
@@ -123,6 +128,38 @@ func main() {
 			rec += float64(hit) / 10
 		}
 		slices.Sort(times)
-		fmt.Printf("ef=%d recall@10=%.4f median_ms=%.3f p99_ms=%.3f\n", ef, rec/float64(nQ), times[len(times)/2], times[len(times)*99/100])
+		emit(map[string]any{"tool": "papermap-hnsw", "ef": ef, "recall": rec / float64(nQ),
+			"median_ms": times[len(times)/2], "p99_ms": times[len(times)*99/100]})
 	}
+}
+
+func emit(v map[string]any) {
+	b, _ := json.Marshal(v)
+	fmt.Println(string(b))
+}
+
+func idxM(m int) int {
+	if m <= 0 {
+		return ann.DefaultM
+	}
+	return m
+}
+
+func idxEfc(e int) int {
+	if e <= 0 {
+		return ann.DefaultEfConstruction
+	}
+	return e
+}
+
+// peakRSS returns the process's peak resident set (VmHWM) in MiB.
+func peakRSS() float64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.Atoi(f[1])
+			return float64(kb) / 1024
+		}
+	}
+	return math.NaN()
 }
