@@ -8,15 +8,26 @@
 // It prints one JSON object per line, like faiss_ann.py (FAISS on the same
 // files): first the build, then one line per ef. bench/compare's case 7
 // runs both.
+//
+// With -store DIR it measures the product path instead: a store opened
+// read-only, its saved index (index.hnsw) loaded at the first query, and
+// nq "similar" queries (a seeded sample of stored papers' own vectors, the
+// paper itself excluded) answered through the index and by the exact
+// scan: recall@10, median and p99 per query of each, the first query's
+// time (which loads the index) and the open time.
+//
+//	go run ./bench/ann -store DIR [-nq 200] [-threshold N]
 package main
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
 	"math"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"slices"
@@ -25,6 +36,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/papermap/papermap/vectorstore"
 	"github.com/papermap/papermap/vectorstore/ann"
 )
 
@@ -61,7 +73,13 @@ func main() {
 	efs := flag.String("ef", "16,32,64,128,256", "ef values to measure")
 	m := flag.Int("m", 0, "M (0: the package default)")
 	efc := flag.Int("efc", 0, "efConstruction (0: the package default)")
+	store := flag.String("store", "", "measure Query on this store instead")
+	threshold := flag.Int("threshold", 0, "with -store: vectorstore.Options.IndexThreshold (0: the default)")
 	flag.Parse()
+	if *store != "" {
+		measureStore(*store, *nq, *threshold)
+		return
+	}
 	x := load(*xpath, *dim, *n)
 	q := load(*qpath, *dim, *nq)
 	r := rows{x: x, dim: *dim}
@@ -162,4 +180,63 @@ func peakRSS() float64 {
 		}
 	}
 	return math.NaN()
+}
+
+func measureStore(dir string, nq, threshold int) {
+	ctx := context.Background()
+	t0 := time.Now()
+	s, err := vectorstore.Open(ctx, dir, vectorstore.Options{ReadOnly: true, IndexThreshold: threshold,
+		Notice: func(m string) { fmt.Fprintln(os.Stderr, m) }})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	open := time.Since(t0)
+	ids := s.IDs()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var pick []vectorstore.Record
+	for range nq {
+		r, _ := s.Get(ids[rng.IntN(len(ids))])
+		pick = append(pick, r)
+	}
+	var first float64
+	var tIdx, tExact []float64
+	var rec float64
+	for i, r := range pick {
+		o := vectorstore.QueryOptions{Exclude: []string{r.ID}}
+		t := time.Now()
+		got, err := s.Query(ctx, r.Embedding, 10, o)
+		if err != nil {
+			log.Fatal(err)
+		}
+		d := time.Since(t).Seconds() * 1000
+		if i == 0 {
+			first = d
+		} else {
+			tIdx = append(tIdx, d)
+		}
+		o.Exact = true
+		t = time.Now()
+		want, err := s.Query(ctx, r.Embedding, 10, o)
+		if err != nil {
+			log.Fatal(err)
+		}
+		tExact = append(tExact, time.Since(t).Seconds()*1000)
+		hit := 0
+		for _, g := range got {
+			for _, w := range want {
+				if g.ID == w.ID {
+					hit++
+				}
+			}
+		}
+		rec += float64(hit) / float64(len(want))
+	}
+	slices.Sort(tIdx)
+	slices.Sort(tExact)
+	emit(map[string]any{"tool": "papermap-store", "records": len(ids), "queries": nq, "open_ms": open.Seconds() * 1000,
+		"first_query_ms": first, "recall": rec / float64(nq),
+		"index_median_ms": tIdx[len(tIdx)/2], "index_p99_ms": tIdx[len(tIdx)*99/100],
+		"exact_median_ms": tExact[len(tExact)/2], "exact_p99_ms": tExact[len(tExact)*99/100],
+		"peak_rss_mb": peakRSS(), "threads": runtime.GOMAXPROCS(0)})
 }
