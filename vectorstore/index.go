@@ -72,6 +72,7 @@ type annIndex struct {
 	gone    map[int32][]float32 // vectors of dead nodes, which still route searches
 	zero    []float32           // the vector of a dead node whose vector is lost
 	dirty   bool                // differs from the file
+	notice  func(string)        // the store's Options.Notice
 }
 
 // Vec implements ann.Vectors: a live node's vector is its row of the
@@ -154,6 +155,7 @@ func (s *Store) loadIndex(ctx context.Context, build bool) (*annIndex, error) {
 	path := filepath.Join(s.dir, indexName)
 	ix, err := readIndex(path, s.t, s.indexIdentity())
 	if err == nil {
+		ix.notice = s.opts.Notice
 		err = ix.reconcile(ctx, build)
 	}
 	if err == nil {
@@ -162,7 +164,9 @@ func (s *Store) loadIndex(ctx context.Context, build bool) (*annIndex, error) {
 	if !build {
 		return nil, err
 	}
-	if !errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) {
+		s.notice("vectorstore: building the approximate index of %d records (searches use it from %d records on)", len(s.t.rows), s.indexThreshold())
+	} else {
 		s.notice("vectorstore: %v: rebuilding the index of %d records", err, len(s.t.rows))
 	}
 	return buildIndex(ctx, s.t)
@@ -228,6 +232,9 @@ func (ix *annIndex) reconcile(ctx context.Context, build bool) error {
 		if node < 0 {
 			missing = append(missing, row)
 		}
+	}
+	if build && len(missing) > 0 && ix.notice != nil {
+		ix.notice(fmt.Sprintf("vectorstore: adding %d records to the approximate index", len(missing)))
 	}
 	if !build && len(missing)*indexPatch > len(t.rows) {
 		return fmt.Errorf("the index is out of date: it covers %d of the %d records", len(t.rows)-len(missing), len(t.rows))

@@ -147,7 +147,11 @@ func TestIndexRecall(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, indexName)); err != nil {
 		t.Fatalf("Close saved no index: %v", err)
 	}
+	if !strings.Contains(nt.all(), "building the approximate index of 3000 records") {
+		t.Errorf("the writer built the index without a notice: %q", nt.all())
+	}
 
+	nt = notices{}
 	r := openIndexed(t, dir, true, &nt)
 	defer r.Close()
 	for _, c := range []struct {
@@ -229,6 +233,7 @@ func TestIndexFollowsWrites(t *testing.T) {
 	}
 	check(s, "writer")
 	mustClose(t, s)
+	nt = notices{}
 	r := openIndexed(t, dir, true, &nt)
 	defer r.Close()
 	check(r, "reader")
@@ -251,6 +256,7 @@ func TestIndexStale(t *testing.T) {
 	s := openIndexed(t, dir, false, &nt)
 	mustAdd(t, s, blobRecords(4, "p", ixN))
 	mustClose(t, s)
+	nt = notices{}
 	// A writer that never uses the index: its Close leaves the file as is.
 	w, err := Open(ctx, dir, Options{IndexThreshold: -1})
 	if err != nil {
