@@ -118,15 +118,12 @@ func main() {
 	}
 	wg.Wait()
 
-	var ms0, ms1 runtime.MemStats
-	runtime.ReadMemStats(&ms0)
 	t0 := time.Now()
 	idx := ann.New(r, ann.Options{M: *m, EfConstruction: *efc, Seed: 1})
 	idx.Build(rowsN, *workers)
 	build := time.Since(t0)
-	runtime.ReadMemStats(&ms1)
 	emit(map[string]any{"tool": "papermap-hnsw", "n": rowsN, "dim": *dim, "m": idxM(*m), "efc": idxEfc(*efc),
-		"build_s": build.Seconds(), "index_heap_mb": float64(ms1.HeapAlloc-ms0.HeapAlloc) / (1 << 20),
+		"build_s": build.Seconds(), "index_heap_mb": float64(idx.Bytes()) / (1 << 20),
 		"peak_rss_mb": peakRSS(), "threads": runtime.GOMAXPROCS(0)})
 	for _, f := range strings.Split(*efs, ",") {
 		ef, _ := strconv.Atoi(f)

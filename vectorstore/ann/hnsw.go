@@ -504,3 +504,13 @@ func (s *searcher) next() {
 
 func (s *searcher) visit(n int32)        { s.mark[n] = s.epoch }
 func (s *searcher) visited(n int32) bool { return s.mark[n] == s.epoch }
+
+// Bytes returns the memory the graph takes (its lists, layers and marks;
+// not the vectors, which it does not hold).
+func (x *Index) Bytes() int64 {
+	b := int64(len(x.l0))*4 + int64(len(x.level)) + int64(len(x.deleted))*8 + int64(len(x.upper))*24
+	for _, up := range x.upper {
+		b += int64(len(up)) * 4
+	}
+	return b
+}
