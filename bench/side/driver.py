@@ -440,27 +440,33 @@ def case_ann(args, rep, env_fa):
     q = args.ann_q or make_queries(args, 1000)
     nq = 200
     efs = "32,64,128,256,512,1024,2048"
-    common = ["--x", x, "--q", q, "--dim", str(dim), "--nq", str(nq), "--n", str(n)]
-    pm = run_jsonl([args.ann, "-x", x, "-q", q, "-dim", str(dim), "-nq", str(nq), "-n", str(n), "-ef", efs], go_env())
-    hn = run_jsonl([PY, f"{ROOT}/bench/ann/faiss_ann.py", "--kind", "hnsw", "--ef", efs] + common, env_fa)
-    iv = run_jsonl([PY, f"{ROOT}/bench/ann/faiss_ann.py", "--kind", "ivf", "--nprobe", "1,2,4,8,16,32,64,128,256"] + common, env_fa)
+    th = args.ann_threads
+    common = ["--x", x, "--q", q, "--dim", str(dim), "--nq", str(nq), "--n", str(n), "--threads", str(th)]
+    genv = dict(go_env(), GOMAXPROCS=str(th))
+    penv = dict(env_fa, OMP_NUM_THREADS=str(th), OPENBLAS_NUM_THREADS=str(th))
+    pm = run_jsonl([args.ann, "-x", x, "-q", q, "-dim", str(dim), "-nq", str(nq), "-n", str(n), "-ef", efs,
+                    "-workers", str(th)], genv)
+    hn = run_jsonl([PY, f"{ROOT}/bench/ann/faiss_ann.py", "--kind", "hnsw", "--ef", efs] + common, penv)
+    iv = run_jsonl([PY, f"{ROOT}/bench/ann/faiss_ann.py", "--kind", "ivf", "--nprobe", "1,2,4,8,16,32,64,128,256"] + common, penv)
     label_n = label(n)
     p_at = first_at(pm, "ef")
     for name, peer, key in (("faiss-IndexHNSWFlat", hn, "ef"), ("faiss-IndexIVFFlat", iv, "nprobe")):
         f_at = first_at(peer, key)
-        case = f"ann-{label_n}x{dim}"
-        extra = (f"papermap_ef={p_at['ef']} papermap_recall={p_at['recall']:.3f} peer_{key}={f_at[key]} peer_recall={f_at['recall']:.3f} "
+        case = f"ann-{label_n}x{dim}-{th}t"
+        equal = f_at["recall"] >= 0.95 and p_at["recall"] >= 0.95
+        extra = ("" if equal else "NOT AT EQUAL RECALL (a tool's sweep stayed below 0.95): no goal ") + (f"papermap_ef={p_at['ef']} papermap_recall={p_at['recall']:.3f} peer_{key}={f_at[key]} peer_recall={f_at['recall']:.3f} "
                  f"papermap_p99_ms={p_at['p99_ms']:.2f} peer_p99_ms={f_at['p99_ms']:.2f} "
                  f"papermap_build_s={pm[0]['build_s']:.1f} peer_build_s={peer[0]['build_s']:.1f} "
                  f"build_ratio={pm[0]['build_s'] / peer[0]['build_s']:.2f} "
                  f"papermap_index_mb={pm[0]['index_heap_mb']:.0f} (graph; vectors not copied) "
                  f"peer_index_mb={peer[0]['index_rss_mb']:.0f} (vectors + structure) "
                  f"papermap_peak_rss_mb={pm[0]['peak_rss_mb']:.0f} peer_peak_rss_mb={peer[0]['peak_rss_mb']:.0f}")
-        rep.line(case, p_at["median_ms"] / 1000, name, f_at["median_ms"] / 1000, extra, 1.5)
-        rep.target(f"{case}: build time {pm[0]['build_s']:.1f} s ≤ 2 × {name}'s {peer[0]['build_s']:.1f} s",
-                   pm[0]["build_s"] <= 2 * peer[0]["build_s"])
-    rep.target(f"ann-{label_n}x{dim}: papermap recall@10 {p_at['recall']:.3f} ≥ 0.95", p_at["recall"] >= 0.95)
-    rep.target(f"ann-{label_n}x{dim}: papermap median {p_at['median_ms']:.2f} ms ≤ 5 ms", p_at["median_ms"] <= 5)
+        rep.line(case, p_at["median_ms"] / 1000, name, f_at["median_ms"] / 1000, extra, 1.5 if equal else None)
+        if equal:
+            rep.target(f"{case}: build time {pm[0]['build_s']:.1f} s ≤ 2 × {name}'s {peer[0]['build_s']:.1f} s",
+                       pm[0]["build_s"] <= 2 * peer[0]["build_s"])
+    rep.target(f"ann-{label_n}x{dim}-{th}t: papermap recall@10 {p_at['recall']:.3f} ≥ 0.95", p_at["recall"] >= 0.95)
+    rep.target(f"ann-{label_n}x{dim}-{th}t: papermap median {p_at['median_ms']:.2f} ms ≤ 5 ms", p_at["median_ms"] <= 5)
     print("ANN sweeps: " + json.dumps({"papermap": pm, "faiss-hnsw": hn, "faiss-ivf": iv}), flush=True)
 
 
@@ -534,6 +540,7 @@ def main():
     ap.add_argument("--ann-x", default="", help="case 7: a float32 row-major file of unit vectors instead of gen.py's")
     ap.add_argument("--ann-q", default="", help="case 7: its queries (float32 rows); default case 4's 1,000 queries")
     ap.add_argument("--ann-dim", type=int, default=D, help="case 7: dimensions of --ann-x")
+    ap.add_argument("--ann-threads", type=int, default=THREADS, help="case 7: threads of every tool, build and queries (default 2)")
     args = ap.parse_args()
     args.argv = sys.argv[1:]
     args.acm = os.path.abspath(args.acm)
