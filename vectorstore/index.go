@@ -14,6 +14,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -606,19 +607,34 @@ func indexWorth(cand []int32, n int) bool {
 func (s *Store) queryIndex(ctx context.Context, ix *annIndex, units [][]float32, k int, cand []int32, excluded map[int32]bool) ([][]Hit, error) {
 	t := s.t
 	out := make([][]Hit, len(units))
-	for i, u := range units {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		rows, ok := ix.search(u, k, cand, excluded)
-		if !ok {
-			rows = cand // the exact scan of the filter's rows (nil: all)
-		}
-		tops, err := t.scan(ctx, [][]float32{u}, k, rowsOrEmpty(rows, ok), excluded)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = tops[0].hits(t)
+	// The queries are shared between the CPUs; each is answered alone,
+	// so the hits do not depend on the split.
+	workers := min(runtime.GOMAXPROCS(0), len(units))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(units); i += workers {
+				if err := ctx.Err(); err != nil {
+					errs[w] = err
+					return
+				}
+				rows, ok := ix.search(units[i], k, cand, excluded)
+				if !ok {
+					rows = cand // the exact scan of the filter's rows (nil: all)
+				}
+				tops, err := t.scan(ctx, [][]float32{units[i]}, k, rowsOrEmpty(rows, ok), excluded)
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				out[i] = tops[0].hits(t)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

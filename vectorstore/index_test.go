@@ -346,3 +346,30 @@ func TestIndexDamage(t *testing.T) {
 		t.Errorf("the rebuilt index was not saved or not usable: %q", nt.all())
 	}
 }
+
+// TestIndexBatch checks that QueryBatch through the index (queries shared
+// between goroutines) gives exactly the hits of single queries.
+func TestIndexBatch(t *testing.T) {
+	ctx := context.Background()
+	var nt notices
+	s := openIndexed(t, t.TempDir(), false, &nt)
+	defer s.Close()
+	mustAdd(t, s, blobRecords(8, "p", ixN))
+	qs := queries(8, 30)
+	batch, err := s.QueryBatch(ctx, qs, 10, QueryOptions{Where: Filter{"venue": "chi"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, q := range qs {
+		one, err := s.Query(ctx, q, 10, QueryOptions{Where: Filter{"venue": "chi"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(one, batch[i]) {
+			t.Fatalf("query %d: batch %v, alone %v", i, batch[i], one)
+		}
+	}
+	if s.idx.ix.Load() == nil {
+		t.Fatal("no index was used")
+	}
+}
