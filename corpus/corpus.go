@@ -62,11 +62,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Corpus, error) {
 		w := opts.Notice
 		opts.Embedder.Notice = func(msg string) { fmt.Fprintln(w, msg) }
 	}
-	vopts := vectorstore.Options{ReadOnly: opts.ReadOnly, IndexThreshold: opts.IndexThreshold}
-	if w := opts.Notice; w != nil {
-		vopts.Notice = func(msg string) { fmt.Fprintln(w, msg) }
-	}
-	st, err := vectorstore.Open(ctx, dir, vopts)
+	st, err := vectorstore.Open(ctx, dir, vectorstore.Options{ReadOnly: opts.ReadOnly, Notice: opts.Embedder.Notice, IndexThreshold: opts.IndexThreshold})
 	if err != nil {
 		return nil, err
 	}

@@ -116,7 +116,7 @@ func (s *Store) indexIdentity() string {
 	return fmt.Sprintf("%s/%s/%d/%d", e.Backend, e.Model, e.Dimensions, s.manifest.Created.UnixNano())
 }
 
-func (s *Store) notice(format string, args ...any) {
+func (s *Store) indexNotice(format string, args ...any) {
 	if s.opts.Notice != nil {
 		s.opts.Notice(fmt.Sprintf(format, args...))
 	}
@@ -141,7 +141,7 @@ func (s *Store) indexFor(ctx context.Context, exact bool) *annIndex {
 	ix, err := s.loadIndex(ctx, !s.readOnly)
 	if err != nil {
 		s.idx.failed = true
-		s.notice("vectorstore: %v; searching every vector instead (exact, slower); the next write to %s rebuilds the index", err, s.dir)
+		s.indexNotice("vectorstore: %v; searching every vector instead (exact, slower); the next write to %s rebuilds the index", err, s.dir)
 		return nil
 	}
 	s.idx.ix.Store(ix)
@@ -166,9 +166,9 @@ func (s *Store) loadIndex(ctx context.Context, build bool) (*annIndex, error) {
 		return nil, err
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		s.notice("vectorstore: building the approximate index of %d records (searches use it from %d records on)", len(s.t.rows), s.indexThreshold())
+		s.indexNotice("vectorstore: building the approximate index of %d records (searches use it from %d records on)", len(s.t.rows), s.indexThreshold())
 	} else {
-		s.notice("vectorstore: %v: rebuilding the index of %d records", err, len(s.t.rows))
+		s.indexNotice("vectorstore: %v: rebuilding the index of %d records", err, len(s.t.rows))
 	}
 	return buildIndex(ctx, s.t)
 }
@@ -365,14 +365,14 @@ func (s *Store) indexClose() {
 	if ix == nil {
 		var err error
 		if ix, err = s.loadIndex(context.Background(), true); err != nil {
-			s.notice("vectorstore: could not build the index of %s: %v; searches scan every vector until a write rebuilds it", s.dir, err)
+			s.indexNotice("vectorstore: could not build the index of %s: %v; searches scan every vector until a write rebuilds it", s.dir, err)
 			return
 		}
 	}
 	if ix.g.Deleted() > 0 && 2*ix.g.Deleted() > ix.g.Len() {
 		fresh, err := buildIndex(context.Background(), s.t)
 		if err != nil {
-			s.notice("vectorstore: could not rebuild the index of %s: %v", s.dir, err)
+			s.indexNotice("vectorstore: could not rebuild the index of %s: %v", s.dir, err)
 			return
 		}
 		ix = fresh
@@ -382,7 +382,7 @@ func (s *Store) indexClose() {
 	}
 	path := filepath.Join(s.dir, indexName)
 	if err := writeIndex(path, ix, s.size, s.indexIdentity()); err != nil {
-		s.notice("vectorstore: could not save the index of %s: %v; the next write tries again", s.dir, err)
+		s.indexNotice("vectorstore: could not save the index of %s: %v; the next write tries again", s.dir, err)
 		return
 	}
 	ix.dirty = false
