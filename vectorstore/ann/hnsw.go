@@ -25,12 +25,9 @@ type Options struct {
 	// inserted. The default is 100.
 	EfConstruction int
 	// Seed draws the nodes' layers. The same seed, vectors and order of
-	// insertion give the same graph when the build is sequential.
+	// insertion give the same graph when the build is sequential (see
+	// Build).
 	Seed uint64
-	// Workers is the number of goroutines of Build; 0 means GOMAXPROCS.
-	// With more than one the graph depends on the scheduling (its
-	// quality does not); 1 makes Build deterministic for a seed.
-	Workers int
 }
 
 // Defaults of Options.
@@ -176,7 +173,9 @@ func (x *Index) Add(node int32) {
 	x.pool.Put(s)
 }
 
-// Build inserts nodes Len()..n-1, with Options.Workers goroutines.
+// Build inserts nodes Len()..n-1 with the given number of goroutines (0:
+// GOMAXPROCS). With more than one the graph depends on the scheduling (its
+// quality does not); with one it depends only on the seed and the vectors.
 func (x *Index) Build(n int, workers int) {
 	first := len(x.level)
 	if n <= first {

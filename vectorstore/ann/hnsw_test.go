@@ -106,7 +106,7 @@ func TestDeterministic(t *testing.T) {
 	const n, d = 1000, 16
 	r := rows{x: blobs(2, n, d, 5, 1), dim: d}
 	build := func(seed uint64) *Index {
-		idx := New(r, Options{Seed: seed, Workers: 1})
+		idx := New(r, Options{Seed: seed})
 		idx.Build(n, 1)
 		return idx
 	}
