@@ -45,9 +45,11 @@ const indexName = "index.hnsw"
 // Below it, the scan is fast enough and an ingest builds nothing.
 const DefaultIndexThreshold = 50_000
 
-// indexEf is the candidate list of an index search (raised to k): the
-// smallest power of two with recall@10 ≥ 0.95 against the exact scan on
-// the 1M-paper lexical store (bench/RESULTS.md, "Approximate index").
+// indexEf is the candidate list of an index search (raised to k). At 128
+// recall@10 against the exact scan was 0.986 on 60,000 and 0.993 on
+// 113,221 ACM abstracts (lexical, 256 dims; bench/RESULTS.md,
+// "Approximate index"). Smaller values and the 1M store were not
+// measured: a store at 1M may want more.
 const indexEf = 128
 
 // indexM is the graph's degree (ann.Options.M); indexSeed draws its layers.
