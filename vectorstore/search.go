@@ -54,7 +54,8 @@ type Hit struct {
 // threshold on it searches the approximate index (an HNSW graph; see the
 // package documentation): the hits are the k best of the candidates the
 // graph finds, with the same scores and order as the exact scan would
-// give them, and recall@10 ≥ 0.95 against it.
+// give them (recall@10 against the scan: 0.99 on 113k ACM abstracts, see
+// bench/RESULTS.md).
 func (s *Store) Query(ctx context.Context, q []float32, k int, opts QueryOptions) ([]Hit, error) {
 	hits, err := s.QueryBatch(ctx, [][]float32{q}, k, opts)
 	if err != nil {
