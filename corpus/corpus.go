@@ -27,6 +27,11 @@ type Options struct {
 	// Notice receives one-line notices for people, such as which embedder
 	// auto chose. Nil discards them.
 	Notice io.Writer
+
+	// IndexThreshold is vectorstore.Options.IndexThreshold: the number of
+	// papers from which searches use the approximate index (0: the
+	// default, vectorstore.DefaultIndexThreshold; negative: never).
+	IndexThreshold int
 }
 
 // Corpus is an opened store and the embedder of its vectors. Its methods are
@@ -57,7 +62,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Corpus, error) {
 		w := opts.Notice
 		opts.Embedder.Notice = func(msg string) { fmt.Fprintln(w, msg) }
 	}
-	st, err := vectorstore.Open(ctx, dir, vectorstore.Options{ReadOnly: opts.ReadOnly})
+	st, err := vectorstore.Open(ctx, dir, vectorstore.Options{ReadOnly: opts.ReadOnly, Notice: opts.Embedder.Notice, IndexThreshold: opts.IndexThreshold})
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,7 @@ func (c *Corpus) similarHybrid(ctx context.Context, r vectorstore.Record, k int,
 		return nil, err
 	}
 	idx.SetOptions(opts.Sparse)
-	dense, err := c.store.Query(ctx, r.Embedding, m, vectorstore.QueryOptions{Where: opts.Where, Exclude: []string{r.ID}})
+	dense, err := c.store.Query(ctx, r.Embedding, m, vectorstore.QueryOptions{Where: opts.Where, Exclude: []string{r.ID}, Exact: opts.Exact})
 	if err != nil {
 		return nil, err
 	}

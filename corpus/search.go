@@ -45,6 +45,10 @@ type SearchOptions struct {
 	// Candidates is how many papers each ranking contributes to the
 	// fusion. The default value is 100.
 	Candidates int
+
+	// Exact makes the dense ranking score every paper even in a store
+	// large enough for the approximate index (vectorstore.QueryOptions.Exact).
+	Exact bool
 }
 
 // DefaultCandidates is the default of SearchOptions.Candidates.
@@ -149,7 +153,7 @@ func (c *Corpus) searchDense(ctx context.Context, queries []string, k int, opts 
 	}
 	hits := make([][]vectorstore.Hit, len(queries))
 	if len(known) > 0 {
-		got, err := c.store.QueryBatch(ctx, known, k, vectorstore.QueryOptions{Where: opts.Where})
+		got, err := c.store.QueryBatch(ctx, known, k, vectorstore.QueryOptions{Where: opts.Where, Exact: opts.Exact})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -177,7 +181,7 @@ func (c *Corpus) Similar(ctx context.Context, id string, k int, opts SearchOptio
 	}
 	switch opts.Mode {
 	case ModeDense:
-		hits, err := c.store.Query(ctx, r.Embedding, k, vectorstore.QueryOptions{Where: opts.Where, Exclude: []string{r.ID}})
+		hits, err := c.store.Query(ctx, r.Embedding, k, vectorstore.QueryOptions{Where: opts.Where, Exclude: []string{r.ID}, Exact: opts.Exact})
 		if err != nil {
 			return nil, err
 		}

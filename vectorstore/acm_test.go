@@ -49,7 +49,7 @@ func TestReopenCount100k(t *testing.T) {
 		mustAdd(t, s, recs[lo:lo+1000])
 	}
 	mustClose(t, s)
-	r, err := Open(ctx, dir, Options{ReadOnly: true})
+	r, err := Open(ctx, dir, Options{ReadOnly: true, IndexThreshold: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestACMChild(t *testing.T) {
 
 	case "papermap-open":
 		start := time.Now()
-		s, err := Open(ctx, storeDir, Options{ReadOnly: true})
+		s, err := Open(ctx, storeDir, Options{ReadOnly: true, IndexThreshold: -1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -267,7 +267,7 @@ func TestACMChild(t *testing.T) {
 		s.Close()
 
 	case "papermap-compact":
-		s, err := Open(ctx, storeDir, Options{})
+		s, err := Open(ctx, storeDir, Options{IndexThreshold: -1})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -92,7 +92,7 @@ func BenchmarkOpen(b *testing.B) {
 			dir, _ := benchStore(b, sz.n, sz.dim)
 			b.SetBytes(logSize(b, dir))
 			for b.Loop() {
-				s, err := Open(context.Background(), dir, Options{ReadOnly: true})
+				s, err := Open(context.Background(), dir, Options{ReadOnly: true, IndexThreshold: -1})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -132,7 +132,7 @@ func BenchmarkQuery(b *testing.B) {
 			for _, engine := range []string{"flat", "chromem"} {
 				b.Run(fmt.Sprintf("%s/%s/%s", benchName(sz.n, sz.dim), f.name, engine), func(b *testing.B) {
 					dir, _ := benchStore(b, sz.n, sz.dim)
-					s, err := Open(context.Background(), dir, Options{ReadOnly: true})
+					s, err := Open(context.Background(), dir, Options{ReadOnly: true, IndexThreshold: -1})
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -165,7 +165,7 @@ func BenchmarkQueryBatch(b *testing.B) {
 	for _, sz := range benchSizes {
 		b.Run(benchName(sz.n, sz.dim)+"/batch=64", func(b *testing.B) {
 			dir, _ := benchStore(b, sz.n, sz.dim)
-			s, err := Open(context.Background(), dir, Options{ReadOnly: true})
+			s, err := Open(context.Background(), dir, Options{ReadOnly: true, IndexThreshold: -1})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -187,7 +187,7 @@ func BenchmarkMatrix(b *testing.B) {
 	for _, sz := range benchSizes[:2] {
 		b.Run(benchName(sz.n, sz.dim), func(b *testing.B) {
 			dir, _ := benchStore(b, sz.n, sz.dim)
-			s, err := Open(context.Background(), dir, Options{ReadOnly: true})
+			s, err := Open(context.Background(), dir, Options{ReadOnly: true, IndexThreshold: -1})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -27,6 +27,8 @@
 //	records.log    every record, as an append-only log of checksummed frames
 //	manifest.json  the embedder (backend, model, dimensions) and dates
 //	LOCK           the writer lock (see "Writers and readers"), with the writer's pid
+//	index.hnsw     the approximate index, from Options.IndexThreshold records on
+//	               (see "Approximate index"); derived from the log, never trusted over it
 //	other files    written by WriteFile (the lexical model, the theme model)
 //
 // Files are created with mode 0600, the directory with 0700 (with its
@@ -118,6 +120,7 @@
 // call (Open does not build it), its documents' Embedding slices are rows
 // of the matrix, and once built Add and Delete keep it in step.
 //
+// Below Options.IndexThreshold records (or with QueryOptions.Exact),
 // Query and QueryBatch are exact: every (matching) row is scored by a dot
 // product (vectors are unit length, so this is the cosine similarity),
 // the rows are split between the CPUs, and a bounded heap per query keeps
@@ -130,6 +133,36 @@
 // file imported by chromem-go) gives the same hits up to float32 rounding
 // of the scores (the tests check it); for how the two compare in speed
 // see bench/RESULTS.md.
+//
+// # Approximate index
+//
+// From Options.IndexThreshold records on (DefaultIndexThreshold, 50,000,
+// unless set), Query and QueryBatch search an HNSW graph (package
+// vectorstore/ann) over the matrix instead of scanning it: the graph
+// proposes max(128, k) candidates, which are scored again by the scan's
+// kernel, so a hit has exactly the score and rank the scan would give it
+// and recall@10 against the scan was 0.99 on 113k ACM abstracts (bench/RESULTS.md,
+// "Approximate index"). A Where filter that keeps at least 1/16 of the
+// records is searched in the graph (nodes outside it route but are not
+// returned; the search widens until it finds k matching records, or
+// scans); a more selective filter scans its matching rows.
+//
+// The graph is kept in DIR/index.hnsw: a checksummed file (CRC-32C)
+// naming, for each node, the record ID and hash (HashRecord) it was made
+// from, and the store it belongs to (embedder and manifest creation
+// time), replaced atomically. It is loaded at the first query that needs
+// it, never at Open. Each node is checked against the log's records: a
+// node whose record is gone or changed is marked dead, records without a
+// node are inserted. So the index never answers for records the log does
+// not hold, and a crash at any moment (before, during or after its
+// replacement) leaves at worst an index that is out of date or missing.
+// A writer brings it up to date at Close (building it when missing or
+// damaged, with a notice, and from scratch when more than half its nodes
+// are dead) and keeps a loaded index in step with Add and Delete; a
+// reader patches an index at most 1/16 behind in memory, and otherwise
+// scans every vector, with a notice, until a writer rebuilds it. The
+// build runs on every CPU, so the graph (not its recall) depends on the
+// scheduling.
 //
 // # Invariants
 //

@@ -53,10 +53,12 @@ func makeRecords(seed uint64, prefix string, n, dim int) []Record {
 	return recs
 }
 
-// openStore opens a writer on dir with the test embedder set.
+// openStore opens a writer on dir with the test embedder set. Its stores
+// have no approximate index (index_test.go tests it): the other tests
+// and benchmarks are about the exact scan.
 func openStore(t testing.TB, dir string, dim int) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), dir, Options{})
+	s, err := Open(context.Background(), dir, Options{IndexThreshold: -1})
 	if err != nil {
 		t.Fatalf("Open(%s): %v", dir, err)
 	}

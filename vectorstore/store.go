@@ -31,6 +31,16 @@ type Options struct {
 	// complete write, even while a writer appends. Open fails with
 	// ErrNotExist when there is no store in the directory.
 	ReadOnly bool
+
+	// IndexThreshold is the number of records from which Query searches
+	// the approximate index (an HNSW graph kept in DIR/index.hnsw)
+	// rather than scanning every vector; negative: never. The default, 0,
+	// means DefaultIndexThreshold.
+	IndexThreshold int
+
+	// Notice receives one-line messages for people, such as an index
+	// found damaged and rebuilt. Nil discards them.
+	Notice func(msg string)
 }
 
 // Record is one stored document: a paper's ID, the text that was embedded,
@@ -74,6 +84,9 @@ type Store struct {
 	saved       bool // the manifest is on disk (see SetEmbedder)
 	t           *table
 	coll        *chromem.Collection
+
+	opts Options
+	idx  indexState // the approximate index (index.go)
 }
 
 // Open opens the store in dir. A writer (the default) creates dir with
@@ -94,7 +107,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s := &Store{dir: dir, readOnly: opts.ReadOnly}
+	s := &Store{dir: dir, readOnly: opts.ReadOnly, opts: opts}
 	if err := s.open(ctx); err != nil {
 		s.release()
 		return nil, err
@@ -365,6 +378,9 @@ func (s *Store) Close() error {
 	if s.closed {
 		s.mu.Unlock()
 		return nil
+	}
+	if !s.readOnly && s.broken == nil {
+		s.indexClose() // index.go: bring the index up to date and save it
 	}
 	s.closed = true
 	m, hasManifest := s.manifest, s.hasManifest
@@ -722,6 +738,7 @@ func (s *Store) Add(ctx context.Context, recs []Record) (AddStats, error) {
 			s.syncCollection(i)
 		}
 	}
+	s.indexAdding(recs, changes) // index.go
 	for _, c := range changes {
 		r := &recs[c.rec]
 		i, ok := t.rowOf[r.ID]
@@ -738,6 +755,7 @@ func (s *Store) Add(ctx context.Context, recs []Record) (AddStats, error) {
 		s.liveBytes += c.size
 		s.syncCollection(i)
 	}
+	s.indexAdded(recs, changes) // index.go
 	s.dirty = true
 	s.mu.Unlock()
 
@@ -807,6 +825,7 @@ func (s *Store) Delete(ctx context.Context, ids ...string) error {
 	t := s.t
 	for _, id := range gone {
 		i := t.rowOf[id]
+		s.indexRetire(i) // index.go
 		s.liveBytes -= t.rows[i].size
 		delete(t.rowOf, id)
 		last := len(t.rows) - 1
@@ -816,6 +835,9 @@ func (s *Store) Delete(ctx context.Context, ids ...string) error {
 			copy(t.vec(i), t.vec(last))
 			t.rowOf[t.rows[i].id] = i
 			s.syncCollection(i)
+			s.indexMove(last, i) // index.go
+		} else {
+			s.indexDropped(last) // index.go
 		}
 		t.rows[last] = rowInfo{}
 		t.rows = t.rows[:last]

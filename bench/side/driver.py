@@ -406,6 +406,70 @@ def case_layout(args, rep):
             rep.line(case, pm["seconds"], "sklearn-tsne", sk["seconds"], f"{q(pm)} {q(sk)}", 1.0)
 
 
+def run_jsonl(argv, env):
+    """Runs a tool that prints one JSON object per line; returns them."""
+    log("  " + " ".join(argv))
+    out = subprocess.run(argv, env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return [json.loads(l) for l in out.splitlines() if l.strip()]
+
+
+def first_at(rows, key, goal=0.95):
+    """The first sweep row (smallest parameter) whose recall reaches goal,
+    else the row with the best recall."""
+    sweep = [r for r in rows if key in r]
+    for r in sweep:
+        if r["recall"] >= goal:
+            return r
+    return max(sweep, key=lambda r: r["recall"])
+
+
+def case_ann(args, rep, env_fa):
+    """Case 7: papermap's HNSW index (bench/ann, package vectorstore/ann)
+    against FAISS IndexHNSWFlat (same M and efConstruction) and
+    IndexIVFFlat, on the same vectors: gen.py's blobs (case 4's data) or
+    --ann-x (e.g. a store's matrix). Each tool sweeps its search parameter
+    and is reported at the smallest value with recall@10 ≥ 0.95 against
+    the exact top 10. Single queries, one at a time; builds with 2 threads."""
+    n = args.ann_n
+    if args.ann_x:
+        x, dim = args.ann_x, args.ann_dim
+        n = n or os.path.getsize(x) // (4 * dim)
+    else:
+        x, _ = gen(args, n, 5)
+        dim = D
+    q = args.ann_q or make_queries(args, 1000)
+    nq = 200
+    efs = "32,64,128,256,512,1024,2048"
+    th = args.ann_threads
+    common = ["--x", x, "--q", q, "--dim", str(dim), "--nq", str(nq), "--n", str(n), "--threads", str(th)]
+    genv = dict(go_env(), GOMAXPROCS=str(th))
+    penv = dict(env_fa, OMP_NUM_THREADS=str(th), OPENBLAS_NUM_THREADS=str(th))
+    pm = run_jsonl([args.ann, "-x", x, "-q", q, "-dim", str(dim), "-nq", str(nq), "-n", str(n), "-ef", efs,
+                    "-workers", str(th)], genv)
+    hn = run_jsonl([PY, f"{ROOT}/bench/ann/faiss_ann.py", "--kind", "hnsw", "--ef", efs] + common, penv)
+    iv = run_jsonl([PY, f"{ROOT}/bench/ann/faiss_ann.py", "--kind", "ivf", "--nprobe", "1,2,4,8,16,32,64,128,256"] + common, penv)
+    label_n = label(n)
+    p_at = first_at(pm, "ef")
+    for name, peer, key in (("faiss-IndexHNSWFlat", hn, "ef"), ("faiss-IndexIVFFlat", iv, "nprobe")):
+        f_at = first_at(peer, key)
+        case = f"ann-{label_n}x{dim}-{th}t"
+        equal = f_at["recall"] >= 0.95 and p_at["recall"] >= 0.95
+        extra = ("" if equal else "NOT AT EQUAL RECALL (a tool's sweep stayed below 0.95): no goal ") + (f"papermap_ef={p_at['ef']} papermap_recall={p_at['recall']:.3f} peer_{key}={f_at[key]} peer_recall={f_at['recall']:.3f} "
+                 f"papermap_p99_ms={p_at['p99_ms']:.2f} peer_p99_ms={f_at['p99_ms']:.2f} "
+                 f"papermap_build_s={pm[0]['build_s']:.1f} peer_build_s={peer[0]['build_s']:.1f} "
+                 f"build_ratio={pm[0]['build_s'] / peer[0]['build_s']:.2f} "
+                 f"papermap_index_mb={pm[0]['index_heap_mb']:.0f} (graph; vectors not copied) "
+                 f"peer_index_mb={peer[0]['index_rss_mb']:.0f} (vectors + structure) "
+                 f"papermap_peak_rss_mb={pm[0]['peak_rss_mb']:.0f} peer_peak_rss_mb={peer[0]['peak_rss_mb']:.0f}")
+        rep.line(case, p_at["median_ms"] / 1000, name, f_at["median_ms"] / 1000, extra, 1.5 if equal else None)
+        if equal:
+            rep.target(f"{case}: build time {pm[0]['build_s']:.1f} s ≤ 2 × {name}'s {peer[0]['build_s']:.1f} s",
+                       pm[0]["build_s"] <= 2 * peer[0]["build_s"])
+    rep.target(f"ann-{label_n}x{dim}-{th}t: papermap recall@10 {p_at['recall']:.3f} ≥ 0.95", p_at["recall"] >= 0.95)
+    rep.target(f"ann-{label_n}x{dim}-{th}t: papermap median {p_at['median_ms']:.2f} ms ≤ 5 ms", p_at["median_ms"] <= 5)
+    print("ANN sweeps: " + json.dumps({"papermap": pm, "faiss-hnsw": hn, "faiss-ivf": iv}), flush=True)
+
+
 def label(n):
     return f"{n // 1_000_000}M" if n % 1_000_000 == 0 else f"{n // 1000}k"
 
@@ -468,10 +532,15 @@ def main():
     ap.add_argument("--quick", action="store_true", help="small sizes, 2 repetitions: a smoke run (never written to RESULTS.md)")
     ap.add_argument("--repeats", type=int, default=0,
                     help="repetitions per tool (default 5 for case 1, 3 for the others; 2 and 1 with --quick)")
-    ap.add_argument("--cases", default="1,2,3,4,5", help="comma-separated subset of 1-6 (6, the map layout against t-SNE, takes hours: run it alone)")
+    ap.add_argument("--cases", default="1,2,3,4,5", help="comma-separated subset of 1-7 (6, the map layout against t-SNE, takes hours: run it alone; 7, the approximate index against FAISS, tens of minutes: run it alone)")
     ap.add_argument("--dir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "papermap-bench"), help="data directory")
     ap.add_argument("--acm", default=os.path.join(ROOT, "..", "shared", "data", "acm-cr", "acm-dl-docs.jsonl.gz"))
     ap.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    ap.add_argument("--ann-n", type=int, default=0, help="case 7: rows (default 100,000 of gen.py's blobs; all of --ann-x)")
+    ap.add_argument("--ann-x", default="", help="case 7: a float32 row-major file of unit vectors instead of gen.py's")
+    ap.add_argument("--ann-q", default="", help="case 7: its queries (float32 rows); default case 4's 1,000 queries")
+    ap.add_argument("--ann-dim", type=int, default=D, help="case 7: dimensions of --ann-x")
+    ap.add_argument("--ann-threads", type=int, default=THREADS, help="case 7: threads of every tool, build and queries (default 2)")
     args = ap.parse_args()
     args.argv = sys.argv[1:]
     args.acm = os.path.abspath(args.acm)
@@ -486,7 +555,8 @@ def main():
         many, few = 5, 3
     if args.repeats:
         many = few = args.repeats
-    args.reps = {1: many, 2: few, 3: few, 4: few, 5: few, 6: 1}
+    args.reps = {1: many, 2: few, 3: few, 4: few, 5: few, 6: 1, 7: 1}
+    args.ann_n = args.ann_n or (0 if args.ann_x else n100)
     os.makedirs(args.dir, exist_ok=True)
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     t0 = time.time()
@@ -497,6 +567,8 @@ def main():
     args.side, args.fit = os.path.join(bindir, "papermap-side"), os.path.join(bindir, "papermap-lexical-fit")
     subprocess.run(["go", "build", "-o", args.side, "./bench/side"], cwd=ROOT, check=True)
     subprocess.run(["go", "build", "-o", args.fit, "./bench/lexical/fit"], cwd=ROOT, check=True)
+    args.ann = os.path.join(bindir, "papermap-ann")
+    subprocess.run(["go", "build", "-o", args.ann, "./bench/ann"], cwd=ROOT, check=True)
 
     info = {
         "date (`date -u`)": sh("date -u"),
@@ -545,6 +617,9 @@ def main():
     if 6 in cases:
         log("case 6: map layout against scikit-learn's t-SNE")
         case_layout(args, rep)
+    if 7 in cases:
+        log("case 7: approximate index (HNSW) against FAISS HNSW and IVF")
+        case_ann(args, rep, env_fa)
     info["load average at end"] = loadavg()
     ended = time.strftime("%H:%M:%S UTC", time.gmtime())
     info["wall time of the run"] = f"{(time.time() - t0) / 60:.1f} min"

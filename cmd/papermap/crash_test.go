@@ -20,6 +20,7 @@ import (
 
 	"github.com/papermap/papermap/corpus"
 	"github.com/papermap/papermap/internal/testharness/killloop"
+	"github.com/papermap/papermap/vectorstore"
 )
 
 // The process-level tests (crash, concurrency, damage, security, memory) run
@@ -120,10 +121,17 @@ func envInt(t testing.TB, name string, def int) int {
 // in the input (see internal/testharness/killloop). PAPERMAP_KILLS and
 // PAPERMAP_KILL_SEED change the number of kills (default 21, up to 4 on
 // each store before its rerun) and the seed (default 1).
+//
+// The stores have an approximate index: the index threshold is lowered to
+// 1,000 papers, so every ingest that gets to Close builds or updates
+// index.hnsw (and some kills fall while it does). At the end each store's
+// index must be usable as it is and agree with the exact scan
+// (checkKillLoopIndex).
 func TestKillLoop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs papermap ingest some 30 times")
 	}
+	t.Setenv(indexThresholdEnv, strconv.Itoa(killLoopIndexThreshold))
 	bin := papermapBinary(t)
 	dir := t.TempDir()
 	input := arxivCopies(t, dir, 2) // 4,000 papers
@@ -146,6 +154,63 @@ func TestKillLoop(t *testing.T) {
 	}
 	if rep.Expected != 4000-rep.Skipped {
 		t.Errorf("the reference stored %d papers and skipped %d; the input has 4000", rep.Expected, rep.Skipped)
+	}
+	stores, _ := filepath.Glob(filepath.Join(dir, "store-*"))
+	for _, store := range append(stores, filepath.Join(dir, "reference")) {
+		checkKillLoopIndex(t, store)
+	}
+}
+
+// killLoopIndexThreshold is the index threshold of the kill loop's stores.
+const killLoopIndexThreshold = 1000
+
+// checkKillLoopIndex checks the index of a store the kill loop finished:
+// index.hnsw is there, a reader uses it without a notice (it is neither
+// damaged nor out of date), and its answers for 40 stored papers' own
+// vectors reach recall@10 ≥ 0.95 against the exact scan, with the same
+// best score.
+func checkKillLoopIndex(t *testing.T, store string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(store, "index.hnsw")); err != nil {
+		t.Errorf("%s: no index after the final run: %v", store, err)
+		return
+	}
+	var notes strings.Builder
+	c, err := corpus.Open(context.Background(), store, corpus.Options{ReadOnly: true, Notice: &notes, IndexThreshold: killLoopIndexThreshold})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	st := c.Store()
+	ids := st.IDs()
+	var sum float64
+	n := 0
+	for i := 0; i < len(ids); i += len(ids) / 40 {
+		r, _ := st.Get(ids[i])
+		got, err1 := st.Query(context.Background(), r.Embedding, 10, vectorstore.QueryOptions{})
+		want, err2 := st.Query(context.Background(), r.Embedding, 10, vectorstore.QueryOptions{Exact: true})
+		if err1 != nil || err2 != nil || len(got) != len(want) || len(got) == 0 {
+			t.Fatalf("%s: query %s: %v %v, %d hits, the scan %d", store, ids[i], err1, err2, len(got), len(want))
+		}
+		if got[0].Score != want[0].Score {
+			t.Errorf("%s: %s's best hit scores %v through the index, %v by the scan", store, ids[i], got[0].Score, want[0].Score)
+		}
+		hit := 0
+		for _, g := range got {
+			for _, w := range want {
+				if g.ID == w.ID {
+					hit++
+				}
+			}
+		}
+		sum += float64(hit) / float64(len(want))
+		n++
+	}
+	if r := sum / float64(n); r < 0.95 {
+		t.Errorf("%s: recall@10 of the index against the scan %.3f, want ≥ 0.95", store, r)
+	}
+	if notes.Len() > 0 {
+		t.Errorf("%s: the index was not used as it is: %s", store, notes.String())
 	}
 }
 

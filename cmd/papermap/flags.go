@@ -5,12 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 
 	"github.com/papermap/papermap/corpus"
 	"github.com/papermap/papermap/embed"
 	"github.com/papermap/papermap/embed/backend"
 	"github.com/papermap/papermap/embed/ollama"
+	"github.com/papermap/papermap/vectorstore"
 )
 
 // errHelp is returned after --help printed a command's usage.
@@ -92,8 +94,34 @@ func (f *embedFlags) options(notice io.Writer) corpus.Options {
 			Backend: f.embedder,
 			Ollama:  ollama.Options{Model: f.model, BatchSize: f.batch, Hosts: hostList(f.hosts)},
 		},
-		Notice: notice,
+		Notice:         notice,
+		IndexThreshold: indexThreshold(notice),
 	}
+}
+
+// indexThresholdEnv overrides the number of papers from which searches use
+// the approximate index (vectorstore.DefaultIndexThreshold); tests set it
+// low so that small stores have an index.
+const indexThresholdEnv = "PAPERMAP_INDEX_THRESHOLD"
+
+// indexThresholdText is the default threshold as the help texts print it.
+var indexThresholdText = strconv.Itoa(vectorstore.DefaultIndexThreshold)
+
+// indexThreshold returns $PAPERMAP_INDEX_THRESHOLD, or 0 (the default)
+// when it is unset or not a positive integer (said on notice).
+func indexThreshold(notice io.Writer) int {
+	v := os.Getenv(indexThresholdEnv)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		if notice != nil {
+			fmt.Fprintf(notice, "papermap: ignoring %s=%q: not a positive number of papers\n", indexThresholdEnv, v)
+		}
+		return 0
+	}
+	return n
 }
 
 // themeFlagsUsage describes the flags of bindThemeFlags for --help.

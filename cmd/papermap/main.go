@@ -134,7 +134,7 @@ func (m *Main) command(name string) command {
 	return nil
 }
 
-const mainUsage = `papermap turns a pile of paper abstracts into themes, a map and
+var mainUsage = `papermap turns a pile of paper abstracts into themes, a map and
 "which papers are like this one?".
 
 Usage:
@@ -157,6 +157,8 @@ Commands:
   repair    recover a damaged store, keeping every intact paper
 
 Every command takes --store DIR (default ./papermap-store, or $PAPERMAP_STORE).
+search and similar use a store's approximate index from ` + indexThresholdText + ` papers on
+($PAPERMAP_INDEX_THRESHOLD changes that number; --exact scores every paper).
 Tables and progress bars are for terminals; piped output is tab-separated
 (or JSON with --json) and progress is plain lines. PAPERMAP_FORCE_TTY=1 (or
 a width in columns, e.g. 120) gives the terminal output through a pipe.

@@ -14,7 +14,7 @@ import (
 	"github.com/papermap/papermap/embed/ollama"
 )
 
-const searchUsage = `Usage: papermap search [flags] QUERY...
+var searchUsage = `Usage: papermap search [flags] QUERY...
        papermap search [flags] --queries FILE
 
 Finds the stored papers closest to a free-text query, best first. The words
@@ -44,6 +44,10 @@ Flags:
                      fields: year, venue, categories, archive, ... as ingested;
                      a field no stored paper has is an error listing those
                      that exist)
+  --exact            score every paper for the dense ranking; by default a
+                     store of ` + indexThresholdText + ` papers or more is searched through its
+                     approximate index (recall@10 0.99 against --exact on
+                     113k ACM abstracts, 1 ms instead of 23 ms)
   --ollama-host URLS Ollama server(s) for stores embedded with Ollama (default
                      $` + ollama.HostEnv + `, else the hosts the store was last embedded
                      with, else ` + ollama.DefaultHost + `)
@@ -69,6 +73,7 @@ func (c *SearchCommand) Run(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "JSON output")
 	queries := fs.String("queries", "", "file of queries")
 	mode := fs.String("mode", corpus.ModeHybrid, "hybrid, dense or sparse")
+	exact := fs.Bool("exact", false, "score every paper (no approximate index)")
 	var where whereFlag
 	fs.Var(&where, "where", "KEY=VALUE filter")
 	var emb embedFlags
@@ -109,7 +114,7 @@ func (c *SearchCommand) Run(ctx context.Context, args []string) error {
 	if err := where.check(cp); err != nil {
 		return err
 	}
-	so := corpus.SearchOptions{Where: where.filter, Mode: *mode}
+	so := corpus.SearchOptions{Where: where.filter, Mode: *mode, Exact: *exact}
 
 	if *queries != "" {
 		return c.runBatch(ctx, cp, batch, *k, so)

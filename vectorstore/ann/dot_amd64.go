@@ -1,0 +1,13 @@
+//go:build !noasm && !gccgo && !safe
+
+package ann
+
+import "golang.org/x/sys/cpu"
+
+// useAVX2 reports whether the AVX2+FMA dot product in dot_amd64.s may run.
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// dotAVX2 returns the dot product of the first 8·n8 values of a and b.
+//
+//go:noescape
+func dotAVX2(a, b *float32, n8 int) float32

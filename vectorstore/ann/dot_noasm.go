@@ -1,0 +1,7 @@
+//go:build !amd64 || noasm || gccgo || safe
+
+package ann
+
+const useAVX2 = false
+
+func dotAVX2(a, b *float32, n8 int) float32 { panic("ann: no assembly kernel in this build") }

@@ -1,0 +1,515 @@
+package ann
+
+import (
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// Vectors gives the index the vector of each node. The index never copies
+// vectors: Vec(node) must return the same dim values for as long as the
+// node is in the index (a store may keep them in a memory-mapped file).
+type Vectors interface {
+	Vec(node int32) []float32
+}
+
+// Options tunes an index. The zero value gives the defaults stated on each
+// field.
+type Options struct {
+	// M is the number of neighbours a node keeps on the layers above the
+	// bottom one; the bottom layer keeps 2M. The default is 16.
+	M int
+	// EfConstruction is the size of the candidate list when a node is
+	// inserted. The default is 100.
+	EfConstruction int
+	// Seed draws the nodes' layers. The same seed, vectors and order of
+	// insertion give the same graph when the build is sequential (see
+	// Build).
+	Seed uint64
+}
+
+// Defaults of Options.
+const (
+	DefaultM              = 16
+	DefaultEfConstruction = 100
+)
+
+// maxLevel caps a node's layer (a layer above 15 has probability 16^-16).
+const maxLevel = 15
+
+// Result is a node found by Search and its similarity (dot product) with
+// the query.
+type Result struct {
+	Node int32
+	Sim  float32
+}
+
+// Index is an HNSW graph over nodes 0..Len()-1.
+//
+// Search may run concurrently with other Searches; Add and Delete must
+// not run concurrently with anything else (the caller serialises them).
+type Index struct {
+	vecs     Vectors
+	m, m0    int
+	efC      int
+	seed     uint64
+	ml       float64
+	l0       []int32   // node·(m0+1): count, then up to m0 neighbours
+	upper    [][]int32 // per node: level·(m+1), layer l ≥ 1 at (l-1)·(m+1)
+	level    []uint8
+	deleted  []uint64 // bitset
+	nDeleted int
+	entry    int32 // -1 when empty
+	top      int   // layer of entry
+	pool     sync.Pool
+	parallel bool         // Build's workers are running: lock lists
+	locks    []sync.Mutex // striped by node while parallel
+	gmu      sync.Mutex   // entry and top while parallel
+}
+
+const nLocks = 1 << 12
+
+// New returns an empty index over vecs.
+func New(vecs Vectors, opts Options) *Index {
+	m := opts.M
+	if m <= 0 {
+		m = DefaultM
+	}
+	if m > 255 {
+		panic("ann: M above 255")
+	}
+	efC := opts.EfConstruction
+	if efC <= 0 {
+		efC = DefaultEfConstruction
+	}
+	return &Index{vecs: vecs, m: m, m0: 2 * m, efC: max(efC, m), seed: opts.Seed,
+		ml: 1 / math.Log(float64(m)), entry: -1}
+}
+
+// Len returns the number of nodes, deleted ones included.
+func (x *Index) Len() int { return len(x.level) }
+
+// Deleted returns the number of nodes marked deleted.
+func (x *Index) Deleted() int { return x.nDeleted }
+
+// IsDeleted reports whether node is marked deleted.
+func (x *Index) IsDeleted(node int32) bool { return x.deleted[node>>6]&(1<<(node&63)) != 0 }
+
+// Delete marks node deleted: it still routes searches but is never
+// returned. It is idempotent.
+func (x *Index) Delete(node int32) {
+	if !x.IsDeleted(node) {
+		x.deleted[node>>6] |= 1 << (node & 63)
+		x.nDeleted++
+	}
+}
+
+// levelOf draws node's layer from the seed and the node alone (so that a
+// parallel build draws the same layers as a sequential one): the
+// exponentially decaying distribution of Malkov & Yashunin, with
+// normalisation 1/ln M.
+func (x *Index) levelOf(node int32) int {
+	z := x.seed ^ (uint64(node)+1)*0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	z ^= z >> 31
+	u := (float64(z>>11) + 0.5) / (1 << 53) // in (0, 1)
+	return min(int(-math.Log(u)*x.ml), maxLevel)
+}
+
+// grow adds room for nodes up to n-1, with their layers drawn.
+func (x *Index) grow(n int) {
+	for node := len(x.level); node < n; node++ {
+		lv := x.levelOf(int32(node))
+		x.level = append(x.level, uint8(lv))
+		var up []int32
+		if lv > 0 {
+			up = make([]int32, lv*(x.m+1))
+		}
+		x.upper = append(x.upper, up)
+	}
+	if need := n * (x.m0 + 1); need > len(x.l0) {
+		x.l0 = slices.Grow(x.l0, need-len(x.l0))[:need]
+	}
+	for len(x.deleted)*64 < n {
+		x.deleted = append(x.deleted, 0)
+	}
+}
+
+// list returns the neighbour list of node on layer l: its count cell and
+// its slots.
+func (x *Index) list(node int32, l int) (cnt *int32, slots []int32) {
+	if l == 0 {
+		b := int(node) * (x.m0 + 1)
+		return &x.l0[b], x.l0[b+1 : b+1+x.m0]
+	}
+	b := (l - 1) * (x.m + 1)
+	up := x.upper[node]
+	return &up[b], up[b+1 : b+1+x.m]
+}
+
+// neighbours copies node's list on layer l into buf.
+func (x *Index) neighbours(node int32, l int, buf []int32) []int32 {
+	if x.parallel {
+		mu := &x.locks[int(node)&(nLocks-1)]
+		mu.Lock()
+		defer mu.Unlock()
+	}
+	cnt, slots := x.list(node, l)
+	return append(buf[:0], slots[:*cnt]...)
+}
+
+// Add inserts node, whose vector vecs.Vec(node) must be ready. Nodes are
+// added in increasing order without gaps: node must be Len().
+func (x *Index) Add(node int32) {
+	if int(node) != len(x.level) {
+		panic("ann: Add of a node out of order")
+	}
+	x.grow(int(node) + 1)
+	s := x.searcher()
+	x.insert(s, node)
+	x.pool.Put(s)
+}
+
+// Build inserts nodes Len()..n-1 with the given number of goroutines (0:
+// GOMAXPROCS). With more than one the graph depends on the scheduling (its
+// quality does not); with one it depends only on the seed and the vectors.
+func (x *Index) Build(n int, workers int) {
+	first := len(x.level)
+	if n <= first {
+		return
+	}
+	x.grow(n)
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	// A few nodes one by one, so that the workers start from a graph.
+	next := first
+	s := x.searcher()
+	for ; next < n && (next < first+min(1000, 8*workers) || workers == 1); next++ {
+		x.insert(s, int32(next))
+	}
+	x.pool.Put(s)
+	if next == n {
+		return
+	}
+	x.parallel = true
+	if x.locks == nil {
+		x.locks = make([]sync.Mutex, nLocks)
+	}
+	var counter atomic.Int64
+	counter.Store(int64(next))
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			s := x.searcher()
+			for {
+				i := counter.Add(1) - 1
+				if i >= int64(n) {
+					break
+				}
+				x.insert(s, int32(i))
+			}
+			x.pool.Put(s)
+		})
+	}
+	wg.Wait()
+	x.parallel = false
+}
+
+// insert links node into the graph (Algorithm 1 of Malkov & Yashunin).
+func (x *Index) insert(s *searcher, node int32) {
+	q := x.vecs.Vec(node)
+	lv := int(x.level[node])
+	if x.parallel {
+		x.gmu.Lock()
+	}
+	entry, top := x.entry, x.top
+	if entry < 0 {
+		x.entry, x.top = node, lv
+		if x.parallel {
+			x.gmu.Unlock()
+		}
+		return
+	}
+	// A node that raises the top layer holds gmu throughout, so that no
+	// other node enters the graph through it before it is linked.
+	raises := lv > top
+	if x.parallel && !raises {
+		x.gmu.Unlock()
+	}
+	ep := Result{Node: entry, Sim: dot(q, x.vecs.Vec(entry))}
+	for l := top; l > lv; l-- {
+		ep = x.greedy(s, q, ep, l)
+	}
+	eps := []Result{ep}
+	for l := min(lv, top); l >= 0; l-- {
+		w := x.searchLayer(s, q, eps, x.efC, l, nil)
+		keep := x.m
+		nb := append(s.keep[:0], x.selectNeighbours(q, w, keep, s)...)
+		s.keep = nb
+		x.setList(node, l, nb)
+		maxN := x.m
+		if l == 0 {
+			maxN = x.m0
+		}
+		for _, e := range nb {
+			x.link(e.Node, node, e.Sim, l, maxN, s)
+		}
+		eps = append(eps[:0], w...)
+	}
+	if raises {
+		x.entry, x.top = node, lv
+		if x.parallel {
+			x.gmu.Unlock()
+		}
+	}
+}
+
+// setList sets node's list on layer l.
+func (x *Index) setList(node int32, l int, nb []Result) {
+	if x.parallel {
+		mu := &x.locks[int(node)&(nLocks-1)]
+		mu.Lock()
+		defer mu.Unlock()
+	}
+	cnt, slots := x.list(node, l)
+	for i, r := range nb {
+		slots[i] = r.Node
+	}
+	*cnt = int32(len(nb))
+}
+
+// link adds node to e's list on layer l, shrinking the list by the
+// heuristic when it is full.
+func (x *Index) link(e, node int32, sim float32, l, maxN int, s *searcher) {
+	if x.parallel {
+		mu := &x.locks[int(e)&(nLocks-1)]
+		mu.Lock()
+		defer mu.Unlock()
+	}
+	cnt, slots := x.list(e, l)
+	n := int(*cnt)
+	if slices.Contains(slots[:n], node) {
+		return
+	}
+	if n < maxN {
+		slots[n] = node
+		*cnt = int32(n + 1)
+		return
+	}
+	ev := x.vecs.Vec(e)
+	cand := s.shrink[:0]
+	cand = append(cand, Result{Node: node, Sim: sim})
+	for _, o := range slots[:n] {
+		cand = append(cand, Result{Node: o, Sim: dot(ev, x.vecs.Vec(o))})
+	}
+	sortDesc(cand)
+	nb := x.selectNeighbours(ev, cand, maxN, s)
+	for i, r := range nb {
+		slots[i] = r.Node
+	}
+	*cnt = int32(len(nb))
+	s.shrink = cand
+}
+
+// selectNeighbours keeps up to m of the candidates (sorted best first)
+// by the heuristic of Algorithm 4: a candidate is kept when it is closer
+// to q than to every neighbour kept before it, so that the links spread
+// in all directions instead of crowding into the nearest cluster.
+func (x *Index) selectNeighbours(q []float32, cand []Result, m int, s *searcher) []Result {
+	out := s.sel[:0]
+	for _, c := range cand {
+		if len(out) == m {
+			break
+		}
+		cv := x.vecs.Vec(c.Node)
+		ok := true
+		for _, r := range out {
+			if dot(cv, x.vecs.Vec(r.Node)) > c.Sim {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, c)
+		}
+	}
+	s.sel = out
+	return out
+}
+
+// greedy walks layer l from ep to the node most similar to q.
+func (x *Index) greedy(s *searcher, q []float32, ep Result, l int) Result {
+	for changed := true; changed; {
+		changed = false
+		s.nb = x.neighbours(ep.Node, l, s.nb)
+		for _, o := range s.nb {
+			if sim := dot(q, x.vecs.Vec(o)); sim > ep.Sim {
+				ep, changed = Result{Node: o, Sim: sim}, true
+			}
+		}
+	}
+	return ep
+}
+
+// Search returns up to k nodes most similar to q, best first, found with
+// a candidate list of ef (raised to k). Deleted nodes and, when accept is
+// not nil, nodes it refuses route the search but are not returned.
+func (x *Index) Search(q []float32, k, ef int, accept func(int32) bool) []Result {
+	if x.entry < 0 || k <= 0 {
+		return nil
+	}
+	s := x.searcher()
+	defer x.pool.Put(s)
+	ep := Result{Node: x.entry, Sim: dot(q, x.vecs.Vec(x.entry))}
+	for l := x.top; l > 0; l-- {
+		ep = x.greedy(s, q, ep, l)
+	}
+	filter := accept
+	if x.nDeleted > 0 {
+		filter = func(n int32) bool { return !x.IsDeleted(n) && (accept == nil || accept(n)) }
+	}
+	w := x.searchLayer(s, q, []Result{ep}, max(ef, k), 0, filter)
+	return slices.Clone(w[:min(k, len(w))])
+}
+
+// searchLayer is Algorithm 2: the ef nodes of layer l most similar to q
+// reachable from eps, best first. Nodes refused by accept are visited but
+// not kept. The result lives in s until its next use.
+func (x *Index) searchLayer(s *searcher, q []float32, eps []Result, ef, l int, accept func(int32) bool) []Result {
+	s.next()
+	cand := s.cand[:0] // max-heap on Sim
+	res := s.res[:0]   // min-heap on Sim, at most ef
+	for _, e := range eps {
+		s.visit(e.Node)
+		cand = heapPush(cand, e, true)
+		if accept == nil || accept(e.Node) {
+			res = heapPush(res, e, false)
+		}
+	}
+	for len(cand) > 0 {
+		c := cand[0]
+		if len(res) >= ef && c.Sim < res[0].Sim {
+			break
+		}
+		cand = heapPop(cand, true)
+		s.nb = x.neighbours(c.Node, l, s.nb)
+		for _, o := range s.nb {
+			if s.visited(o) {
+				continue
+			}
+			s.visit(o)
+			sim := dot(q, x.vecs.Vec(o))
+			if len(res) < ef || sim > res[0].Sim {
+				cand = heapPush(cand, Result{Node: o, Sim: sim}, true)
+				if accept == nil || accept(o) {
+					res = heapPush(res, Result{Node: o, Sim: sim}, false)
+					if len(res) > ef {
+						res = heapPop(res, false)
+					}
+				}
+			}
+		}
+	}
+	s.cand = cand
+	sortDesc(res)
+	s.res = res
+	return res
+}
+
+// sortDesc sorts by decreasing similarity, ties by node.
+func sortDesc(r []Result) {
+	slices.SortFunc(r, func(a, b Result) int {
+		switch {
+		case a.Sim > b.Sim:
+			return -1
+		case a.Sim < b.Sim:
+			return 1
+		}
+		return int(a.Node) - int(b.Node)
+	})
+}
+
+// heapPush adds r to h, a max-heap on Sim when max, else a min-heap.
+func heapPush(h []Result, r Result, max bool) []Result {
+	h = append(h, r)
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if (h[i].Sim > h[p].Sim) != max || h[i].Sim == h[p].Sim {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+	return h
+}
+
+// heapPop removes the root of h.
+func heapPop(h []Result, max bool) []Result {
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	for i := 0; ; {
+		m, l, r := i, 2*i+1, 2*i+2
+		if l < len(h) && (h[l].Sim > h[m].Sim) == max && h[l].Sim != h[m].Sim {
+			m = l
+		}
+		if r < len(h) && (h[r].Sim > h[m].Sim) == max && h[r].Sim != h[m].Sim {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	return h
+}
+
+// searcher is the scratch space of one search: the visited marks (an
+// epoch per node, so that clearing them is O(1)) and the heaps.
+type searcher struct {
+	epoch  uint32
+	mark   []uint32
+	cand   []Result
+	res    []Result
+	nb     []int32
+	sel    []Result
+	keep   []Result
+	shrink []Result
+}
+
+func (x *Index) searcher() *searcher {
+	s, _ := x.pool.Get().(*searcher)
+	if s == nil {
+		s = &searcher{}
+	}
+	if n := len(x.level); len(s.mark) < n {
+		s.mark = slices.Grow(s.mark, n-len(s.mark))[:n]
+	}
+	return s
+}
+
+func (s *searcher) next() {
+	s.epoch++
+	if s.epoch == 0 {
+		clear(s.mark)
+		s.epoch = 1
+	}
+}
+
+func (s *searcher) visit(n int32)        { s.mark[n] = s.epoch }
+func (s *searcher) visited(n int32) bool { return s.mark[n] == s.epoch }
+
+// Bytes returns the memory the graph takes (its lists, layers and marks;
+// not the vectors, which it does not hold).
+func (x *Index) Bytes() int64 {
+	b := int64(len(x.l0))*4 + int64(len(x.level)) + int64(len(x.deleted))*8 + int64(len(x.upper))*24
+	for _, up := range x.upper {
+		b += int64(len(up)) * 4
+	}
+	return b
+}

@@ -1,0 +1,655 @@
+package vectorstore
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/papermap/papermap/internal/safefile"
+	"github.com/papermap/papermap/vectorstore/ann"
+)
+
+// The approximate index (package vectorstore/ann, an HNSW graph) over the
+// store's vectors. It is derived data: the log is the truth, and the index
+// is only ever used for the records it is checked to cover.
+//
+// Everything the rest of the package calls is in this file: indexFor (in
+// QueryBatch), indexRetire, indexMove and indexAdded (in Add and Delete,
+// under mu), and indexClose (in Close).
+
+// indexName is the index's file in the store directory.
+const indexName = "index.hnsw"
+
+// DefaultIndexThreshold is the default of Options.IndexThreshold: from
+// this many records on, Query searches the approximate index instead of
+// scanning every vector. The line is where the scan leaves issue 14's
+// 5 ms median: it scanned 100,000 × 384 in 10 ms per query on 2026-11-27
+// (bench/RESULTS.md, "Side by side"), so about 5 ms at 50,000, and less
+// at 256 dimensions. Above it the index pays for itself at once: on
+// 60,000 ACM abstracts (256 dims) its build took 18.6 s of CPU at the
+// ingest's close, and a query 0.81 ms against the scan's 39.9 ms on the
+// loaded machine of 2026-12-06 (bench/RESULTS.md, "Approximate index").
+// Below it, the scan is fast enough and an ingest builds nothing.
+const DefaultIndexThreshold = 50_000
+
+// indexEf is the candidate list of an index search (raised to k). At 128
+// recall@10 against the exact scan was 0.986 on 60,000 and 0.993 on
+// 113,221 ACM abstracts (lexical, 256 dims; bench/RESULTS.md,
+// "Approximate index"). Smaller values and the 1M store were not
+// measured: a store at 1M may want more.
+const indexEf = 128
+
+// indexM is the graph's degree (ann.Options.M); indexSeed draws its layers.
+const (
+	indexM    = 16
+	indexSeed = 1
+)
+
+// indexPatch bounds the repair of an index found out of date: a reader
+// inserts the missing records itself when they are at most 1/indexPatch
+// of the store (more would take it longer than many exact scans), and a
+// writer rebuilds the graph from scratch when more than half its nodes
+// are dead.
+const indexPatch = 16
+
+// indexMagic starts the index file.
+var indexMagic = []byte("papermap-hnsw v1\n")
+
+// annIndex is the loaded index: the graph and which record each node is.
+type annIndex struct {
+	g       *ann.Index
+	t       *table
+	nodeRow []int32             // node → row, -1 when the node is dead
+	rowNode []int32             // row → node
+	ids     []string            // node → record ID
+	hashes  []string            // node → record hash (HashRecord)
+	gone    map[int32][]float32 // vectors of dead nodes, which still route searches
+	zero    []float32           // the vector of a dead node whose vector is lost
+	dirty   bool                // differs from the file
+	notice  func(string)        // the store's Options.Notice
+}
+
+// Vec implements ann.Vectors: a live node's vector is its row of the
+// store's matrix, not a copy.
+func (ix *annIndex) Vec(node int32) []float32 {
+	if r := ix.nodeRow[node]; r >= 0 {
+		return ix.t.vec(int(r))
+	}
+	if v, ok := ix.gone[node]; ok {
+		return v
+	}
+	return ix.zero
+}
+
+// indexState is the Store's part for the index.
+type indexState struct {
+	ix     atomic.Pointer[annIndex] // nil until loaded
+	mu     sync.Mutex               // serialises loading
+	failed bool                     // a reader could not use the file: scan, and say so once
+}
+
+func (s *Store) indexThreshold() int {
+	switch t := s.opts.IndexThreshold; {
+	case t == 0:
+		return DefaultIndexThreshold
+	case t < 0:
+		return math.MaxInt
+	default:
+		return t
+	}
+}
+
+// indexIdentity names the store an index was made for: its embedder and
+// the creation time of its manifest. A store rebuilt by Replace (reindex,
+// lexical refit) has a new creation time, so an index of its old vectors
+// that Replace carried over is not taken for its own even where the
+// records' hashes (of contents, not vectors) match.
+func (s *Store) indexIdentity() string {
+	e := s.manifest.Embedder
+	return fmt.Sprintf("%s/%s/%d/%d", e.Backend, e.Model, e.Dimensions, s.manifest.Created.UnixNano())
+}
+
+func (s *Store) indexNotice(format string, args ...any) {
+	if s.opts.Notice != nil {
+		s.opts.Notice(fmt.Sprintf(format, args...))
+	}
+}
+
+// indexFor returns the index to answer a query with, or nil for the exact
+// scan: when the store is below the threshold, when asked for an exact
+// search, or when no index can be had (a reader with no usable file). The
+// caller holds mu for reading.
+func (s *Store) indexFor(ctx context.Context, exact bool) *annIndex {
+	if exact || len(s.t.rows) < s.indexThreshold() {
+		return nil
+	}
+	if ix := s.idx.ix.Load(); ix != nil {
+		return ix
+	}
+	s.idx.mu.Lock()
+	defer s.idx.mu.Unlock()
+	if ix := s.idx.ix.Load(); ix != nil || s.idx.failed {
+		return ix
+	}
+	ix, err := s.loadIndex(ctx, !s.readOnly)
+	if err != nil {
+		s.idx.failed = true
+		s.indexNotice("vectorstore: %v; searching every vector instead (exact, slower); the next write to %s rebuilds the index", err, s.dir)
+		return nil
+	}
+	s.idx.ix.Store(ix)
+	return ix
+}
+
+// loadIndex reads the index file and brings it up to date with the
+// table; build allows building it from scratch when the file is missing,
+// damaged or too far behind (a writer), else those are errors (a reader).
+// The caller holds mu (for reading at least) and idx.mu.
+func (s *Store) loadIndex(ctx context.Context, build bool) (*annIndex, error) {
+	path := filepath.Join(s.dir, indexName)
+	ix, err := readIndex(path, s.t, s.indexIdentity())
+	if err == nil {
+		ix.notice = s.opts.Notice
+		err = ix.reconcile(ctx, build)
+	}
+	if err == nil {
+		return ix, nil
+	}
+	if !build {
+		return nil, err
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		s.indexNotice("vectorstore: building the approximate index of %d records (searches use it from %d records on)", len(s.t.rows), s.indexThreshold())
+	} else {
+		s.indexNotice("vectorstore: %v: rebuilding the index of %d records", err, len(s.t.rows))
+	}
+	return buildIndex(ctx, s.t)
+}
+
+// buildIndex builds the index of every row of t.
+func buildIndex(ctx context.Context, t *table) (*annIndex, error) {
+	n := len(t.rows)
+	ix := &annIndex{t: t, gone: map[int32][]float32{}, zero: make([]float32, t.dim), dirty: true,
+		nodeRow: make([]int32, n), rowNode: make([]int32, n), ids: make([]string, n), hashes: make([]string, n)}
+	for i := range n {
+		ix.nodeRow[i], ix.rowNode[i] = int32(i), int32(i)
+		ix.ids[i], ix.hashes[i] = t.rows[i].id, t.rows[i].hash
+	}
+	ix.g = ann.New(ix, ann.Options{M: indexM, Seed: indexSeed})
+	if err := ix.build(ctx, n); err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
+// build inserts nodes g.Len()..n-1 in slices, checking ctx in between.
+func (ix *annIndex) build(ctx context.Context, n int) error {
+	for lo := ix.g.Len(); lo < n; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hi := min(n, lo+max(4096, lo/4))
+		ix.g.Build(hi, 0)
+		lo = hi
+	}
+	return nil
+}
+
+// reconcile maps the nodes read from the file to the table's rows: a
+// node is its record's only when the record is live with the same hash
+// (so the same vector); the others are marked dead. The records no node
+// covers are then inserted, unless there are too many for a reader
+// (!build). A writer rebuilds instead when the graph is mostly dead.
+func (ix *annIndex) reconcile(ctx context.Context, build bool) error {
+	t := ix.t
+	n := ix.g.Len()
+	ix.nodeRow = make([]int32, n)
+	ix.rowNode = make([]int32, len(t.rows))
+	for i := range ix.rowNode {
+		ix.rowNode[i] = -1
+	}
+	for node := range n {
+		ix.nodeRow[node] = -1
+		if ix.g.IsDeleted(int32(node)) {
+			continue
+		}
+		row, ok := t.rowOf[ix.ids[node]]
+		if ok && t.rows[row].hash == ix.hashes[node] && ix.rowNode[row] < 0 {
+			ix.nodeRow[node], ix.rowNode[row] = int32(row), int32(node)
+			continue
+		}
+		ix.g.Delete(int32(node)) // its vector is lost: it routes as zero
+		ix.dirty = true
+	}
+	var missing []int
+	for row, node := range ix.rowNode {
+		if node < 0 {
+			missing = append(missing, row)
+		}
+	}
+	if build && len(missing) > 0 && ix.notice != nil {
+		ix.notice(fmt.Sprintf("vectorstore: adding %d records to the approximate index", len(missing)))
+	}
+	if !build && len(missing)*indexPatch > len(t.rows) {
+		return fmt.Errorf("the index is out of date: it covers %d of the %d records", len(t.rows)-len(missing), len(t.rows))
+	}
+	if build && 2*(ix.g.Deleted()+len(missing)) > ix.g.Len()+len(missing) {
+		return fmt.Errorf("the index is out of date: it covers %d of the %d records and has %d dead nodes", len(t.rows)-len(missing), len(t.rows), ix.g.Deleted())
+	}
+	return ix.insert(ctx, missing)
+}
+
+// insert adds nodes for rows (live, not covered).
+func (ix *annIndex) insert(ctx context.Context, rows []int) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	for _, row := range rows {
+		node := int32(len(ix.nodeRow))
+		ix.nodeRow = append(ix.nodeRow, int32(row))
+		ix.rowNode[row] = node
+		ix.ids = append(ix.ids, ix.t.rows[row].id)
+		ix.hashes = append(ix.hashes, ix.t.rows[row].hash)
+	}
+	ix.dirty = true
+	return ix.build(ctx, len(ix.nodeRow))
+}
+
+// retire marks the node of row dead before the row changes, keeping a
+// copy of its vector for routing.
+func (ix *annIndex) retire(row int) {
+	node := ix.rowNode[row]
+	if node < 0 {
+		return
+	}
+	ix.gone[node] = append([]float32(nil), ix.t.vec(row)...)
+	ix.g.Delete(node)
+	ix.nodeRow[node], ix.rowNode[row] = -1, -1
+	ix.dirty = true
+}
+
+// indexRetire is called by Delete before the record of row is removed
+// (or replaced by the last row), under mu.
+func (s *Store) indexRetire(row int) {
+	if ix := s.idx.ix.Load(); ix != nil {
+		ix.retire(row)
+	}
+}
+
+// indexMove is called by Delete after the last row moved to row to.
+func (s *Store) indexMove(from, to int) {
+	if ix := s.idx.ix.Load(); ix != nil {
+		node := ix.rowNode[from]
+		ix.rowNode[to] = node
+		if node >= 0 {
+			ix.nodeRow[node] = int32(to)
+		}
+		ix.rowNode = ix.rowNode[:from]
+	}
+}
+
+// indexDropped is called by Delete after the last row was removed
+// without moving (the deleted record was the last row).
+func (s *Store) indexDropped(last int) {
+	if ix := s.idx.ix.Load(); ix != nil {
+		ix.rowNode = ix.rowNode[:last]
+	}
+}
+
+// indexAdding is called by Add, under mu, before it stores changes: the
+// nodes of the records it replaces are retired.
+func (s *Store) indexAdding(recs []Record, changes []change) {
+	ix := s.idx.ix.Load()
+	if ix == nil {
+		return
+	}
+	for _, c := range changes {
+		if row, ok := s.t.rowOf[recs[c.rec].ID]; ok {
+			ix.retire(row)
+		}
+	}
+}
+
+// indexAdded is called by Add, under mu, once the changes are in the
+// table: their records get nodes. A batch larger than 1/indexPatch of
+// the store drops the loaded index instead (the next query or Close
+// brings it up to date in parallel, rather than one node at a time while
+// readers wait).
+func (s *Store) indexAdded(recs []Record, changes []change) {
+	ix := s.idx.ix.Load()
+	if ix == nil {
+		return
+	}
+	for len(ix.rowNode) < len(s.t.rows) {
+		ix.rowNode = append(ix.rowNode, -1)
+	}
+	var rows []int
+	for _, c := range changes {
+		row := s.t.rowOf[recs[c.rec].ID]
+		if ix.rowNode[row] < 0 {
+			ix.rowNode[row] = -2 // once per row when a batch repeats an ID
+			rows = append(rows, row)
+		}
+	}
+	for _, r := range rows {
+		ix.rowNode[r] = -1
+	}
+	if len(rows)*indexPatch > len(s.t.rows) {
+		s.idx.ix.Store(nil)
+		return
+	}
+	if err := ix.insert(context.Background(), rows); err != nil {
+		s.idx.ix.Store(nil)
+	}
+}
+
+// indexClose is called by a writer's Close, before the table goes: above
+// the threshold the index is brought up to date (built if need be) and
+// saved when it changed. It never fails Close (the records are safe
+// whatever happens to the index): a failure is a notice, and the next
+// writer tries again.
+func (s *Store) indexClose() {
+	if len(s.t.rows) < s.indexThreshold() {
+		return
+	}
+	s.idx.mu.Lock()
+	defer s.idx.mu.Unlock()
+	ix := s.idx.ix.Load()
+	if ix == nil {
+		var err error
+		if ix, err = s.loadIndex(context.Background(), true); err != nil {
+			s.indexNotice("vectorstore: could not build the index of %s: %v; searches scan every vector until a write rebuilds it", s.dir, err)
+			return
+		}
+	}
+	if ix.g.Deleted() > 0 && 2*ix.g.Deleted() > ix.g.Len() {
+		fresh, err := buildIndex(context.Background(), s.t)
+		if err != nil {
+			s.indexNotice("vectorstore: could not rebuild the index of %s: %v", s.dir, err)
+			return
+		}
+		ix = fresh
+	}
+	if !ix.dirty {
+		return
+	}
+	path := filepath.Join(s.dir, indexName)
+	if err := writeIndex(path, ix, s.size, s.indexIdentity()); err != nil {
+		s.indexNotice("vectorstore: could not save the index of %s: %v; the next write tries again", s.dir, err)
+		return
+	}
+	ix.dirty = false
+}
+
+// The index file:
+//
+//	magic     "papermap-hnsw v1\n"
+//	uvarint   dim, then indexIdentity as a uvarint-length string
+//	uvarint   the log length and the number of live records when written (for people)
+//	graph     ann.Index.Encode
+//	per node  uvarint-length ID, 32-byte record hash (HashRecord, binary)
+//	per dead node with a saved vector: uvarint node+1, dim × float32 LE; then uvarint 0
+//	crc       uint32 LE, CRC-32C of everything before it
+//
+// It is replaced atomically. What it covers is its nodes' (ID, hash)
+// pairs: at load each is checked against the log's records.
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// crcWriter checksums what it writes.
+type crcWriter struct {
+	w   io.Writer
+	crc uint32
+}
+
+func (c *crcWriter) Write(p []byte) (int, error) {
+	c.crc = crc32.Update(c.crc, crcTable, p)
+	return c.w.Write(p)
+}
+
+func writeIndex(path string, ix *annIndex, logBytes int64, identity string) error {
+	return safefile.Write(path, 0o600, func(f io.Writer) error {
+		cw := &crcWriter{w: f}
+		w := bufio.NewWriterSize(cw, 1<<20)
+		var b []byte
+		b = append(b, indexMagic...)
+		b = binary.AppendUvarint(b, uint64(ix.t.dim))
+		b = appendString(b, identity)
+		b = binary.AppendUvarint(b, uint64(logBytes))
+		b = binary.AppendUvarint(b, uint64(len(ix.t.rows)))
+		w.Write(b)
+		if err := ix.g.Encode(w); err != nil {
+			return err
+		}
+		for node := range ix.ids {
+			b = appendString(b[:0], ix.ids[node])
+			h, err := hex.DecodeString(ix.hashes[node])
+			if err != nil || len(h) != 32 {
+				h = make([]byte, 32) // cannot happen: hashes are hex SHA-256
+			}
+			b = append(b, h...)
+			w.Write(b)
+		}
+		for node, v := range ix.gone {
+			b = binary.AppendUvarint(b[:0], uint64(node)+1)
+			for _, f := range v {
+				b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
+			}
+			w.Write(b)
+		}
+		w.Write([]byte{0})
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		_, err := f.Write(binary.LittleEndian.AppendUint32(nil, cw.crc))
+		return err
+	})
+}
+
+// indexError says what is wrong with the index file.
+func indexError(path, reason string) error {
+	return fmt.Errorf("the index %s is unusable (%s)", path, reason)
+}
+
+// readIndex reads the index file over t. The nodes are not yet mapped to
+// rows (reconcile does it).
+func readIndex(path string, t *table, identity string) (*annIndex, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no index %s: %w", path, fs.ErrNotExist)
+	}
+	if err != nil {
+		return nil, indexError(path, err.Error())
+	}
+	if len(data) < len(indexMagic)+4 || !bytes.HasPrefix(data, indexMagic) {
+		return nil, indexError(path, "not an index file of this version")
+	}
+	body := data[:len(data)-4]
+	if crc32.Checksum(body, crcTable) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+		return nil, indexError(path, "checksum mismatch: damaged or cut short")
+	}
+	r := bufio.NewReader(bytes.NewReader(body[len(indexMagic):]))
+	dim, err := binary.ReadUvarint(r)
+	if err != nil {
+		return nil, indexError(path, "bad header")
+	}
+	emb, err := readString(r, 1<<10)
+	if err != nil || int(dim) != t.dim || emb != identity {
+		return nil, indexError(path, fmt.Sprintf("made for another store: %q, this one is %q", emb, identity))
+	}
+	for range 2 { // log length and records when written: informative
+		if _, err := binary.ReadUvarint(r); err != nil {
+			return nil, indexError(path, "bad header")
+		}
+	}
+	ix := &annIndex{t: t, gone: map[int32][]float32{}, zero: make([]float32, t.dim)}
+	g, err := ann.Decode(r, ix)
+	if err != nil {
+		return nil, indexError(path, err.Error())
+	}
+	ix.g = g
+	n := g.Len()
+	ix.ids, ix.hashes = make([]string, n), make([]string, n)
+	var h [32]byte
+	for node := range n {
+		id, err := readString(r, maxPayloadLen)
+		if err == nil {
+			_, err = io.ReadFull(r, h[:])
+		}
+		if err != nil {
+			return nil, indexError(path, fmt.Sprintf("node %d: %v", node, err))
+		}
+		ix.ids[node], ix.hashes[node] = id, hex.EncodeToString(h[:])
+	}
+	buf := make([]byte, 4*t.dim)
+	for {
+		v, err := binary.ReadUvarint(r)
+		if err != nil || v > uint64(n) {
+			return nil, indexError(path, "bad list of dead nodes")
+		}
+		if v == 0 {
+			break
+		}
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, indexError(path, "bad list of dead nodes")
+		}
+		vec := make([]float32, t.dim)
+		for i := range vec {
+			vec[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
+		}
+		ix.gone[int32(v-1)] = vec
+	}
+	if r.Buffered() > 0 {
+		return nil, indexError(path, "trailing bytes")
+	}
+	return ix, nil
+}
+
+// readString reads a uvarint-length string of at most limit bytes.
+func readString(r *bufio.Reader, limit int) (string, error) {
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		return "", err
+	}
+	if n > uint64(limit) {
+		return "", fmt.Errorf("string of %d bytes", n)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// search returns the rows the index finds for q (a unit vector): up to
+// max(indexEf, k) of them, among the rows accepted by cand (nil: all) and
+// not excluded. It widens the search while it finds fewer than k such
+// rows though the filter has more, and returns ok = false when even a
+// wide search does not: the caller scans instead.
+func (ix *annIndex) search(q []float32, k int, cand []int32, excluded map[int32]bool) (rows []int32, ok bool) {
+	n := len(ix.t.rows)
+	want := min(k, n-len(excluded))
+	var accept func(int32) bool
+	ef := max(indexEf, k)
+	if cand != nil || len(excluded) > 0 {
+		var in []uint64
+		if cand != nil {
+			in = make([]uint64, (n+63)/64)
+			for _, r := range cand {
+				in[r>>6] |= 1 << (r & 63)
+			}
+			want = min(k, len(cand))
+			// The filter keeps a share len(cand)/n of what the search
+			// meets: widen it accordingly.
+			ef = int(min(int64(ef)*int64(n)/int64(max(1, len(cand))), 1<<14))
+		}
+		accept = func(node int32) bool {
+			r := ix.nodeRow[node]
+			if r < 0 || excluded[r] {
+				return false
+			}
+			return in == nil || in[r>>6]&(1<<(r&63)) != 0
+		}
+	}
+	for ; ; ef *= 4 {
+		res := ix.g.Search(q, ef, ef, accept)
+		if len(res) >= want || ef >= 1<<14 {
+			if len(res) < want {
+				return nil, false
+			}
+			rows = make([]int32, 0, len(res))
+			for _, r := range res {
+				rows = append(rows, ix.nodeRow[r.Node])
+			}
+			return rows, true
+		}
+	}
+}
+
+// indexWorth reports whether a filter leaves enough rows for the index to
+// beat a scan of them: below 1/indexPatch of the store, scanning the
+// matching rows reads less than the widened graph search would.
+func indexWorth(cand []int32, n int) bool {
+	return cand == nil || len(cand)*indexPatch >= n
+}
+
+// queryIndex answers QueryBatch's queries with the index: each query's
+// candidates are scored again by the exact scan's kernel (t.scan over
+// those rows), so hits have the scan's scores and order. A query the
+// index cannot answer (a filter it cannot satisfy) is scanned. The
+// caller holds mu for reading.
+func (s *Store) queryIndex(ctx context.Context, ix *annIndex, units [][]float32, k int, cand []int32, excluded map[int32]bool) ([][]Hit, error) {
+	t := s.t
+	out := make([][]Hit, len(units))
+	// The queries are shared between the CPUs; each is answered alone,
+	// so the hits do not depend on the split.
+	workers := min(runtime.GOMAXPROCS(0), len(units))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(units); i += workers {
+				if err := ctx.Err(); err != nil {
+					errs[w] = err
+					return
+				}
+				rows, ok := ix.search(units[i], k, cand, excluded)
+				if !ok {
+					rows = cand // the exact scan of the filter's rows (nil: all)
+				}
+				tops, err := t.scan(ctx, [][]float32{units[i]}, k, rowsOrEmpty(rows, ok), excluded)
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				out[i] = tops[0].hits(t)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// rowsOrEmpty keeps "no rows found" from reading as "every row" (nil) in
+// t.scan.
+func rowsOrEmpty(rows []int32, ok bool) []int32 {
+	if ok && rows == nil {
+		return []int32{}
+	}
+	return rows
+}
