@@ -157,6 +157,10 @@ Commands:
   repair    recover a damaged store, keeping every intact paper
 
 Every command takes --store DIR (default ./papermap-store, or $PAPERMAP_STORE).
+--store weaviate://HOST:PORT/COLLECTION[?grpc=PORT] keeps the papers in a
+Weaviate collection instead (API key from $WEAVIATE_API_KEY; reads and writes
+at QUORUM, ?consistency=ONE|ALL to change it); export, reindex and repair
+need a store directory. See docs/WEAVIATE.md.
 Tables and progress bars are for terminals; piped output is tab-separated
 (or JSON with --json) and progress is plain lines. PAPERMAP_FORCE_TTY=1 (or
 a width in columns, e.g. 120) gives the terminal output through a pipe.
