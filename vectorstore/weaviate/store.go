@@ -882,3 +882,32 @@ func (s *Store) CheckComplete(ctx context.Context) error {
 	}
 	return nil
 }
+
+// SetEf changes the HNSW search list size (ef) of the collection: larger
+// is slower and finds more of the true nearest neighbours. It applies to
+// every client of the collection.
+func (s *Store) SetEf(ctx context.Context, ef int) error {
+	if ef <= 0 {
+		return fmt.Errorf("weaviate: ef %d is not positive", ef)
+	}
+	s.mu.RLock()
+	err := s.writable()
+	s.mu.RUnlock()
+	if err != nil {
+		return err
+	}
+	c, err := s.class(ctx, s.addr.Collection)
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		return fmt.Errorf("weaviate: collection %s at %s is gone", s.addr.Collection, s.addr.restURL())
+	}
+	cfg, ok := c.VectorIndexConfig.(map[string]any)
+	if !ok {
+		return fmt.Errorf("weaviate: collection %s at %s has no vector index settings", s.addr.Collection, s.addr.restURL())
+	}
+	cfg["ef"] = ef
+	c.VectorIndexConfig = cfg
+	return s.wrap("set ef of "+s.addr.Collection, s.client.Schema().ClassUpdater().WithClass(c).Do(ctx))
+}
