@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -207,5 +208,17 @@ func TestWrongDimensions(t *testing.T) {
 	}
 	if len(s.rows) != 0 {
 		t.Errorf("the store holds %d papers after refused writes", len(s.rows))
+	}
+}
+
+// TestUnreachableNodes: the nodes named in /v1/nodes's error while a lost
+// node is still a member (messages from Weaviate 1.35.2).
+func TestUnreachableNodes(t *testing.T) {
+	err := errors.New(`status code: 500, error: {"error":[{"message":"node: node2: send http request: Get \"http://127.0.0.1:32023/nodes/status?output=verbose\": dial tcp 127.0.0.1:32023: connect: connection refused"},{"message":"node: node-1: resolve node name \"node-1\" to host"}]}`)
+	if got := unreachableNodes(err); !slices.Equal(got, []string{"node2", "node-1"}) {
+		t.Errorf("unreachableNodes = %q, want [node2 node-1]", got)
+	}
+	if got := unreachableNodes(errors.New("status code: 500, error: disk full")); got != nil {
+		t.Errorf("unreachableNodes of another error = %q", got)
 	}
 }

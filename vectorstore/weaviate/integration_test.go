@@ -396,10 +396,12 @@ func TestClusterNodeLoss(t *testing.T) {
 
 	// 2. Node 2 comes back and catches up (async replication).
 	revive("2")
-	deadline := time.Now().Add(3 * time.Minute)
+	back := time.Now()
+	deadline := back.Add(3 * time.Minute)
 	for {
 		counts := objectCounts(t, base, coll)
 		if counts["node0"] == 2000 && counts["node1"] == 2000 && counts["node2"] == 2000 {
+			t.Logf("node 2 holds all 2000 papers %.1f s after it was ready again", time.Since(back).Seconds())
 			break
 		}
 		if time.Now().After(deadline) {
@@ -426,26 +428,24 @@ func TestClusterNodeLoss(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		kill("1")
 	}()
-	failed, sum := 0, 0.0
+	failed, answered, sum := 0, 0, 0.0
 	start := time.Now()
-	for round := 0; time.Since(start) < 8*time.Second || round < 2; round++ {
+	for round := 0; time.Since(start) < 10*time.Second || round < 2; round++ {
 		for i, q := range qs {
 			hits, err := c.Store().Query(t.Context(), q, 10, vectorstore.QueryOptions{})
 			if err != nil {
 				failed++
-				t.Errorf("search %d with node 1 being killed: %v", i, err)
+				t.Errorf("search %d of round %d, node 1 being killed: %v", i, round, err)
 				continue
 			}
-			if round == 1 {
-				sum += overlap(ref[i], hits)
-			}
+			answered++
+			sum += overlap(ref[i], hits)
 		}
 	}
 	wg.Wait()
-	if failed == 0 {
-		t.Logf("%d searches answered while node 1 was killed; top-10 overlap with the answers before %.4f", len(qs), sum/float64(len(qs)))
-	}
-	if mean := sum / float64(len(qs)); mean < 0.95 {
+	mean := sum / float64(max(answered, 1))
+	t.Logf("%d searches answered, %d failed, while node 1 was killed; top-10 overlap with the answers before %.4f", answered, failed, mean)
+	if mean < 0.95 {
 		t.Errorf("top-10 overlap with one node down %.4f < 0.95", mean)
 	}
 

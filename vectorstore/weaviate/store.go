@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -112,6 +113,7 @@ type Store struct {
 	saved       bool
 	dim         int
 	rows        map[string]*row
+	holders     map[string][]string // shard -> healthy nodes holding it, at the last CheckComplete
 }
 
 // row is one paper as read at Open or written since.
@@ -179,6 +181,12 @@ func Open(ctx context.Context, addr string, opts Options) (*Store, error) {
 	if err := s.loadRows(ctx); err != nil {
 		return nil, err
 	}
+	// Learn which nodes hold which shard (see CheckComplete); a partial
+	// cluster is reported by the searches, not here.
+	var pe *PartialError
+	if err := s.CheckComplete(ctx); err != nil && !errors.As(err, &pe) {
+		return nil, err
+	}
 	if !s.hasManifest && len(s.rows) > 0 {
 		return nil, fmt.Errorf("collection %s at %s holds %d papers but no manifest (file %s in %s), so which embedder made their vectors is unknown: ingest into a new collection",
 			a.Collection, a.restURL(), len(s.rows), manifestFile, s.files)
@@ -233,10 +241,7 @@ func (s *Store) wrap(what string, err error) error {
 	if errors.As(err, &ce) && (ce.StatusCode == http.StatusUnauthorized || ce.StatusCode == http.StatusForbidden) {
 		return &AuthError{Address: s.addr.Raw, Status: ce.StatusCode, HadKey: s.key != ""}
 	}
-	if st, ok := status.FromError(errors.Unwrap(err)); ok || status.Code(err) != codes.Unknown {
-		if !ok {
-			st = status.Convert(err)
-		}
+	if st, ok := status.FromError(err); ok {
 		switch st.Code() {
 		case codes.Unauthenticated, codes.PermissionDenied:
 			return &AuthError{Address: s.addr.Raw, Status: http.StatusUnauthorized, HadKey: s.key != ""}
@@ -429,17 +434,22 @@ func (s *Store) loadRows(ctx context.Context) error {
 			if id == "" {
 				return fmt.Errorf("collection %s at %s holds object %s without a paper ID: it was not written by papermap", s.addr.Collection, s.addr.restURL(), r.ID)
 			}
-			rw := &row{content: str(r.Properties[propContent]), hash: str(r.Properties[propHash]), vec: r.Vector}
+			vec := r.Vector
+			if len(vec) == 0 {
+				// Servers that name every vector send the unnamed one as "default".
+				vec = r.Vectors["default"].GetVector()
+			}
+			rw := &row{content: str(r.Properties[propContent]), hash: str(r.Properties[propHash]), vec: vec}
 			if m := str(r.Properties[propMeta]); m != "" {
 				if err := json.Unmarshal([]byte(m), &rw.meta); err != nil {
 					return fmt.Errorf("collection %s at %s: paper %s has damaged metadata: %v", s.addr.Collection, s.addr.restURL(), id, err)
 				}
 			}
 			if s.dim == 0 {
-				s.dim = len(r.Vector)
+				s.dim = len(vec)
 			}
-			if len(r.Vector) != s.dim {
-				return fmt.Errorf("collection %s at %s: paper %s has a %d-dim vector where others have %d", s.addr.Collection, s.addr.restURL(), id, len(r.Vector), s.dim)
+			if len(vec) != s.dim {
+				return fmt.Errorf("collection %s at %s: paper %s has a %d-dim vector where others have %d", s.addr.Collection, s.addr.restURL(), id, len(vec), s.dim)
 			}
 			s.rows[id] = rw
 		}
@@ -845,21 +855,48 @@ func whereOf(f vectorstore.Filter) (*filters.WhereBuilder, error) {
 // has fewer replicas on healthy nodes than the store's consistency level
 // needs (QUORUM: a majority of the replication factor; ONE: one; ALL:
 // all), so that a search could miss its papers.
+//
+// It asks the cluster (/v1/nodes?output=verbose) which healthy node holds
+// which shard. For some seconds after a node is lost, until the cluster's
+// membership drops it, that call fails naming the node it cannot reach:
+// the node then counts as down, and the shards' holders are those of the
+// last successful call.
 func (s *Store) CheckComplete(ctx context.Context) error {
 	st, err := s.client.Cluster().NodesStatusGetter().WithClass(s.addr.Collection).WithOutput("verbose").Do(ctx)
+	holders := map[string][]string{}
 	if err != nil {
-		return s.wrap("read the cluster's state", err)
-	}
-	up := map[string]int{}
-	for _, n := range st.Nodes {
-		if n.Status == nil || *n.Status != models.NodeStatusStatusHEALTHY {
-			continue
+		down := unreachableNodes(err)
+		if len(down) == 0 {
+			return s.wrap("read the cluster's state", err)
 		}
-		for _, sh := range n.Shards {
-			if sh.Class == s.addr.Collection {
-				up[sh.Name]++
+		s.mu.RLock()
+		for shard, nodes := range s.holders {
+			for _, n := range nodes {
+				if !slices.Contains(down, n) {
+					holders[shard] = append(holders[shard], n)
+				}
 			}
 		}
+		s.mu.RUnlock()
+	} else {
+		for _, n := range st.Nodes {
+			if n.Status == nil || *n.Status != models.NodeStatusStatusHEALTHY {
+				continue
+			}
+			for _, sh := range n.Shards {
+				if sh.Class == s.addr.Collection {
+					holders[sh.Name] = append(holders[sh.Name], n.Name)
+				}
+			}
+		}
+		s.mu.Lock()
+		s.holders = map[string][]string{}
+		for shard, nodes := range holders {
+			// Remember every holder seen, so that a node that stops
+			// answering is known to have held its shards.
+			s.holders[shard] = nodes
+		}
+		s.mu.Unlock()
 	}
 	need := 1
 	switch s.level {
@@ -869,18 +906,31 @@ func (s *Store) CheckComplete(ctx context.Context) error {
 		need = s.factor
 	}
 	var missing []string
-	for _, name := range slices.Sorted(maps.Keys(up)) {
-		if up[name] < need {
-			missing = append(missing, fmt.Sprintf("shard %s: %d of %d replicas up", name, up[name], s.factor))
+	for _, name := range slices.Sorted(maps.Keys(holders)) {
+		if len(holders[name]) < need {
+			missing = append(missing, fmt.Sprintf("shard %s: %d of %d replicas up", name, len(holders[name]), s.factor))
 		}
 	}
-	if len(up) < s.nshards {
-		missing = append(missing, fmt.Sprintf("%d of %d shards on no healthy node", s.nshards-len(up), s.nshards))
+	if len(holders) < s.nshards {
+		missing = append(missing, fmt.Sprintf("%d of %d shards on no healthy node", s.nshards-len(holders), s.nshards))
 	}
 	if len(missing) > 0 {
 		return &PartialError{Address: s.addr.Raw, Consistency: s.level, Missing: missing}
 	}
 	return nil
+}
+
+// unreachableNode finds, in the error of /v1/nodes, each node the
+// coordinator could not reach ("node: node2: send http request: ...",
+// "node: node1: resolve node name ...").
+var unreachableNode = regexp.MustCompile(`node: ([A-Za-z0-9_.-]+): (?:send http request|resolve node name)`)
+
+func unreachableNodes(err error) []string {
+	var out []string
+	for _, m := range unreachableNode.FindAllStringSubmatch(err.Error(), -1) {
+		out = append(out, m[1])
+	}
+	return out
 }
 
 // SetEf changes the HNSW search list size (ef) of the collection: larger
