@@ -40,7 +40,11 @@
 // it can reach without saying when one is missing, so QueryBatch asks the
 // cluster, before and after its searches, whether every shard has the
 // replicas the level needs on healthy nodes (CheckComplete), and returns a
-// *PartialError instead of a partial answer.
+// *PartialError instead of a partial answer. For some seconds after a node
+// is lost the cluster still lists it and cannot reach it; that node then
+// counts as down. With three replicas at QUORUM one node may be lost: the
+// integration tests kill one of three nodes during an ingest and during a
+// batch of searches, and two to see the searches refused.
 //
 // # What is read where
 //
