@@ -21,7 +21,11 @@ import (
 // the paper's other fields and Embedding its stored vector.
 func (c *Corpus) ExportChromem(ctx context.Context, w io.Writer, opts vectorstore.ChromemOptions) error {
 	opts.Content = embedText
-	return c.store.ExportChromem(ctx, w, opts)
+	st, ok := c.store.(*vectorstore.Store)
+	if !ok {
+		return fmt.Errorf("export %s: exporting to chromem-go needs a store directory, not a Weaviate collection", c.store.Dir())
+	}
+	return st.ExportChromem(ctx, w, opts)
 }
 
 // IngestChromem stores the documents of a chromem-go collection (read by

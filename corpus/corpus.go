@@ -10,6 +10,7 @@ import (
 	"github.com/papermap/papermap/embed"
 	"github.com/papermap/papermap/embed/backend"
 	"github.com/papermap/papermap/vectorstore"
+	"github.com/papermap/papermap/vectorstore/weaviate"
 )
 
 // Options says how to open a corpus. The zero value opens (or creates) a
@@ -38,7 +39,7 @@ type Options struct {
 // safe for concurrent use by one process; only one process may hold a
 // writable Corpus on a store at a time.
 type Corpus struct {
-	store *vectorstore.Store
+	store vectorstore.Backend
 	opts  Options
 
 	// emb is nil for a new store until the first ingest decides it.
@@ -62,13 +63,13 @@ func Open(ctx context.Context, dir string, opts Options) (*Corpus, error) {
 		w := opts.Notice
 		opts.Embedder.Notice = func(msg string) { fmt.Fprintln(w, msg) }
 	}
-	st, err := vectorstore.Open(ctx, dir, vectorstore.Options{ReadOnly: opts.ReadOnly, Notice: opts.Embedder.Notice, IndexThreshold: opts.IndexThreshold})
+	st, err := openStore(ctx, dir, vectorstore.Options{ReadOnly: opts.ReadOnly, Notice: opts.Embedder.Notice, IndexThreshold: opts.IndexThreshold})
 	if err != nil {
 		return nil, err
 	}
 	c := &Corpus{store: st, opts: opts}
 	m, ok := st.Manifest()
-	if !ok && st.Len() > 0 {
+	if _, local := st.(*vectorstore.Store); local && !ok && st.Len() > 0 {
 		// Records are only ever added after the manifest is written: it
 		// was deleted or lost, and with it which embedder made them.
 		n := st.Len()
@@ -94,10 +95,21 @@ func Open(ctx context.Context, dir string, opts Options) (*Corpus, error) {
 // Close releases the store.
 func (c *Corpus) Close() error { return c.store.Close() }
 
-// Store returns the underlying vector store.
-func (c *Corpus) Store() *vectorstore.Store { return c.store }
+// openStore opens the store at dir: a Weaviate collection when dir is a
+// weaviate:// address (see package vectorstore/weaviate), papermap's own
+// store in a directory otherwise.
+func openStore(ctx context.Context, dir string, opts vectorstore.Options) (vectorstore.Backend, error) {
+	if weaviate.IsAddress(dir) {
+		return weaviate.Open(ctx, dir, weaviate.Options{ReadOnly: opts.ReadOnly})
+	}
+	return vectorstore.Open(ctx, dir, opts)
+}
 
-// Dir returns the store directory.
+// Store returns the underlying vector store: a *vectorstore.Store, or a
+// *weaviate.Store for a weaviate:// address.
+func (c *Corpus) Store() vectorstore.Backend { return c.store }
+
+// Dir returns the store directory, or the Weaviate address.
 func (c *Corpus) Dir() string { return c.store.Dir() }
 
 // Len returns the number of stored papers.

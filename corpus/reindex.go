@@ -57,6 +57,10 @@ func (c *Corpus) Reindex(ctx context.Context, opts ReindexOptions) (ReindexStats
 	if c.emb == nil || c.store.Len() == 0 {
 		return stats, ErrEmpty
 	}
+	local, ok := c.store.(*vectorstore.Store)
+	if !ok {
+		return stats, fmt.Errorf("reindex %s: reindexing needs a store directory (it replaces the store atomically); a Weaviate collection is reindexed by ingesting into a new collection", c.store.Dir())
+	}
 	stats.Before = c.emb.Info()
 	settings := c.opts.Embedder
 	settings.Backend = stats.Before.Backend
@@ -92,7 +96,7 @@ func (c *Corpus) Reindex(ctx context.Context, opts ReindexOptions) (ReindexStats
 	}
 	dir := c.store.Dir()
 	build := func(next *vectorstore.Store) error {
-		if err := carryThemes(c.store, next); err != nil {
+		if err := carryThemes(local, next); err != nil {
 			return err
 		}
 		emb, vecs, err := backend.Start(ctx, next, texts, settings, func(s string) { report(0, s) })
@@ -143,7 +147,7 @@ func (c *Corpus) Reindex(ctx context.Context, opts ReindexOptions) (ReindexStats
 		}
 		return true
 	}
-	rerr := c.store.Replace(ctx, build, keep)
+	rerr := local.Replace(ctx, build, keep)
 	// Replace closed the store: reopen whichever store is now in dir.
 	st, err := vectorstore.Open(context.WithoutCancel(ctx), dir, vectorstore.Options{})
 	if err != nil {
@@ -205,6 +209,11 @@ func (c *Corpus) maybeRefit(ctx context.Context, growth float64, progress func(P
 	}
 	fitted := c.FittedOn()
 	if growth < 0 || fitted == 0 || float64(c.store.Len()) < growth*float64(fitted) {
+		return nil
+	}
+	if _, local := c.store.(*vectorstore.Store); !local {
+		c.noticef("the lexical model was fitted on %s papers and the store now holds %s; it is not refitted on a Weaviate collection (ingest into a new collection to refit)",
+			format.Int(fitted), format.Int(c.store.Len()))
 		return nil
 	}
 	c.noticef("refitting the lexical model: it was fitted on %s papers and the store now holds %s",

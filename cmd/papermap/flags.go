@@ -70,7 +70,7 @@ func (m *Main) storeFlag(fs *flag.FlagSet) *string {
 	if def == "" {
 		def = defaultStoreDir
 	}
-	return fs.String("store", def, "store `DIR` (env PAPERMAP_STORE)")
+	return fs.String("store", def, "store `DIR`, or weaviate://HOST:PORT/COLLECTION[?grpc=PORT] (env PAPERMAP_STORE)")
 }
 
 // embedFlags are the flags that choose and configure the embedder.

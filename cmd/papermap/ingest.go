@@ -20,6 +20,7 @@ import (
 	"github.com/papermap/papermap/internal/textsafe"
 	"github.com/papermap/papermap/paper"
 	"github.com/papermap/papermap/vectorstore"
+	"github.com/papermap/papermap/vectorstore/weaviate"
 )
 
 const ingestUsage = `Usage: papermap ingest [flags] FILE...
@@ -338,6 +339,9 @@ func (m *Main) openError(ctx context.Context, err error, store string) error {
 // storeExists reports whether dir exists and holds something: a store, or
 // something that corpus.Open will refuse to turn into one.
 func storeExists(dir string) bool {
+	if weaviate.IsAddress(dir) {
+		return true // corpus.Open creates the collection; it checks the server first
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return false

@@ -159,6 +159,10 @@ Commands:
 Every command takes --store DIR (default ./papermap-store, or $PAPERMAP_STORE).
 search and similar use a store's approximate index from ` + indexThresholdText + ` papers on
 ($PAPERMAP_INDEX_THRESHOLD changes that number; --exact scores every paper).
+--store weaviate://HOST:PORT/COLLECTION[?grpc=PORT] keeps the papers in a
+Weaviate collection instead (API key from $WEAVIATE_API_KEY; reads and writes
+at QUORUM, ?consistency=ONE|ALL to change it); export, reindex and repair
+need a store directory. See docs/WEAVIATE.md.
 Tables and progress bars are for terminals; piped output is tab-separated
 (or JSON with --json) and progress is plain lines. PAPERMAP_FORCE_TTY=1 (or
 a width in columns, e.g. 120) gives the terminal output through a pipe.

@@ -7,6 +7,7 @@ import (
 	"github.com/papermap/papermap/corpus"
 	"github.com/papermap/papermap/internal/format"
 	"github.com/papermap/papermap/vectorstore"
+	"github.com/papermap/papermap/vectorstore/weaviate"
 )
 
 const repairUsage = `Usage: papermap repair [flags]
@@ -40,6 +41,23 @@ func (c *RepairCommand) Run(ctx context.Context, args []string) error {
 	}
 	if len(pos) > 0 {
 		return &usageError{msg: "repair takes no arguments", usage: repairUsage}
+	}
+	if weaviate.IsAddress(*store) {
+		// Weaviate repairs its replicas itself; what papermap can do is
+		// check: opening reads every paper and the manifest.
+		cp, err := corpus.Open(ctx, *store, corpus.Options{ReadOnly: true})
+		if err != nil {
+			return err
+		}
+		defer cp.Close()
+		if ws, ok := cp.Store().(*weaviate.Store); ok {
+			if err := ws.CheckComplete(ctx); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(c.m.Stdout, "checked %s: %s papers read with their manifest, every shard has the replicas its consistency level needs; nothing to repair\n",
+			*store, format.Int(cp.Len()))
+		return nil
 	}
 	kept, err := vectorstore.Repair(ctx, *store)
 	if err != nil {
