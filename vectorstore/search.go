@@ -102,7 +102,11 @@ func (s *Store) QueryBatch(ctx context.Context, qs [][]float32, k int, opts Quer
 	}
 	var cand []int32 // the rows to score, nil for all
 	if len(opts.Where) > 0 {
-		cand = t.filter(opts.Where)
+		metas, err := s.metas()
+		if err != nil {
+			return nil, fmt.Errorf("vectorstore: query: %w", err)
+		}
+		cand = t.filter(metas, opts.Where)
 	}
 	// Queries go through the matrix in groups: each row is scored
 	// against a group while it is in the cache, and the group's vectors
@@ -155,7 +159,7 @@ const (
 // filter returns the rows whose metadata match where, in increasing
 // order. The rows are split between the CPUs: looking up a key in each
 // row's map costs a few cache misses per row, as much as scoring it.
-func (t *table) filter(where Filter) []int32 {
+func (t *table) filter(metas []map[string]string, where Filter) []int32 {
 	n := len(t.rows)
 	workers := min(runtime.GOMAXPROCS(0), max(1, n/minWorkerRows))
 	parts := make([][]int32, workers)
@@ -165,7 +169,7 @@ func (t *table) filter(where Filter) []int32 {
 		wg.Go(func() {
 			var sel []int32
 			for r := lo; r < hi; r++ {
-				if where.match(t.rows[r].meta) {
+				if where.match(metas[r]) {
 					sel = append(sel, int32(r))
 				}
 			}
@@ -200,6 +204,11 @@ func (t *table) scan(ctx context.Context, qs [][]float32, k int, cand []int32, e
 	for j, q := range qs {
 		copy(qbuf[j*dim:(j+1)*dim], q)
 	}
+	if cand != nil {
+		if err := t.readyRows(cand); err != nil {
+			return nil, err
+		}
+	}
 	workers := min(runtime.GOMAXPROCS(0), max(1, n/minWorkerRows))
 	parts := make([][]*topK, workers)
 	errs := make([]error, workers)
@@ -212,6 +221,13 @@ func (t *table) scan(ctx context.Context, qs [][]float32, k int, cand []int32, e
 		}
 		parts[w] = tops
 		wg.Go(func() {
+			if cand == nil {
+				// The workers check their rows of the snapshot in
+				// parallel.
+				if errs[w] = t.ready(lo, hi); errs[w] != nil {
+					return
+				}
+			}
 			errs[w] = t.scanRange(ctx, qbuf, ntri, tops, cand, lo, hi, excluded)
 		})
 	}
