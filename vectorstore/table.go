@@ -3,6 +3,7 @@ package vectorstore
 import (
 	"bufio"
 	"bytes"
+
 	"context"
 	"encoding/binary"
 	"errors"
@@ -406,7 +407,15 @@ func (t *table) loadMetas() error {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortFunc(order, func(a, b int) int { return cmpInt64(t.rows[a].off, t.rows[b].off) })
+	slices.SortFunc(order, func(a, b int) int {
+		switch x, y := t.rows[a].off, t.rows[b].off; {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	})
 	metas := make([]map[string]string, len(t.rows))
 	var buf []byte
 	for _, i := range order {
@@ -419,16 +428,6 @@ func (t *table) loadMetas() error {
 	}
 	t.metas = metas
 	return nil
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // cloneMetaStrings copies a decoded frame's metadata so that it does not
