@@ -57,7 +57,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Corpus, error) {
 		w := opts.Notice
 		opts.Embedder.Notice = func(msg string) { fmt.Fprintln(w, msg) }
 	}
-	st, err := vectorstore.Open(ctx, dir, vectorstore.Options{ReadOnly: opts.ReadOnly})
+	st, err := vectorstore.Open(ctx, dir, vectorstore.Options{ReadOnly: opts.ReadOnly, Notice: opts.Embedder.Notice})
 	if err != nil {
 		return nil, err
 	}

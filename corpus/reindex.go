@@ -131,7 +131,7 @@ func (c *Corpus) Reindex(ctx context.Context, opts ReindexOptions) (ReindexStats
 	// exact-term index is rebuilt from the records.
 	keep := func(name string) bool {
 		switch name {
-		case themeModelFile, layoutFile, sparseIndexFile, backend.LexicalModelFile, backend.OllamaHostsFile:
+		case themeModelFile, layoutFile, sparseIndexFile, backend.LexicalModelFile, backend.OllamaHostsFile, backend.LexicalSampleFile:
 			return false
 		}
 		return true
@@ -169,7 +169,9 @@ func (c *Corpus) maybeRefit(ctx context.Context, growth float64, progress func(P
 	if growth == 0 {
 		growth = DefaultRefitGrowth
 	}
-	fitted := c.FittedOn()
+	// A model fitted on a sample of a large first ingest stands for the
+	// papers the sample was drawn from.
+	fitted := max(c.FittedOn(), backend.SampledFrom(c.store))
 	if growth < 0 || fitted == 0 || float64(c.store.Len()) < growth*float64(fitted) {
 		return nil
 	}
