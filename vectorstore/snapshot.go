@@ -423,3 +423,20 @@ func (t *table) toHeap() {
 		t.vecs = slices.Clone(t.vecs)
 	}
 }
+
+// rows returns the number of rows of the matrix (the live records). The
+// caller holds mu, for reading at least. Row numbers are those of vector
+// and of Query's scan; Add appends rows, Delete moves the last row into
+// the hole, and Open may renumber them all.
+func (s *Store) rows() int { return len(s.t.rows) }
+
+// vector returns row i of the matrix, checked against its snapshot chunk
+// (see table.ready) the first time; it shares memory with the store (a
+// mapped snapshot, or the heap) and must not be changed. The caller holds
+// mu, for reading at least, for as long as it uses the slice.
+func (s *Store) vector(i int) ([]float32, error) {
+	if err := s.t.ready(i, i+1); err != nil {
+		return nil, err
+	}
+	return s.t.vec(i), nil
+}

@@ -126,6 +126,15 @@ func TestSnapshotReopen(t *testing.T) {
 			t.Errorf("read-only %v: the matrix is not the mapped snapshot", ro)
 		}
 		checkHolds(t, s, want)
+		// The accessor an index over the rows uses.
+		s.mu.RLock()
+		for i := range s.rows() {
+			v, err := s.vector(i)
+			if err != nil || !slices.Equal(v, want[s.t.rows[i].id].Embedding) {
+				t.Fatalf("vector(%d) = %v, %v; want the vector of %s", i, v, err, s.t.rows[i].id)
+			}
+		}
+		s.mu.RUnlock()
 		if fs := s.Fields(); !slices.Equal(fs, []string{"venue", "year"}) {
 			t.Errorf("Fields = %v", fs)
 		}
