@@ -52,6 +52,13 @@ column is read with titles alone and one "FILE:LINE: warning: ..." line.
 With --strict any skipped record rejects the whole input and nothing is
 written.
 
+Files are read twice, and never held whole: a first pass checks them and
+decides what to store, a second embeds and stores the papers 4,096 at a
+time, so memory does not grow with the input. The lexical model of a new
+store is fitted on all the papers of its first ingest, or, when it brings
+more than 50,000, on the 50,000 whose IDs hash lowest (every paper is still
+stored). Standard input (-) is read once, into memory.
+
 Running the same ingest again is safe and cheap: papers already stored with
 the same content are skipped, changed papers are updated. An interrupted
 ingest (Ctrl-C, a crash) keeps everything stored so far; run it again to
