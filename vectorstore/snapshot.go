@@ -370,12 +370,13 @@ func openSnapshot(dir string, log io.ReaderAt, logSize int64, dim int) (*table, 
 }
 
 // parseSnapshotIndex decodes the row index of a snapshot whose checksum
-// is right. The IDs and hashes share one string.
+// is right. The IDs and hashes are substrings of index, which the caller
+// hands over: it must never change it.
 func parseSnapshotIndex(index []byte, rows int, logBytes int64) (*table, error) {
 	t := newTable()
 	t.rows = make([]rowInfo, rows)
 	t.rowOf = make(map[string]int, rows)
-	all := string(index)
+	all := unsafe.String(unsafe.SliceData(index), len(index))
 	r := payloadReader{p: index}
 	for i := range t.rows {
 		id := r.field("id")
