@@ -97,8 +97,12 @@
 // Contents and metadata are not held in memory: Get reads a record's
 // frame from the log by its offset (and checks its checksum), and a
 // filtered Query, or Fields, reads every record's metadata from the log
-// once and keeps them. A frame that cannot be read back (the log was
-// damaged after Open) makes Get report the record missing, with a notice.
+// once and keeps them. Open checks every frame the snapshot covers when
+// the log is at most 64 MiB (some 25,000 abstracts), so that damage there
+// is reported by Open as without a snapshot; in a larger log it is found
+// when a damaged frame is read: Get then reports the record missing, with
+// a notice naming the log, the offset and `papermap repair`, while the
+// vectors, checksummed in the snapshot, still answer queries.
 //
 // # Durability and crashes
 //

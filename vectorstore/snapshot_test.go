@@ -324,3 +324,73 @@ func flip(b []byte, at int) []byte {
 }
 
 func countChunks(snap []byte) int { return int(binary.LittleEndian.Uint32(snap[44:])) }
+
+// TestSnapshotLogDamage flips bytes of a record's content in the log of a
+// store with a snapshot. A small log is checked whole by Open, which
+// reports the damage as without a snapshot; above verifyLogMax, Open
+// trusts the snapshot's checksummed vectors and the damage is found when
+// the record is read: Get reports it missing, with a notice naming the
+// log and the way out, and the other records and queries are unaffected.
+func TestSnapshotLogDamage(t *testing.T) {
+	ctx := context.Background()
+	const dim = 16
+	base := t.TempDir()
+	want := snapshotFixture(t, base, dim)
+	s, err := Open(ctx, base, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim := "s-000123"
+	off := s.t.rows[s.t.rowOf[victim]].off
+	mustClose(t, s)
+	dir := copyDir(t, base)
+	path := filepath.Join(dir, logName)
+	log, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Inside the frame, past its header: the content.
+	if err := os.WriteFile(path, flip(log, int(off)+frameHeaderLen+20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, ro := range []bool{true, false} {
+		if _, err := Open(ctx, dir, Options{ReadOnly: ro}); err == nil || !strings.Contains(err.Error(), "is corrupt") {
+			t.Errorf("small log, read-only %v: Open = %v, want the damage reported", ro, err)
+		}
+	}
+
+	defer func(v int64) { verifyLogMax = v }(verifyLogMax)
+	verifyLogMax = 0
+	var notes noticeLog
+	s, err = Open(ctx, dir, Options{ReadOnly: true, Notice: notes.add})
+	if err != nil {
+		t.Fatalf("large log: %v", err)
+	}
+	defer s.Close()
+	if !s.fromSnap {
+		t.Fatal("snapshot not used")
+	}
+	if _, ok := s.Get(victim); ok {
+		t.Error("Get returned the damaged record")
+	}
+	for _, w := range []string{"records.log", "is corrupt", victim, "papermap repair"} {
+		if !strings.Contains(notes.String(), w) {
+			t.Errorf("notice %q lacks %q", notes.String(), w)
+		}
+	}
+	delete(want, victim)
+	for id, w := range want {
+		got, ok := s.Get(id)
+		if !ok {
+			t.Fatalf("%s missing", id)
+		}
+		if d := sameRecord(got, w); d != "" {
+			t.Fatal(d)
+		}
+	}
+	hits, err := s.Query(ctx, want["s-000124"].Embedding, 1, QueryOptions{})
+	if err != nil || hits[0].ID != "s-000124" {
+		t.Errorf("query: %v, %v", hits, err)
+	}
+}

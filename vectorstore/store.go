@@ -118,7 +118,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) open(ctx context.Context) error {
+func (s *Store) open(ctx context.Context) (rerr error) {
 	logPath := filepath.Join(s.dir, logName)
 	if s.readOnly {
 		f, err := os.Open(logPath)
@@ -213,6 +213,17 @@ func (s *Store) open(ctx context.Context) error {
 	if complete {
 		snap, covered, err := openSnapshot(s.dir, s.log, size, dim)
 		var st *staleSnapshot
+		if err == nil && covered <= verifyLogMax {
+			// A small log is checked whole, as without a snapshot: damage
+			// is then reported by Open, not when a record is read.
+			if ok, verr := logIntact(s.log, covered); verr != nil {
+				snap.snap.close()
+				return fmt.Errorf("vectorstore: read %s: %w", logPath, verr)
+			} else if !ok {
+				snap.snap.close()
+				snap, err = nil, &staleSnapshot{"the log it covers is damaged"}
+			}
+		}
 		switch {
 		case err == nil:
 			snap.logPath = logPath
@@ -226,7 +237,13 @@ func (s *Store) open(ctx context.Context) error {
 		case errors.As(err, &st):
 			s.needSnap = true
 			if st.reason != "there is none" {
-				s.notify("vectorstore: %s not used (%s): reading %s instead", filepath.Join(s.dir, snapName), st.reason, logPath)
+				// Told once Open succeeds: an Open that fails says why
+				// in its error alone.
+				defer func() {
+					if rerr == nil {
+						s.notify("vectorstore: %s not used (%s): read %s instead", filepath.Join(s.dir, snapName), st.reason, logPath)
+					}
+				}()
 			}
 		default:
 			return err
@@ -275,6 +292,22 @@ func (s *Store) notify(format string, args ...any) {
 	if s.notice != nil {
 		s.notice(fmt.Sprintf(format, args...))
 	}
+}
+
+// verifyLogMax is the length of log up to which Open checks every frame
+// that the snapshot covers (a few tens of milliseconds); above it, a
+// frame's checksum is checked when the frame is read (Get, a filtered
+// query, Compact), so that opening a large store does not read it whole.
+var verifyLogMax int64 = 64 << 20
+
+// logIntact reports whether the frames of the first size bytes of log are
+// all valid.
+func logIntact(log io.ReaderAt, size int64) (bool, error) {
+	res, err := scanLog(log, int64(len(logHeader)), size, scanStrict, func(*frame, int64, int64) error { return nil })
+	if err != nil {
+		return false, err
+	}
+	return res.bad < 0 && !res.torn && res.end == size, nil
 }
 
 // checkStoreDir refuses to make a store of a directory that holds other
