@@ -41,8 +41,8 @@ const (
 // on 1,000 or 2,000 of them score 59.0 and 59.1 against 58.4 for all; on
 // the 2,000 arXiv papers, 1,000 score 48.7 against 49.7, 500 47.5 and 250
 // 46.3. The loss shrinks as the sample grows; 50,000 is 25 times the
-// largest sample measured, and its TF-IDF matrix and SVD take a few
-// hundred MB where all of a million papers took several GB.
+// largest sample measured. What the fit costs at a million papers is in
+// the same section.
 const DefaultFitSample = 50_000
 
 // Settings says which embedder a store gets and how to reach it. The zero
