@@ -29,7 +29,7 @@ func sameTable(a, b *table) bool {
 	}
 	for i := range a.rows {
 		ra := &a.rows[i]
-		j, ok := b.rowOf[ra.id]
+		j, ok := b.find(ra.id)
 		if !ok {
 			return false
 		}

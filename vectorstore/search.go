@@ -93,7 +93,7 @@ func (s *Store) QueryBatch(ctx context.Context, qs [][]float32, k int, opts Quer
 
 	var excluded map[int32]bool
 	for _, id := range opts.Exclude {
-		if i, ok := t.rowOf[id]; ok {
+		if i, ok := t.find(id); ok {
 			if excluded == nil {
 				excluded = make(map[int32]bool, len(opts.Exclude))
 			}

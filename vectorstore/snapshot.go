@@ -373,9 +373,7 @@ func openSnapshot(dir string, log io.ReaderAt, logSize int64, dim int) (*table, 
 // is right. The IDs and hashes are substrings of index, which the caller
 // hands over: it must never change it.
 func parseSnapshotIndex(index []byte, rows int, logBytes int64) (*table, error) {
-	t := newTable()
-	t.rows = make([]rowInfo, rows)
-	t.rowOf = make(map[string]int, rows)
+	t := &table{rows: make([]rowInfo, rows)} // rowOf is built by the first change
 	all := unsafe.String(unsafe.SliceData(index), len(index))
 	r := payloadReader{p: index}
 	for i := range t.rows {
@@ -390,11 +388,11 @@ func parseSnapshotIndex(index []byte, rows int, logBytes int64) (*table, error) 
 			return nil, stale("its row index is damaged: row %d is out of the log", i)
 		}
 		ri := rowInfo{id: all[id.start:id.end], hash: all[hash.start:hash.end], off: int64(off), size: int64(n)}
-		if _, dup := t.rowOf[ri.id]; dup {
-			return nil, stale("its row index is damaged: %q twice", ri.id)
+		if i > 0 && t.rows[i-1].id >= ri.id {
+			// find relies on the order, and an ID is stored once.
+			return nil, stale("its row index is damaged: %q is not after %q", ri.id, t.rows[i-1].id)
 		}
 		t.rows[i] = ri
-		t.rowOf[ri.id] = i
 	}
 	if r.pos != len(index) {
 		return nil, stale("its row index is damaged: trailing bytes")

@@ -341,7 +341,8 @@ func TestSnapshotLogDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	victim := "s-000123"
-	off := s.t.rows[s.t.rowOf[victim]].off
+	vi, _ := s.t.find(victim)
+	off := s.t.rows[vi].off
 	mustClose(t, s)
 	dir := copyDir(t, base)
 	path := filepath.Join(dir, logName)

@@ -639,7 +639,7 @@ func HashRecord(content string, metadata map[string]string) string {
 func (s *Store) Lookup(id string) (hash string, ok bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	i, ok := s.t.rowOf[id]
+	i, ok := s.t.find(id)
 	if !ok {
 		return "", false
 	}
@@ -654,7 +654,7 @@ func (s *Store) Get(id string) (Record, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	t := s.t
-	i, ok := t.rowOf[id]
+	i, ok := t.find(id)
 	if !ok {
 		return Record{}, false
 	}
@@ -836,7 +836,7 @@ func (s *Store) Add(ctx context.Context, recs []Record) (AddStats, error) {
 		h := HashRecord(r.Content, r.Metadata)
 		old, known := batch[r.ID]
 		if !known {
-			if j, ok := s.t.rowOf[r.ID]; ok {
+			if j, ok := s.t.find(r.ID); ok {
 				old, known = s.t.rows[j].hash, true
 			}
 		}
@@ -881,6 +881,7 @@ func (s *Store) Add(ctx context.Context, recs []Record) (AddStats, error) {
 
 	s.mu.Lock()
 	t := s.t
+	t.mutable()
 	if need := (len(t.rows) + newIDs) * dim; need > cap(t.vecs) {
 		// A new matrix: every document must point into it.
 		grown := make([]float32, len(t.vecs), max(need, 2*cap(t.vecs), 1024*dim))
@@ -963,7 +964,7 @@ func (s *Store) Delete(ctx context.Context, ids ...string) error {
 	var gone []string
 	seen := make(map[string]bool)
 	for _, id := range ids {
-		if _, ok := s.t.rowOf[id]; !ok || seen[id] {
+		if _, ok := s.t.find(id); !ok || seen[id] {
 			continue
 		}
 		seen[id] = true
@@ -982,6 +983,7 @@ func (s *Store) Delete(ctx context.Context, ids ...string) error {
 
 	s.mu.Lock()
 	t := s.t
+	t.mutable()
 	for _, id := range gone {
 		i := t.rowOf[id]
 		s.liveBytes -= t.rows[i].size

@@ -36,9 +36,13 @@ type rowInfo struct {
 // read: code that reads rows calls ready (or readyAll) first, and code
 // that writes them calls readyAll.
 type table struct {
-	dim   int
-	vecs  []float32
-	rows  []rowInfo
+	dim  int
+	vecs []float32
+	rows []rowInfo
+	// rowOf maps IDs to rows. It is nil for a table just read from a
+	// snapshot, whose rows are sorted by ID: find then searches them, and
+	// the first change builds the map (mutable), which a million
+	// entries make worth sparing the Open of a reader.
 	rowOf map[string]int
 
 	// src is the log the rows' offsets point into, logPath its name.
@@ -53,6 +57,28 @@ type table struct {
 }
 
 func newTable() *table { return &table{rowOf: make(map[string]int)} }
+
+// find returns the row of id.
+func (t *table) find(id string) (int, bool) {
+	if t.rowOf != nil {
+		i, ok := t.rowOf[id]
+		return i, ok
+	}
+	return slices.BinarySearchFunc(t.rows, id, func(r rowInfo, id string) int { return strings.Compare(r.id, id) })
+}
+
+// mutable builds rowOf if needed, before rows change. The caller holds
+// the store's write lock (or has the table to itself).
+func (t *table) mutable() {
+	if t.rowOf != nil {
+		return
+	}
+	m := make(map[string]int, len(t.rows))
+	for i := range t.rows {
+		m[t.rows[i].id] = i
+	}
+	t.rowOf = m
+}
 
 // vec returns row i of the matrix; its capacity ends with the row, so an
 // append to it can never write into the next one. The row must have been
@@ -202,6 +228,7 @@ func replayTail(t *table, from, size int64) (*table, scanResult, error) {
 	if err := t.readyAll(); err != nil {
 		return nil, scanResult{}, err
 	}
+	t.mutable()
 	l := &loader{t: t, records: len(t.rows) + 1024, dead: make([]bool, len(t.rows))}
 	res, err := scanLog(t.src, from, size, scanStrict, l.apply)
 	if err != nil {
