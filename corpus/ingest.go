@@ -1,9 +1,13 @@
 package corpus
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/papermap/papermap/embed"
@@ -26,6 +30,16 @@ type IngestOptions struct {
 	// model was fitted on, or more; 0 means DefaultRefitGrowth, a
 	// negative value never refits.
 	RefitGrowth float64
+	// FitSample is, for IngestStream, the number of papers above which
+	// the input is not held in memory and the lexical model of a new
+	// store is fitted on a sample of that many papers; 0 means
+	// backend.DefaultFitSample, a negative value always holds the input
+	// and fits on all of it.
+	FitSample int
+	// Strict makes IngestStream return a *StrictError, before writing
+	// anything, when the input has a record that cannot be stored (one the
+	// reader skipped, a duplicate ID). Ingest ignores it.
+	Strict bool
 }
 
 // Progress reports how far an ingest has come.
@@ -275,4 +289,435 @@ func reportUnplaceable(batch []vectorstore.Record, vecs [][]float32, source map[
 			stats.Skipped = append(stats.Skipped, &paper.RecordError{Pos: source[batch[i].ID], ID: batch[i].ID, Reason: reason})
 		}
 	}
+}
+
+// Stream is an input that can be read more than once, as IngestStream
+// does: each call reads it from the start and calls yield, in order, with
+// each paper (skip nil) or each record the reader could not use (skip
+// set). It returns the first error of yield, or a fatal read error.
+type Stream func(ctx context.Context, yield func(p paper.Paper, skip *paper.RecordError) error) error
+
+// StrictError is returned by IngestStream with IngestOptions.Strict when
+// the input has records that cannot be stored; nothing was written.
+type StrictError struct {
+	Skipped []*paper.RecordError
+}
+
+func (e *StrictError) Error() string {
+	n := 0
+	for _, s := range e.Skipped {
+		if !s.Warning {
+			n++
+		}
+	}
+	return fmt.Sprintf("%d bad record(s) in the input; nothing was written", n)
+}
+
+// fitSample returns the sample size of IngestOptions.FitSample; 0 when
+// the model is never fitted on a sample.
+func (o IngestOptions) fitSample() int {
+	switch {
+	case o.FitSample < 0:
+		return 0
+	case o.FitSample == 0:
+		return backend.DefaultFitSample
+	}
+	return o.FitSample
+}
+
+// IngestStream ingests the papers of in as Ingest does, with a memory
+// bounded by design rather than by the size of the input when it holds
+// more than IngestOptions.FitSample papers: in is read twice. The first
+// pass validates the input (with Strict, a bad record or a duplicate ID
+// makes IngestStream return a *StrictError before anything is written),
+// decides which copy of a duplicated ID is kept, and, for a new store,
+// keeps the texts of the FitSample papers whose IDs hash lowest; the
+// lexical model is fitted on them (backend.StartSample). The second pass
+// embeds and stores the papers in steps of ChunkSize. Every paper is
+// stored, those of the sample like the others.
+//
+// An input of at most FitSample papers is read into memory by the second
+// pass and given to Ingest: its model is fitted on all of it.
+//
+// Stats.Skipped lists the records the reader could not use, then the
+// duplicates, then the papers that could not be placed.
+func (c *Corpus) IngestStream(ctx context.Context, in Stream, opts IngestOptions) (IngestStats, error) {
+	if c.opts.ReadOnly {
+		return IngestStats{}, fmt.Errorf("ingest into %s: %w", c.store.Dir(), vectorstore.ErrReadOnly)
+	}
+	sc, err := ScanStream(ctx, in, opts)
+	if err != nil {
+		return IngestStats{}, err
+	}
+	if opts.Strict && sc.Bad() > 0 {
+		return IngestStats{Skipped: sc.Skipped}, &StrictError{Skipped: sc.Skipped}
+	}
+	return c.IngestScanned(ctx, in, sc, opts)
+}
+
+// Scan is what the first reading of a Stream learns (ScanStream): what
+// IngestScanned needs to store it, and what a caller checks before a
+// store is touched.
+type Scan struct {
+	// Skipped lists the records the reader could not use, then the
+	// duplicate IDs (as paper.Dedupe reports them).
+	Skipped []*paper.RecordError
+	// Papers is the number of papers read, Kept the number that will be
+	// stored (the first copy of each ID).
+	Papers, Kept int
+
+	p1 *firstPass
+}
+
+// Bad returns the number of Skipped records that are not mere warnings.
+func (sc *Scan) Bad() int {
+	n := 0
+	for _, e := range sc.Skipped {
+		if !e.Warning {
+			n++
+		}
+	}
+	return n
+}
+
+// ScanStream reads in once, as the first pass of IngestStream: nothing is
+// kept of the papers but which copies are kept, a hash of their IDs and,
+// when the input has more than IngestOptions.FitSample papers, the texts of
+// the sample a new store's lexical model would be fitted on.
+func ScanStream(ctx context.Context, in Stream, opts IngestOptions) (*Scan, error) {
+	p1, err := scanFirst(ctx, in, opts.fitSample())
+	if err != nil {
+		return nil, err
+	}
+	return &Scan{Skipped: p1.skipped, Papers: p1.papers, Kept: p1.kept, p1: p1}, nil
+}
+
+// IngestScanned stores the papers of in, which ScanStream scanned into
+// sc (see IngestStream). Stats.Skipped starts with sc.Skipped.
+func (c *Corpus) IngestScanned(ctx context.Context, in Stream, sc *Scan, opts IngestOptions) (stats IngestStats, err error) {
+	if c.opts.ReadOnly {
+		return stats, fmt.Errorf("ingest into %s: %w", c.store.Dir(), vectorstore.ErrReadOnly)
+	}
+	p1 := sc.p1
+	stats.Skipped = slices.Clone(sc.Skipped)
+	if p1.kept == 0 {
+		return stats, nil
+	}
+	limit := opts.fitSample()
+	if limit == 0 || p1.kept <= limit {
+		// Small enough to hold: the papers go to Ingest.
+		papers := make([]paper.Paper, 0, p1.kept)
+		err := p1.secondPass(ctx, in, func(p paper.Paper) error {
+			papers = append(papers, p)
+			return nil
+		})
+		if err != nil {
+			return stats, err
+		}
+		st, err := c.Ingest(ctx, papers, opts)
+		st.Skipped = append(stats.Skipped, st.Skipped...)
+		return st, err
+	}
+	return c.ingestLarge(ctx, in, p1, opts, stats)
+}
+
+// firstPass is what the first reading of a Stream learns.
+type firstPass struct {
+	papers  int      // papers read (not counting the records the reader skipped)
+	kept    int      // papers kept: the first copy of each ID
+	keep    []uint64 // bit i: the i-th paper is kept
+	idHash  []uint64 // hash of the i-th paper's ID, to check the second pass
+	skipped []*paper.RecordError
+	sample  sampleHeap // texts to fit the model on, when asked for
+}
+
+// sampleSeed seeds the hash that chooses the sample.
+const sampleSeed = "papermap/fit-sample/v1\n"
+
+func idHash(id string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(sampleSeed))
+	h.Write([]byte(paper.IDKey(id)))
+	return h.Sum64()
+}
+
+// scanFirst reads in once. With limit > 0 it keeps the texts of the
+// limit papers whose IDs hash lowest.
+func scanFirst(ctx context.Context, in Stream, limit int) (*firstPass, error) {
+	type first struct {
+		pos  paper.Position
+		hash string
+	}
+	p1 := &firstPass{}
+	seen := make(map[string]first)
+	err := in(ctx, func(p paper.Paper, skip *paper.RecordError) error {
+		if skip != nil {
+			p1.skipped = append(p1.skipped, skip)
+			return nil
+		}
+		if p1.papers%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		i := p1.papers
+		p1.papers++
+		h := idHash(p.ID)
+		p1.idHash = append(p1.idHash, h)
+		if i%64 == 0 {
+			p1.keep = append(p1.keep, 0)
+		}
+		key := paper.IDKey(p.ID)
+		hash := p.ContentHash()
+		if f, dup := seen[key]; dup {
+			// The reasons of paper.Dedupe.
+			reason := fmt.Sprintf("duplicate of %s (identical)", f.pos)
+			if hash != f.hash {
+				reason = fmt.Sprintf("duplicate id %q with different content (first at %s)", p.ID, f.pos)
+			}
+			p1.skipped = append(p1.skipped, &paper.RecordError{Pos: p.Source, ID: p.ID, Reason: reason})
+			return nil
+		}
+		seen[key] = first{p.Source, hash}
+		p1.keep[i/64] |= 1 << (i % 64)
+		p1.kept++
+		if limit > 0 && p1.sample.wants(h, limit) {
+			p1.sample.offer(h, embedText(record(p)), limit)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p1, nil
+}
+
+// secondPass reads in again and calls fn with each kept paper. It fails if
+// the input is not what the first pass read.
+func (p1 *firstPass) secondPass(ctx context.Context, in Stream, fn func(p paper.Paper) error) error {
+	i := 0
+	err := in(ctx, func(p paper.Paper, skip *paper.RecordError) error {
+		if skip != nil {
+			return nil
+		}
+		if i >= p1.papers || idHash(p.ID) != p1.idHash[i] {
+			return fmt.Errorf("%s: the input changed while it was being ingested (read again, it does not hold the same papers): run the ingest again", p.Source)
+		}
+		kept := p1.keep[i/64]&(1<<(i%64)) != 0
+		i++
+		if !kept {
+			return nil
+		}
+		return fn(p)
+	})
+	if err == nil && i != p1.papers {
+		err = fmt.Errorf("the input changed while it was being ingested (read again, it holds %d papers instead of %d): run the ingest again", i, p1.papers)
+	}
+	return err
+}
+
+// ingestLarge is the second pass of IngestStream for an input of more than
+// FitSample papers: papers are embedded and stored a chunk at a time.
+func (c *Corpus) ingestLarge(ctx context.Context, in Stream, p1 *firstPass, opts IngestOptions, stats IngestStats) (_ IngestStats, err error) {
+	total := p1.kept
+	reportStage := func(stage string) {
+		if opts.Progress != nil {
+			opts.Progress(Progress{Done: stats.Stored(), Total: total, Stage: stage})
+		}
+	}
+	report := func() { reportStage("") }
+	report()
+
+	stored := 0
+	defer func() {
+		// The exact-term index is built again from the store: the texts
+		// of a million papers are not kept meanwhile.
+		if stored > 0 {
+			if serr := c.rebuildSparse(context.WithoutCancel(ctx)); serr != nil && err == nil {
+				err = serr
+			}
+		}
+	}()
+	if c.emb == nil {
+		emb, serr := backend.StartSample(ctx, c.store, p1.sample.texts(), total, c.opts.Embedder, reportStage)
+		if serr != nil {
+			return stats, serr
+		}
+		c.emb = emb
+		defer func() {
+			if c.store.Len() == 0 {
+				if aerr := backend.Abandon(c.store); aerr != nil {
+					err = errors.Join(err, aerr)
+					return
+				}
+				c.emb = nil
+				stats.Embedder = embed.Info{}
+			}
+		}()
+	} else {
+		defer func() {
+			if err == nil {
+				err = c.maybeRefit(ctx, opts.RefitGrowth, opts.Progress)
+				stats.Embedder = c.emb.Info()
+			}
+		}()
+	}
+	stats.Embedder = c.emb.Info()
+	p1.sample = sampleHeap{} // fitted, or not needed
+
+	chunk := opts.ChunkSize
+	if chunk <= 0 {
+		chunk = 4096
+		if c.emb.Info().Backend == embed.BackendOllama {
+			chunk = 256
+		}
+	}
+	spelling := c.storedSpelling()
+	files := make(map[string]bool)
+	var batch []vectorstore.Record
+	source := make(map[string]paper.Position)
+	var none []vectorstore.Record // the index is rebuilt: nothing to keep
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		before := stats.Added + stats.Updated
+		vecs, err := c.embedDocuments(ctx, batch, source, &stats)
+		if err != nil {
+			if len(vecs) == len(batch) {
+				// Keep what was embedded, as Ingest does.
+				if serr := c.storeEmbedded(context.WithoutCancel(ctx), batch, vecs, &stats, &none); serr != nil {
+					err = errors.Join(err, serr)
+				}
+			}
+			stored += stats.Added + stats.Updated - before
+			return err
+		}
+		err = c.storeEmbedded(ctx, batch, vecs, &stats, &none)
+		stored += stats.Added + stats.Updated - before
+		none = none[:0]
+		batch = batch[:0]
+		clear(source)
+		report()
+		return err
+	}
+	err = p1.secondPass(ctx, in, func(p paper.Paper) error {
+		if _, ok := c.store.Lookup(p.ID); !ok {
+			if id, ok := spelling[paper.IDKey(p.ID)]; ok {
+				p.ID = id
+			} else if _, ok := c.store.Lookup(paper.IDKey(p.ID)); ok {
+				p.ID = paper.IDKey(p.ID)
+			}
+		}
+		if p.Source.File != "" {
+			files[p.Source.File] = true
+		}
+		r := record(p)
+		if h, ok := c.store.Lookup(r.ID); ok && h == vectorstore.HashRecord(r.Content, r.Metadata) {
+			stats.Unchanged++
+			return nil
+		}
+		source[r.ID] = p.Source
+		batch = append(batch, r)
+		if len(batch) >= chunk {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return stats, err
+	}
+	if c.store.Len() == 0 {
+		return stats, nil
+	}
+	names := make([]paper.Paper, 0, len(files))
+	for _, f := range slices.Sorted(maps.Keys(files)) {
+		names = append(names, paper.Paper{Source: paper.Position{File: f}})
+	}
+	if err := c.addSources(names); err != nil {
+		return stats, fmt.Errorf("record the input files: %w", err)
+	}
+	return stats, nil
+}
+
+// sampleHeap keeps the texts of the papers with the lowest ID hashes: a
+// max-heap on the hash, of at most limit entries.
+type sampleHeap struct {
+	h    []uint64
+	text []string
+}
+
+// wants reports whether offer would keep a paper of hash h.
+func (s *sampleHeap) wants(h uint64, limit int) bool {
+	return len(s.h) < limit || h < s.h[0]
+}
+
+func (s *sampleHeap) offer(h uint64, text string, limit int) {
+	if len(s.h) < limit {
+		s.h = append(s.h, h)
+		s.text = append(s.text, text)
+		for i := len(s.h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if s.h[p] >= s.h[i] {
+				break
+			}
+			s.swap(i, p)
+			i = p
+		}
+		return
+	}
+	if h >= s.h[0] {
+		return
+	}
+	s.h[0], s.text[0] = h, text
+	for i := 0; ; {
+		m, l, r := i, 2*i+1, 2*i+2
+		if l < len(s.h) && s.h[l] > s.h[m] {
+			m = l
+		}
+		if r < len(s.h) && s.h[r] > s.h[m] {
+			m = r
+		}
+		if m == i {
+			return
+		}
+		s.swap(i, m)
+		i = m
+	}
+}
+
+func (s *sampleHeap) swap(i, j int) {
+	s.h[i], s.h[j] = s.h[j], s.h[i]
+	s.text[i], s.text[j] = s.text[j], s.text[i]
+}
+
+// texts returns the sample's texts ordered by hash, so that the fit does
+// not depend on the order they were offered in.
+func (s *sampleHeap) texts() []string {
+	idx := make([]int, len(s.h))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(s.h[a], s.h[b]) })
+	out := make([]string, len(idx))
+	for k, i := range idx {
+		out[k] = s.text[i]
+	}
+	return out
+}
+
+// rebuildSparse builds the exact-term index again from the store and
+// saves it.
+func (c *Corpus) rebuildSparse(ctx context.Context) error {
+	c.sparse.mu.Lock()
+	c.sparse.idx = nil
+	c.sparse.mu.Unlock()
+	_, err := c.sparseIndex(ctx)
+	return err
 }

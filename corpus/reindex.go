@@ -142,7 +142,7 @@ func (c *Corpus) Reindex(ctx context.Context, opts ReindexOptions) (ReindexStats
 	// depends on the texts alone and is kept.
 	keep := func(name string) bool {
 		switch name {
-		case themeModelFile, layoutFile, backend.LexicalModelFile, backend.OllamaHostsFile:
+		case themeModelFile, layoutFile, backend.LexicalModelFile, backend.OllamaHostsFile, backend.LexicalSampleFile:
 			return false
 		}
 		return true
@@ -207,7 +207,9 @@ func (c *Corpus) maybeRefit(ctx context.Context, growth float64, progress func(P
 	if growth == 0 {
 		growth = DefaultRefitGrowth
 	}
-	fitted := c.FittedOn()
+	// A model fitted on a sample of a large first ingest stands for the
+	// papers the sample was drawn from.
+	fitted := max(c.FittedOn(), backend.SampledFrom(c.store))
 	if growth < 0 || fitted == 0 || float64(c.store.Len()) < growth*float64(fitted) {
 		return nil
 	}

@@ -80,18 +80,25 @@ func (s *Store) ExportChromem(ctx context.Context, w io.Writer, opts ChromemOpti
 		return fmt.Errorf("vectorstore: export: %w", err)
 	}
 	t := s.t
+	if err := t.readyAll(); err != nil {
+		return fmt.Errorf("vectorstore: export: %w", err)
+	}
 	for _, i := range t.sortedRows() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		r := &t.rows[i]
-		content := r.content
+		content, meta, err := t.record(i)
+		if err != nil {
+			return fmt.Errorf("vectorstore: export: %w", err)
+		}
 		if opts.Content != nil {
-			content = opts.Content(Record{ID: r.id, Content: r.content, Metadata: r.meta})
+			content = opts.Content(Record{ID: r.id, Content: content, Metadata: meta})
 		}
 		// The Embedding is a row of the matrix: unit length within
-		// chromem-go's tolerance, so it is not copied.
-		err := coll.AddDocument(ctx, chromem.Document{ID: r.id, Content: content, Metadata: r.meta, Embedding: t.vec(i)})
+		// chromem-go's tolerance, so it is not copied. The collection
+		// is dropped before the store's lock is released.
+		err = coll.AddDocument(ctx, chromem.Document{ID: r.id, Content: content, Metadata: meta, Embedding: t.vec(i)})
 		if err != nil {
 			return fmt.Errorf("vectorstore: export record %q: %w", r.id, err)
 		}

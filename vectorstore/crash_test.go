@@ -281,6 +281,10 @@ const crashChildEnv = "VECTORSTORE_CRASH_CHILD_DIR"
 
 const crashDim, crashBatch = 32, 50
 
+// crashReopen is how many batches the crash child adds between a Close
+// and a reopen.
+const crashReopen = 15
+
 func crashRecords() []Record { return makeRecords(14, "c", 200*crashBatch, crashDim) }
 
 func TestCrashChild(t *testing.T) {
@@ -294,6 +298,12 @@ func TestCrashChild(t *testing.T) {
 	for lo := s.Len(); lo < len(recs); lo += crashBatch {
 		mustAdd(t, s, recs[lo:min(lo+crashBatch, len(recs))])
 		fmt.Printf("ack %d\n", min(lo+crashBatch, len(recs)))
+		if (lo/crashBatch)%crashReopen == crashReopen-1 {
+			// Close writes the snapshot (records.idx): kills also land
+			// while it is written, and on a store that has one.
+			mustClose(t, s)
+			s = openStore(t, dir, crashDim)
+		}
 	}
 	mustClose(t, s)
 	fmt.Println("done")
@@ -374,7 +384,7 @@ func TestCrash(t *testing.T) {
 			}
 		}
 		s.Close()
-		t.Logf("round %d: killed with %d acknowledged, %d stored", round, a, n)
+		t.Logf("round %d: killed with %d acknowledged, %d stored (snapshot used: %v)", round, a, n, s.fromSnap)
 		stored = n
 		if n == len(recs) {
 			// Start over, so that later kills also land mid-ingest.

@@ -25,6 +25,8 @@
 // A store directory holds:
 //
 //	records.log    every record, as an append-only log of checksummed frames
+//	records.idx    the snapshot: IDs, hashes, frame offsets and vectors of the
+//	               live records, derived from the log (see "The snapshot")
 //	manifest.json  the embedder (backend, model, dimensions) and dates
 //	LOCK           the writer lock (see "Writers and readers"), with the writer's pid
 //	index.hnsw     the approximate index, from Options.IndexThreshold records on
@@ -62,6 +64,48 @@
 // dead) rewrites the live records, sorted by ID, to a new log that replaces
 // the old one by rename.
 //
+// # The snapshot
+//
+// The log is the source of truth; records.idx only spares Open the reading
+// of it. It holds, for the live records in ID order, their IDs, hashes
+// and the offset and length of their frames in the log (the row index),
+// then their vectors as one row-major float32 matrix aligned on 4 KiB,
+// stamped with the length of the log it covers and a CRC-32C of the 4 KiB
+// of log before that length. The header and the row index carry CRC-32C
+// checksums, and the matrix one per chunk of about 64 KiB.
+//
+// Open checks the header, the stamp and the row index, maps the matrix
+// into memory (privately: nothing is ever written back through the
+// mapping; without mmap, on other systems, it is read), and reads the
+// frames of the log after what the snapshot covers (records added by a
+// writer that was killed before its Close). A chunk of the matrix is
+// checked the first time one of its rows is read; a chunk that fails is
+// read again from the log frames of its rows, with a notice
+// (Options.Notice). A snapshot that is missing, cut short, stale (a log
+// shorter than its stamp, or other bytes before it) or damaged is not
+// used: Open reads the whole log, as stores written before the snapshot
+// existed are read, and says so in a notice unless the snapshot is merely
+// missing.
+//
+// A writer's Close writes a new snapshot (atomically, like the manifest)
+// when the records changed, or when the snapshot was missing, stale or
+// partly read again; a reader never writes it. So a store made by an
+// older papermap is read as before until a writer closes it, which
+// migrates it; the log format is unchanged, and an older papermap still
+// reads and writes the store (it ignores records.idx, whose stamp no
+// longer matches once the log changes). Compact and Repair remove the
+// snapshot before they replace the log.
+//
+// Contents and metadata are not held in memory: Get reads a record's
+// frame from the log by its offset (and checks its checksum), and a
+// filtered Query, or Fields, reads every record's metadata from the log
+// once and keeps them. Open checks every frame the snapshot covers when
+// the log is at most 64 MiB (some 25,000 abstracts), so that damage there
+// is reported by Open as without a snapshot; in a larger log it is found
+// when a damaged frame is read: Get then reports the record missing, with
+// a notice naming the log, the offset and `papermap repair`, while the
+// vectors, checksummed in the snapshot, still answer queries.
+//
 // # Durability and crashes
 //
 // Add and Delete append their frames with one write and fsync the log
@@ -95,16 +139,22 @@
 // lock on DIR/LOCK (flock on Unix, LockFileEx on Windows; the system
 // releases it when the holder exits, even by a crash), and a second writer
 // gets a *LockedError naming the holder's pid. Other systems (Plan 9,
-// js/wasm, wasip1) have neither, and there two writers are not detected. Readers (Options.ReadOnly) take no lock: Open reads the
-// log once, so a reader sees the last complete state as of its Open,
-// whatever a writer appends or compacts meanwhile. Within a process, a
-// Store's methods are safe for concurrent use.
+// js/wasm, wasip1) have neither, and there two writers are not detected.
+// Readers (Options.ReadOnly) take no lock: a reader sees the last complete
+// state as of its Open, whatever a writer appends or compacts meanwhile
+// (it keeps the log it opened, and reads contents from it by offset; a
+// compacted log replaces it by rename, so the reader's file is unchanged).
+// Within a process, a Store's methods are safe for concurrent use.
 //
 // # Memory and search
 //
-// Everything is in memory once open. The vectors are one contiguous
-// row-major []float32 matrix (rows in no particular order). The log is
-// the only persistent form of the records.
+// Once open, the store holds the IDs, hashes and frame offsets of the
+// records, and their vectors as one contiguous row-major []float32 matrix
+// (rows in no particular order): the mapped snapshot, until a writer
+// changes the records, which moves the matrix to the heap. At a million
+// records of 256 dimensions that is the 1 GB matrix (mapped: in the page
+// cache, shared between processes) and some 100 MB of IDs and offsets.
+// Contents stay in the log (see "The snapshot").
 //
 // # chromem-go
 //
@@ -118,7 +168,9 @@
 // persistent directory. Collection returns an in-memory chromem-go
 // collection of the records for library users; it is built at its first
 // call (Open does not build it), its documents' Embedding slices are rows
-// of the matrix, and once built Add and Delete keep it in step.
+// of the matrix (which it first moves from the mapped snapshot to the
+// heap: the documents may outlive the mapping), and once built Add and
+// Delete keep it in step.
 //
 // Below Options.IndexThreshold records (or with QueryOptions.Exact),
 // Query and QueryBatch are exact: every (matching) row is scored by a dot
@@ -171,5 +223,6 @@
 //     embed.NormTolerance and rescales the others.
 //   - IDs are unique and non-empty; IDs() and Matrix() list them sorted.
 //   - What Open returns is exactly what the acknowledged writes made:
-//     the same records, contents, metadata and vector bits.
+//     the same records, contents, metadata and vector bits, whether it
+//     read the snapshot or the log.
 package vectorstore

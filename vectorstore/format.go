@@ -403,18 +403,19 @@ type scanResult struct {
 	skipped int64  // scanRepair: bytes skipped as damaged
 }
 
-// scanLog reads the frames of a record log of the given size, calling
-// apply for each valid one in order. apply may reject a frame (a record
+// scanLog reads the frames of a record log of the given size from offset
+// from (the end of the header, or the end of what a snapshot covers),
+// calling apply for each valid one in order, with its offset and length. apply may reject a frame (a record
 // whose vector length differs from the store's) by returning a
 // *payloadError, which counts as corruption. Other errors from apply, and
 // read errors, stop the scan and are returned.
-func scanLog(ra io.ReaderAt, size int64, mode scanMode, apply func(f *frame, length int64) error) (scanResult, error) {
-	res := scanResult{end: min(int64(len(logHeader)), size), bad: -1}
+func scanLog(ra io.ReaderAt, from, size int64, mode scanMode, apply func(f *frame, off, length int64) error) (scanResult, error) {
+	res := scanResult{end: min(from, size), bad: -1}
 	r := newLogReader(ra, size)
-	for off := int64(len(logHeader)); off < size; {
+	for off := from; off < size; {
 		f, n, err := r.frameAt(off)
 		if err == nil {
-			err = apply(&f, n)
+			err = apply(&f, off, n)
 		}
 		if err == nil {
 			off += n

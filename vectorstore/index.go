@@ -83,9 +83,15 @@ type annIndex struct {
 }
 
 // Vec implements ann.Vectors: a live node's vector is its row of the
-// store's matrix, not a copy.
+// store's matrix, not a copy. A row of a mapped snapshot is checked
+// against its chunk's checksum the first time (table.ready); a row that
+// cannot be read routes as zero, and the exact rescoring of the
+// candidates (t.scan) reports the error.
 func (ix *annIndex) Vec(node int32) []float32 {
 	if r := ix.nodeRow[node]; r >= 0 {
+		if ix.t.ready(int(r), int(r)+1) != nil {
+			return ix.zero
+		}
 		return ix.t.vec(int(r))
 	}
 	if v, ok := ix.gone[node]; ok {
@@ -226,7 +232,7 @@ func (ix *annIndex) reconcile(ctx context.Context, build bool) error {
 		if ix.g.IsDeleted(int32(node)) {
 			continue
 		}
-		row, ok := t.rowOf[ix.ids[node]]
+		row, ok := t.find(ix.ids[node])
 		if ok && t.rows[row].hash == ix.hashes[node] && ix.rowNode[row] < 0 {
 			ix.nodeRow[node], ix.rowNode[row] = int32(row), int32(node)
 			continue
@@ -275,7 +281,9 @@ func (ix *annIndex) retire(row int) {
 	if node < 0 {
 		return
 	}
-	ix.gone[node] = append([]float32(nil), ix.t.vec(row)...)
+	if ix.t.ready(row, row+1) == nil { // else the dead node routes as zero
+		ix.gone[node] = append([]float32(nil), ix.t.vec(row)...)
+	}
 	ix.g.Delete(node)
 	ix.nodeRow[node], ix.rowNode[row] = -1, -1
 	ix.dirty = true
@@ -317,7 +325,7 @@ func (s *Store) indexAdding(recs []Record, changes []change) {
 		return
 	}
 	for _, c := range changes {
-		if row, ok := s.t.rowOf[recs[c.rec].ID]; ok {
+		if row, ok := s.t.find(recs[c.rec].ID); ok {
 			ix.retire(row)
 		}
 	}
@@ -338,7 +346,7 @@ func (s *Store) indexAdded(recs []Record, changes []change) {
 	}
 	var rows []int
 	for _, c := range changes {
-		row := s.t.rowOf[recs[c.rec].ID]
+		row, _ := s.t.find(recs[c.rec].ID)
 		if ix.rowNode[row] < 0 {
 			ix.rowNode[row] = -2 // once per row when a batch repeats an ID
 			rows = append(rows, row)

@@ -60,7 +60,7 @@ func Repair(ctx context.Context, dir string) (kept int, err error) {
 			return 0, err
 		}
 	}
-	size, err := writeLog(ctx, dir, t)
+	size, _, err := writeLog(ctx, dir, t)
 	if err != nil {
 		return 0, err
 	}

@@ -169,6 +169,9 @@ func (s *Store) flush() error {
 	m := s.manifest
 	s.mu.RUnlock()
 	m.LogBytes = s.size
+	if err := s.saveSnapshot(s.t); err != nil {
+		return err
+	}
 	if err := writeManifest(s.dir, m); err != nil {
 		return err
 	}
@@ -188,7 +191,8 @@ func (s *Store) closeQuietly() error {
 		return nil
 	}
 	s.closed = true
+	t := s.t
 	s.t, s.coll = newTable(), nil
 	s.mu.Unlock()
-	return s.release()
+	return errors.Join(t.snap.close(), s.release())
 }

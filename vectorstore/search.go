@@ -103,7 +103,7 @@ func (s *Store) QueryBatch(ctx context.Context, qs [][]float32, k int, opts Quer
 
 	var excluded map[int32]bool
 	for _, id := range opts.Exclude {
-		if i, ok := t.rowOf[id]; ok {
+		if i, ok := t.find(id); ok {
 			if excluded == nil {
 				excluded = make(map[int32]bool, len(opts.Exclude))
 			}
@@ -112,7 +112,11 @@ func (s *Store) QueryBatch(ctx context.Context, qs [][]float32, k int, opts Quer
 	}
 	var cand []int32 // the rows to score, nil for all
 	if len(opts.Where) > 0 {
-		cand = t.filter(opts.Where)
+		metas, err := s.metas()
+		if err != nil {
+			return nil, fmt.Errorf("vectorstore: query: %w", err)
+		}
+		cand = t.filter(metas, opts.Where)
 	}
 	if ix := s.indexFor(ctx, opts.Exact); ix != nil && indexWorth(cand, len(t.rows)) {
 		return s.queryIndex(ctx, ix, units, k, cand, excluded)
@@ -168,7 +172,7 @@ const (
 // filter returns the rows whose metadata match where, in increasing
 // order. The rows are split between the CPUs: looking up a key in each
 // row's map costs a few cache misses per row, as much as scoring it.
-func (t *table) filter(where Filter) []int32 {
+func (t *table) filter(metas []map[string]string, where Filter) []int32 {
 	n := len(t.rows)
 	workers := min(runtime.GOMAXPROCS(0), max(1, n/minWorkerRows))
 	parts := make([][]int32, workers)
@@ -178,7 +182,7 @@ func (t *table) filter(where Filter) []int32 {
 		wg.Go(func() {
 			var sel []int32
 			for r := lo; r < hi; r++ {
-				if where.match(t.rows[r].meta) {
+				if where.match(metas[r]) {
 					sel = append(sel, int32(r))
 				}
 			}
@@ -213,6 +217,11 @@ func (t *table) scan(ctx context.Context, qs [][]float32, k int, cand []int32, e
 	for j, q := range qs {
 		copy(qbuf[j*dim:(j+1)*dim], q)
 	}
+	if cand != nil {
+		if err := t.readyRows(cand); err != nil {
+			return nil, err
+		}
+	}
 	workers := min(runtime.GOMAXPROCS(0), max(1, n/minWorkerRows))
 	parts := make([][]*topK, workers)
 	errs := make([]error, workers)
@@ -225,6 +234,13 @@ func (t *table) scan(ctx context.Context, qs [][]float32, k int, cand []int32, e
 		}
 		parts[w] = tops
 		wg.Go(func() {
+			if cand == nil {
+				// The workers check their rows of the snapshot in
+				// parallel.
+				if errs[w] = t.ready(lo, hi); errs[w] != nil {
+					return
+				}
+			}
 			errs[w] = t.scanRange(ctx, qbuf, ntri, tops, cand, lo, hi, excluded)
 		})
 	}

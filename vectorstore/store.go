@@ -38,8 +38,11 @@ type Options struct {
 	// means DefaultIndexThreshold.
 	IndexThreshold int
 
-	// Notice receives one-line messages for people, such as an index
-	// found damaged and rebuilt. Nil discards them.
+	// Notice, if not nil, receives one-line notices for people: an
+	// approximate index found damaged or stale and rebuilt, a snapshot
+	// (records.idx) that could not be used and was replaced by reading the
+	// log, rows read again from the log because their snapshot chunk
+	// failed its checksum, a record that could not be read back.
 	Notice func(msg string)
 }
 
@@ -75,6 +78,9 @@ type Store struct {
 	liveBytes int64    // writer: length of the frames of live records
 	broken    error    // writer: a failed write that could not be undone
 	dirty     bool     // records changed since Open
+	needSnap  bool     // writer: the snapshot is missing or stale: write it at Close
+	fromSnap  bool     // Open used the snapshot (for tests)
+	notice    func(string)
 
 	// mu guards the in-memory state against concurrent readers.
 	mu          sync.RWMutex
@@ -87,6 +93,9 @@ type Store struct {
 
 	opts Options
 	idx  indexState // the approximate index (index.go)
+	// metaMu serialises loading the metadata of every row (table.metas)
+	// by readers holding mu for reading.
+	metaMu sync.Mutex
 }
 
 // Open opens the store in dir. A writer (the default) creates dir with
@@ -97,9 +106,13 @@ type Store struct {
 // A writer refuses a directory that is neither empty nor a store, so that
 // a mistyped path does not fill an unrelated directory.
 //
-// Open reads the whole record log into memory. A frame cut short at the end
-// of the log (a write interrupted by a crash) is ignored, and a writer
-// truncates it; damage anywhere else is a *CorruptError.
+// Open reads the record IDs and the vectors from the snapshot
+// (records.idx) when it matches the log, and the log's frames after the
+// snapshot; without a usable snapshot it reads the whole log. Contents
+// and metadata stay in the log until asked for. A frame cut short at the
+// end of the log (a write interrupted by a crash) is ignored, and a writer
+// truncates it; damage anywhere else in what Open reads is a
+// *CorruptError.
 func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if dir == "" {
 		return nil, errors.New("vectorstore: no store directory given")
@@ -107,7 +120,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s := &Store{dir: dir, readOnly: opts.ReadOnly, opts: opts}
+	s := &Store{dir: dir, readOnly: opts.ReadOnly, opts: opts, notice: opts.Notice}
 	if err := s.open(ctx); err != nil {
 		s.release()
 		return nil, err
@@ -115,7 +128,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) open(ctx context.Context) error {
+func (s *Store) open(ctx context.Context) (rerr error) {
 	logPath := filepath.Join(s.dir, logName)
 	if s.readOnly {
 		f, err := os.Open(logPath)
@@ -205,18 +218,64 @@ func (s *Store) open(ctx context.Context) error {
 	if s.hasManifest {
 		dim = s.manifest.Embedder.Dimensions
 	}
-	t, res, err := loadTable(s.log, size, dim, scanStrict)
-	if err != nil {
-		return err
+	var t *table
+	var res scanResult
+	if complete {
+		snap, covered, err := openSnapshot(s.dir, s.log, size, dim)
+		var st *staleSnapshot
+		if err == nil && covered <= verifyLogMax {
+			// A small log is checked whole, as without a snapshot: damage
+			// is then reported by Open, not when a record is read.
+			if ok, verr := logIntact(s.log, covered); verr != nil {
+				snap.snap.close()
+				return fmt.Errorf("vectorstore: read %s: %w", logPath, verr)
+			} else if !ok {
+				snap.snap.close()
+				snap, err = nil, &staleSnapshot{"the log it covers is damaged"}
+			}
+		}
+		switch {
+		case err == nil:
+			snap.logPath = logPath
+			snap.snap.notice = s.notice
+			t, res, err = replayTail(snap, covered, size)
+			if err != nil {
+				snap.snap.close()
+				return fmt.Errorf("vectorstore: read %s: %w", logPath, err)
+			}
+			s.fromSnap = true
+		case errors.As(err, &st):
+			s.needSnap = true
+			if st.reason != "there is none" {
+				// Told once Open succeeds: an Open that fails says why
+				// in its error alone.
+				defer func() {
+					if rerr == nil {
+						s.notify("vectorstore: %s not used (%s): read %s instead", filepath.Join(s.dir, snapName), st.reason, logPath)
+					}
+				}()
+			}
+		default:
+			return err
+		}
+	}
+	if t == nil {
+		var err error
+		if t, res, err = loadTable(s.log, size, dim, scanStrict); err != nil {
+			return err
+		}
 	}
 	if res.bad >= 0 {
+		t.snap.close()
 		t = nil // let the count below reuse the memory
 		return &CorruptError{File: logPath, Offset: res.bad, Reason: res.reason, Intact: s.countIntact(size)}
 	}
 	if s.hasManifest && s.manifest.LogBytes > 0 && res.end < s.manifest.LogBytes {
+		t.snap.close()
 		return &CorruptError{File: logPath, Offset: res.end, Intact: len(t.rows),
 			Reason: fmt.Sprintf("the log has %d bytes of intact records but held %d when the store was last closed: it was cut short, and papers stored after byte %d are lost", res.end, s.manifest.LogBytes, res.end)}
 	}
+	s.t = t // from here on, release unmaps the snapshot
 	if res.torn && !s.readOnly {
 		if err := s.log.Truncate(res.end); err != nil {
 			return fmt.Errorf("vectorstore: drop the torn end of %s: %w", logPath, err)
@@ -225,19 +284,40 @@ func (s *Store) open(ctx context.Context) error {
 			return fmt.Errorf("vectorstore: drop the torn end of %s: %w", logPath, err)
 		}
 	}
-	s.t = t
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if s.readOnly {
-		// Everything is in memory: the file is not needed any more.
-		s.log.Close()
-		s.log = nil
-	} else {
+	// A reader keeps the log open too: contents and metadata are read
+	// from it when asked for. A writer that compacts the log renames a new
+	// one over it, and this file stays the one the reader opened.
+	if !s.readOnly {
 		s.size = res.end
 		s.liveBytes = t.liveBytes()
 	}
 	return nil
+}
+
+// notify sends a notice to Options.Notice, when set.
+func (s *Store) notify(format string, args ...any) {
+	if s.notice != nil {
+		s.notice(fmt.Sprintf(format, args...))
+	}
+}
+
+// verifyLogMax is the length of log up to which Open checks every frame
+// that the snapshot covers (a few tens of milliseconds); above it, a
+// frame's checksum is checked when the frame is read (Get, a filtered
+// query, Compact), so that opening a large store does not read it whole.
+var verifyLogMax int64 = 64 << 20
+
+// logIntact reports whether the frames of the first size bytes of log are
+// all valid.
+func logIntact(log io.ReaderAt, size int64) (bool, error) {
+	res, err := scanLog(log, int64(len(logHeader)), size, scanStrict, func(*frame, int64, int64) error { return nil })
+	if err != nil {
+		return false, err
+	}
+	return res.bad < 0 && !res.torn && res.end == size, nil
 }
 
 // checkStoreDir refuses to make a store of a directory that holds other
@@ -294,24 +374,35 @@ func (s *Store) buildCollection(ctx context.Context) (*chromem.Collection, error
 	if err != nil {
 		return nil, fmt.Errorf("vectorstore: %w", err)
 	}
+	if err := s.t.readyAll(); err != nil {
+		return nil, err
+	}
+	// The documents may outlive the mapping (Close unmaps it): the
+	// matrix moves to the heap.
+	s.t.toHeap()
 	for i := range s.t.rows {
 		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		if err := putDoc(coll, s.t, i); err != nil {
+		content, meta, err := s.t.record(i)
+		if err != nil {
+			return nil, err
+		}
+		if err := putDoc(coll, s.t, i, content, meta); err != nil {
 			return nil, err
 		}
 	}
 	return coll, nil
 }
 
-// putDoc adds or replaces the chromem-go document of row i of t.
-func putDoc(coll *chromem.Collection, t *table, i int) error {
+// putDoc adds or replaces the chromem-go document of row i of t, whose
+// content and metadata are given.
+func putDoc(coll *chromem.Collection, t *table, i int, content string, meta map[string]string) error {
 	r := &t.rows[i]
 	err := coll.AddDocument(context.Background(), chromem.Document{
-		ID: r.id, Metadata: r.meta, Content: r.content, Embedding: t.vec(i),
+		ID: r.id, Metadata: meta, Content: content, Embedding: t.vec(i),
 	})
 	if err != nil {
 		return fmt.Errorf("vectorstore: chromem-go rejected record %q: %w", r.id, err)
@@ -320,13 +411,37 @@ func putDoc(coll *chromem.Collection, t *table, i int) error {
 }
 
 // syncCollection keeps the collection, if one was built, in step with
-// row i after a write. The caller holds mu. Should chromem-go refuse the
-// document (it cannot: the ID is not empty and the vector is set), the
+// row i after a write, reading its content from the log. The caller holds
+// mu. Should chromem-go refuse the document (it cannot: the ID is not
+// empty and the vector is set), or the record not be read back, the
 // collection is dropped, and the next Collection call builds it anew.
 func (s *Store) syncCollection(i int) {
-	if s.coll != nil && putDoc(s.coll, s.t, i) != nil {
+	if s.coll == nil {
+		return
+	}
+	content, meta, err := s.t.record(i)
+	if err != nil || putDoc(s.coll, s.t, i, content, meta) != nil {
 		s.coll = nil
 	}
+}
+
+// syncCollectionRecord is syncCollection for a row whose record r is at
+// hand.
+func (s *Store) syncCollectionRecord(i int, r *Record) {
+	if s.coll != nil && putDoc(s.coll, s.t, i, r.Content, cloneMeta(r.Metadata)) != nil {
+		s.coll = nil
+	}
+}
+
+// metas returns every row's metadata, reading them from the log the first
+// time. The caller holds mu, for reading at least.
+func (s *Store) metas() ([]map[string]string, error) {
+	s.metaMu.Lock()
+	defer s.metaMu.Unlock()
+	if err := s.t.loadMetas(); err != nil {
+		return nil, err
+	}
+	return s.t.metas, nil
 }
 
 // acquireLock takes the writer lock of dir and records our pid in it.
@@ -355,9 +470,12 @@ func acquireLock(dir string) (*os.File, error) {
 	return f, nil
 }
 
-// release closes the files of a store.
+// release closes the files of a store and unmaps its snapshot.
 func (s *Store) release() error {
 	var errs []error
+	if s.t != nil {
+		errs = append(errs, s.t.snap.close())
+	}
 	if s.log != nil {
 		errs = append(errs, s.log.Close())
 		s.log = nil
@@ -369,8 +487,10 @@ func (s *Store) release() error {
 	return errors.Join(errs...)
 }
 
-// Close releases the store. A writer records the time of its last change
-// in the manifest and releases the lock. Close is idempotent.
+// Close releases the store. A writer writes the snapshot (records.idx)
+// when the records changed or it had none that matched the log, records
+// the time of its last change in the manifest and releases the lock.
+// Close is idempotent.
 func (s *Store) Close() error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -384,18 +504,38 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	m, hasManifest := s.manifest, s.hasManifest
+	t := s.t
 	s.t, s.coll = newTable(), nil
 	s.mu.Unlock()
 
 	var err error
-	if !s.readOnly && hasManifest && s.saved && s.broken == nil && (s.dirty || m.LogBytes != s.size) {
-		if s.dirty {
-			m.Updated = time.Now().UTC()
+	if !s.readOnly && hasManifest && s.saved && s.broken == nil {
+		err = s.saveSnapshot(t)
+		if s.dirty || m.LogBytes != s.size {
+			if s.dirty {
+				m.Updated = time.Now().UTC()
+			}
+			m.LogBytes = s.size
+			err = errors.Join(err, writeManifest(s.dir, m))
 		}
-		m.LogBytes = s.size
-		err = writeManifest(s.dir, m)
 	}
-	return errors.Join(err, s.release())
+	return errors.Join(err, t.snap.close(), s.release())
+}
+
+// saveSnapshot writes the snapshot of t, which covers the whole log, when
+// the one on disk is missing or stale. The caller holds wmu.
+func (s *Store) saveSnapshot(t *table) error {
+	if !s.dirty && !s.needSnap && (t.snap == nil || !t.snap.fixed.Load()) {
+		return nil
+	}
+	if err := t.readyAll(); err != nil {
+		return err
+	}
+	if err := writeSnapshot(s.dir, t, s.log, s.size); err != nil {
+		return err
+	}
+	s.needSnap = false
+	return nil
 }
 
 // Dir returns the store's directory.
@@ -512,23 +652,36 @@ func HashRecord(content string, metadata map[string]string) string {
 func (s *Store) Lookup(id string) (hash string, ok bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	i, ok := s.t.rowOf[id]
+	i, ok := s.t.find(id)
 	if !ok {
 		return "", false
 	}
 	return s.t.rows[i].hash, true
 }
 
-// Get returns a copy of the stored record id.
+// Get returns a copy of the stored record id. Its content and metadata
+// are read from the log; should that fail (the log was damaged since
+// Open), Get reports the record as missing and the notice (Options.Notice)
+// says why.
 func (s *Store) Get(id string) (Record, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	i, ok := s.t.rowOf[id]
+	t := s.t
+	i, ok := t.find(id)
 	if !ok {
 		return Record{}, false
 	}
-	r := &s.t.rows[i]
-	return Record{ID: r.id, Content: r.content, Metadata: maps.Clone(r.meta), Embedding: slices.Clone(s.t.vec(i))}, true
+	err := t.ready(i, i+1)
+	var content string
+	var meta map[string]string
+	if err == nil {
+		content, meta, err = t.record(i)
+	}
+	if err != nil {
+		s.notify("vectorstore: get %q: %v", id, err)
+		return Record{}, false
+	}
+	return Record{ID: t.rows[i].id, Content: content, Metadata: meta, Embedding: slices.Clone(t.vec(i))}, true
 }
 
 // Len returns the number of records.
@@ -557,6 +710,11 @@ func (s *Store) Matrix() (ids []string, vectors []float32, dim int) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	t := s.t
+	if err := t.readyAll(); err != nil {
+		// Rows whose snapshot chunk and log frame are both damaged:
+		// the notice says which; they are returned as they are.
+		s.notify("vectorstore: %v", err)
+	}
 	order := t.sortedRows()
 	ids = make([]string, len(order))
 	vectors = make([]float32, len(order)*t.dim)
@@ -633,6 +791,7 @@ func checkRecord(r *Record, dim int, dst []float32) error {
 type change struct {
 	rec  int    // index in the batch
 	hash string // its hash
+	off  int64  // offset of its frame in the batch
 	size int64  // length of its frame
 }
 
@@ -690,7 +849,7 @@ func (s *Store) Add(ctx context.Context, recs []Record) (AddStats, error) {
 		h := HashRecord(r.Content, r.Metadata)
 		old, known := batch[r.ID]
 		if !known {
-			if j, ok := s.t.rowOf[r.ID]; ok {
+			if j, ok := s.t.find(r.ID); ok {
 				old, known = s.t.rows[j].hash, true
 			}
 		}
@@ -706,7 +865,7 @@ func (s *Store) Add(ctx context.Context, recs []Record) (AddStats, error) {
 		}
 		n := len(buf)
 		buf = appendRecordFrame(buf, r.ID, h, r.Content, r.Metadata, vecs[i*dim:(i+1)*dim])
-		changes = append(changes, change{rec: i, hash: h, size: int64(len(buf) - n)})
+		changes = append(changes, change{rec: i, hash: h, off: int64(n), size: int64(len(buf) - n)})
 		batch[r.ID] = h
 	}
 	if len(changes) == 0 {
@@ -723,12 +882,19 @@ func (s *Store) Add(ctx context.Context, recs []Record) (AddStats, error) {
 		}
 		s.saved = true
 	}
+	// Rows of the snapshot are checked before they are written over or
+	// copied.
+	if err := s.t.readyAll(); err != nil {
+		return AddStats{}, fmt.Errorf("vectorstore: add to %s: %w", s.dir, err)
+	}
+	base := s.size
 	if err := s.appendLog(buf); err != nil {
 		return AddStats{}, err
 	}
 
 	s.mu.Lock()
 	t := s.t
+	t.mutable()
 	if need := (len(t.rows) + newIDs) * dim; need > cap(t.vecs) {
 		// A new matrix: every document must point into it.
 		grown := make([]float32, len(t.vecs), max(need, 2*cap(t.vecs), 1024*dim))
@@ -749,11 +915,17 @@ func (s *Store) Add(ctx context.Context, recs []Record) (AddStats, error) {
 			t.rowOf[r.ID] = i
 			t.rows = append(t.rows, rowInfo{})
 			t.vecs = t.vecs[:len(t.vecs)+dim]
+			if t.metas != nil {
+				t.metas = append(t.metas, nil)
+			}
 		}
-		t.rows[i] = rowInfo{id: r.ID, hash: c.hash, content: r.Content, meta: cloneMeta(r.Metadata), size: c.size}
+		t.rows[i] = rowInfo{id: r.ID, hash: c.hash, off: base + c.off, size: c.size}
+		if t.metas != nil {
+			t.metas[i] = cloneMeta(r.Metadata)
+		}
 		copy(t.vec(i), vecs[c.rec*dim:(c.rec+1)*dim])
 		s.liveBytes += c.size
-		s.syncCollection(i)
+		s.syncCollectionRecord(i, r)
 	}
 	s.indexAdded(recs, changes) // index.go
 	s.dirty = true
@@ -807,7 +979,7 @@ func (s *Store) Delete(ctx context.Context, ids ...string) error {
 	var gone []string
 	seen := make(map[string]bool)
 	for _, id := range ids {
-		if _, ok := s.t.rowOf[id]; !ok || seen[id] {
+		if _, ok := s.t.find(id); !ok || seen[id] {
 			continue
 		}
 		seen[id] = true
@@ -817,12 +989,16 @@ func (s *Store) Delete(ctx context.Context, ids ...string) error {
 	if len(gone) == 0 {
 		return nil
 	}
+	if err := s.t.readyAll(); err != nil {
+		return fmt.Errorf("vectorstore: delete from %s: %w", s.dir, err)
+	}
 	if err := s.appendLog(buf); err != nil {
 		return err
 	}
 
 	s.mu.Lock()
 	t := s.t
+	t.mutable()
 	for _, id := range gone {
 		i := t.rowOf[id]
 		s.indexRetire(i) // index.go
@@ -834,6 +1010,9 @@ func (s *Store) Delete(ctx context.Context, ids ...string) error {
 			t.rows[i] = t.rows[last]
 			copy(t.vec(i), t.vec(last))
 			t.rowOf[t.rows[i].id] = i
+			if t.metas != nil {
+				t.metas[i] = t.metas[last]
+			}
 			s.syncCollection(i)
 			s.indexMove(last, i) // index.go
 		} else {
@@ -842,6 +1021,10 @@ func (s *Store) Delete(ctx context.Context, ids ...string) error {
 		t.rows[last] = rowInfo{}
 		t.rows = t.rows[:last]
 		t.vecs = t.vecs[:last*t.dim]
+		if t.metas != nil {
+			t.metas[last] = nil
+			t.metas = t.metas[:last]
+		}
 	}
 	// After the moves, which may have put back documents deleted later.
 	// chromem-go fails only when given no IDs and no filter.
@@ -891,10 +1074,11 @@ func (s *Store) compact(ctx context.Context) error {
 	if err := s.setLogBytes(0); err != nil {
 		return err
 	}
-	size, err := writeLog(ctx, s.dir, s.t)
+	size, offs, err := writeLog(ctx, s.dir, s.t)
 	if err != nil {
 		return err
 	}
+	s.needSnap = true
 	if err := s.setLogBytes(size); err != nil {
 		return err
 	}
@@ -904,6 +1088,14 @@ func (s *Store) compact(ctx context.Context) error {
 		s.broken = err
 		return fmt.Errorf("vectorstore: reopen the compacted log: %w", err)
 	}
+	// Readers of this Store switch to the new log and its offsets at
+	// once.
+	s.mu.Lock()
+	for i, off := range offs {
+		s.t.rows[i].off = off
+	}
+	s.t.src = f
+	s.mu.Unlock()
 	s.log.Close()
 	s.log, s.size, s.liveBytes = f, size, size-int64(len(logHeader))
 	return nil

@@ -645,7 +645,7 @@ func TestFilesAndModes(t *testing.T) {
 			t.Errorf("%s has mode %v, want 0600", e.Name(), fi.Mode().Perm())
 		}
 	}
-	want := []string{lockName, "lexical.model", manifestName, logName}
+	want := []string{lockName, "lexical.model", manifestName, snapName, logName}
 	if !slices.Equal(names, want) {
 		t.Errorf("files %v, want %v", names, want)
 	}

@@ -3,8 +3,10 @@ package vectorstore
 import (
 	"bufio"
 	"bytes"
+
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -16,28 +18,71 @@ import (
 	"github.com/papermap/papermap/internal/safefile"
 )
 
-// rowInfo is everything about a record but its vector.
+// rowInfo is what stays in memory of a record besides its vector: its
+// content and metadata are read from the log when asked for (see
+// table.record), by the offset of its frame.
 type rowInfo struct {
-	id      string
-	hash    string
-	content string
-	meta    map[string]string
-	size    int64 // length of the record's frame in the log
+	id   string
+	hash string
+	off  int64 // offset of the record's frame in the log
+	size int64 // length of the record's frame in the log
 }
 
 // table holds the live records: row i of vecs (dim values, row-major) is
 // the vector of rows[i]. Rows are in no particular order.
+//
+// vecs may be a private memory mapping of the snapshot (see snapshot.go),
+// whose rows are checked against their checksums the first time they are
+// read: code that reads rows calls ready (or readyAll) first, and code
+// that writes them calls readyAll.
 type table struct {
-	dim   int
-	vecs  []float32
-	rows  []rowInfo
+	dim  int
+	vecs []float32
+	rows []rowInfo
+	// rowOf maps IDs to rows. It is nil for a table just read from a
+	// snapshot, whose rows are sorted by ID: find then searches them, and
+	// the first change builds the map (mutable), which a million
+	// entries make worth sparing the Open of a reader.
 	rowOf map[string]int
+
+	// src is the log the rows' offsets point into, logPath its name.
+	src     io.ReaderAt
+	logPath string
+	// metas caches every row's metadata once a filter needed them all;
+	// nil until then (see loadMetas).
+	metas []map[string]string
+	// snap is the mapped snapshot vecs came from, nil when vecs is on the
+	// heap.
+	snap *mappedSnapshot
 }
 
 func newTable() *table { return &table{rowOf: make(map[string]int)} }
 
+// find returns the row of id.
+func (t *table) find(id string) (int, bool) {
+	if t.rowOf != nil {
+		i, ok := t.rowOf[id]
+		return i, ok
+	}
+	return slices.BinarySearchFunc(t.rows, id, func(r rowInfo, id string) int { return strings.Compare(r.id, id) })
+}
+
+// mutable builds rowOf if needed, before rows change. The caller holds
+// the store's write lock (or has the table to itself).
+func (t *table) mutable() {
+	if t.rowOf != nil {
+		return
+	}
+	m := make(map[string]int, len(t.rows))
+	for i := range t.rows {
+		m[t.rows[i].id] = i
+	}
+	t.rowOf = m
+}
+
 // vec returns row i of the matrix; its capacity ends with the row, so an
-// append to it can never write into the next one.
+// append to it can never write into the next one. The row must have been
+// checked (ready).
 func (t *table) vec(i int) []float32 {
 	return t.vecs[i*t.dim : (i+1)*t.dim : (i+1)*t.dim]
 }
@@ -80,7 +125,7 @@ type loader struct {
 	ndead   int
 }
 
-func (l *loader) apply(f *frame, n int64) error {
+func (l *loader) apply(f *frame, off, n int64) error {
 	t := l.t
 	switch f.kind {
 	case kindTombstone:
@@ -88,6 +133,9 @@ func (l *loader) apply(f *frame, n int64) error {
 			l.dead[i] = true
 			l.ndead++
 			delete(t.rowOf, f.id)
+			if t.metas != nil {
+				t.metas[i] = nil
+			}
 		}
 		return nil
 	case kindRecord:
@@ -111,8 +159,16 @@ func (l *loader) apply(f *frame, n int64) error {
 		l.dead = append(l.dead, false)
 		t.vecs = slices.Grow(t.vecs, t.dim)
 		t.vecs = t.vecs[:len(t.vecs)+t.dim]
+		if t.metas != nil {
+			t.metas = append(t.metas, nil)
+		}
 	}
-	t.rows[i] = rowInfo{id: f.id, hash: f.hash, content: f.content, meta: f.meta, size: n}
+	// The strings of a frame share one allocation with its content: keep
+	// copies of the ID and hash only, so that the content is not held.
+	t.rows[i] = rowInfo{id: strings.Clone(f.id), hash: strings.Clone(f.hash), off: off, size: n}
+	if t.metas != nil {
+		t.metas[i] = cloneMetaStrings(f.meta)
+	}
 	decodeVector(t.vec(i), f.vec)
 	return nil
 }
@@ -133,12 +189,19 @@ func (l *loader) finish() {
 			t.rows[w] = t.rows[r]
 			copy(t.vecs[w*t.dim:(w+1)*t.dim], t.vecs[r*t.dim:(r+1)*t.dim])
 			t.rowOf[t.rows[w].id] = w
+			if t.metas != nil {
+				t.metas[w] = t.metas[r]
+			}
 		}
 		w++
 	}
 	clear(t.rows[w:])
 	t.rows = t.rows[:w]
 	t.vecs = t.vecs[:w*t.dim]
+	if t.metas != nil {
+		clear(t.metas[w:])
+		t.metas = t.metas[:w]
+	}
 	l.dead, l.ndead = nil, 0
 }
 
@@ -149,6 +212,29 @@ func loadTable(f *os.File, size int64, dim int, mode scanMode) (*table, scanResu
 	if err != nil {
 		return nil, res, fmt.Errorf("vectorstore: read %s: %w", f.Name(), err)
 	}
+	t.logPath = f.Name()
+	return t, res, nil
+}
+
+// replayTail applies the frames of the log after what a snapshot covers
+// (from) to the snapshot's table t, in strict mode. The log has the
+// given size.
+func replayTail(t *table, from, size int64) (*table, scanResult, error) {
+	if from >= size {
+		return t, scanResult{end: size, bad: -1}, nil
+	}
+	// The frames may change rows of the mapping and add rows: the rows
+	// are checked before anything is written over them.
+	if err := t.readyAll(); err != nil {
+		return nil, scanResult{}, err
+	}
+	t.mutable()
+	l := &loader{t: t, records: len(t.rows) + 1024, dead: make([]bool, len(t.rows))}
+	res, err := scanLog(t.src, from, size, scanStrict, l.apply)
+	if err != nil {
+		return nil, res, err
+	}
+	l.finish()
 	return t, res, nil
 }
 
@@ -159,10 +245,11 @@ func decodeTable(ra io.ReaderAt, size int64, dim int, mode scanMode) (*table, sc
 	}
 	l := &loader{t: newTable(), records: n}
 	l.t.dim = dim
+	l.t.src = ra
 	l.t.rowOf = make(map[string]int, n)
 	l.t.rows = make([]rowInfo, 0, n)
 	l.dead = make([]bool, 0, n)
-	res, err := scanLog(ra, size, mode, l.apply)
+	res, err := scanLog(ra, int64(len(logHeader)), size, mode, l.apply)
 	if err != nil {
 		return nil, res, err
 	}
@@ -186,21 +273,27 @@ func checkHeader(f *os.File, size int64) (complete bool, err error) {
 }
 
 // writeLog writes the records of t, in ID order, to a new log that
-// replaces DIR/records.log atomically. It returns the new log's size.
-func writeLog(ctx context.Context, dir string, t *table) (int64, error) {
+// replaces DIR/records.log atomically. It returns the new log's size and
+// the offset of each row's frame in it. The snapshot, which covers the
+// old log, is removed first.
+func writeLog(ctx context.Context, dir string, t *table) (int64, []int64, error) {
+	if err := removeSnapshot(dir); err != nil {
+		return 0, nil, err
+	}
 	var size int64
+	var offs []int64
 	err := safefile.Write(filepath.Join(dir, logName), 0o600, func(f io.Writer) error {
 		w := bufio.NewWriterSize(f, 1<<20)
 		var err error
-		if size, err = encodeTable(ctx, w, t); err != nil {
+		if size, offs, err = encodeTable(ctx, w, t); err != nil {
 			return err
 		}
 		return w.Flush()
 	})
 	if err != nil {
-		return 0, fmt.Errorf("vectorstore: rewrite log: %w", err)
+		return 0, nil, fmt.Errorf("vectorstore: rewrite log: %w", err)
 	}
-	return size, nil
+	return size, offs, nil
 }
 
 // Tolerance of chromem-go's own unit-norm check: a vector further from
@@ -234,29 +327,34 @@ func copyUnit(dst, v []float32, norm float64) {
 }
 
 // encodeTable writes a log holding the records of t, in ID order, to w and
-// returns its length.
-func encodeTable(ctx context.Context, w io.Writer, t *table) (int64, error) {
+// returns its length and the offset of each row's frame in it.
+func encodeTable(ctx context.Context, w io.Writer, t *table) (int64, []int64, error) {
 	size := int64(len(logHeader))
 	if _, err := w.Write(logHeader); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
+	offs := make([]int64, len(t.rows))
 	var buf []byte
 	for k, i := range t.sortedRows() {
 		if k%1024 == 0 {
 			if err := ctx.Err(); err != nil {
-				return 0, err
+				return 0, nil, err
 			}
 		}
-		r := &t.rows[i]
-		// The encoding is deterministic: the frame is as long as the one
-		// the record was read from or appended as (r.size).
-		buf = appendRecordFrame(buf[:0], r.id, r.hash, r.content, r.meta, t.vec(i))
+		// Each record's frame is copied from the log, once its checksum
+		// and its ID are checked: the bytes, vector included, are the
+		// ones that were acknowledged.
+		var err error
+		if buf, _, err = t.frame(i, buf); err != nil {
+			return 0, nil, err
+		}
+		offs[i] = size
 		size += int64(len(buf))
 		if _, err := w.Write(buf); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
-	return size, nil
+	return size, offs, nil
 }
 
 // countRecordFrames counts the record frames of a log by walking their
@@ -285,4 +383,89 @@ func countRecordFrames(ra io.ReaderAt, size int64) (int, error) {
 		off += frameHeaderLen + length
 	}
 	return n, nil
+}
+
+// frame reads the log frame of row i into buf (reused when large enough)
+// and decodes it, checking its checksum and that it holds the row's
+// record. The frame's strings do not share buf.
+func (t *table) frame(i int, buf []byte) ([]byte, frame, error) {
+	r := &t.rows[i]
+	if t.src == nil {
+		return buf, frame{}, fmt.Errorf("record %q: its log is not open", r.id)
+	}
+	if int64(cap(buf)) < r.size {
+		buf = make([]byte, r.size)
+	}
+	buf = buf[:r.size]
+	if m, err := t.src.ReadAt(buf, r.off); m < len(buf) {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return buf, frame{}, fmt.Errorf("read record %q at offset %d of the log: %w", r.id, r.off, err)
+	}
+	f, n, err := (&logReader{ra: bytes.NewReader(buf), size: r.size}).frameAt(0)
+	if err == nil && (n != r.size || f.kind != kindRecord || f.id != r.id) {
+		err = errors.New("the frame there is not the record's")
+	}
+	if err != nil {
+		return buf, frame{}, &CorruptError{File: t.logPath, Offset: r.off, Intact: -1,
+			Reason: fmt.Sprintf("record %q cannot be read back (%v); `papermap repair` keeps the intact records", r.id, err)}
+	}
+	return buf, f, nil
+}
+
+// record returns the content and metadata of row i, read from the log.
+func (t *table) record(i int) (content string, meta map[string]string, err error) {
+	_, f, err := t.frame(i, nil)
+	if err != nil {
+		return "", nil, err
+	}
+	return f.content, f.meta, nil
+}
+
+// loadMetas reads every row's metadata from the log into t.metas, in the
+// order of the frames in the log, unless it is there already. The caller
+// holds the store's write lock, or its read lock and metaMu.
+func (t *table) loadMetas() error {
+	if t.metas != nil || len(t.rows) == 0 {
+		return nil
+	}
+	order := make([]int, len(t.rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		switch x, y := t.rows[a].off, t.rows[b].off; {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	})
+	metas := make([]map[string]string, len(t.rows))
+	var buf []byte
+	for _, i := range order {
+		var f frame
+		var err error
+		if buf, f, err = t.frame(i, buf); err != nil {
+			return err
+		}
+		metas[i] = cloneMetaStrings(f.meta)
+	}
+	t.metas = metas
+	return nil
+}
+
+// cloneMetaStrings copies a decoded frame's metadata so that it does not
+// hold the frame's content, with which its strings share memory.
+func cloneMetaStrings(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[strings.Clone(k)] = strings.Clone(v)
+	}
+	return c
 }

@@ -29,6 +29,7 @@ func main() {
 	seeds := flag.Int("seeds", 3, "seeds 0..N-1")
 	dims := flag.Int("dims", 0, "lexical dimensions (0 = papermap's default)")
 	restarts := flag.Int("restarts", 0, "k-means restarts (0 = papermap's default)")
+	fitSample := flag.Int("fit-sample", 0, "fit the lexical model on a sample of this many papers, as a large ingest does (0 = on all)")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		log.Fatal("usage: vmeasure [flags] FILE.jsonl")
@@ -48,7 +49,22 @@ func main() {
 		log.Fatal(err)
 	}
 	defer c.Close()
-	st, err := c.Ingest(ctx, papers, corpus.IngestOptions{})
+	var st corpus.IngestStats
+	if *fitSample > 0 {
+		// The path of an ingest of more than FitSample papers.
+		in := func(ctx context.Context, yield func(paper.Paper, *paper.RecordError) error) error {
+			for _, p := range papers {
+				if err := yield(p, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		st, err = c.IngestStream(ctx, in, corpus.IngestOptions{FitSample: *fitSample})
+		fmt.Printf("lexical model fitted on %d papers\n", c.FittedOn())
+	} else {
+		st, err = c.Ingest(ctx, papers, corpus.IngestOptions{})
+	}
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -53,6 +53,13 @@ column is read with titles alone and one "FILE:LINE: warning: ..." line.
 With --strict any skipped record rejects the whole input and nothing is
 written.
 
+Files are read twice, and never held whole: a first pass checks them and
+decides what to store, a second embeds and stores the papers 4,096 at a
+time, so memory does not grow with the input. The lexical model of a new
+store is fitted on all the papers of its first ingest, or, when it brings
+more than 50,000, on the 50,000 whose IDs hash lowest (every paper is still
+stored). Standard input (-) is read once, into memory.
+
 Running the same ingest again is safe and cheap: papers already stored with
 the same content are skipped, changed papers are updated. An interrupted
 ingest (Ctrl-C, a crash) keeps everything stored so far; run it again to
@@ -258,30 +265,53 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 		}
 	}
 
-	var papers []paper.Paper
+	// Files are read twice and never held whole (corpus.IngestStream):
+	// a first pass checks them (--strict) and decides what to store.
+	// Standard input cannot be read twice: it is held in memory.
 	var skipped []*paper.RecordError
-	for _, name := range files {
-		var ps []paper.Paper
-		var sk []*paper.RecordError
-		if name == "-" {
-			ps, sk, err = paper.ReadAll(m.Stdin, paper.Options{Format: inFormat, Name: "stdin"})
-		} else {
-			ps, sk, err = paper.ReadFile(name, paper.Options{Format: inFormat})
+	var read, nkept, ndups int
+	var store func(c *corpus.Corpus) (corpus.IngestStats, error)
+	if stdinUsed {
+		var papers []paper.Paper
+		for _, name := range files {
+			var ps []paper.Paper
+			var sk []*paper.RecordError
+			if name == "-" {
+				ps, sk, err = paper.ReadAll(m.Stdin, paper.Options{Format: inFormat, Name: "stdin"})
+			} else {
+				ps, sk, err = paper.ReadFile(name, paper.Options{Format: inFormat})
+			}
+			if err != nil {
+				return nil, err
+			}
+			papers = append(papers, ps...)
+			skipped = append(skipped, sk...)
 		}
+		kept, dups := paper.Dedupe(papers)
+		skipped = append(skipped, dups...)
+		read, nkept, ndups = len(papers), len(kept), len(dups)
+		store = func(c *corpus.Corpus) (corpus.IngestStats, error) {
+			stats, err := c.Ingest(ctx, kept, corpus.IngestOptions{Progress: prog.update})
+			stats.Skipped = append(skipped, stats.Skipped...)
+			return stats, err
+		}
+	} else {
+		in := fileStream(files, inFormat)
+		sc, err := corpus.ScanStream(ctx, in, corpus.IngestOptions{})
 		if err != nil {
 			return nil, err
 		}
-		papers = append(papers, ps...)
-		skipped = append(skipped, sk...)
+		skipped = sc.Skipped
+		read, nkept, ndups = sc.Papers, sc.Kept, sc.Papers-sc.Kept
+		store = func(c *corpus.Corpus) (corpus.IngestStats, error) {
+			return c.IngestScanned(ctx, in, sc, corpus.IngestOptions{Progress: prog.update})
+		}
 	}
-	read := len(papers)
-	kept, dups := paper.Dedupe(papers)
-	skipped = append(skipped, dups...)
 	if n := countSkipped(skipped); f.strict && n > 0 {
 		m.reportSkipped(skipped, f.skippedLog)
 		return nil, fmt.Errorf("--strict: %d bad record(s) in the input; nothing was written (fix them, or drop --strict to skip them)", n)
 	}
-	if len(kept) == 0 {
+	if nkept == 0 {
 		m.reportSkipped(skipped, f.skippedLog)
 		return nil, fmt.Errorf("no usable papers in %s", joinNames(files))
 	}
@@ -289,7 +319,7 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 	if c == nil {
 		if err := ctx.Err(); err != nil {
 			// Interrupted while reading, before a store was made.
-			m.interrupted(0, len(kept), *f.store)
+			m.interrupted(0, nkept, *f.store)
 			return nil, err
 		}
 		if c, err = corpus.Open(ctx, *f.store, opts); err != nil {
@@ -299,22 +329,22 @@ func (m *Main) ingest(ctx context.Context, f *ingestFlags, files []string) (*ing
 
 	// An interrupted context still goes through Ingest, which then only
 	// counts the papers already stored, for the message below.
-	stats, err := c.Ingest(ctx, kept, corpus.IngestOptions{Progress: prog.update})
+	stats, err := store(c)
 	if errors.Is(err, lexical.ErrEmptyVocabulary) {
 		err = fmt.Errorf("%s: %w", joinNames(files), err)
 	}
 	prog.finish()
-	skipped = append(skipped, stats.Skipped...)
-	res := &ingestResult{store: *f.store, stats: stats, read: read + len(dups), skipped: skipped, elapsed: time.Since(start)}
+	skipped = stats.Skipped
+	res := &ingestResult{store: *f.store, stats: stats, read: read + ndups, skipped: skipped, elapsed: time.Since(start)}
 	m.reportSkipped(skipped, f.skippedLog)
 	if err != nil {
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			m.interrupted(stats.Stored(), len(kept), *f.store)
+			m.interrupted(stats.Stored(), nkept, *f.store)
 		} else if stats.Embedder.Backend != "" {
 			// The embedder or the store failed part-way; what was
 			// embedded before is stored (corpus.Ingest keeps it).
 			fmt.Fprintf(m.Stderr, "stopped: %s of %s papers are stored in %s; once the cause below is fixed, run the same command again to store the rest (stored papers are not redone)\n",
-				format.Int(stats.Stored()), format.Int(len(kept)), *f.store)
+				format.Int(stats.Stored()), format.Int(nkept), *f.store)
 		}
 		return res, err
 	}
@@ -467,4 +497,53 @@ func joinNames(files []string) string {
 		return files[0]
 	}
 	return fmt.Sprintf("%d files", len(files))
+}
+
+// fileStream reads the papers of files (not standard input), from the
+// start at each call, for corpus.IngestStream.
+func fileStream(files []string, inFormat paper.Format) corpus.Stream {
+	return func(ctx context.Context, yield func(paper.Paper, *paper.RecordError) error) error {
+		for _, name := range files {
+			if err := readFileInto(ctx, name, inFormat, yield); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func readFileInto(ctx context.Context, name string, inFormat paper.Format, yield func(paper.Paper, *paper.RecordError) error) error {
+	fh, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	d, err := paper.NewDecoder(fh, paper.Options{Format: inFormat, Name: name})
+	if err != nil {
+		return err
+	}
+	for n := 0; ; n++ {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		p, err := d.Next()
+		if err == io.EOF {
+			return nil
+		}
+		var re *paper.RecordError
+		if errors.As(err, &re) {
+			if err := yield(paper.Paper{}, re); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := yield(p, nil); err != nil {
+			return err
+		}
+	}
 }

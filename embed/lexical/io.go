@@ -2,6 +2,7 @@ package lexical
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -117,7 +118,16 @@ func (c *lexicalByteCounter) Write(p []byte) (int, error) {
 // altered, or not a lexical model, and a plain error for a model of a newer
 // format version.
 func Read(r io.Reader) (*Model, error) {
-	data, err := io.ReadAll(r)
+	var data []byte
+	var err error
+	if br, ok := r.(*bytes.Reader); ok {
+		// Sized at once: io.ReadAll would grow (and zero) its buffer
+		// step by step, which costs more than decoding a 40 MB model.
+		data = make([]byte, br.Len())
+		_, err = io.ReadFull(br, data)
+	} else {
+		data, err = io.ReadAll(r)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lexical: read model: %w", err)
 	}

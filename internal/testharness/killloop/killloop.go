@@ -56,6 +56,7 @@ type Timeline struct {
 	Model    time.Duration // lexical.model appeared: model fitted
 	Manifest time.Duration // manifest.json appeared
 	Records  time.Duration // the first records reached the log
+	Snapshot time.Duration // records.idx appeared: the store's Close began writing it
 	End      time.Duration // the process exited
 }
 
@@ -206,6 +207,7 @@ watch:
 		seen(&tl.Model, "lexical.model", -1)
 		seen(&tl.Manifest, "manifest.json", -1)
 		seen(&tl.Records, "records.log", 16) // beyond the log header
+		seen(&tl.Snapshot, "records.idx", -1)
 	}
 	tl.End = time.Since(start)
 	if werr != nil {
@@ -242,8 +244,8 @@ watch:
 			return fmt.Errorf("killloop: input paper %s is neither stored nor reported as skipped by the reference ingest", id)
 		}
 	}
-	l.cfg.Logf("reference: %d papers stored, %d skipped; store opened at %v, model saved at %v, manifest at %v, first records at %v, exit at %v",
-		l.rep.Expected, l.rep.Skipped, ms(tl.Store), ms(tl.Model), ms(tl.Manifest), ms(tl.Records), ms(tl.End))
+	l.cfg.Logf("reference: %d papers stored, %d skipped; store opened at %v, model saved at %v, manifest at %v, first records at %v, snapshot at %v, exit at %v",
+		l.rep.Expected, l.rep.Skipped, ms(tl.Store), ms(tl.Model), ms(tl.Manifest), ms(tl.Records), ms(tl.Snapshot), ms(tl.End))
 	_, err = l.verify(ctx, store)
 	return err
 }
@@ -267,10 +269,10 @@ func (l *loop) aims() []aim {
 	return []aim{
 		{"reading", atStart, tl.Store},
 		{"fitting", holdsLock, tl.Model - tl.Store},
-		// Writing ends when the last records are written, about half-way
-		// between the first records and the exit (which closes the
-		// store and the process).
-		{"writing", savedModel, tl.Records - tl.Model + (tl.End-tl.Records)/2},
+		// Writing runs to the exit: after the last records, Close
+		// writes the snapshot (records.idx) and the manifest, and the
+		// exact-term index is saved; kills land there too.
+		{"writing", savedModel, tl.End - tl.Model},
 	}
 }
 
@@ -465,6 +467,9 @@ func (l *loop) info(ctx context.Context, dir string) (int, string, error) {
 		state = "part of the records"
 	default:
 		state = "every record"
+	}
+	if hasFile(dir, "records.idx") {
+		state += ", a snapshot"
 	}
 	return got.Papers, state, nil
 }

@@ -1,0 +1,441 @@
+package vectorstore
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/papermap/papermap/internal/safefile"
+)
+
+// The snapshot (DIR/records.idx) is derived from the record log, so that
+// Open need not read the log: it holds the live records' IDs, hashes and
+// frame offsets, and their vectors as a matrix that Open maps into memory.
+// It is stamped with the length of the log it covers and a checksum of the
+// log's last bytes before that length; Open replays the frames after it.
+// A snapshot that is missing, cut short, stale or damaged is ignored (with
+// a notice) and the log is read instead; a writer then writes a new one
+// when it closes.
+//
+// Layout (integers little-endian):
+//
+//	 0  magic      16 bytes "papermap-idx v1\n"
+//	16  dim        uint32
+//	20  chunkRows  uint32   rows per checksummed chunk of the matrix
+//	24  rows       uint64
+//	32  logBytes   uint64   length of the log the snapshot covers
+//	40  tailCRC    uint32   CRC-32C of the (up to) 4096 log bytes before logBytes
+//	44  nchunks    uint32
+//	48  indexLen   uint64   length of the row index
+//	56  indexCRC   uint32   CRC-32C of the row index
+//	60  headerCRC  uint32   CRC-32C of bytes 0 to 60
+//	64  nchunks × uint32    CRC-32C of each chunk of the matrix
+//	    row index: per row, uvarint id length, id, uvarint hash length,
+//	               hash, uvarint frame offset, uvarint frame length
+//	    zero bytes up to a multiple of 4096
+//	    matrix: rows × dim float32, row i the vector of the i-th index entry
+//
+// Rows are in ID order. The index is checked whole at Open (it is small);
+// each chunk of the matrix is checked the first time one of its rows is
+// read (table.ready), and a chunk that fails is read again from the log.
+const snapName = "records.idx"
+
+var snapMagic = []byte("papermap-idx v1\n")
+
+const (
+	snapHeaderLen = 64
+	snapAlign     = 4096
+	// snapChunkBytes is about the size of a checksummed chunk of the
+	// matrix: small enough that reading a few scattered rows (an
+	// approximate index's search) checks little more than those rows.
+	snapChunkBytes = 64 << 10
+	snapTailBytes  = 4096
+)
+
+// mappedSnapshot is the matrix of a snapshot, mapped into memory, and the
+// state of its chunks' checks.
+type mappedSnapshot struct {
+	data      []byte // the mapping (or a heap copy where mapping is not available)
+	unmap     func() error
+	rows      int // rows of the matrix as mapped
+	chunkRows int
+	crcs      []uint32
+	vecOff    int
+	ok        []atomic.Bool // chunk c was checked (and fixed when needed)
+	all       atomic.Bool   // every chunk was checked
+	mu        sync.Mutex    // serialises checks
+	fixed     atomic.Bool   // a chunk was read again from the log
+	notice    func(string)
+}
+
+func snapChunkRows(dim int) int { return max(1, snapChunkBytes/(4*dim)) }
+
+// ready checks the snapshot rows lo to hi-1 of t against their chunks'
+// checksums, reading the rows of a chunk that fails from the log. Rows
+// that are not from the snapshot need no check.
+func (t *table) ready(lo, hi int) error {
+	sn := t.snap
+	if sn == nil || sn.all.Load() {
+		return nil
+	}
+	hi = min(hi, sn.rows)
+	if lo >= hi {
+		return nil
+	}
+	for c := lo / sn.chunkRows; c*sn.chunkRows < hi; c++ {
+		if sn.ok[c].Load() {
+			continue
+		}
+		if err := t.checkChunk(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readyAll checks every row (see ready).
+func (t *table) readyAll() error {
+	sn := t.snap
+	if sn == nil || sn.all.Load() {
+		return nil
+	}
+	if err := t.ready(0, sn.rows); err != nil {
+		return err
+	}
+	sn.all.Store(true)
+	return nil
+}
+
+// readyRows checks the given rows (see ready).
+func (t *table) readyRows(rows []int32) error {
+	sn := t.snap
+	if sn == nil || sn.all.Load() {
+		return nil
+	}
+	for _, r := range rows {
+		if int(r) < sn.rows && !sn.ok[int(r)/sn.chunkRows].Load() {
+			if err := t.checkChunk(int(r) / sn.chunkRows); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (t *table) checkChunk(c int) error {
+	sn := t.snap
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	if sn.ok[c].Load() {
+		return nil
+	}
+	lo, hi := c*sn.chunkRows, min((c+1)*sn.chunkRows, sn.rows)
+	b := sn.data[sn.vecOff+4*lo*t.dim : sn.vecOff+4*hi*t.dim]
+	if crc32.Checksum(b, castagnoli) != sn.crcs[c] {
+		// Never trusted over the log: the chunk's rows are read again
+		// from their frames.
+		var buf []byte
+		for i := lo; i < hi; i++ {
+			var f frame
+			var err error
+			if buf, f, err = t.frame(i, buf); err != nil {
+				return err
+			}
+			if f.dim != t.dim {
+				return fmt.Errorf("vectorstore: record %q has %d dims, the store %d", f.id, f.dim, t.dim)
+			}
+			decodeVector(t.vec(i), f.vec)
+		}
+		if !sn.fixed.Swap(true) && sn.notice != nil {
+			sn.notice(fmt.Sprintf("vectorstore: %s: rows %d to %d fail their checksum; they were read from %s instead (a writer rewrites %s when it closes)", snapName, lo, hi-1, logName, snapName))
+		}
+	}
+	sn.ok[c].Store(true)
+	return nil
+}
+
+// close releases the mapping. The table must not be used afterwards.
+func (sn *mappedSnapshot) close() error {
+	if sn == nil || sn.unmap == nil {
+		return nil
+	}
+	err := sn.unmap()
+	sn.unmap, sn.data = nil, nil
+	return err
+}
+
+// logTailCRC returns the checksum of the log bytes before end that a
+// snapshot covering end bytes of the log is stamped with.
+func logTailCRC(log io.ReaderAt, end int64) (uint32, error) {
+	start := max(0, end-snapTailBytes)
+	b := make([]byte, end-start)
+	if _, err := log.ReadAt(b, start); err != nil {
+		return 0, err
+	}
+	return crc32.Checksum(b, castagnoli), nil
+}
+
+// writeSnapshot writes the snapshot of t, which covers the first logBytes
+// bytes of the log in log, to DIR/records.idx, atomically. Every row of t
+// must be checked (readyAll).
+func writeSnapshot(dir string, t *table, log io.ReaderAt, logBytes int64) error {
+	tail, err := logTailCRC(log, logBytes)
+	if err != nil {
+		return fmt.Errorf("vectorstore: write %s: %w", snapName, err)
+	}
+	dim := t.dim
+	order := t.sortedRows()
+	var index []byte
+	for _, i := range order {
+		r := &t.rows[i]
+		index = appendString(index, r.id)
+		index = appendString(index, r.hash)
+		index = binary.AppendUvarint(index, uint64(r.off))
+		index = binary.AppendUvarint(index, uint64(r.size))
+	}
+	chunkRows := snapChunkRows(max(dim, 1))
+	nchunks := (len(order) + chunkRows - 1) / chunkRows
+	crcs := make([]uint32, nchunks)
+	row := make([]byte, 4*dim)
+	encodeRow := func(i int) []byte {
+		for j, v := range t.vec(i) {
+			binary.LittleEndian.PutUint32(row[4*j:], math.Float32bits(v))
+		}
+		return row
+	}
+	for c := range crcs {
+		var crc uint32
+		for k := c * chunkRows; k < min((c+1)*chunkRows, len(order)); k++ {
+			crc = crc32.Update(crc, castagnoli, encodeRow(order[k]))
+		}
+		crcs[c] = crc
+	}
+	hdr := make([]byte, snapHeaderLen, snapHeaderLen+4*nchunks)
+	copy(hdr, snapMagic)
+	binary.LittleEndian.PutUint32(hdr[16:], uint32(dim))
+	binary.LittleEndian.PutUint32(hdr[20:], uint32(chunkRows))
+	binary.LittleEndian.PutUint64(hdr[24:], uint64(len(order)))
+	binary.LittleEndian.PutUint64(hdr[32:], uint64(logBytes))
+	binary.LittleEndian.PutUint32(hdr[40:], tail)
+	binary.LittleEndian.PutUint32(hdr[44:], uint32(nchunks))
+	binary.LittleEndian.PutUint64(hdr[48:], uint64(len(index)))
+	binary.LittleEndian.PutUint32(hdr[56:], crc32.Checksum(index, castagnoli))
+	binary.LittleEndian.PutUint32(hdr[60:], crc32.Checksum(hdr[:60], castagnoli))
+	for _, c := range crcs {
+		hdr = binary.LittleEndian.AppendUint32(hdr, c)
+	}
+	pre := len(hdr) + len(index)
+	pad := (snapAlign - pre%snapAlign) % snapAlign
+	err = safefile.Write(filepath.Join(dir, snapName), 0o600, func(f io.Writer) error {
+		w := bufio.NewWriterSize(f, 1<<20)
+		w.Write(hdr)
+		w.Write(index)
+		w.Write(make([]byte, pad))
+		for _, i := range order {
+			if _, err := w.Write(encodeRow(i)); err != nil {
+				return err
+			}
+		}
+		return w.Flush()
+	})
+	if err != nil {
+		return fmt.Errorf("vectorstore: write %s: %w", snapName, err)
+	}
+	return nil
+}
+
+// removeSnapshot removes DIR/records.idx, before the log it covers is
+// replaced (Compact, Repair).
+func removeSnapshot(dir string) error {
+	if err := os.Remove(filepath.Join(dir, snapName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("vectorstore: %w", err)
+	}
+	return nil
+}
+
+// staleSnapshot says why a snapshot cannot be used; Open then reads the
+// log.
+type staleSnapshot struct{ reason string }
+
+func (e *staleSnapshot) Error() string { return e.reason }
+
+func stale(format string, args ...any) error {
+	return &staleSnapshot{fmt.Sprintf(format, args...)}
+}
+
+// openSnapshot reads DIR/records.idx into a table whose matrix is mapped,
+// if the snapshot matches the log (log, of logSize bytes). dim is the
+// manifest's dimension. It returns the table and the log length it
+// covers; a *staleSnapshot error says why the snapshot cannot be used (it
+// is missing, cut short, stale or damaged), other errors are I/O errors.
+func openSnapshot(dir string, log io.ReaderAt, logSize int64, dim int) (*table, int64, error) {
+	f, err := os.Open(filepath.Join(dir, snapName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, stale("there is none")
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("vectorstore: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, fmt.Errorf("vectorstore: %w", err)
+	}
+	size := fi.Size()
+	hdr := make([]byte, snapHeaderLen)
+	if size < snapHeaderLen {
+		return nil, 0, stale("it is cut short")
+	}
+	if _, err := f.ReadAt(hdr, 0); err != nil {
+		return nil, 0, fmt.Errorf("vectorstore: read %s: %w", snapName, err)
+	}
+	if !bytes.Equal(hdr[:16], snapMagic) || crc32.Checksum(hdr[:60], castagnoli) != binary.LittleEndian.Uint32(hdr[60:]) {
+		return nil, 0, stale("its header is damaged")
+	}
+	sdim := int(binary.LittleEndian.Uint32(hdr[16:]))
+	chunkRows := int(binary.LittleEndian.Uint32(hdr[20:]))
+	rows := binary.LittleEndian.Uint64(hdr[24:])
+	logBytes := int64(binary.LittleEndian.Uint64(hdr[32:]))
+	tail := binary.LittleEndian.Uint32(hdr[40:])
+	nchunks := int(binary.LittleEndian.Uint32(hdr[44:]))
+	indexLen := binary.LittleEndian.Uint64(hdr[48:])
+	indexCRC := binary.LittleEndian.Uint32(hdr[56:])
+	switch {
+	case dim > 0 && sdim != dim, sdim <= 0:
+		return nil, 0, stale("it has %d dims, the store %d", sdim, dim)
+	case logBytes < int64(len(logHeader)) || logBytes > logSize:
+		return nil, 0, stale("it covers %d bytes of the log, which has %d", logBytes, logSize)
+	case chunkRows != snapChunkRows(sdim) || rows > uint64(size)/4 || uint64(nchunks) != (rows+uint64(chunkRows)-1)/uint64(chunkRows) || indexLen > uint64(size):
+		return nil, 0, stale("its header is inconsistent")
+	}
+	pre := snapHeaderLen + 4*nchunks + int(indexLen)
+	vecOff := pre + (snapAlign-pre%snapAlign)%snapAlign
+	if want := int64(vecOff) + int64(rows)*int64(sdim)*4; size != want {
+		return nil, 0, stale("it has %d bytes, not %d", size, want)
+	}
+	if got, err := logTailCRC(log, logBytes); err != nil {
+		return nil, 0, fmt.Errorf("vectorstore: read %s: %w", logName, err)
+	} else if got != tail {
+		return nil, 0, stale("it was made from another log (the log was rewritten)")
+	}
+	meta := make([]byte, pre-snapHeaderLen)
+	if _, err := f.ReadAt(meta, snapHeaderLen); err != nil {
+		return nil, 0, fmt.Errorf("vectorstore: read %s: %w", snapName, err)
+	}
+	crcs := make([]uint32, nchunks)
+	for c := range crcs {
+		crcs[c] = binary.LittleEndian.Uint32(meta[4*c:])
+	}
+	index := meta[4*nchunks:]
+	if crc32.Checksum(index, castagnoli) != indexCRC {
+		return nil, 0, stale("its row index fails its checksum")
+	}
+	t, err := parseSnapshotIndex(index, int(rows), logBytes)
+	if err != nil {
+		return nil, 0, err
+	}
+	t.dim = sdim
+	t.src = log
+
+	sn := &mappedSnapshot{rows: int(rows), chunkRows: chunkRows, crcs: crcs, vecOff: vecOff, ok: make([]atomic.Bool, nchunks)}
+	if rows > 0 {
+		data, unmap, err := mapFile(f, size)
+		if err != nil {
+			return nil, 0, fmt.Errorf("vectorstore: map %s: %w", snapName, err)
+		}
+		sn.data, sn.unmap = data, unmap
+		t.vecs = unsafe.Slice((*float32)(unsafe.Pointer(&data[vecOff])), int(rows)*sdim)
+		t.vecs = t.vecs[:len(t.vecs):len(t.vecs)]
+		if !nativeLittleEndian {
+			// The file is little-endian: decode it on the heap.
+			vecs := make([]float32, int(rows)*sdim)
+			decodeVector(vecs, data[vecOff:])
+			t.vecs = vecs
+		}
+	}
+	t.snap = sn
+	return t, logBytes, nil
+}
+
+// parseSnapshotIndex decodes the row index of a snapshot whose checksum
+// is right. The IDs and hashes are substrings of index, which the caller
+// hands over: it must never change it.
+func parseSnapshotIndex(index []byte, rows int, logBytes int64) (*table, error) {
+	t := &table{rows: make([]rowInfo, rows)} // rowOf is built by the first change
+	all := unsafe.String(unsafe.SliceData(index), len(index))
+	r := payloadReader{p: index}
+	for i := range t.rows {
+		id := r.field("id")
+		hash := r.field("hash")
+		off := r.uvarint("offset")
+		n := r.uvarint("frame")
+		if r.err != nil {
+			return nil, stale("its row index is damaged: %v", r.err)
+		}
+		if off < uint64(len(logHeader)) || n < minRecordFrame || off+n > uint64(logBytes) || id.start == id.end {
+			return nil, stale("its row index is damaged: row %d is out of the log", i)
+		}
+		ri := rowInfo{id: all[id.start:id.end], hash: all[hash.start:hash.end], off: int64(off), size: int64(n)}
+		if i > 0 && t.rows[i-1].id >= ri.id {
+			// find relies on the order, and an ID is stored once.
+			return nil, stale("its row index is damaged: %q is not after %q", ri.id, t.rows[i-1].id)
+		}
+		t.rows[i] = ri
+	}
+	if r.pos != len(index) {
+		return nil, stale("its row index is damaged: trailing bytes")
+	}
+	return t, nil
+}
+
+var nativeLittleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
+// mapped reports whether t's matrix is (still) the snapshot's mapping.
+func (t *table) mapped() bool {
+	sn := t.snap
+	if sn == nil || len(sn.data) == 0 || cap(t.vecs) == 0 {
+		return false
+	}
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(t.vecs)))
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(sn.data)))
+	return p >= lo && p < lo+uintptr(len(sn.data))
+}
+
+// toHeap moves a mapped matrix to the heap, once every row is checked.
+func (t *table) toHeap() {
+	if t.mapped() {
+		t.vecs = slices.Clone(t.vecs)
+	}
+}
+
+// rows returns the number of rows of the matrix (the live records). The
+// caller holds mu, for reading at least. Row numbers are those of vector
+// and of Query's scan; Add appends rows, Delete moves the last row into
+// the hole, and Open may renumber them all.
+func (s *Store) rows() int { return len(s.t.rows) }
+
+// vector returns row i of the matrix, checked against its snapshot chunk
+// (see table.ready) the first time; it shares memory with the store (a
+// mapped snapshot, or the heap) and must not be changed. The caller holds
+// mu, for reading at least, for as long as it uses the slice.
+func (s *Store) vector(i int) ([]float32, error) {
+	if err := s.t.ready(i, i+1); err != nil {
+		return nil, err
+	}
+	return s.t.vec(i), nil
+}

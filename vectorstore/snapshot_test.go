@@ -1,0 +1,397 @@
+package vectorstore
+
+import (
+	"context"
+	"encoding/binary"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// snapshotFixture builds a store with adds, a replacement and deletes, and
+// returns the records it holds (by ID) once closed.
+func snapshotFixture(t *testing.T, dir string, dim int) map[string]Record {
+	t.Helper()
+	s := openStore(t, dir, dim)
+	recs := makeRecords(31, "s", 700, dim)
+	mustAdd(t, s, recs[:400])
+	mustAdd(t, s, recs[400:])
+	changed := recs[5]
+	changed.Content += " (revised)"
+	changed.Embedding = slices.Clone(recs[6].Embedding)
+	mustAdd(t, s, []Record{changed})
+	if err := s.Delete(context.Background(), recs[0].ID, recs[699].ID, recs[350].ID); err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, s)
+	want := make(map[string]Record)
+	for _, r := range recs {
+		want[r.ID] = r
+	}
+	want[changed.ID] = changed
+	delete(want, recs[0].ID)
+	delete(want, recs[699].ID)
+	delete(want, recs[350].ID)
+	return want
+}
+
+// checkHolds fails unless s holds exactly want, and a query for each of a
+// few vectors finds that record first.
+func checkHolds(t *testing.T, s *Store, want map[string]Record) {
+	t.Helper()
+	if s.Len() != len(want) {
+		t.Fatalf("%d records, want %d", s.Len(), len(want))
+	}
+	for id, w := range want {
+		got, ok := s.Get(id)
+		if !ok {
+			t.Fatalf("%s missing", id)
+		}
+		if d := sameRecord(got, w); d != "" {
+			t.Fatal(d)
+		}
+	}
+	ids, vecs, dim := s.Matrix()
+	for k, id := range ids {
+		if !slices.Equal(vecs[k*dim:(k+1)*dim], want[id].Embedding) {
+			t.Fatalf("Matrix row of %s differs from its record", id)
+		}
+	}
+	n := 0
+	for id, w := range want {
+		if n++; n > 20 {
+			break
+		}
+		hits, err := s.Query(context.Background(), w.Embedding, 1, QueryOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// s-000005 was given the vector of s-000006: either may come
+		// first, with the same score.
+		if hits[0].ID != id && hits[0].Score < 0.9999 {
+			t.Fatalf("query by the vector of %s finds %v", id, hits)
+		}
+	}
+	hits, err := s.Query(context.Background(), want["s-000010"].Embedding, 5, QueryOptions{Where: Filter{"venue": "chi"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hits {
+		if want[h.ID].Metadata["venue"] != "chi" {
+			t.Fatalf("filtered query returns %s of venue %q", h.ID, want[h.ID].Metadata["venue"])
+		}
+	}
+}
+
+// noticeLog collects notices.
+type noticeLog struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (n *noticeLog) add(msg string) {
+	n.mu.Lock()
+	n.msgs = append(n.msgs, msg)
+	n.mu.Unlock()
+}
+
+func (n *noticeLog) String() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return strings.Join(n.msgs, "\n")
+}
+
+func TestSnapshotReopen(t *testing.T) {
+	ctx := context.Background()
+	const dim = 24
+	dir := t.TempDir()
+	want := snapshotFixture(t, dir, dim)
+	if _, err := os.Stat(filepath.Join(dir, snapName)); err != nil {
+		t.Fatalf("no snapshot after Close: %v", err)
+	}
+	for _, ro := range []bool{true, false} {
+		var notes noticeLog
+		s, err := Open(ctx, dir, Options{ReadOnly: ro, Notice: notes.add})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !s.fromSnap {
+			t.Errorf("read-only %v: the snapshot was not used", ro)
+		}
+		if !s.t.mapped() {
+			t.Errorf("read-only %v: the matrix is not the mapped snapshot", ro)
+		}
+		checkHolds(t, s, want)
+		// The accessor an index over the rows uses.
+		s.mu.RLock()
+		for i := range s.rows() {
+			v, err := s.vector(i)
+			if err != nil || !slices.Equal(v, want[s.t.rows[i].id].Embedding) {
+				t.Fatalf("vector(%d) = %v, %v; want the vector of %s", i, v, err, s.t.rows[i].id)
+			}
+		}
+		s.mu.RUnlock()
+		if fs := s.Fields(); !slices.Equal(fs, []string{"venue", "year"}) {
+			t.Errorf("Fields = %v", fs)
+		}
+		mustClose(t, s)
+		if notes.String() != "" {
+			t.Errorf("notices on a sound store: %s", notes.String())
+		}
+	}
+}
+
+// TestSnapshotMigration opens a store as an older papermap left it (the
+// log and the manifest, no snapshot): readers read the log as before and
+// write nothing; the first writer writes the snapshot, which later opens
+// use.
+func TestSnapshotMigration(t *testing.T) {
+	ctx := context.Background()
+	const dim = 16
+	dir := t.TempDir()
+	want := snapshotFixture(t, dir, dim)
+	snap := filepath.Join(dir, snapName)
+	if err := os.Remove(snap); err != nil {
+		t.Fatal(err)
+	}
+	var notes noticeLog
+	r, err := Open(ctx, dir, Options{ReadOnly: true, Notice: notes.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.fromSnap {
+		t.Fatal("a store without snapshot opened from one")
+	}
+	checkHolds(t, r, want)
+	mustClose(t, r)
+	if _, err := os.Stat(snap); err == nil {
+		t.Fatal("a reader wrote the snapshot")
+	}
+	if notes.String() != "" {
+		t.Errorf("notices on a v1 store: %s", notes.String())
+	}
+
+	w := openStore(t, dir, dim)
+	if w.fromSnap {
+		t.Fatal("snapshot used before it was written")
+	}
+	extra := makeRecords(32, "m", 3, dim)
+	mustAdd(t, w, extra)
+	for _, r := range extra {
+		want[r.ID] = r
+	}
+	mustClose(t, w)
+	if _, err := os.Stat(snap); err != nil {
+		t.Fatalf("first write did not migrate: %v", err)
+	}
+	r, err = Open(ctx, dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.fromSnap {
+		t.Error("the migrated store did not open from its snapshot")
+	}
+	checkHolds(t, r, want)
+	mustClose(t, r)
+}
+
+// TestSnapshotNeverTrusted damages or outdates the snapshot in every way
+// we know, and checks that the store still answers exactly what the log
+// holds, with a notice where the snapshot was not used or partly read
+// again, and that a writer's Close leaves a sound snapshot again.
+func TestSnapshotNeverTrusted(t *testing.T) {
+	ctx := context.Background()
+	const dim = 24
+	base := t.TempDir()
+	want := snapshotFixture(t, base, dim)
+	good, err := os.ReadFile(filepath.Join(base, snapName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr := func(off int) int { return off }
+	vecOff := len(good) - len(want)*dim*4
+	cases := []struct {
+		name   string
+		damage func(t *testing.T, dir string) // changes the store copy
+		used   bool                           // Open still uses the snapshot
+		notice string                         // part of the notice expected ("" none)
+	}{
+		{"missing", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, snapName)) }, false, ""},
+		{"empty", func(t *testing.T, dir string) { writeSnap(t, dir, nil) }, false, "cut short"},
+		{"cut short", func(t *testing.T, dir string) { writeSnap(t, dir, good[:len(good)-5]) }, false, "bytes, not"},
+		{"header byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, hdr(26))) }, false, "header is damaged"},
+		{"index byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, hdr(64)+4*countChunks(good)+10)) }, false, "row index fails its checksum"},
+		{"vector byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, vecOff+4*dim*300+7)) }, true, "fail their checksum"},
+		{"last vector byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, len(good)-1)) }, true, "fail their checksum"},
+		{"stale: records added since", func(t *testing.T, dir string) {
+			// A writer that was killed before its Close: the log goes on
+			// past what the snapshot covers.
+			s := openStore(t, dir, dim)
+			mustAdd(t, s, makeRecords(33, "k", 5, dim))
+			changed := want["s-000100"]
+			changed.Content = "rewritten"
+			mustAdd(t, s, []Record{changed})
+			if err := s.Delete(ctx, "s-000200"); err != nil {
+				t.Fatal(err)
+			}
+			s.release() // as a kill would: no Close, no new snapshot
+			writeSnap(t, dir, good)
+		}, true, ""},
+		{"from another log", func(t *testing.T, dir string) {
+			s := openStore(t, dir, dim)
+			if err := s.Compact(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// Longer than the old log again, so that only the stamp of
+			// the log's bytes tells the logs apart.
+			mustAdd(t, s, makeRecords(34, "x", 20, dim))
+			s.release()
+			writeSnap(t, dir, good) // the old snapshot put back over the new log
+		}, false, "another log"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := copyDir(t, base)
+			c.damage(t, dir)
+			expect := want
+			if c.name == "from another log" {
+				expect = maps.Clone(want)
+				for _, r := range makeRecords(34, "x", 20, dim) {
+					expect[r.ID] = r
+				}
+			}
+			if strings.HasPrefix(c.name, "stale") {
+				expect = maps.Clone(want)
+				for _, r := range makeRecords(33, "k", 5, dim) {
+					expect[r.ID] = r
+				}
+				r := expect["s-000100"]
+				r.Content = "rewritten"
+				expect["s-000100"] = r
+				delete(expect, "s-000200")
+			}
+			for _, ro := range []bool{true, false} {
+				var notes noticeLog
+				s, err := Open(ctx, dir, Options{ReadOnly: ro, Notice: notes.add})
+				if err != nil {
+					t.Fatalf("read-only %v: %v", ro, err)
+				}
+				if s.fromSnap != c.used {
+					t.Errorf("read-only %v: snapshot used %v, want %v", ro, s.fromSnap, c.used)
+				}
+				checkHolds(t, s, expect)
+				mustClose(t, s)
+				switch got := notes.String(); {
+				case c.notice == "" && got != "":
+					t.Errorf("read-only %v: notice %q", ro, got)
+				case !strings.Contains(got, c.notice):
+					t.Errorf("read-only %v: notice %q, want one saying %q", ro, got, c.notice)
+				}
+			}
+			// The writer's Close wrote a sound snapshot.
+			var notes noticeLog
+			s, err := Open(ctx, dir, Options{ReadOnly: true, Notice: notes.add})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !s.fromSnap {
+				t.Error("no usable snapshot after a writer's Close")
+			}
+			checkHolds(t, s, expect)
+			mustClose(t, s)
+			if notes.String() != "" {
+				t.Errorf("notices after the rewrite: %s", notes.String())
+			}
+		})
+	}
+}
+
+func writeSnap(t *testing.T, dir string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, snapName), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func flip(b []byte, at int) []byte {
+	c := slices.Clone(b)
+	c[at] ^= 0x40
+	return c
+}
+
+func countChunks(snap []byte) int { return int(binary.LittleEndian.Uint32(snap[44:])) }
+
+// TestSnapshotLogDamage flips bytes of a record's content in the log of a
+// store with a snapshot. A small log is checked whole by Open, which
+// reports the damage as without a snapshot; above verifyLogMax, Open
+// trusts the snapshot's checksummed vectors and the damage is found when
+// the record is read: Get reports it missing, with a notice naming the
+// log and the way out, and the other records and queries are unaffected.
+func TestSnapshotLogDamage(t *testing.T) {
+	ctx := context.Background()
+	const dim = 16
+	base := t.TempDir()
+	want := snapshotFixture(t, base, dim)
+	s, err := Open(ctx, base, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim := "s-000123"
+	vi, _ := s.t.find(victim)
+	off := s.t.rows[vi].off
+	mustClose(t, s)
+	dir := copyDir(t, base)
+	path := filepath.Join(dir, logName)
+	log, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Inside the frame, past its header: the content.
+	if err := os.WriteFile(path, flip(log, int(off)+frameHeaderLen+20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, ro := range []bool{true, false} {
+		if _, err := Open(ctx, dir, Options{ReadOnly: ro}); err == nil || !strings.Contains(err.Error(), "is corrupt") {
+			t.Errorf("small log, read-only %v: Open = %v, want the damage reported", ro, err)
+		}
+	}
+
+	defer func(v int64) { verifyLogMax = v }(verifyLogMax)
+	verifyLogMax = 0
+	var notes noticeLog
+	s, err = Open(ctx, dir, Options{ReadOnly: true, Notice: notes.add})
+	if err != nil {
+		t.Fatalf("large log: %v", err)
+	}
+	defer s.Close()
+	if !s.fromSnap {
+		t.Fatal("snapshot not used")
+	}
+	if _, ok := s.Get(victim); ok {
+		t.Error("Get returned the damaged record")
+	}
+	for _, w := range []string{"records.log", "is corrupt", victim, "papermap repair"} {
+		if !strings.Contains(notes.String(), w) {
+			t.Errorf("notice %q lacks %q", notes.String(), w)
+		}
+	}
+	delete(want, victim)
+	for id, w := range want {
+		got, ok := s.Get(id)
+		if !ok {
+			t.Fatalf("%s missing", id)
+		}
+		if d := sameRecord(got, w); d != "" {
+			t.Fatal(d)
+		}
+	}
+	hits, err := s.Query(ctx, want["s-000124"].Embedding, 1, QueryOptions{})
+	if err != nil || hits[0].ID != "s-000124" {
+		t.Errorf("query: %v, %v", hits, err)
+	}
+}
