@@ -655,6 +655,11 @@ func scale(ctx context.Context, c config) error {
 			}
 		}
 		unlock()
+		if c.lock != "" && hi < len(papers) {
+			// Let other runs waiting on the lock take it before the next
+			// slice: flock(2) does not queue its waiters.
+			time.Sleep(5 * time.Second)
+		}
 		tAll, tOne, nAll, nOne = tAll+dAll, tOne+dOne, nAll+hi-lo, nOne+sh-lo
 		rAll, rOne := float64(hi-lo)/dAll.Seconds(), float64(sh-lo)/dOne.Seconds()
 		ratios = append(ratios, rAll/rOne)
