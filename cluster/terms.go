@@ -243,53 +243,90 @@ func (ix *termIndex) preferPhrases(kw []Keyword, n int) []Keyword {
 // CoherenceModel that OCTIS and the BERTopic paper use. A document shorter
 // than the window is one window. P(a,b) = 0 gives −1; a list with fewer than
 // two terms gives 0.
+//
+// The windows are not visited one by one: an occurrence at kept-word position
+// p lies in the windows max(0, p−window+1)..min(p, last), so each term of a
+// document covers a union of such intervals, the number of windows holding a
+// term is that union's length and the number holding a pair the length of
+// the two unions' intersection; only pairs of a common list are counted.
 func (ix *termIndex) npmi(lists [][]int32, window int) []float64 {
-	want := map[int32]bool{}
-	pairs := map[[2]int32]float64{}
+	// Wanted terms get dense slots; partners[s] are the slots above s that
+	// share a list with s.
+	slot := map[int32]int32{}
 	for _, l := range lists {
-		for i, a := range l {
-			want[a] = true
-			for _, b := range l[i+1:] {
-				pairs[[2]int32{min(a, b), max(a, b)}] = 0
+		for _, a := range l {
+			if _, ok := slot[a]; !ok {
+				slot[a] = int32(len(slot))
 			}
 		}
 	}
-	single := map[int32]float64{}
+	ns := len(slot)
+	partnerSet := make([]map[int32]bool, ns)
+	for _, l := range lists {
+		for _, a := range l {
+			for _, b := range l {
+				if sa, sb := slot[a], slot[b]; sa < sb {
+					if partnerSet[sa] == nil {
+						partnerSet[sa] = map[int32]bool{}
+					}
+					partnerSet[sa][sb] = true
+				}
+			}
+		}
+	}
+	partners := make([][]int32, ns)
+	for sa, set := range partnerSet {
+		for sb := range set {
+			partners[sa] = append(partners[sa], sb)
+		}
+		slices.Sort(partners[sa])
+	}
+	single := make([]float64, ns)
+	pairs := map[[2]int32]float64{}
 	windows := 0.0
+	// Per document, ivs[s] holds slot s's merged window intervals as
+	// flattened [lo, hi] pairs; seen[s] is the document (+1) they are of.
+	seen := make([]int32, ns)
+	ivs := make([][]int32, ns)
 	var present []int32
 	for di, doc := range ix.docs {
 		if doc == nil {
 			continue
 		}
-		words := ix.words[di]
-		nw := max(1, words-window+1)
-		windows += float64(nw)
-		// Occurrences of wanted terms, with positions.
-		var occ []int32
-		var pos []int32
+		mark := int32(di) + 1
+		nwin := int32(max(1, ix.words[di]-window+1))
+		windows += float64(nwin)
+		present = present[:0]
 		for q, t := range doc {
-			if want[t] {
-				occ = append(occ, t)
-				pos = append(pos, ix.at[di][q])
+			s, ok := slot[t]
+			if !ok {
+				continue
 			}
+			p := ix.at[di][q]
+			lo, hi := max(0, p-int32(window)+1), min(p, nwin-1)
+			if seen[s] != mark {
+				seen[s] = mark
+				ivs[s] = ivs[s][:0]
+				present = append(present, s)
+			}
+			// Positions increase along the document, and so do both ends
+			// of the intervals: extend the last one or start another.
+			iv := ivs[s]
+			if n := len(iv); n > 0 && lo <= iv[n-1]+1 {
+				iv[n-1] = max(iv[n-1], hi)
+			} else {
+				iv = append(iv, lo, hi)
+			}
+			ivs[s] = iv
 		}
-		if len(occ) == 0 {
-			continue
-		}
-		for w := 0; w < nw; w++ {
-			present = present[:0]
-			for q, t := range occ {
-				if p := int(pos[q]); p >= w && p < w+window && !slices.Contains(present, t) {
-					present = append(present, t)
+		for _, sa := range present {
+			single[sa] += float64(coverLen(ivs[sa]))
+			for _, sb := range partners[sa] {
+				if seen[sb] != mark {
+					continue
 				}
-			}
-			for i, a := range present {
-				single[a]++
-				for _, b := range present[i+1:] {
-					key := [2]int32{min(a, b), max(a, b)}
-					if _, ok := pairs[key]; ok {
-						pairs[key]++
-					}
+				if c := overlapLen(ivs[sa], ivs[sb]); c > 0 {
+					pairs[[2]int32{sa, sb}] += float64(c)
 				}
 			}
 		}
@@ -300,10 +337,11 @@ func (ix *termIndex) npmi(lists [][]int32, window int) []float64 {
 		sum, cnt := 0.0, 0
 		for i, a := range l {
 			for _, b := range l[i+1:] {
-				pab := pairs[[2]int32{min(a, b), max(a, b)}] / windows
-				pa, pb := single[a]/windows, single[b]/windows
+				sa, sb := slot[a], slot[b]
+				pab := pairs[[2]int32{min(sa, sb), max(sa, sb)}] / windows
+				pa, pb := single[sa]/windows, single[sb]/windows
 				v := -1.0
-				if pab > 0 {
+				if pab > 0 && sa != sb {
 					v = math.Log((pab+eps)/(pa*pb)) / -math.Log(pab+eps)
 				}
 				sum += v
@@ -315,6 +353,33 @@ func (ix *termIndex) npmi(lists [][]int32, window int) []float64 {
 		}
 	}
 	return out
+}
+
+// coverLen is the number of windows in disjoint sorted intervals (flattened
+// [lo, hi] pairs).
+func coverLen(iv []int32) int32 {
+	n := int32(0)
+	for q := 0; q < len(iv); q += 2 {
+		n += iv[q+1] - iv[q] + 1
+	}
+	return n
+}
+
+// overlapLen is the number of windows in both of two lists of disjoint
+// sorted intervals.
+func overlapLen(a, b []int32) int32 {
+	n := int32(0)
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		if lo, hi := max(a[i], b[j]), min(a[i+1], b[j+1]); lo <= hi {
+			n += hi - lo + 1
+		}
+		if a[i+1] < b[j+1] {
+			i += 2
+		} else {
+			j += 2
+		}
+	}
+	return n
 }
 
 // Diversity is the share of distinct words among the top-n keywords of all
