@@ -148,7 +148,8 @@ type ThemeInput struct {
 	// geometry, so no row may be zero.
 	Vectors blas32.General
 	// Text returns paper i's title and abstract; markup is stripped from it
-	// (StripMarkup) before Tokenize splits it into lower-case tokens.
+	// (StripMarkup) before Tokenize splits it into lower-case tokens. Both
+	// are called from several goroutines at once.
 	Text     func(i int) string
 	Tokenize func(text string) []string
 }
@@ -661,15 +662,20 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 	n := in.Vectors.Rows
 	chosen := m.Levels[m.Chosen]
 	sample := capPerLabel(chosen.Labels, len(chosen.Themes), s.KeywordSampleRows, s.Seed)
+	// Texts are read and tokenised in parallel (in.Text and in.Tokenize
+	// must allow it); the index is built in row order.
 	docs := make([][]string, n)
-	for i := range docs {
-		if sample[i] >= 0 {
-			docs[i] = in.Tokenize(StripMarkup(in.Text(i)))
-			if docs[i] == nil {
-				docs[i] = []string{}
+	parallelFor(threadCount(0), numChunks(n), func(_, c int) {
+		lo, hi := chunkRange(c, n)
+		for i := lo; i < hi; i++ {
+			if sample[i] >= 0 {
+				docs[i] = in.Tokenize(StripMarkup(in.Text(i)))
+				if docs[i] == nil {
+					docs[i] = []string{}
+				}
 			}
 		}
-	}
+	})
 	ix := newTermIndex(docs, stopSet(nil), true)
 	docs = nil
 	for l := range m.Levels {

@@ -5,7 +5,7 @@
 //
 //	go run ./bench/themes -store DIR [-cpuprofile FILE] [-k K] [-seed S]
 //
-// It prints the store's open time, each stage's wall time (the stages
+// It prints the store's open time, each stage's wall and CPU time (the stages
 // cluster.FitThemes names), the total, the peak RSS of the process
 // (getrusage), the chosen k and the levels; with -label FIELD, also the
 // V-measure of the chosen level against that field of the papers (`venue`
@@ -55,12 +55,14 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	t0 := time.Now()
-	last, name := t0, ""
+	t0, cpu0 := time.Now(), cpuSeconds()
+	last, lastCPU, name := t0, cpu0, ""
 	flush := func(now time.Time) {
+		c := cpuSeconds()
 		if name != "" {
-			fmt.Printf("%6.1f s  %s\n", now.Sub(last).Seconds(), name)
+			fmt.Printf("%6.1f s wall %6.1f s CPU  %s\n", now.Sub(last).Seconds(), c-lastCPU, name)
 		}
+		lastCPU = c
 	}
 	m, err := c.ComputeThemes(ctx, corpus.ThemeOptions{K: *k, Seed: *seed, Progress: func(s string) {
 		now := time.Now()
@@ -91,6 +93,13 @@ func main() {
 	}
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	fmt.Printf("themes: %.1f s; with the open %.1f s; peak RSS %.2f GB; k = %d (auto %v, sample %d); levels %s; silhouette %.3f\n",
-		time.Since(t0).Seconds(), time.Since(start).Seconds(), float64(ru.Maxrss)/(1<<20), m.K, m.Auto, m.KSample, strings.Join(sizes, " > "), m.Silhouette)
+	fmt.Printf("themes: %.1f s wall, %.1f s CPU; with the open %.1f s; peak RSS %.2f GB; k = %d (auto %v, sample %d); levels %s; silhouette %.3f\n",
+		time.Since(t0).Seconds(), cpuSeconds()-cpu0, time.Since(start).Seconds(), float64(ru.Maxrss)/(1<<20), m.K, m.Auto, m.KSample, strings.Join(sizes, " > "), m.Silhouette)
+}
+
+// cpuSeconds is the user and system CPU time of the process so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
 }
