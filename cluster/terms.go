@@ -51,9 +51,15 @@ func newTermIndex(docs [][]string, stop map[string]bool, bigrams bool) *termInde
 	tokOf := map[string]int32{}
 	formTerm := map[string]int32{}   // word form → unigram term
 	pairTerm := map[[2]int32]int32{} // unigram terms → bigram term
-	pairSurf := map[[2]int32]int{}   // tokens → occurrences as a bigram
-	var formOf []string              // unigram term → word form (bigrams: "")
-	var termPair [][2]int32          // bigram term → its unigram terms
+	type pairCount struct {
+		a, b int32 // tokens
+		term int32 // bigram term
+		n    int   // occurrences
+	}
+	var pairs []pairCount
+	pairOf := map[[2]int32]int32{} // tokens → index in pairs
+	var formOf []string            // unigram term → word form (bigrams: "")
+	var termPair [][2]int32        // bigram term → its unigram terms
 	newTerm := func(two bool) int32 {
 		i := int32(len(ix.df))
 		ix.df = append(ix.df, 0)
@@ -112,15 +118,21 @@ func newTermIndex(docs [][]string, stop map[string]bool, bigrams bool) *termInde
 			u := tk.term
 			add(u)
 			if bigrams && prev >= 0 && toks[prev].term != u {
-				pu := [2]int32{toks[prev].term, u}
-				b, ok := pairTerm[pu]
+				q, ok := pairOf[[2]int32{prev, ti}]
 				if !ok {
-					b = newTerm(true)
-					pairTerm[pu] = b
-					termPair[b] = pu
+					pu := [2]int32{toks[prev].term, u}
+					b, ok := pairTerm[pu]
+					if !ok {
+						b = newTerm(true)
+						pairTerm[pu] = b
+						termPair[b] = pu
+					}
+					q = int32(len(pairs))
+					pairOf[[2]int32{prev, ti}] = q
+					pairs = append(pairs, pairCount{a: prev, b: ti, term: b})
 				}
-				pairSurf[[2]int32{prev, ti}]++
-				add(b)
+				pairs[q].n++
+				add(pairs[q].term)
 			}
 			prev = ti
 			w++
@@ -141,9 +153,10 @@ func newTermIndex(docs [][]string, stop map[string]bool, bigrams bool) *termInde
 			pick(t.term, t.s, t.n)
 		}
 	}
-	for p, n := range pairSurf {
-		a, b := toks[p[0]], toks[p[1]]
-		pick(pairTerm[[2]int32{a.term, b.term}], a.s+" "+b.s, n)
+	for _, p := range pairs {
+		if p.n >= best[p.term] { // the spelling is only built for a candidate
+			pick(p.term, toks[p.a].s+" "+toks[p.b].s, p.n)
+		}
 	}
 	for i := range ix.terms {
 		key := formOf[i]
