@@ -56,7 +56,8 @@
 //
 // FitThemes is the whole theme pipeline, set by ThemeSettings (each field states
 // its default): smoothing over nearest neighbours, the choice of k, k-means or
-// mini-batch k-means, a finer level of sub-themes and, above 20 themes, a
+// (on large corpora) mini-batch k-means refined by Lloyd iterations on all
+// papers, a finer level of sub-themes and, above 20 themes, a
 // broader level, then stability, keywords, labels, boilerplate flags,
 // coherence, representatives and a 2-D projection. Its result, for a map:
 //

@@ -9,9 +9,41 @@ import (
 // Labels are arbitrary integers; classes are numbered in increasing label order.
 type contingency struct {
 	n      int
-	a, b   []int          // class sizes, cluster sizes
-	cells  map[[2]int]int // nonzero n_ij
+	a, b   []int // class sizes, cluster sizes
 	nc, nk int
+	// n_ij, dense (dense[i*nk+j]) when nc·nk ≤ denseCells, else the
+	// nonzero ones in cells.
+	dense []int
+	cells map[[2]int]int
+}
+
+// denseCells is the largest contingency table kept as a dense array (a
+// variable for the tests of the other path).
+var denseCells = 1 << 20
+
+// each calls f for every nonzero n_ij, by class then cluster.
+func (c *contingency) each(f func(i, j, nij int)) {
+	if c.dense != nil {
+		for q, v := range c.dense {
+			if v != 0 {
+				f(q/c.nk, q%c.nk, v)
+			}
+		}
+		return
+	}
+	keys := make([][2]int, 0, len(c.cells))
+	for k := range c.cells {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y [2]int) int {
+		if x[0] != y[0] {
+			return x[0] - y[0]
+		}
+		return x[1] - y[1]
+	})
+	for _, k := range keys {
+		f(k[0], k[1], c.cells[k])
+	}
 }
 
 func newContingency(truth, pred []int) *contingency {
@@ -20,11 +52,20 @@ func newContingency(truth, pred []int) *contingency {
 	}
 	ti, tn := relabel(truth)
 	pi, pn := relabel(pred)
-	c := &contingency{n: len(truth), a: make([]int, tn), b: make([]int, pn), cells: map[[2]int]int{}, nc: tn, nk: pn}
+	c := &contingency{n: len(truth), a: make([]int, tn), b: make([]int, pn), nc: tn, nk: pn}
+	if tn*pn <= denseCells {
+		c.dense = make([]int, tn*pn)
+	} else {
+		c.cells = map[[2]int]int{}
+	}
 	for i := range ti {
 		c.a[ti[i]]++
 		c.b[pi[i]]++
-		c.cells[[2]int{ti[i], pi[i]}]++
+		if c.dense != nil {
+			c.dense[ti[i]*pn+pi[i]]++
+		} else {
+			c.cells[[2]int{ti[i], pi[i]}]++
+		}
 	}
 	return c
 }
@@ -54,22 +95,12 @@ func entropy(sizes []int, n int) float64 {
 
 // mutualInfo is I(C;K) in nats, summed over cells in a fixed order.
 func (c *contingency) mutualInfo() float64 {
-	keys := make([][2]int, 0, len(c.cells))
-	for k := range c.cells {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(x, y [2]int) int {
-		if x[0] != y[0] {
-			return x[0] - y[0]
-		}
-		return x[1] - y[1]
-	})
 	n := float64(c.n)
 	mi := 0.0
-	for _, k := range keys {
-		nij := float64(c.cells[k])
-		mi += nij / n * math.Log(n*nij/(float64(c.a[k[0]])*float64(c.b[k[1]])))
-	}
+	c.each(func(i, j, v int) {
+		nij := float64(v)
+		mi += nij / n * math.Log(n*nij/(float64(c.a[i])*float64(c.b[j])))
+	})
 	return max(mi, 0)
 }
 
@@ -124,9 +155,7 @@ func ARI(truth, pred []int) float64 {
 	c := newContingency(truth, pred)
 	n := float64(c.n)
 	sq := 0.0
-	for _, v := range c.cells {
-		sq += float64(v) * float64(v)
-	}
+	c.each(func(_, _, v int) { sq += float64(v) * float64(v) })
 	sa, sb := 0.0, 0.0
 	for _, v := range c.a {
 		sa += float64(v) * float64(v)

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -131,4 +132,27 @@ func TestSilhouette(t *testing.T) {
 			t.Errorf("sample %v far from full %v", a, full)
 		}
 	})
+}
+
+func TestContingencyDenseAndSparseAgree(t *testing.T) {
+	// Small tables are dense arrays, large ones maps of the nonzero
+	// cells: the same labels through both give the same figures.
+	rng := rand.New(rand.NewPCG(5, 5))
+	truth, pred := make([]int, 3000), make([]int, 3000)
+	for i := range truth {
+		truth[i] = rng.IntN(40) * 7
+		pred[i] = truth[i]/7%13 + 100*rng.IntN(3) - 50
+	}
+	h, c, v := VMeasure(truth, pred)
+	nmi, ari := NMI(truth, pred), ARI(truth, pred)
+	old := denseCells
+	denseCells = 0
+	defer func() { denseCells = old }()
+	h2, c2, v2 := VMeasure(truth, pred)
+	if h != h2 || c != c2 || v != v2 || nmi != NMI(truth, pred) || ari != ARI(truth, pred) {
+		t.Errorf("dense: %v %v %v %v %v; sparse: %v %v %v %v %v", h, c, v, nmi, ari, h2, c2, v2, NMI(truth, pred), ARI(truth, pred))
+	}
+	if v <= 0 || v >= 1 || ari <= 0 || ari >= 1 {
+		t.Errorf("V-measure %v, ARI %v: want partial agreement", v, ari)
+	}
 }

@@ -332,36 +332,44 @@ func Smooth(x blas32.General, nbrs []int32, k int, weight float32) blas32.Genera
 		panic("cluster: Smooth: neighbour list does not match the rows")
 	}
 	out := blas32.General{Rows: n, Cols: d, Stride: d, Data: make([]float32, n*d)}
-	for i := 0; i < n; i++ {
-		y := out.Data[i*d : (i+1)*d]
-		copy(y, row(x, i))
-		cnt := 0
-		for _, j := range nbrs[i*k : (i+1)*k] {
-			if j >= 0 {
-				cnt++
+	parallelFor(threadCount(0), numChunks(n), func(_, c int) {
+		lo, hi := chunkRange(c, n)
+		for i := lo; i < hi; i++ {
+			smoothRow(out.Data[i*d:(i+1)*d], x, i, nbrs[i*k:(i+1)*k], weight)
+		}
+	})
+	return out
+}
+
+// smoothRow sets y to row i of x plus weight times the mean of its
+// neighbours nb (-1 entries skipped), scaled to unit length.
+func smoothRow(y []float32, x blas32.General, i int, nb []int32, weight float32) {
+	copy(y, row(x, i))
+	cnt := 0
+	for _, j := range nb {
+		if j >= 0 {
+			cnt++
+		}
+	}
+	if cnt > 0 {
+		w := weight / float32(cnt)
+		for _, j := range nb {
+			if j < 0 {
+				continue
 			}
-		}
-		if cnt > 0 {
-			w := weight / float32(cnt)
-			for _, j := range nbrs[i*k : (i+1)*k] {
-				if j < 0 {
-					continue
-				}
-				for t, v := range row(x, int(j)) {
-					y[t] += w * v
-				}
-			}
-		}
-		var s float64
-		for _, v := range y {
-			s += float64(v) * float64(v)
-		}
-		if s > 0 {
-			inv := float32(1 / math.Sqrt(s))
-			for t := range y {
-				y[t] *= inv
+			for t, v := range row(x, int(j)) {
+				y[t] += w * v
 			}
 		}
 	}
-	return out
+	var s float64
+	for _, v := range y {
+		s += float64(v) * float64(v)
+	}
+	if s > 0 {
+		inv := float32(1 / math.Sqrt(s))
+		for t := range y {
+			y[t] *= inv
+		}
+	}
 }

@@ -36,88 +36,147 @@ type surfCount struct {
 // Stop words, one-character tokens and tokens without a letter are dropped; a
 // bigram joins two kept tokens adjacent in the document, and one whose two
 // words share a word form ("pi pi") is not made.
+//
+// Each distinct token is looked up once (its word form, whether it is kept);
+// occurrences then go through small integer keys, and the spellings of
+// terms are only put together at the end.
 func newTermIndex(docs [][]string, stop map[string]bool, bigrams bool) *termIndex {
 	ix := &termIndex{key: map[string]int32{}, docs: make([][]int32, len(docs)), at: make([][]int32, len(docs)), words: make([]int, len(docs))}
-	id := func(surface, key string, two bool) int32 {
-		i, ok := ix.key[key]
-		if !ok {
-			i = int32(len(ix.terms))
-			ix.key[key] = i
-			ix.terms = append(ix.terms, surface)
-			ix.surf = append(ix.surf, nil)
-			ix.df = append(ix.df, 0)
-			ix.bigram = append(ix.bigram, two)
-		}
-		s := ix.surf[i]
-		for q := range s {
-			if s[q].s == surface {
-				s[q].n++
-				return i
-			}
-		}
-		ix.surf[i] = append(s, surfCount{surface, 1})
+	type token struct {
+		s    string
+		term int32 // its unigram term, -1 for a dropped token
+		n    int   // occurrences
+	}
+	var toks []token
+	tokOf := map[string]int32{}
+	formTerm := map[string]int32{}   // word form → unigram term
+	pairTerm := map[[2]int32]int32{} // unigram terms → bigram term
+	type pairCount struct {
+		a, b int32 // tokens
+		term int32 // bigram term
+		n    int   // occurrences
+	}
+	var pairs []pairCount
+	pairOf := map[[2]int32]int32{} // tokens → index in pairs
+	var formOf []string            // unigram term → word form (bigrams: "")
+	var termPair [][2]int32        // bigram term → its unigram terms
+	newTerm := func(two bool) int32 {
+		i := int32(len(ix.df))
+		ix.df = append(ix.df, 0)
+		ix.bigram = append(ix.bigram, two)
+		formOf = append(formOf, "")
+		termPair = append(termPair, [2]int32{})
 		return i
 	}
-	seen := map[int32]bool{}
+	var lastDoc []int32 // document (+1) that last counted a term's df
 	for di, doc := range docs {
 		if doc == nil {
 			continue
 		}
-		clear(seen)
+		mark := int32(di) + 1
 		var ids, at []int32
-		prev, prevForm := "", ""
+		prev := int32(-1) // previous kept token
 		w := int32(0)
 		add := func(i int32) {
 			ids = append(ids, i)
 			at = append(at, w)
-			if !seen[i] {
-				seen[i] = true
+			for int(i) >= len(lastDoc) {
+				lastDoc = append(lastDoc, 0)
+			}
+			if lastDoc[i] != mark {
+				lastDoc[i] = mark
 				ix.df[i]++
 			}
 		}
-		for _, tok := range doc {
-			if stop[tok] || !hasLetter(tok) || utf8.RuneCountInString(tok) <= 1 {
-				prev = ""
+		for _, s := range doc {
+			ti, ok := tokOf[s]
+			if !ok {
+				ti = int32(len(toks))
+				tokOf[s] = ti
+				t := token{s: s, term: -1}
+				if !stop[s] && hasLetter(s) && utf8.RuneCountInString(s) > 1 {
+					// A token seen for the first time whose form has no
+					// term is the form's first occurrence: numbered now, as
+					// terms are numbered in order of first occurrence.
+					form := WordForm(s)
+					u, ok := formTerm[form]
+					if !ok {
+						u = newTerm(false)
+						formTerm[form] = u
+						formOf[u] = form
+					}
+					t.term = u
+				}
+				toks = append(toks, t)
+			}
+			tk := &toks[ti]
+			if tk.term < 0 {
+				prev = -1
 				continue
 			}
-			form := WordForm(tok)
-			add(id(tok, form, false))
-			if bigrams && prev != "" && prevForm != form {
-				add(id(prev+" "+tok, prevForm+" "+form, true))
+			tk.n++
+			u := tk.term
+			add(u)
+			if bigrams && prev >= 0 && toks[prev].term != u {
+				q, ok := pairOf[[2]int32{prev, ti}]
+				if !ok {
+					pu := [2]int32{toks[prev].term, u}
+					b, ok := pairTerm[pu]
+					if !ok {
+						b = newTerm(true)
+						pairTerm[pu] = b
+						termPair[b] = pu
+					}
+					q = int32(len(pairs))
+					pairOf[[2]int32{prev, ti}] = q
+					pairs = append(pairs, pairCount{a: prev, b: ti, term: b})
+				}
+				pairs[q].n++
+				add(pairs[q].term)
 			}
-			prev, prevForm = tok, form
+			prev = ti
 			w++
 		}
 		ix.docs[di], ix.at[di], ix.words[di] = ids, at, int(w)
 	}
-	// Show each term in its most frequent spelling (ties: the smaller).
-	for i, s := range ix.surf {
-		if len(s) > 1 {
-			best := s[0]
-			for _, c := range s[1:] {
-				if c.n > best.n || (c.n == best.n && c.s < best.s) {
-					best = c
-				}
-			}
-			ix.terms[i] = best.s
+	// Each term's spelling: its most frequent (ties: the smaller).
+	nt := len(ix.df)
+	ix.terms = make([]string, nt)
+	best := make([]int, nt)
+	pick := func(i int32, s string, n int) {
+		if ix.terms[i] == "" || n > best[i] || (n == best[i] && s < ix.terms[i]) {
+			ix.terms[i], best[i] = s, n
 		}
 	}
-	ix.surf = nil
+	for _, t := range toks {
+		if t.term >= 0 && t.n > 0 {
+			pick(t.term, t.s, t.n)
+		}
+	}
+	for _, p := range pairs {
+		if p.n >= best[p.term] { // the spelling is only built for a candidate
+			pick(p.term, toks[p.a].s+" "+toks[p.b].s, p.n)
+		}
+	}
+	for i := range ix.terms {
+		key := formOf[i]
+		if ix.bigram[i] {
+			key = formOf[termPair[i][0]] + " " + formOf[termPair[i][1]]
+		}
+		ix.key[key] = int32(i)
+	}
 	return ix
 }
 
-// termScores ranks terms of each group against a background. counts[j]
-// holds group j's term counts; back[j] the background counts it is compared
-// with (the corpus, or the parent theme). Documented at Keywords.
+// keywords ranks terms of each group against a background: the corpus, or
+// with parent the pooled groups of the same parent. Documented at Keywords.
+//
+// Counts are gathered group by group in dense arrays indexed by term (a
+// map per group cost most of the time of naming a million papers' themes),
+// then kept as each group's sparse list of terms.
 func (ix *termIndex) keywords(labels []int, k int, parent []int, n, minDF int) [][]Keyword {
-	counts := make([]map[int32]float64, k)
-	cdf := make([]map[int32]int, k)
-	size := make([]float64, k)
-	for j := range counts {
-		counts[j] = map[int32]float64{}
-		cdf[j] = map[int32]int{}
-	}
-	seen := map[int32]bool{}
+	nt := len(ix.terms)
+	members := make([][]int, k)
 	for di, doc := range ix.docs {
 		c := labels[di]
 		if c < 0 || doc == nil {
@@ -126,21 +185,48 @@ func (ix *termIndex) keywords(labels []int, k int, parent []int, n, minDF int) [
 		if c >= k {
 			panic("cluster: Keywords label out of range")
 		}
-		size[c]++
-		clear(seen)
-		for _, t := range doc {
-			if ix.df[t] < minDF {
-				continue
-			}
-			counts[c][t]++
-			if !seen[t] {
-				seen[t] = true
-				cdf[c][t]++
+		members[c] = append(members[c], di)
+	}
+	// Each group's terms (in first-seen order), counts and document
+	// frequencies.
+	type groupTerms struct {
+		term  []int32
+		count []float64
+		df    []int32
+		total float64
+	}
+	groups := make([]groupTerms, k)
+	cnt := make([]float64, nt)
+	cdf := make([]int32, nt)
+	lastDoc := make([]int32, nt) // document (+1) that last counted a term's df
+	for j, docs := range members {
+		var g groupTerms
+		for _, di := range docs {
+			mark := int32(di) + 1
+			for _, t := range ix.docs[di] {
+				if ix.df[t] < minDF {
+					continue
+				}
+				if cnt[t] == 0 {
+					g.term = append(g.term, t)
+				}
+				cnt[t]++
+				if lastDoc[t] != mark {
+					lastDoc[t] = mark
+					cdf[t]++
+				}
 			}
 		}
+		g.count = make([]float64, len(g.term))
+		g.df = make([]int32, len(g.term))
+		for q, t := range g.term {
+			g.count[q], g.df[q] = cnt[t], cdf[t]
+			g.total += cnt[t]
+			cnt[t], cdf[t] = 0, 0
+		}
+		groups[j] = g
 	}
-	// Background: the whole corpus, or each group's parent (the pooled
-	// counts of the groups with the same parent).
+	// Backgrounds: the whole corpus, or each group's parent.
 	nb := 1
 	bg := make([]int, k)
 	if parent != nil {
@@ -150,52 +236,59 @@ func (ix *termIndex) keywords(labels []int, k int, parent []int, n, minDF int) [
 			nb = max(nb, parent[j]+1)
 		}
 	}
-	back := make([]map[int32]float64, nb)
-	backTotal := make([]float64, nb)
-	groups := make([]int, nb) // non-empty groups per background
-	for b := range back {
-		back[b] = map[int32]float64{}
-	}
-	total := make([]float64, k)
-	for j, m := range counts {
-		for t, v := range m {
-			back[bg[j]][t] += v
-			total[j] += v
-		}
-		backTotal[bg[j]] += total[j]
-		if total[j] > 0 {
-			groups[bg[j]]++
-		}
+	byBack := make([][]int, nb)
+	for j := range groups {
+		byBack[bg[j]] = append(byBack[bg[j]], j)
 	}
 	out := make([][]Keyword, k)
-	for j, m := range counts {
-		kw := make([]Keyword, 0, len(m))
-		b := bg[j]
-		for t, v := range m {
-			if float64(cdf[j][t]) < math.Min(2, size[j]) {
-				continue
+	back := cnt // all zero again
+	for _, js := range byBack {
+		backTotal, nonEmpty := 0.0, 0
+		for _, j := range js {
+			g := groups[j]
+			for q, t := range g.term {
+				back[t] += g.count[q]
 			}
-			pc := v / total[j]
-			score := pc // a single group: nothing to contrast, the most frequent terms
-			if groups[b] > 1 {
-				p := back[b][t] / backTotal[b]
-				if pc <= p {
+			backTotal += g.total
+			if g.total > 0 {
+				nonEmpty++
+			}
+		}
+		for _, j := range js {
+			g := groups[j]
+			size := float64(len(members[j]))
+			kw := make([]Keyword, 0, len(g.term))
+			for q, t := range g.term {
+				if float64(g.df[q]) < math.Min(2, size) {
 					continue
 				}
-				score = pc * math.Log(pc/p)
+				pc := g.count[q] / g.total
+				score := pc // a single group: nothing to contrast, the most frequent terms
+				if nonEmpty > 1 {
+					p := back[t] / backTotal
+					if pc <= p {
+						continue
+					}
+					score = pc * math.Log(pc/p)
+				}
+				kw = append(kw, Keyword{Term: ix.terms[t], Score: score, id: t})
 			}
-			kw = append(kw, Keyword{Term: ix.terms[t], Score: score, id: t})
+			slices.SortFunc(kw, func(a, b Keyword) int {
+				switch {
+				case a.Score > b.Score:
+					return -1
+				case a.Score < b.Score:
+					return 1
+				}
+				return strings.Compare(a.Term, b.Term)
+			})
+			out[j] = ix.preferPhrases(kw, n)
 		}
-		slices.SortFunc(kw, func(a, b Keyword) int {
-			switch {
-			case a.Score > b.Score:
-				return -1
-			case a.Score < b.Score:
-				return 1
+		for _, j := range js {
+			for _, t := range groups[j].term {
+				back[t] = 0
 			}
-			return strings.Compare(a.Term, b.Term)
-		})
-		out[j] = ix.preferPhrases(kw, n)
+		}
 	}
 	return out
 }
@@ -243,53 +336,90 @@ func (ix *termIndex) preferPhrases(kw []Keyword, n int) []Keyword {
 // CoherenceModel that OCTIS and the BERTopic paper use. A document shorter
 // than the window is one window. P(a,b) = 0 gives −1; a list with fewer than
 // two terms gives 0.
+//
+// The windows are not visited one by one: an occurrence at kept-word position
+// p lies in the windows max(0, p−window+1)..min(p, last), so each term of a
+// document covers a union of such intervals, the number of windows holding a
+// term is that union's length and the number holding a pair the length of
+// the two unions' intersection; only pairs of a common list are counted.
 func (ix *termIndex) npmi(lists [][]int32, window int) []float64 {
-	want := map[int32]bool{}
-	pairs := map[[2]int32]float64{}
+	// Wanted terms get dense slots; partners[s] are the slots above s that
+	// share a list with s.
+	slot := map[int32]int32{}
 	for _, l := range lists {
-		for i, a := range l {
-			want[a] = true
-			for _, b := range l[i+1:] {
-				pairs[[2]int32{min(a, b), max(a, b)}] = 0
+		for _, a := range l {
+			if _, ok := slot[a]; !ok {
+				slot[a] = int32(len(slot))
 			}
 		}
 	}
-	single := map[int32]float64{}
+	ns := len(slot)
+	partnerSet := make([]map[int32]bool, ns)
+	for _, l := range lists {
+		for _, a := range l {
+			for _, b := range l {
+				if sa, sb := slot[a], slot[b]; sa < sb {
+					if partnerSet[sa] == nil {
+						partnerSet[sa] = map[int32]bool{}
+					}
+					partnerSet[sa][sb] = true
+				}
+			}
+		}
+	}
+	partners := make([][]int32, ns)
+	for sa, set := range partnerSet {
+		for sb := range set {
+			partners[sa] = append(partners[sa], sb)
+		}
+		slices.Sort(partners[sa])
+	}
+	single := make([]float64, ns)
+	pairs := map[[2]int32]float64{}
 	windows := 0.0
+	// Per document, ivs[s] holds slot s's merged window intervals as
+	// flattened [lo, hi] pairs; seen[s] is the document (+1) they are of.
+	seen := make([]int32, ns)
+	ivs := make([][]int32, ns)
 	var present []int32
 	for di, doc := range ix.docs {
 		if doc == nil {
 			continue
 		}
-		words := ix.words[di]
-		nw := max(1, words-window+1)
-		windows += float64(nw)
-		// Occurrences of wanted terms, with positions.
-		var occ []int32
-		var pos []int32
+		mark := int32(di) + 1
+		nwin := int32(max(1, ix.words[di]-window+1))
+		windows += float64(nwin)
+		present = present[:0]
 		for q, t := range doc {
-			if want[t] {
-				occ = append(occ, t)
-				pos = append(pos, ix.at[di][q])
+			s, ok := slot[t]
+			if !ok {
+				continue
 			}
+			p := ix.at[di][q]
+			lo, hi := max(0, p-int32(window)+1), min(p, nwin-1)
+			if seen[s] != mark {
+				seen[s] = mark
+				ivs[s] = ivs[s][:0]
+				present = append(present, s)
+			}
+			// Positions increase along the document, and so do both ends
+			// of the intervals: extend the last one or start another.
+			iv := ivs[s]
+			if n := len(iv); n > 0 && lo <= iv[n-1]+1 {
+				iv[n-1] = max(iv[n-1], hi)
+			} else {
+				iv = append(iv, lo, hi)
+			}
+			ivs[s] = iv
 		}
-		if len(occ) == 0 {
-			continue
-		}
-		for w := 0; w < nw; w++ {
-			present = present[:0]
-			for q, t := range occ {
-				if p := int(pos[q]); p >= w && p < w+window && !slices.Contains(present, t) {
-					present = append(present, t)
+		for _, sa := range present {
+			single[sa] += float64(coverLen(ivs[sa]))
+			for _, sb := range partners[sa] {
+				if seen[sb] != mark {
+					continue
 				}
-			}
-			for i, a := range present {
-				single[a]++
-				for _, b := range present[i+1:] {
-					key := [2]int32{min(a, b), max(a, b)}
-					if _, ok := pairs[key]; ok {
-						pairs[key]++
-					}
+				if c := overlapLen(ivs[sa], ivs[sb]); c > 0 {
+					pairs[[2]int32{sa, sb}] += float64(c)
 				}
 			}
 		}
@@ -300,10 +430,11 @@ func (ix *termIndex) npmi(lists [][]int32, window int) []float64 {
 		sum, cnt := 0.0, 0
 		for i, a := range l {
 			for _, b := range l[i+1:] {
-				pab := pairs[[2]int32{min(a, b), max(a, b)}] / windows
-				pa, pb := single[a]/windows, single[b]/windows
+				sa, sb := slot[a], slot[b]
+				pab := pairs[[2]int32{min(sa, sb), max(sa, sb)}] / windows
+				pa, pb := single[sa]/windows, single[sb]/windows
 				v := -1.0
-				if pab > 0 {
+				if pab > 0 && sa != sb {
 					v = math.Log((pab+eps)/(pa*pb)) / -math.Log(pab+eps)
 				}
 				sum += v
@@ -315,6 +446,33 @@ func (ix *termIndex) npmi(lists [][]int32, window int) []float64 {
 		}
 	}
 	return out
+}
+
+// coverLen is the number of windows in disjoint sorted intervals (flattened
+// [lo, hi] pairs).
+func coverLen(iv []int32) int32 {
+	n := int32(0)
+	for q := 0; q < len(iv); q += 2 {
+		n += iv[q+1] - iv[q] + 1
+	}
+	return n
+}
+
+// overlapLen is the number of windows in both of two lists of disjoint
+// sorted intervals.
+func overlapLen(a, b []int32) int32 {
+	n := int32(0)
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		if lo, hi := max(a[i], b[j]), min(a[i+1], b[j+1]); lo <= hi {
+			n += hi - lo + 1
+		}
+		if a[i+1] < b[j+1] {
+			i += 2
+		} else {
+			j += 2
+		}
+	}
+	return n
 }
 
 // Diversity is the share of distinct words among the top-n keywords of all

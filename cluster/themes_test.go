@@ -241,3 +241,32 @@ func TestFitThemesGivenK(t *testing.T) {
 		t.Errorf("k above n: %v, want ErrBadOption", err)
 	}
 }
+
+func TestFitThemesRefinesMiniBatch(t *testing.T) {
+	// Above MiniBatchRows, the chosen level is mini-batch k-means refined
+	// by Lloyd iterations on all rows; the refinement starts from the
+	// mini-batch centroids and Lloyd's steps never raise the inertia, so
+	// the refined inertia is at most the unrefined one, and on overlapping
+	// blobs, where mini-batch k-means stops short of a local minimum,
+	// lower.
+	x, _ := Blobs(3000, 16, 12, 0.6, 1, true, 4)
+	in := ThemeInput{Vectors: x}
+	base := ThemeSettings{K: 12, MiniBatchRows: 1000, Neighbors: -1, Seed: 2}
+	off := base
+	off.RefineIter = -1
+	raw, err := FitThemes(in, off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refined, err := FitThemes(in, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !raw.MiniBatch || !refined.MiniBatch {
+		t.Fatalf("mini-batch %v, %v; want the large-corpus path", raw.MiniBatch, refined.MiniBatch)
+	}
+	t.Logf("inertia: mini-batch %.4f, refined %.4f", raw.Inertia, refined.Inertia)
+	if refined.Inertia >= raw.Inertia {
+		t.Errorf("refined inertia %.4f, want below mini-batch's %.4f", refined.Inertia, raw.Inertia)
+	}
+}

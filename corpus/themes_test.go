@@ -88,15 +88,32 @@ func TestThemesLargeCorpusPath(t *testing.T) {
 	}
 	checkPartitions(t, m, 2000)
 
-	// Against the archives, at the same k, compared with the full path.
-	full, err := c.ComputeThemes(t.Context(), ThemeOptions{K: m.K})
-	if err != nil {
-		t.Fatal(err)
+	// Against the archives, compared with the full path at the same k:
+	// the goal is a gap of at most one V-measure point. At k = 18
+	// (the number of archives) over seeds 0-2, bench/vmeasure -large 1000
+	// measured 49.73 (full) and 49.07 (large) on 2026-12-06; before the
+	// Lloyd refinement (ThemeSettings.RefineIter) the large path gave 47.3.
+	var vLarge, vFull float64
+	for seed := uint64(0); seed < 3; seed++ {
+		lo := largeOptions
+		lo.K, lo.Seed = 18, seed
+		large, err := c.ComputeThemes(t.Context(), lo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := c.ComputeThemes(t.Context(), ThemeOptions{K: 18, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !large.MiniBatch || full.MiniBatch {
+			t.Fatalf("seed %d: mini-batch %v and %v, want the large and the full path", seed, large.MiniBatch, full.MiniBatch)
+		}
+		vLarge += archiveVMeasure(t, c, large) / 3
+		vFull += archiveVMeasure(t, c, full) / 3
 	}
-	vLarge, vFull := archiveVMeasure(t, c, m), archiveVMeasure(t, c, full)
-	t.Logf("k = %d: V-measure against the archives %.3f (large-corpus path), %.3f (full k-means)", m.K, vLarge, vFull)
-	if vLarge < vFull-0.05 {
-		t.Errorf("the large-corpus path's V-measure %.3f is far below full k-means' %.3f", vLarge, vFull)
+	t.Logf("k = 18, seeds 0-2: V-measure against the archives %.4f (large-corpus path), %.4f (full k-means)", vLarge, vFull)
+	if vLarge < vFull-0.01 {
+		t.Errorf("the large-corpus path's V-measure %.4f is more than a point below full k-means' %.4f", vLarge, vFull)
 	}
 }
 

@@ -29,6 +29,22 @@
 // method sends exactly the same texts whole: papermap would cut such a text
 // and chromem's request would crash the runner.
 //
+// Mode "scale" measures what one and two servers give at scale: -n papers
+// (ACM abstracts from -acm, title + abstract, the first -n with an abstract
+// of over 100 characters, as papermap ingest reads them) are cut into
+// slices of -slice; every slice goes whole through `papermap ingest
+// --ollama-host A,B` (all the -hosts, into one store that grows to -n
+// papers) and its first -single papers also through `papermap ingest
+// --ollama-host A` (the first host alone, into a second store), the two in
+// an order that alternates from slice to slice. With -lock FILE each slice
+// holds an exclusive flock on FILE, so that the run shares a machine-wide
+// benchmark lock with other heavy runs slice by slice instead of holding it
+// for the whole run. Texts longer than the model's context are cut by
+// papermap as in any ingest. It prints papers per second per slice and over
+// all slices, per server and in total, and the ratio two servers / one
+// server (over all papers, and the median over slices of the same-slice
+// ratio).
+//
 // Mode "crashes" embeds -n ACM abstracts (from -acm) with papermap's Ollama
 // embedder, 256 at a time as papermap ingest does, behind a proxy that
 // counts the server's answers, and reports how many texts the context guard
@@ -86,6 +102,9 @@ type config struct {
 	input    string
 	acm      string
 	work     string
+	hosts    string
+	single   int
+	lock     string
 }
 
 func run(ctx context.Context, args []string) error {
@@ -104,6 +123,9 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&c.input, "input", "testdata/arxiv-2007-04-2000.jsonl", "papers (throughput)")
 	fs.StringVar(&c.acm, "acm", "/work/shared/data/acm-cr/acm-dl-docs.jsonl.gz", "ACM records (crashes)")
 	fs.StringVar(&c.work, "work", "", "scratch directory (default: a new temporary one)")
+	fs.StringVar(&c.hosts, "hosts", "", "comma-separated server URLs (scale; the first is also -host)")
+	fs.IntVar(&c.single, "single", 250, "papers of each slice also embedded through the first host alone (scale)")
+	fs.StringVar(&c.lock, "lock", "", "hold an exclusive flock on this file during each slice (scale)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -113,6 +135,9 @@ func run(ctx context.Context, args []string) error {
 			return fmt.Errorf("bad -batches %q", batches)
 		}
 		c.batches = append(c.batches, n)
+	}
+	if c.host == "" && c.hosts != "" {
+		c.host = strings.Split(c.hosts, ",")[0]
 	}
 	if c.host == "" {
 		return errors.New("no server: set -host or OLLAMA_TEST_HOST")
@@ -130,8 +155,11 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	if c.threads > 0 {
-		if c.model, err = threadVariant(ctx, c.host, c.model, c.threads); err != nil {
-			return err
+		base := c.model
+		for _, h := range append([]string{c.host}, hostsOf(c.hosts)...) {
+			if c.model, err = threadVariant(ctx, h, base, c.threads); err != nil {
+				return err
+			}
 		}
 	}
 	switch c.mode {
@@ -139,6 +167,8 @@ func run(ctx context.Context, args []string) error {
 		return throughput(ctx, c, spec)
 	case "crashes":
 		return crashes(ctx, c)
+	case "scale":
+		return scale(ctx, c)
 	}
 	return fmt.Errorf("unknown -mode %q", c.mode)
 }
@@ -537,4 +567,139 @@ func acmTexts(name string, n int) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// hostsOf splits a comma-separated host list.
+func hostsOf(s string) []string {
+	var out []string
+	for _, h := range strings.Split(s, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// scale embeds -n ACM papers through all the -hosts and a share of them
+// through the first host alone (see the package comment).
+func scale(ctx context.Context, c config) error {
+	hosts := hostsOf(c.hosts)
+	if len(hosts) < 2 {
+		return errors.New("-mode scale needs -hosts with at least two servers")
+	}
+	if c.papermap == "" {
+		return errors.New("-papermap is needed")
+	}
+	ps, _, err := paper.ReadFile(c.acm, paper.Options{})
+	if err != nil {
+		return err
+	}
+	var papers []paper.Paper
+	chars := 0
+	for _, p := range ps {
+		if len(papers) == c.n {
+			break
+		}
+		if len(p.Abstract) > 100 {
+			papers = append(papers, p)
+			chars += len(p.Text())
+		}
+	}
+	if len(papers) < c.n {
+		return fmt.Errorf("only %d ACM records with an abstract in %s, want %d", len(papers), c.acm, c.n)
+	}
+	fmt.Printf("%d ACM papers from %s, %d characters on average; model %s; all hosts %s; one host %s; slices of %d, the first %d of each also through one host\n",
+		len(papers), c.acm, chars/len(papers), c.model, strings.Join(hosts, ","), hosts[0], c.slice, c.single)
+	for _, h := range hosts {
+		if _, err := rawEmbed(ctx, http.DefaultClient, h, c.model, []string{papers[0].Text()}); err != nil {
+			return fmt.Errorf("warm-up of %s: %w", h, err)
+		}
+	}
+	all, one := filepath.Join(c.work, "store-all"), filepath.Join(c.work, "store-one")
+	var tAll, tOne time.Duration
+	nAll, nOne := 0, 0
+	var ratios []float64
+	for k, lo := 0, 0; lo < len(papers); k, lo = k+1, lo+c.slice {
+		hi := min(lo+c.slice, len(papers))
+		file := filepath.Join(c.work, fmt.Sprintf("slice-%d.jsonl", lo))
+		if err := writeJSONL(file, papers[lo:hi]); err != nil {
+			return err
+		}
+		sh := min(hi, lo+c.single)
+		fileOne := filepath.Join(c.work, fmt.Sprintf("slice-%d-one.jsonl", lo))
+		if err := writeJSONL(fileOne, papers[lo:sh]); err != nil {
+			return err
+		}
+		unlock, err := lockFile(c.lock)
+		if err != nil {
+			return err
+		}
+		var dAll, dOne time.Duration
+		runAll := func() error {
+			dAll, err = scaleIngest(ctx, c.papermap, c.hosts, c.model, file, all, hi-lo)
+			return err
+		}
+		runOne := func() error {
+			dOne, err = scaleIngest(ctx, c.papermap, hosts[0], c.model, fileOne, one, sh-lo)
+			return err
+		}
+		order := []func() error{runAll, runOne}
+		if k%2 == 1 {
+			order[0], order[1] = order[1], order[0]
+		}
+		loadBefore := loadAverage()
+		for _, f := range order {
+			if err := f(); err != nil {
+				unlock()
+				return fmt.Errorf("papers %d-%d: %w", lo, hi-1, err)
+			}
+		}
+		unlock()
+		if c.lock != "" && hi < len(papers) {
+			// Let other runs waiting on the lock take it before the next
+			// slice: flock(2) does not queue its waiters.
+			time.Sleep(5 * time.Second)
+		}
+		tAll, tOne, nAll, nOne = tAll+dAll, tOne+dOne, nAll+hi-lo, nOne+sh-lo
+		rAll, rOne := float64(hi-lo)/dAll.Seconds(), float64(sh-lo)/dOne.Seconds()
+		ratios = append(ratios, rAll/rOne)
+		fmt.Printf("%s papers %5d-%5d: %d hosts %.2f papers/s (%.2f per host), 1 host %.2f papers/s; ratio %.2f; load %s -> %s; so far %d papers through %d hosts at %.2f papers/s\n",
+			time.Now().UTC().Format("15:04:05"), lo, hi-1, len(hosts), rAll, rAll/float64(len(hosts)), rOne, rAll/rOne, loadBefore, loadAverage(),
+			nAll, len(hosts), float64(nAll)/tAll.Seconds())
+	}
+	slices.Sort(ratios)
+	med := ratios[len(ratios)/2]
+	if len(ratios)%2 == 0 {
+		med = (ratios[len(ratios)/2-1] + ratios[len(ratios)/2]) / 2
+	}
+	rAll, rOne := float64(nAll)/tAll.Seconds(), float64(nOne)/tOne.Seconds()
+	fmt.Printf("\n%d hosts: %d papers in %.0f s, %.2f papers/s (%.2f per host)\n1 host: %d papers in %.0f s, %.2f papers/s\n",
+		len(hosts), nAll, tAll.Seconds(), rAll, rAll/float64(len(hosts)), nOne, tOne.Seconds(), rOne)
+	fmt.Printf("%d hosts / 1 host: %.2f over all papers; median over %d slices of the same-slice ratio: %.2f (min %.2f, max %.2f)\n",
+		len(hosts), rAll/rOne, len(ratios), med, ratios[0], ratios[len(ratios)-1])
+	return nil
+}
+
+// scaleIngest runs `papermap ingest` of file into store through hosts and
+// returns its wall time; it checks that all n papers were added.
+func scaleIngest(ctx context.Context, bin, hosts, model, file, store string, n int) (time.Duration, error) {
+	cmd := exec.CommandContext(ctx, bin, "ingest", "--quiet", "--json", "--store", store,
+		"--embedder", "ollama", "--model", model, "--ollama-host", hosts, file)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	d := time.Since(start)
+	if err != nil {
+		return 0, fmt.Errorf("papermap ingest --ollama-host %s: %v\n%s", hosts, err, stderr.String())
+	}
+	var res struct {
+		Complete bool `json:"complete"`
+		Read     int  `json:"read"`
+		Added    int  `json:"added"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil || !res.Complete || res.Added != n || res.Read != n {
+		return 0, fmt.Errorf("ingest summary %s (want %d read and added): %v", stdout.String(), n, err)
+	}
+	return d, nil
 }

@@ -5,6 +5,14 @@
 // library calls as `papermap ingest` and `papermap themes`.
 //
 //	go run ./bench/vmeasure -k 18 -label archive testdata/arxiv-2007-04-2000.jsonl
+//
+// With -large N, each seed is also run on the large-corpus path (the one
+// `themes` takes above cluster.ThemeSettings.MiniBatchRows papers:
+// mini-batch k-means, stabilities and keywords on samples) with that
+// threshold lowered to N, at the same k, and the gap between the two paths
+// is printed:
+//
+//	go run ./bench/vmeasure -k 18 -seeds 5 -large 1000 testdata/arxiv-2007-04-2000.jsonl
 package main
 
 import (
@@ -30,6 +38,8 @@ func main() {
 	dims := flag.Int("dims", 0, "lexical dimensions (0 = papermap's default)")
 	restarts := flag.Int("restarts", 0, "k-means restarts (0 = papermap's default)")
 	fitSample := flag.Int("fit-sample", 0, "fit the lexical model on a sample of this many papers, as a large ingest does (0 = on all)")
+	refine := flag.Int("refine", 0, "Lloyd iterations after mini-batch k-means on the large-corpus path (0 = papermap's default, negative = none)")
+	large := flag.Int("large", 0, "if > 0, also run the large-corpus path with MiniBatchRows lowered to this")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		log.Fatal("usage: vmeasure [flags] FILE.jsonl")
@@ -73,25 +83,18 @@ func main() {
 		truthOf[p.ID] = p.Extra[*label]
 	}
 	fmt.Printf("%s: %d papers (%d skipped), embedder %+v, k=%d\n", flag.Arg(0), st.Stored(), len(skipped)+len(st.Skipped), st.Embedder, *k)
-	var sumV, sumN, sumA float64
-	for s := 0; s < *seeds; s++ {
-		m, err := c.ComputeThemes(ctx, corpus.ThemeOptions{K: *k, Seed: uint64(s), Restarts: *restarts})
-		if err != nil {
-			log.Fatal(err)
-		}
+	score := func(m *corpus.ThemeModel) (v, n, a float64) {
 		var truth, pred []int
 		classes := map[string]int{}
 		var ids []string
-		for _, t := range m.Themes {
-			ids = append(ids, t.Members...)
-		}
-		sort.Strings(ids)
 		theme := map[string]int{}
 		for _, t := range m.Themes {
+			ids = append(ids, t.Members...)
 			for _, id := range t.Members {
 				theme[id] = t.ID
 			}
 		}
+		sort.Strings(ids)
 		for _, id := range ids {
 			l := truthOf[id]
 			if _, ok := classes[l]; !ok {
@@ -100,11 +103,42 @@ func main() {
 			truth = append(truth, classes[l])
 			pred = append(pred, theme[id])
 		}
-		_, _, v := cluster.VMeasure(truth, pred)
-		n, a := cluster.NMI(truth, pred), cluster.ARI(truth, pred)
+		_, _, v = cluster.VMeasure(truth, pred)
+		return v, cluster.NMI(truth, pred), cluster.ARI(truth, pred)
+	}
+	var sumV, sumN, sumA, sumL, sumLN, sumLA float64
+	for s := 0; s < *seeds; s++ {
+		opts := corpus.ThemeOptions{K: *k, Seed: uint64(s), Restarts: *restarts}
+		if *large > 0 {
+			// The full path whatever the size.
+			opts.MiniBatchRows = max(st.Stored(), 50_000) + 1
+		}
+		m, err := c.ComputeThemes(ctx, opts)
+		if err != nil {
+			log.Fatal(err)
+		}
+		v, n, a := score(m)
 		fmt.Printf("seed %d: V-measure %.2f  NMI %.2f  ARI %.3f  (silhouette %.3f)\n", s, 100*v, 100*n, a, m.Silhouette)
 		sumV, sumN, sumA = sumV+v, sumN+n, sumA+a
+		if *large > 0 {
+			opts.MiniBatchRows = *large
+			opts.KSampleRows = min(20_000, *large*3/5)
+			opts.RefineIter = *refine
+			lm, err := c.ComputeThemes(ctx, opts)
+			if err != nil {
+				log.Fatal(err)
+			}
+			if !lm.MiniBatch {
+				log.Fatalf("-large %d: the large-corpus path was not taken", *large)
+			}
+			lv, ln, la := score(lm)
+			fmt.Printf("        large-corpus path: V-measure %.2f  NMI %.2f  ARI %.3f  (silhouette %.3f); V gap %+.2f\n", 100*lv, 100*ln, la, lm.Silhouette, 100*(lv-v))
+			sumL, sumLN, sumLA = sumL+lv, sumLN+ln, sumLA+la
+		}
 	}
 	f := float64(*seeds)
 	fmt.Printf("mean over %d seeds: V-measure %.2f  NMI %.2f  ARI %.3f\n", *seeds, 100*sumV/f, 100*sumN/f, sumA/f)
+	if *large > 0 {
+		fmt.Printf("large-corpus path, mean over %d seeds: V-measure %.2f  NMI %.2f  ARI %.3f; V gap %+.2f points\n", *seeds, 100*sumL/f, 100*sumLN/f, sumLA/f, 100*(sumL-sumV)/f)
+	}
 }

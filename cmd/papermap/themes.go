@@ -37,7 +37,7 @@ The finest level splits each theme into sub-themes in proportion to its
 size (about √(papers/2) themes in all); when the chosen level has more than
 20 themes, a broader level groups them. On more than 50,000 papers, auto
 looks at a sample of 20,000 of them and the themes come from mini-batch
-k-means over all papers. Each stage that lasts more than two seconds is
+k-means over all papers, refined by Lloyd iterations on all of them. Each stage that lasts more than two seconds is
 named on stderr.
 
 With --namer ollama, a local generative model names the themes instead of
