@@ -72,7 +72,8 @@
 //   - Every writer validates the Map first (Map.Validate) and returns an
 //     error wrapping ErrInvalidMap for inconsistent input; WriteFile never
 //     leaves a half-written file.
-//   - Theme colours and shapes depend only on the theme's index
-//     (ThemeStyle), so the static map, the interactive map and the report
-//     agree.
+//   - Theme colours and shapes depend only on the theme hierarchy
+//     (ThemeStyles): broad themes take the palette in order and a
+//     sub-theme is a shade of its broad theme's colour, so the static map,
+//     the interactive map, the map JSON and the report agree.
 package topicmap

@@ -281,8 +281,9 @@ func newHTMLData(m *Map, opts HTMLOptions) *htmlData {
 		}
 		d.Fields = append(d.Fields, htmlField{Name: oneLine(f.Name), Values: vals, Of: uint16sBase64(of)})
 	}
+	ts := ThemeStyles(m)
 	for i, t := range m.Themes {
-		col, shape := ThemeStyle(i)
+		col, shape := ts[i].Color, ts[i].Shape
 		kw := t.Keywords
 		if kw == nil {
 			kw = []string{}

@@ -126,8 +126,13 @@ func (diamondGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) 
 	c.Fill(p)
 }
 
-func glyphFor(theme int, radius vg.Length, alpha float64) draw.GlyphStyle {
-	col, shape := ThemeStyle(theme)
+// glyphFor returns the marker of a theme of style st (theme < 0: no theme,
+// st unused).
+func glyphFor(theme int, st Style, radius vg.Length, alpha float64) draw.GlyphStyle {
+	col, shape := st.Color, st.Shape
+	if theme < 0 {
+		col, shape = ThemeStyle(-1)
+	}
 	col.A = uint8(math.Round(alpha * 255))
 	if theme < 0 {
 		col.A = uint8(math.Round(alpha * 0.6 * 255))
@@ -211,13 +216,14 @@ func drawStatic(c draw.Canvas, m *Map) {
 		themedIdx = append(themedIdx, of[i])
 	}
 	if len(grey) > 0 {
-		s := &plotter.Scatter{XYs: grey, GlyphStyle: glyphFor(-1, radius, alpha)}
+		s := &plotter.Scatter{XYs: grey, GlyphStyle: glyphFor(-1, Style{}, radius, alpha)}
 		p.Add(s)
 	}
 	if len(themed) > 0 {
 		styles := make([]draw.GlyphStyle, len(m.Themes))
+		ts := ThemeStyles(m)
 		for i := range styles {
-			styles[i] = glyphFor(i, radius, alpha)
+			styles[i] = glyphFor(i, ts[i], radius, alpha)
 		}
 		s := &plotter.Scatter{XYs: themed, GlyphStyleFunc: func(i int) draw.GlyphStyle { return styles[themedIdx[i]] }}
 		p.Add(s)
@@ -278,6 +284,7 @@ func drawLegend(c draw.Canvas, m *Map) {
 		return
 	}
 	entries, cols, _ := legendLayout(c, m)
+	ts := ThemeStyles(m)
 	top := c.Max.Y - 28
 	perCol := max(1, int((top-c.Min.Y-8)/legendLine))
 	head := textStyle(boldFont, 9, inkColor)
@@ -300,7 +307,7 @@ func drawLegend(c draw.Canvas, m *Map) {
 		}
 		x := c.Min.X + 6 + vg.Length(col*legendColumn)
 		y := top - vg.Length(row)*legendLine
-		c.DrawGlyphNoClip(glyphFor(e.theme, 3, 1), vg.Point{X: x + 3, Y: y})
+		c.DrawGlyphNoClip(glyphFor(e.theme, ts[e.theme], 3, 1), vg.Point{X: x + 3, Y: y})
 		for l, line := range e.lines {
 			c.FillText(sty, vg.Point{X: x + 10, Y: y - vg.Length(l)*legendLine}, line)
 		}
@@ -358,6 +365,7 @@ type themeLabels struct {
 
 func (tl *themeLabels) Plot(c draw.Canvas, p *plot.Plot) {
 	m := tl.m
+	ts := ThemeStyles(m)
 	counts := make([]int, len(m.Themes))
 	for _, t := range tl.of {
 		if t >= 0 {
@@ -431,7 +439,7 @@ func (tl *themeLabels) Plot(c draw.Canvas, p *plot.Plot) {
 			continue
 		}
 		placed = append(placed, r)
-		col, _ := ThemeStyle(i)
+		col := ts[i].Color
 		if moved {
 			// Leader line from the theme's position to the nearest
 			// point of the box.
