@@ -21,6 +21,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/papermap/papermap/internal/format"
 	"github.com/papermap/papermap/internal/textsafe"
 )
 
@@ -230,6 +231,29 @@ func drawStatic(c draw.Canvas, m *Map) {
 	}
 	if len(m.Points) == 0 {
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -1, 1, -1, 1
+	} else {
+		// Robust bounds: stray papers and far islands (front matter, say)
+		// do not squash the themes into a corner; what lies outside is
+		// not drawn, and the axis says how much.
+		xs, ys := make([]float64, len(m.Points)), make([]float64, len(m.Points))
+		for i, pt := range m.Points {
+			xs[i], ys[i] = float64(pt.X), float64(pt.Y)
+		}
+		f := staticFrame(xs, ys)
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = f.minX, f.maxX, f.minY, f.maxY
+		out := 0
+		for i := range xs {
+			if !f.contains(xs[i], ys[i]) {
+				out++
+			}
+		}
+		if out > 0 {
+			note := fmt.Sprintf("%s of %s papers lie beyond the frame (not drawn)", format.Int(out), format.Int(len(m.Points)))
+			if p.X.Label.Text != "" {
+				note = p.X.Label.Text + " · " + note
+			}
+			p.X.Label.Text = note
+		}
 	}
 	p.Add(&themeLabels{m: m, shown: shown, of: of})
 	p.Draw(plotArea)
@@ -405,10 +429,17 @@ func (tl *themeLabels) Plot(c draw.Canvas, p *plot.Plot) {
 	for _, i := range order {
 		t := m.Themes[i]
 		at := vg.Point{X: trX(float64(t.X)), Y: trY(float64(t.Y))}
+		// A theme placed beyond the frame is labelled at its edge, in the
+		// theme's direction, and says so.
+		beyond := at.X < c.Min.X || at.X > c.Max.X || at.Y < c.Min.Y || at.Y > c.Max.Y
+		at.X, at.Y = max(c.Min.X, min(at.X, c.Max.X)), max(c.Min.Y, min(at.Y, c.Max.Y))
 		lines := wrapText(sty, oneLine(t.Label), labelWrapWidth)
 		if len(lines) > 3 {
 			lines = append(lines[:2], truncateRunes(strings.Join(lines[2:], " "), 40))
 			lines[2] = fitWidth(sty, lines[2], labelWrapWidth)
+		}
+		if beyond {
+			lines = append(lines, "(beyond the frame)")
 		}
 		var w vg.Length
 		for _, l := range lines {
