@@ -268,7 +268,8 @@ type legendEntry struct {
 }
 
 // legendLayout wraps every theme's "id label" to the column width and
-// returns the entries, the number of columns and the lines per column that
+// returns the entries (grouped by broad theme, so the shades of one hue
+// stand together; in theme order within a group), the number of columns and the lines per column that
 // fit the canvas height (up to maxLegendColumns columns; past that the
 // last entries are summarised).
 func legendLayout(c draw.Canvas, m *Map) (entries []legendEntry, cols, perCol int) {
@@ -281,6 +282,14 @@ func legendLayout(c draw.Canvas, m *Map) (entries []legendEntry, cols, perCol in
 		txt := strconv.Itoa(t.ID) + " " + oneLine(t.Label)
 		entries = append(entries, legendEntry{theme: i, lines: wrapText(sty, txt, legendColumn-16)})
 	}
+	root := func(i int) int {
+		// Validate makes levels fall along the chain, so this ends.
+		for m.Themes[i].Level > 0 {
+			i = m.Themes[i].Parent
+		}
+		return i
+	}
+	slices.SortStableFunc(entries, func(a, b legendEntry) int { return cmp.Compare(root(a.theme), root(b.theme)) })
 	perCol = max(1, int((c.Size().Y-40)/legendLine))
 	total := 0
 	for _, e := range entries {
