@@ -19,13 +19,16 @@
 //	err := topicmap.WriteFile("map.html", m) // or map.svg, map.png, map.json
 //
 // WriteSVG and WritePNG draw a static map with gonum/plot: dots coloured by
-// theme (20 colours, then the same colours as squares, triangles and
-// diamonds, so 80 themes stay distinct; grey for papers in no theme), each
+// theme (20 colours for the broad themes, then the same colours as squares,
+// triangles and diamonds, so 80 broad themes stay distinct; a sub-theme in
+// a shade of its broad theme's colour; grey for papers in no theme), each
 // theme's full label (wrapped) on a white box at the theme's position, or
 // beside it with a leader line when that place is taken, and a legend with
-// the full labels. Dots shrink
-// and fade as the number of papers grows so that 100k papers still show
-// their density.
+// the full labels, grouped by broad theme. Dots shrink and fade as the
+// number of papers grows so that 100k papers still show their density. The
+// frame holds the bulk of the papers: a small island far from the rest (a
+// front-matter theme) and strays lie beyond it, labelled at the edge and
+// counted under the plot; the interactive map opens on the same frame.
 //
 // WriteHTML writes one self-contained page: the papers are drawn on a
 // canvas (not one DOM node each), with pan (drag), zoom (wheel, buttons),
@@ -72,7 +75,8 @@
 //   - Every writer validates the Map first (Map.Validate) and returns an
 //     error wrapping ErrInvalidMap for inconsistent input; WriteFile never
 //     leaves a half-written file.
-//   - Theme colours and shapes depend only on the theme's index
-//     (ThemeStyle), so the static map, the interactive map and the report
-//     agree.
+//   - Theme colours and shapes depend only on the theme hierarchy
+//     (ThemeStyles): broad themes take the palette in order and a
+//     sub-theme is a shade of its broad theme's colour, so the static map,
+//     the interactive map, the map JSON and the report agree.
 package topicmap

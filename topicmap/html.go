@@ -76,8 +76,12 @@ type htmlData struct {
 	// them (a 1/65535 step: well below a pixel at any zoom the page
 	// allows for maps up to millions of papers).
 	Bounds [4]float32 `json:"bounds"`
-	X      string     `json:"x"`
-	Y      string     `json:"y"`
+	// View is the part of the map the page opens on and Reset returns to
+	// (x0, y0, x1, y1): the frame of the static maps (staticFrame), so a
+	// far island of front matter does not shrink the themes to a corner.
+	View [4]float32 `json:"view"`
+	X    string     `json:"x"`
+	Y    string     `json:"y"`
 	// Theme is base64 little-endian uint16: theme index + 1 (0: none).
 	Theme string `json:"theme"`
 	// Year is base64 little-endian uint16 (0: unknown).
@@ -263,6 +267,14 @@ func newHTMLData(m *Map, opts HTMLOptions) *htmlData {
 	}
 	d.Theme = uint16sBase64(theme)
 	var xq, yq []uint16
+	if n > 0 {
+		fx, fy := make([]float64, n), make([]float64, n)
+		for i := range xs {
+			fx[i], fy[i] = float64(xs[i]), float64(ys[i])
+		}
+		f := staticFrame(fx, fy)
+		d.View = [4]float32{float32(f.minX), float32(f.minY), float32(f.maxX), float32(f.maxY)}
+	}
 	xq, d.Bounds[0], d.Bounds[2] = quantize(xs)
 	yq, d.Bounds[1], d.Bounds[3] = quantize(ys)
 	d.X, d.Y = uint16sBase64(xq), uint16sBase64(yq)
@@ -281,8 +293,9 @@ func newHTMLData(m *Map, opts HTMLOptions) *htmlData {
 		}
 		d.Fields = append(d.Fields, htmlField{Name: oneLine(f.Name), Values: vals, Of: uint16sBase64(of)})
 	}
+	ts := ThemeStyles(m)
 	for i, t := range m.Themes {
-		col, shape := ThemeStyle(i)
+		col, shape := ts[i].Color, ts[i].Shape
 		kw := t.Keywords
 		if kw == nil {
 			kw = []string{}

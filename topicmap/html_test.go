@@ -341,3 +341,35 @@ func TestWriteHTMLCountsReadable(t *testing.T) {
 		t.Errorf("the header does not read \"12,345 papers · 7 themes\": %q", b[i:min(len(b), i+80)])
 	}
 }
+
+// The page opens on the frame of the static maps: a far island of a few
+// papers is outside the opening view, every paper stays on the page.
+func TestWriteHTMLOpeningView(t *testing.T) {
+	m := syntheticMap(2000, 6, 5)
+	// 40 papers (2 %) of theme 0 moved to an island 5 map widths away.
+	for i := 0; i < 40; i++ {
+		m.Points[i].X, m.Points[i].Y = 120+float32(i%5)*0.1, -120+float32(i/5)*0.1
+	}
+	d := pageData(t, parsePage(t, writeHTML(t, m, HTMLOptions{})))
+	v := d.View
+	if !(v[0] < v[2] && v[1] < v[3]) {
+		t.Fatalf("view %v is empty", v)
+	}
+	if v[2] >= 120 || v[1] <= -120 {
+		t.Errorf("view %v includes the island at (120, -120)", v)
+	}
+	if d.Bounds[2] < 120 || d.Bounds[1] > -120 {
+		t.Errorf("bounds %v lose the island: every paper must stay on the page", d.Bounds)
+	}
+	in := 0
+	for _, p := range m.Points[40:] {
+		if p.X >= v[0] && p.X <= v[2] && p.Y >= v[1] && p.Y <= v[3] {
+			in++
+		}
+	}
+	// The synthetic themes spread ±1.6 around centres at radius 6-10: all
+	// but the 0.5 % trimmed per axis end and a few strays fit.
+	if rest := len(m.Points) - 40; float64(in) < 0.97*float64(rest) {
+		t.Errorf("view %v holds %d of the %d other papers, want ≥ 97 %%", v, in, rest)
+	}
+}

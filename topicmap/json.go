@@ -60,8 +60,9 @@ func WriteJSON(w io.Writer, m *Map) error {
 	}
 	doc := jsonMap{Title: m.Title, Layout: m.Layout, ThemeLevel: m.ThemeLevel, Papers: make([]jsonPaper, len(m.Points)), Themes: make([]jsonTheme, len(m.Themes))}
 	hier := false
+	ts := ThemeStyles(m)
 	for i, t := range m.Themes {
-		col, _ := ThemeStyle(i)
+		col := ts[i].Color
 		kw := t.Keywords
 		if kw == nil {
 			kw = []string{}

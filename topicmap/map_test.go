@@ -3,10 +3,12 @@ package topicmap
 import (
 	"bytes"
 	"errors"
+	"image/color"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -278,5 +280,121 @@ func TestThemeStyle(t *testing.T) {
 	}
 	if c, _ := ThemeStyle(-1); c != noThemeColor {
 		t.Errorf("ThemeStyle(-1) = %v, want the no-theme grey", c)
+	}
+}
+
+// hueOf returns the hue of c in degrees (HSV), and whether c has one.
+func hueOf(c color.NRGBA) (float64, bool) {
+	r, g, b := float64(c.R)/255, float64(c.G)/255, float64(c.B)/255
+	mx, mn := max(r, g, b), min(r, g, b)
+	d := mx - mn
+	if d == 0 {
+		return 0, false
+	}
+	var h float64
+	switch mx {
+	case r:
+		h = math.Mod((g-b)/d, 6)
+	case g:
+		h = (b-r)/d + 2
+	default:
+		h = (r-g)/d + 4
+	}
+	h *= 60
+	if h < 0 {
+		h += 360
+	}
+	return h, true
+}
+
+func TestThemeStylesHierarchy(t *testing.T) {
+	m := arxivHierMap(t)
+	st := ThemeStyles(m)
+	if len(st) != len(m.Themes) {
+		t.Fatalf("%d styles for %d themes", len(st), len(m.Themes))
+	}
+	root := 0
+	siblings := map[int][]int{}
+	for i, th := range m.Themes {
+		if th.Level == 0 {
+			c, s := ThemeStyle(root)
+			if st[i] != (Style{c, s}) {
+				t.Errorf("broad theme %d (index %d): style %v, want palette entry %d %v", th.ID, i, st[i], root, Style{c, s})
+			}
+			root++
+			continue
+		}
+		p := st[th.Parent]
+		if st[i].Shape != p.Shape {
+			t.Errorf("sub-theme %d: shape %d, its broad theme's %d", th.ID, st[i].Shape, p.Shape)
+		}
+		// A shade mixes the parent's colour with black or white, which
+		// keeps its hue up to the rounding of 8-bit channels.
+		hp, _ := hueOf(p.Color)
+		hc, ok := hueOf(st[i].Color)
+		if dh := math.Abs(hp - hc); ok && min(dh, 360-dh) > 4 {
+			t.Errorf("sub-theme %d: hue %.1f°, its broad theme's %.1f°", th.ID, hc, hp)
+		}
+		siblings[th.Parent] = append(siblings[th.Parent], i)
+	}
+	if root == 0 || len(siblings) == 0 {
+		t.Fatalf("fixture has %d broad themes and %d with sub-themes: not a hierarchy", root, len(siblings))
+	}
+	for p, kids := range siblings {
+		for a := range kids {
+			for b := a + 1; b < len(kids); b++ {
+				ca, cb := st[kids[a]].Color, st[kids[b]].Color
+				d := math.Abs(float64(ca.R)-float64(cb.R)) + math.Abs(float64(ca.G)-float64(cb.G)) + math.Abs(float64(ca.B)-float64(cb.B))
+				// 16 of 765 (sum of channel differences) tells two shades apart on screen.
+				if d < 16 {
+					t.Errorf("sub-themes %d and %d of theme %d: colours %v and %v too close (%.0f)", m.Themes[kids[a]].ID, m.Themes[kids[b]].ID, m.Themes[p].ID, ca, cb, d)
+				}
+			}
+		}
+	}
+}
+
+func TestReportStylesMatchMap(t *testing.T) {
+	r := sampleReport(syntheticMap(300, 7, 3), false)
+	// The map of the same hierarchy: the tree's levels flattened, broadest first.
+	m := &Map{}
+	for _, n := range r.Tree[0] {
+		m.Themes = append(m.Themes, Theme{ID: n.ID, Label: n.Label})
+	}
+	for _, n := range r.Tree[1] {
+		th := Theme{ID: n.ID, Label: n.Label, Level: 1}
+		for pi, p := range r.Tree[0] {
+			if slices.Contains(p.Children, n.ID) {
+				th.Parent = pi
+			}
+		}
+		m.Themes = append(m.Themes, th)
+	}
+	want := ThemeStyles(m)
+	got := reportStyles(r)
+	for j, rt := range r.Themes {
+		k := len(r.Tree[0]) + slices.IndexFunc(r.Tree[1], func(n TreeNode) bool { return n.ID == rt.ID })
+		if got[j] != want[k] {
+			t.Errorf("report theme %d: style %v, the map's %v", rt.ID, got[j], want[k])
+		}
+	}
+	// Without a tree the themes take the palette in order.
+	r.Tree = nil
+	for j, s := range reportStyles(r) {
+		if c, sh := ThemeStyle(j); s != (Style{c, sh}) {
+			t.Errorf("flat report theme %d: style %v, want palette entry %d", j, s, j)
+		}
+	}
+}
+
+func TestForestStylesCycle(t *testing.T) {
+	// 0 and 1 name each other as parent, 2 hangs below the loop, 3 is out
+	// of range: all are drawn as broad themes in palette order, and the
+	// call returns.
+	st := forestStyles([]int{1, 0, 0, 9})
+	for i, s := range st {
+		if c, sh := ThemeStyle(i); s != (Style{c, sh}) {
+			t.Errorf("node %d: style %v, want palette entry %d", i, s, i)
+		}
 	}
 }

@@ -142,12 +142,22 @@ type reportView struct {
 	Years       []int // years with at least one paper, ascending
 	YearTotals  []int // per Years entry
 	YearMatrix  [][]int
-	MapLink     string // "" when MapHTML is empty or not linkable
-	MapImage    string // "" when Report.MapImage is empty or not linkable
+	MapLink     string  // "" when MapHTML is empty or not linkable
+	MapImage    string  // "" when Report.MapImage is empty or not linkable
+	styles      []Style // per Report.Themes entry (reportStyles)
+}
+
+// Color returns the CSS colour of the theme at index i of Report.Themes,
+// the no-theme grey for an index out of range.
+func (v *reportView) Color(i int) string {
+	if i < 0 || i >= len(v.styles) {
+		return hexColor(noThemeColor)
+	}
+	return hexColor(v.styles[i].Color)
 }
 
 func newReportView(r *Report) *reportView {
-	v := &reportView{r: r, Title: oneLine(r.Title), ChosenK: len(r.Themes), ThemeLabels: map[int]string{}}
+	v := &reportView{r: r, Title: oneLine(r.Title), ChosenK: len(r.Themes), ThemeLabels: map[int]string{}, styles: reportStyles(r)}
 	if v.Title == "" {
 		v.Title = "papermap report"
 	}

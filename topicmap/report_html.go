@@ -24,7 +24,6 @@ var (
 		"papers":    papers,
 		"score":     formatScore,
 		"year":      yearText,
-		"color":     func(i int) string { c, _ := ThemeStyle(i); return hexColor(c) },
 		"join":      strings.Join,
 		"line":      oneLine,
 		"inc":       func(i int) int { return i + 1 },
@@ -218,9 +217,8 @@ func newYearChart(v *reportView) *yearChart {
 			h := plotH * float64(n) / float64(total)
 			base -= h
 			t := v.r.Themes[j]
-			col, _ := ThemeStyle(j)
 			bar.Segments = append(bar.Segments, barSegment{
-				Y: round2(base), H: round2(h), Color: hexColor(col),
+				Y: round2(base), H: round2(h), Color: v.Color(j),
 				Title: fmt.Sprintf("%d · theme %d %s: %.1f %% (%d of %d papers)", y, t.ID, oneLine(t.Label), 100*float64(n)/float64(total), n, total),
 			})
 		}

@@ -21,6 +21,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/papermap/papermap/internal/format"
 	"github.com/papermap/papermap/internal/textsafe"
 )
 
@@ -126,8 +127,13 @@ func (diamondGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) 
 	c.Fill(p)
 }
 
-func glyphFor(theme int, radius vg.Length, alpha float64) draw.GlyphStyle {
-	col, shape := ThemeStyle(theme)
+// glyphFor returns the marker of a theme of style st (theme < 0: no theme,
+// st unused).
+func glyphFor(theme int, st Style, radius vg.Length, alpha float64) draw.GlyphStyle {
+	col, shape := st.Color, st.Shape
+	if theme < 0 {
+		col, shape = ThemeStyle(-1)
+	}
 	col.A = uint8(math.Round(alpha * 255))
 	if theme < 0 {
 		col.A = uint8(math.Round(alpha * 0.6 * 255))
@@ -211,19 +217,43 @@ func drawStatic(c draw.Canvas, m *Map) {
 		themedIdx = append(themedIdx, of[i])
 	}
 	if len(grey) > 0 {
-		s := &plotter.Scatter{XYs: grey, GlyphStyle: glyphFor(-1, radius, alpha)}
+		s := &plotter.Scatter{XYs: grey, GlyphStyle: glyphFor(-1, Style{}, radius, alpha)}
 		p.Add(s)
 	}
 	if len(themed) > 0 {
 		styles := make([]draw.GlyphStyle, len(m.Themes))
+		ts := ThemeStyles(m)
 		for i := range styles {
-			styles[i] = glyphFor(i, radius, alpha)
+			styles[i] = glyphFor(i, ts[i], radius, alpha)
 		}
 		s := &plotter.Scatter{XYs: themed, GlyphStyleFunc: func(i int) draw.GlyphStyle { return styles[themedIdx[i]] }}
 		p.Add(s)
 	}
 	if len(m.Points) == 0 {
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -1, 1, -1, 1
+	} else {
+		// Robust bounds: stray papers and far islands (front matter, say)
+		// do not squash the themes into a corner; what lies outside is
+		// not drawn, and the axis says how much.
+		xs, ys := make([]float64, len(m.Points)), make([]float64, len(m.Points))
+		for i, pt := range m.Points {
+			xs[i], ys[i] = float64(pt.X), float64(pt.Y)
+		}
+		f := staticFrame(xs, ys)
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = f.minX, f.maxX, f.minY, f.maxY
+		out := 0
+		for i := range xs {
+			if !f.contains(xs[i], ys[i]) {
+				out++
+			}
+		}
+		if out > 0 {
+			note := fmt.Sprintf("%s of %s papers lie beyond the frame (not drawn)", format.Int(out), format.Int(len(m.Points)))
+			if p.X.Label.Text != "" {
+				note = p.X.Label.Text + " · " + note
+			}
+			p.X.Label.Text = note
+		}
 	}
 	p.Add(&themeLabels{m: m, shown: shown, of: of})
 	p.Draw(plotArea)
@@ -238,7 +268,8 @@ type legendEntry struct {
 }
 
 // legendLayout wraps every theme's "id label" to the column width and
-// returns the entries, the number of columns and the lines per column that
+// returns the entries (grouped by broad theme, so the shades of one hue
+// stand together; in theme order within a group), the number of columns and the lines per column that
 // fit the canvas height (up to maxLegendColumns columns; past that the
 // last entries are summarised).
 func legendLayout(c draw.Canvas, m *Map) (entries []legendEntry, cols, perCol int) {
@@ -251,6 +282,14 @@ func legendLayout(c draw.Canvas, m *Map) (entries []legendEntry, cols, perCol in
 		txt := strconv.Itoa(t.ID) + " " + oneLine(t.Label)
 		entries = append(entries, legendEntry{theme: i, lines: wrapText(sty, txt, legendColumn-16)})
 	}
+	root := func(i int) int {
+		// Validate makes levels fall along the chain, so this ends.
+		for m.Themes[i].Level > 0 {
+			i = m.Themes[i].Parent
+		}
+		return i
+	}
+	slices.SortStableFunc(entries, func(a, b legendEntry) int { return cmp.Compare(root(a.theme), root(b.theme)) })
 	perCol = max(1, int((c.Size().Y-40)/legendLine))
 	total := 0
 	for _, e := range entries {
@@ -278,6 +317,7 @@ func drawLegend(c draw.Canvas, m *Map) {
 		return
 	}
 	entries, cols, _ := legendLayout(c, m)
+	ts := ThemeStyles(m)
 	top := c.Max.Y - 28
 	perCol := max(1, int((top-c.Min.Y-8)/legendLine))
 	head := textStyle(boldFont, 9, inkColor)
@@ -300,7 +340,7 @@ func drawLegend(c draw.Canvas, m *Map) {
 		}
 		x := c.Min.X + 6 + vg.Length(col*legendColumn)
 		y := top - vg.Length(row)*legendLine
-		c.DrawGlyphNoClip(glyphFor(e.theme, 3, 1), vg.Point{X: x + 3, Y: y})
+		c.DrawGlyphNoClip(glyphFor(e.theme, ts[e.theme], 3, 1), vg.Point{X: x + 3, Y: y})
 		for l, line := range e.lines {
 			c.FillText(sty, vg.Point{X: x + 10, Y: y - vg.Length(l)*legendLine}, line)
 		}
@@ -358,6 +398,7 @@ type themeLabels struct {
 
 func (tl *themeLabels) Plot(c draw.Canvas, p *plot.Plot) {
 	m := tl.m
+	ts := ThemeStyles(m)
 	counts := make([]int, len(m.Themes))
 	for _, t := range tl.of {
 		if t >= 0 {
@@ -397,10 +438,17 @@ func (tl *themeLabels) Plot(c draw.Canvas, p *plot.Plot) {
 	for _, i := range order {
 		t := m.Themes[i]
 		at := vg.Point{X: trX(float64(t.X)), Y: trY(float64(t.Y))}
+		// A theme placed beyond the frame is labelled at its edge, in the
+		// theme's direction, and says so.
+		beyond := at.X < c.Min.X || at.X > c.Max.X || at.Y < c.Min.Y || at.Y > c.Max.Y
+		at.X, at.Y = max(c.Min.X, min(at.X, c.Max.X)), max(c.Min.Y, min(at.Y, c.Max.Y))
 		lines := wrapText(sty, oneLine(t.Label), labelWrapWidth)
 		if len(lines) > 3 {
 			lines = append(lines[:2], truncateRunes(strings.Join(lines[2:], " "), 40))
 			lines[2] = fitWidth(sty, lines[2], labelWrapWidth)
+		}
+		if beyond {
+			lines = append(lines, "(beyond the frame)")
 		}
 		var w vg.Length
 		for _, l := range lines {
@@ -431,7 +479,7 @@ func (tl *themeLabels) Plot(c draw.Canvas, p *plot.Plot) {
 			continue
 		}
 		placed = append(placed, r)
-		col, _ := ThemeStyle(i)
+		col := ts[i].Color
 		if moved {
 			// Leader line from the theme's position to the nearest
 			// point of the box.

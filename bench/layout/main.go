@@ -98,6 +98,7 @@ func run(args []string) error {
 	fs.IntVar(&o.PCADims, "pcadims", 0, "layout.Options.PCADims")
 	fs.IntVar(&o.Neighbors, "neighbors", 0, "layout.Options.Neighbors")
 	fs.IntVar(&o.Epochs, "epochs", 0, "layout.Options.Epochs")
+	fs.IntVar(&o.NegativeRate, "negrate", 0, "layout.Options.NegativeRate")
 	fs.Parse(args)
 	o.Seed = *seed
 	_, x, err := load(*store, *n)

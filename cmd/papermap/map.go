@@ -39,7 +39,11 @@ the theme names on their regions. The kind of map follows FILE's extension:
 
 The interactive map labels the broad themes at the overview and their
 sub-themes as you zoom in; the SVG and PNG maps label the broad themes on
-the map and list every level in the legend.
+the map and list every level in the legend. A sub-theme is drawn in a shade
+of its broad theme's colour. The SVG and PNG maps frame the bulk of the
+papers: a small island far from the rest (front matter, say) and stray
+papers lie beyond the frame, which the map says, with the island's label
+at the frame's edge.
 
 The UMAP layout is saved in the store when the store is writable (by
 'papermap analyze'); later maps reuse it, placing papers added since beside

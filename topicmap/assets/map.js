@@ -192,13 +192,19 @@
     return b;
   })();
 
+  // The opening view: data.view (the bulk of the papers, without far
+  // islands of a few) when given, else every paper.
+  var home = bounds;
+  if (data.view && data.view.length === 4 && data.view[0] < data.view[2] && data.view[1] < data.view[3]) {
+    home = { x0: +data.view[0], y0: +data.view[1], x1: +data.view[2], y1: +data.view[3] };
+  }
   function fit() {
-    var dx = bounds.x1 - bounds.x0, dy = bounds.y1 - bounds.y0;
+    var dx = home.x1 - home.x0, dy = home.y1 - home.y0;
     var s = Math.min((W - 80) / (dx || 1), (H - 80) / (dy || 1));
     if (!(s > 0) || !isFinite(s)) s = 1;
     view.scale = fitScale = s;
-    view.tx = W / 2 - s * (bounds.x0 + bounds.x1) / 2;
-    view.ty = H / 2 + s * (bounds.y0 + bounds.y1) / 2;
+    view.tx = W / 2 - s * (home.x0 + home.x1) / 2;
+    view.ty = H / 2 + s * (home.y0 + home.y1) / 2;
   }
   function sx(i) { return xs[i] * view.scale + view.tx; }
   function sy(i) { return -ys[i] * view.scale + view.ty; }

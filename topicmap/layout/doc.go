@@ -28,8 +28,8 @@
 //     ±10, and are optimised by stochastic gradient descent on the fuzzy
 //     cross-entropy: each edge is sampled in proportion to its weight and
 //     pulls its ends together under the curve 1/(1 + a·d^(2b)) (a = 1.929,
-//     b = 0.7915, umap-learn's fit for min_dist 0); NegativeRate random
-//     papers per sample push the head away; the learning rate falls
+//     b = 0.7915, umap-learn's fit for min_dist 0); NegativeRate (10,
+//     twice umap-learn's 5) random papers per sample push the head away; the learning rate falls
 //     linearly from 1 to 0 over Epochs (500 up to 10,000 papers, 200 above).
 //
 // UMAP was chosen over Barnes-Hut t-SNE because its cost is linear in the
