@@ -140,27 +140,9 @@ func (c *Corpus) Ingest(ctx context.Context, papers []paper.Paper, opts IngestOp
 		if serr != nil {
 			return stats, serr
 		}
-		// A first ingest that stores nothing leaves the store new: no
-		// embedder, no model fitted on papers the store does not hold.
-		defer func() {
-			if c.store.Len() == 0 {
-				if aerr := backend.Abandon(c.store); aerr != nil {
-					err = errors.Join(err, aerr)
-					return
-				}
-				c.emb = nil
-				stats.Embedder = embed.Info{}
-			}
-		}()
+		defer c.afterIngest(ctx, true, opts, &stats, &err)
 	} else {
-		// Checked whatever this ingest adds, so that rerunning an ingest
-		// whose refit was interrupted finishes it.
-		defer func() {
-			if err == nil {
-				err = c.maybeRefit(ctx, opts.RefitGrowth, opts.Progress)
-				stats.Embedder = c.emb.Info()
-			}
-		}()
+		defer c.afterIngest(ctx, false, opts, &stats, &err)
 	}
 	stats.Embedder = c.emb.Info()
 
@@ -518,7 +500,8 @@ func (p1 *firstPass) secondPass(ctx context.Context, in Stream, fn func(p paper.
 
 // ingestLarge is the second pass of IngestStream for an input of more than
 // FitSample papers: papers are embedded and stored a chunk at a time.
-func (c *Corpus) ingestLarge(ctx context.Context, in Stream, p1 *firstPass, opts IngestOptions, stats IngestStats) (_ IngestStats, err error) {
+func (c *Corpus) ingestLarge(ctx context.Context, in Stream, p1 *firstPass, opts IngestOptions, start IngestStats) (stats IngestStats, err error) {
+	stats = start
 	total := p1.kept
 	reportStage := func(stage string) {
 		if opts.Progress != nil {
@@ -544,23 +527,9 @@ func (c *Corpus) ingestLarge(ctx context.Context, in Stream, p1 *firstPass, opts
 			return stats, serr
 		}
 		c.emb = emb
-		defer func() {
-			if c.store.Len() == 0 {
-				if aerr := backend.Abandon(c.store); aerr != nil {
-					err = errors.Join(err, aerr)
-					return
-				}
-				c.emb = nil
-				stats.Embedder = embed.Info{}
-			}
-		}()
+		defer c.afterIngest(ctx, true, opts, &stats, &err)
 	} else {
-		defer func() {
-			if err == nil {
-				err = c.maybeRefit(ctx, opts.RefitGrowth, opts.Progress)
-				stats.Embedder = c.emb.Info()
-			}
-		}()
+		defer c.afterIngest(ctx, false, opts, &stats, &err)
 	}
 	stats.Embedder = c.emb.Info()
 	p1.sample = sampleHeap{} // fitted, or not needed
@@ -720,4 +689,28 @@ func (c *Corpus) rebuildSparse(ctx context.Context) error {
 	c.sparse.mu.Unlock()
 	_, err := c.sparseIndex(ctx)
 	return err
+}
+
+// afterIngest is deferred by both ingest paths once the embedder is known.
+// A first ingest (first) that stored nothing leaves the store new: no
+// embedder, no model fitted on papers the store does not hold. Any other
+// successful ingest checks whether the store has outgrown its lexical
+// model, whatever it added, so that rerunning an ingest whose refit was
+// interrupted finishes it.
+func (c *Corpus) afterIngest(ctx context.Context, first bool, opts IngestOptions, stats *IngestStats, err *error) {
+	if first {
+		if c.store.Len() == 0 {
+			if aerr := backend.Abandon(c.store); aerr != nil {
+				*err = errors.Join(*err, aerr)
+				return
+			}
+			c.emb = nil
+			stats.Embedder = embed.Info{}
+		}
+		return
+	}
+	if *err == nil {
+		*err = c.maybeRefit(ctx, opts.RefitGrowth, opts.Progress)
+		stats.Embedder = c.emb.Info()
+	}
 }
