@@ -13,6 +13,9 @@ import (
 // both scores, and sparse.Fuse combines them. A query none of whose words
 // the lexical model knows is answered by its exact terms alone.
 func (c *Corpus) searchHybrid(ctx context.Context, queries []string, k int, opts SearchOptions) ([][]Result, error) {
+	if ws, ok := c.textStore(); ok {
+		return c.searchWeaviate(ctx, ws, queries, k, opts, true)
+	}
 	m := candidates(k, opts)
 	idx, err := c.sparseIndex(ctx)
 	if err != nil {
@@ -38,6 +41,9 @@ func (c *Corpus) searchHybrid(ctx context.Context, queries []string, k int, opts
 // paper's vector fused with the papers that share its exact terms (its
 // title and abstract as the query), the paper itself excluded.
 func (c *Corpus) similarHybrid(ctx context.Context, r vectorstore.Record, k int, opts SearchOptions) ([]Result, error) {
+	if ws, ok := c.textStore(); ok {
+		return c.similarWeaviate(ctx, ws, r, k, opts, true)
+	}
 	m := candidates(k, opts)
 	idx, err := c.sparseIndex(ctx)
 	if err != nil {
@@ -56,6 +62,9 @@ func (c *Corpus) similarHybrid(ctx context.Context, r vectorstore.Record, k int,
 // similarSparse is Similar in sparse mode: the papers that share the
 // paper's exact terms, the paper itself excluded.
 func (c *Corpus) similarSparse(ctx context.Context, r vectorstore.Record, k int, opts SearchOptions) ([]Result, error) {
+	if ws, ok := c.textStore(); ok {
+		return c.similarWeaviate(ctx, ws, r, k, opts, false)
+	}
 	idx, err := c.sparseIndex(ctx)
 	if err != nil {
 		return nil, err

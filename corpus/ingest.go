@@ -684,6 +684,9 @@ func (s *sampleHeap) texts() []string {
 // rebuildSparse builds the exact-term index again from the store and
 // saves it.
 func (c *Corpus) rebuildSparse(ctx context.Context) error {
+	if _, ok := c.textStore(); ok {
+		return nil // Weaviate indexes the text itself
+	}
 	c.sparse.mu.Lock()
 	c.sparse.idx = nil
 	c.sparse.mu.Unlock()

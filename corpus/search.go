@@ -113,6 +113,9 @@ func (c *Corpus) SearchMany(ctx context.Context, queries []string, k int, opts S
 		}
 		return c.resultsOf(hits), nil
 	case ModeSparse:
+		if ws, ok := c.textStore(); ok {
+			return c.searchWeaviate(ctx, ws, queries, k, opts, false)
+		}
 		idx, err := c.sparseIndex(ctx)
 		if err != nil {
 			return nil, err
@@ -133,15 +136,9 @@ func (c *Corpus) SearchMany(ctx context.Context, queries []string, k int, opts S
 // lenient, a query none of whose words the lexical model knows gets no
 // hits instead of failing the search.
 func (c *Corpus) searchDense(ctx context.Context, queries []string, k int, opts SearchOptions, lenient bool) ([][]vectorstore.Hit, [][]float32, error) {
-	vecs, err := c.emb.Embed(ctx, queries, embed.Query)
+	vecs, err := c.embedQueries(ctx, queries, lenient)
 	if err != nil {
-		if errors.Is(err, lexical.ErrNoKnownTerms) {
-			if !lenient || len(vecs) != len(queries) {
-				return nil, nil, fmt.Errorf("%w: none of the query's words occur in this corpus (the lexical embedder only knows words of the stored papers); try other words", err)
-			}
-		} else {
-			return nil, nil, fmt.Errorf("embed the query: %w", err)
-		}
+		return nil, nil, err
 	}
 	var known [][]float32
 	var at []int
@@ -162,6 +159,22 @@ func (c *Corpus) searchDense(ctx context.Context, queries []string, k int, opts 
 		}
 	}
 	return hits, vecs, nil
+}
+
+// embedQueries embeds the queries. With lenient, a query none of whose
+// words the lexical model knows gets a nil vector instead of failing.
+func (c *Corpus) embedQueries(ctx context.Context, queries []string, lenient bool) ([][]float32, error) {
+	vecs, err := c.emb.Embed(ctx, queries, embed.Query)
+	if err != nil {
+		if errors.Is(err, lexical.ErrNoKnownTerms) {
+			if !lenient || len(vecs) != len(queries) {
+				return nil, fmt.Errorf("%w: none of the query's words occur in this corpus (the lexical embedder only knows words of the stored papers); try other words", err)
+			}
+		} else {
+			return nil, fmt.Errorf("embed the query: %w", err)
+		}
+	}
+	return vecs, nil
 }
 
 // Similar returns the k papers most similar to the stored paper id, never

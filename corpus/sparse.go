@@ -117,8 +117,8 @@ func (c *Corpus) saveSparse(idx *sparse.Index) error {
 // updated in place when it matched the store before the ingest, and
 // rebuilt otherwise.
 func (c *Corpus) updateSparse(ctx context.Context, before string, recs []vectorstore.Record) error {
-	if len(recs) == 0 {
-		return nil
+	if _, ok := c.textStore(); len(recs) == 0 || ok {
+		return nil // Weaviate indexes the text itself
 	}
 	c.sparse.mu.Lock()
 	idx := c.sparse.idx

@@ -8,9 +8,16 @@
 //
 // The vectors are random unit vectors (uniform on the sphere, seeded):
 // the hardest case for a graph index, as nothing clusters; the queries are
-// other such vectors. The search times of the Weaviate store include
-// papermap's completeness check (two calls to /v1/nodes, see
-// weaviate.Store.CheckComplete), whose own median is printed too.
+// other such vectors. The exact answer is the local store's full scan
+// (QueryOptions.Exact); the local store's default search (its HNSW index
+// from vectorstore.DefaultIndexThreshold records on, built at the first
+// search, whose time is printed) is measured too. The search times of the
+// Weaviate store include papermap's completeness check (two calls to
+// /v1/nodes, see weaviate.Store.CheckComplete), whose own median is
+// printed too. With -pids (the servers' process IDs, e.g. from
+// scripts/weaviate-test-server status) it prints the CPU seconds the
+// servers spent during the ingest, which a loaded machine does not
+// inflate as it does the wall-clock time.
 package main
 
 import (
@@ -38,6 +45,14 @@ func main() {
 	nq := flag.Int("queries", 200, "searches")
 	efs := flag.String("ef", "64,128,256,512", "HNSW ef values to measure, comma-separated")
 	local := flag.String("local", "", "local store directory to build beside it (empty: a temporary one)")
+	efc := flag.Int("efc", 0, "HNSW efConstruction of the new collection (0: weaviate.DefaultEfConstruction)")
+	maxConn := flag.Int("m", 0, "HNSW maxConnections of the new collection (0: weaviate.DefaultMaxConnections)")
+	inflight := flag.Int("inflight", 0, "write batches in flight (0: weaviate.DefaultInFlight)")
+	batch := flag.Int("batch", 0, "objects per write batch (0: 500)")
+	ingestOnly := flag.Bool("ingest-only", false, "only the Weaviate ingest (no local store, no searches): a long ingest, then -resume to search")
+	resume := flag.Bool("resume", false, "continue an ingest into -addr that a time limit stopped (the rate counts only the vectors this run writes)")
+	localIndex := flag.Bool("local-index", true, "measure the local store's approximate index too (from vectorstore.DefaultIndexThreshold vectors)")
+	pids := flag.String("pids", "", "comma-separated process IDs of the Weaviate servers, to report their CPU time during the ingest")
 	flag.Parse()
 	if *addr == "" {
 		log.Fatal("-addr is required")
@@ -67,54 +82,92 @@ func main() {
 	}
 	info := embed.Info{Backend: "bench", Model: "random", Dimensions: *dim}
 
-	dir := *local
-	if dir == "" {
-		d, err := os.MkdirTemp("", "papermap-bench-weaviate")
+	var exact [][]vectorstore.Hit
+	if !*ingestOnly {
+		dir := *local
+		if dir == "" {
+			d, err := os.MkdirTemp("", "papermap-bench-weaviate")
+			if err != nil {
+				log.Fatal(err)
+			}
+			defer os.RemoveAll(d)
+			dir = d + "/store"
+		}
+		ls, err := vectorstore.Open(ctx, dir, vectorstore.Options{})
 		if err != nil {
 			log.Fatal(err)
 		}
-		defer os.RemoveAll(d)
-		dir = d + "/store"
+		defer ls.Close()
+		must(ls.SetEmbedder(info))
+		t0 := time.Now()
+		for start := 0; start < len(recs); start += 5000 {
+			_, err := ls.Add(ctx, recs[start:min(start+5000, len(recs))])
+			must(err)
+		}
+		lingest := time.Since(t0)
+		exact = make([][]vectorstore.Hit, len(qs))
+		var ltimes []time.Duration
+		for i, q := range qs {
+			t := time.Now()
+			exact[i], err = ls.Query(ctx, q, 10, vectorstore.QueryOptions{Exact: true})
+			ltimes = append(ltimes, time.Since(t))
+			must(err)
+		}
+		fmt.Printf("local store: %d x %d ingested in %.1f s (%.0f vectors/s); exact search median %.2f ms, p99 %.2f ms, recall@10 1\n",
+			*n, *dim, lingest.Seconds(), float64(*n)/lingest.Seconds(), ms(pct(ltimes, 50)), ms(pct(ltimes, 99)))
+		if *localIndex && *n >= vectorstore.DefaultIndexThreshold {
+			t := time.Now()
+			_, err := ls.Query(ctx, qs[0], 10, vectorstore.QueryOptions{})
+			must(err)
+			build := time.Since(t)
+			times, recall := measure(qs, exact, func(q []float32) ([]vectorstore.Hit, error) {
+				return ls.Query(ctx, q, 10, vectorstore.QueryOptions{})
+			})
+			fmt.Printf("local store, approximate index: built at the first search in %.1f s (ingest with it: %.0f vectors/s); search median %.2f ms, p99 %.2f ms, recall@10 %.4f\n",
+				build.Seconds(), float64(*n)/(lingest+build).Seconds(), ms(pct(times, 50)), ms(pct(times, 99)), recall)
+		}
 	}
-	ls, err := vectorstore.Open(ctx, dir, vectorstore.Options{})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer ls.Close()
-	must(ls.SetEmbedder(info))
-	t0 := time.Now()
-	for start := 0; start < len(recs); start += 5000 {
-		_, err := ls.Add(ctx, recs[start:min(start+5000, len(recs))])
-		must(err)
-	}
-	lingest := time.Since(t0)
-	exact := make([][]vectorstore.Hit, len(qs))
-	var ltimes []time.Duration
-	for i, q := range qs {
-		t := time.Now()
-		exact[i], err = ls.Query(ctx, q, 10, vectorstore.QueryOptions{})
-		ltimes = append(ltimes, time.Since(t))
-		must(err)
-	}
-	fmt.Printf("local store: %d x %d ingested in %.1f s (%.0f vectors/s); search median %.2f ms, p99 %.2f ms, recall@10 1 (exact)\n",
-		*n, *dim, lingest.Seconds(), float64(*n)/lingest.Seconds(), ms(pct(ltimes, 50)), ms(pct(ltimes, 99)))
 
-	ws, err := weaviate.Open(ctx, *addr, weaviate.Options{})
+	ws, err := weaviate.Open(ctx, *addr, weaviate.Options{EfConstruction: *efc, MaxConnections: *maxConn, InFlight: *inflight, BatchSize: *batch})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer ws.Close()
-	if ws.Len() != 0 {
-		log.Fatalf("%s already holds %d papers: give a new collection", *addr, ws.Len())
+	had := ws.Len()
+	if had != 0 && !*resume {
+		log.Fatalf("%s already holds %d papers: give a new collection (or -resume)", *addr, had)
+	}
+	if had != 0 {
+		fmt.Printf("weaviate %s: resuming, %d of the %d vectors already stored (not counted in the rate below)\n", *addr, had, *n)
 	}
 	must(ws.SetEmbedder(info))
-	t0 = time.Now()
+	cpu0 := cpuSeconds(*pids)
+	t0 := time.Now()
+	step := max(5000, *n/10)
 	for start := 0; start < len(recs); start += 5000 {
-		_, err := ws.Add(ctx, recs[start:min(start+5000, len(recs))])
+		end := min(start+5000, len(recs))
+		_, err := ws.Add(ctx, recs[start:end])
 		must(err)
+		// Progress, so that a run stopped by a time limit still says what
+		// it measured.
+		if end%step == 0 && end < len(recs) {
+			el := time.Since(t0)
+			fmt.Printf("  %d of %d stored after %.1f s (%.0f vectors/s so far)", end, *n, el.Seconds(), float64(ws.Len()-had)/el.Seconds())
+			if *pids != "" {
+				fmt.Printf("; servers' CPU %.1f s", cpuSeconds(*pids)-cpu0)
+			}
+			fmt.Println()
+		}
 	}
 	wingest := time.Since(t0)
-	fmt.Printf("weaviate %s: ingested in %.1f s (%.0f vectors/s)\n", *addr, wingest.Seconds(), float64(*n)/wingest.Seconds())
+	fmt.Printf("weaviate %s: ingested %d in %.1f s (%.0f vectors/s)", *addr, *n-had, wingest.Seconds(), float64(*n-had)/wingest.Seconds())
+	if *pids != "" {
+		fmt.Printf("; servers' CPU %.1f s", cpuSeconds(*pids)-cpu0)
+	}
+	fmt.Println()
+	if *ingestOnly {
+		return
+	}
 	var ctimes []time.Duration
 	for range 50 {
 		t := time.Now()
@@ -128,26 +181,57 @@ func main() {
 			log.Fatalf("-ef: %v", err)
 		}
 		must(ws.SetEf(ctx, ef))
-		var times []time.Duration
-		recall := 0.0
-		for i, q := range qs {
-			t := time.Now()
-			hits, err := ws.Query(ctx, q, 10, vectorstore.QueryOptions{})
-			times = append(times, time.Since(t))
-			must(err)
-			in := map[string]bool{}
-			for _, h := range exact[i] {
-				in[h.ID] = true
-			}
-			for _, h := range hits {
-				if in[h.ID] {
-					recall++
-				}
-			}
-		}
-		recall /= float64(10 * len(qs))
+		times, recall := measure(qs, exact, func(q []float32) ([]vectorstore.Hit, error) {
+			return ws.Query(ctx, q, 10, vectorstore.QueryOptions{})
+		})
 		fmt.Printf("weaviate ef %d: search median %.2f ms, p99 %.2f ms, recall@10 %.4f\n", ef, ms(pct(times, 50)), ms(pct(times, 99)), recall)
 	}
+}
+
+// measure runs search on each query and returns its times and the mean
+// recall@10 against exact.
+func measure(qs [][]float32, exact [][]vectorstore.Hit, search func([]float32) ([]vectorstore.Hit, error)) ([]time.Duration, float64) {
+	var times []time.Duration
+	recall := 0.0
+	for i, q := range qs {
+		t := time.Now()
+		hits, err := search(q)
+		times = append(times, time.Since(t))
+		must(err)
+		in := map[string]bool{}
+		for _, h := range exact[i] {
+			in[h.ID] = true
+		}
+		for _, h := range hits {
+			if in[h.ID] {
+				recall++
+			}
+		}
+	}
+	return times, recall / float64(10*len(qs))
+}
+
+// cpuSeconds sums the user and system CPU time of the processes in pids
+// (comma-separated), from /proc (Linux); 0 when pids is empty.
+func cpuSeconds(pids string) float64 {
+	total := 0.0
+	for _, p := range strings.Split(pids, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + p + "/stat")
+		if err != nil {
+			log.Fatalf("-pids: %v", err)
+		}
+		// Fields after the command name (which may hold spaces): utime and
+		// stime are the 14th and 15th of the line, in clock ticks (100 a
+		// second on Linux).
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+		u, _ := strconv.ParseFloat(f[11], 64)
+		st, _ := strconv.ParseFloat(f[12], 64)
+		total += (u + st) / 100
+	}
+	return total
 }
 
 func must(err error) {

@@ -183,6 +183,26 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
+// TestGRPCUnreachable: the REST port answers, the gRPC port does not (a
+// wrong ?grpc=): the message names the gRPC address, nothing is written.
+func TestGRPCUnreachable(t *testing.T) {
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	_, dead, _ := net.SplitHostPort(l.Addr().String())
+	l.Close()
+	f := &fake{}
+	addr := serve(t, f, "Papers")
+	addr = addr[:strings.LastIndex(addr, "?grpc=")] + "?grpc=" + dead
+	_, err := Open(context.Background(), addr, Options{})
+	var ue *UnreachableError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "grpc://127.0.0.1:"+dead) || !strings.Contains(err.Error(), addr) ||
+		!strings.Contains(err.Error(), "(?grpc=PORT) right?") {
+		t.Errorf("Open with a dead gRPC port: %v, want an *UnreachableError naming grpc://127.0.0.1:%s and the address", err, dead)
+	}
+	if len(f.writes) > 0 {
+		t.Errorf("Open wrote: %v", f.writes)
+	}
+}
+
 // TestWrongDimensions: a batch with a vector of another length, and an
 // embedder of another dimension, are refused before anything is sent (the
 // store has no client: any request would panic).
@@ -198,8 +218,24 @@ func TestWrongDimensions(t *testing.T) {
 		{ID: "a", Embedding: []float32{1, 0, 0}},
 		{ID: "b", Embedding: []float32{1, 0}},
 	})
-	if err == nil || !strings.Contains(err.Error(), `record "b": embedding has 2 dims, the collection Papers at http://127.0.0.1:1 3: nothing was written`) {
+	if err == nil || !strings.Contains(err.Error(), `record "b": its embedding has 2 dimensions, the vectors of collection Papers at http://127.0.0.1:1 have 3: nothing was written; ingest with the embedder`) {
 		t.Errorf("Add with a 2-dim vector: %v", err)
+	}
+	// Searches with a query of another dimension: refused before any
+	// request.
+	for name, search := range map[string]func() error{
+		"QueryBatch": func() error {
+			_, err := s.QueryBatch(context.Background(), [][]float32{{1, 0}}, 10, vectorstore.QueryOptions{})
+			return err
+		},
+		"Hybrid": func() error {
+			_, err := s.Hybrid(context.Background(), "text", []float32{1, 0}, 10, TextOptions{}, vectorstore.QueryOptions{})
+			return err
+		},
+	} {
+		if err := search(); err == nil || !strings.Contains(err.Error(), "the query vector has 2 dimensions, the vectors of collection Papers at http://127.0.0.1:1 have 3: search with the embedder") {
+			t.Errorf("%s with a 2-dim query: %v", name, err)
+		}
 	}
 	err = s.SetEmbedder(embed.Info{Backend: "lexical", Model: "lsa", Dimensions: 4})
 	var me *vectorstore.MismatchError

@@ -207,10 +207,17 @@ func TestArxivSingleNode(t *testing.T) {
 		t.Errorf("top-10 overlap %.4f < 0.95", mean)
 	}
 
-	// Text searches through the corpus, dense and hybrid, and a filter.
-	for _, mode := range []string{corpus.ModeDense, corpus.ModeHybrid} {
+	// Text searches through the corpus. Dense: Weaviate's HNSW against the
+	// local exact scan, the same lists. Hybrid and sparse: Weaviate's own
+	// hybrid search and BM25 against papermap's exact-term index and
+	// fusion, different rankings of the same papers: their overlap is
+	// measured, and each must find papers of the query paper's arXiv
+	// archive about as often as the local search does.
+	waitBM25(t, remote, papers[201])
+	for _, mode := range []string{corpus.ModeDense, corpus.ModeHybrid, corpus.ModeSparse} {
 		sum, n := 0.0, 0
-		for i := 0; i < len(papers); i += 40 {
+		var sameL, sameR float64
+		for i := 0; i < len(papers); i += 10 {
 			q := papers[i].Title
 			a, err := local.Search(t.Context(), q, 10, corpus.SearchOptions{Mode: mode})
 			if err != nil {
@@ -221,11 +228,24 @@ func TestArxivSingleNode(t *testing.T) {
 				t.Fatal(err)
 			}
 			sum += overlap(resultHits(a), resultHits(b))
+			sameL += sameArchive(local, papers[i].Extra["archive"], a)
+			sameR += sameArchive(remote, papers[i].Extra["archive"], b)
 			n++
 		}
-		t.Logf("%s search of %d titles: top-10 overlap %.4f", mode, n, sum/float64(n))
-		if sum/float64(n) < 0.95 {
-			t.Errorf("%s search: top-10 overlap %.4f < 0.95", mode, sum/float64(n))
+		mean, al, ar := sum/float64(n), sameL/float64(n), sameR/float64(n)
+		t.Logf("%s search of %d titles: top-10 overlap %.4f; in the query paper's archive: local %.4f, Weaviate %.4f", mode, n, mean, al, ar)
+		switch mode {
+		case corpus.ModeDense:
+			if mean < 0.95 {
+				t.Errorf("dense search: top-10 overlap %.4f < 0.95", mean)
+			}
+		default:
+			// Weaviate's rankings come from other scores: only their
+			// quality is held to the local one's, within 0.05 (measured
+			// on this data in bench/RESULTS.md, "Weaviate II").
+			if ar < al-0.05 {
+				t.Errorf("%s search on Weaviate: %.4f of the top 10 in the query paper's archive, local %.4f", mode, ar, al)
+			}
 		}
 	}
 	where := vectorstore.Filter{"archive": "astro-ph"}
@@ -265,6 +285,44 @@ func TestArxivSingleNode(t *testing.T) {
 	if err != nil || st.Unchanged != 2000 || st.Added+st.Updated != 0 {
 		t.Errorf("re-ingest: %+v, %v; want 2000 unchanged", st, err)
 	}
+}
+
+// waitBM25 waits until Weaviate's BM25 ranks p first for its own title.
+// Weaviate 1.35.2 misranks papers written less than
+// PERSISTENCE_MEMTABLES_FLUSH_DIRTY_AFTER_SECONDS ago (still in its
+// memtable: the paper's own title found other papers first), and ranks
+// them right once the memtable is flushed to a segment.
+func waitBM25(t *testing.T, c *corpus.Corpus, p paper.Paper) {
+	t.Helper()
+	start := time.Now()
+	for {
+		res, err := c.Search(t.Context(), p.Title, 1, corpus.SearchOptions{Mode: corpus.ModeSparse})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res) == 1 && res[0].ID == p.ID {
+			t.Logf("BM25 ranks paper %s first for its title after %.1f s", p.ID, time.Since(start).Seconds())
+			return
+		}
+		if time.Since(start) > 2*time.Minute {
+			t.Fatalf("BM25 still ranks %v first for the title of %s after 2 minutes", res, p.ID)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// sameArchive is the fraction of results in archive (0 for no results).
+func sameArchive(c *corpus.Corpus, archive string, rs []corpus.Result) float64 {
+	if len(rs) == 0 {
+		return 0
+	}
+	n := 0
+	for _, r := range rs {
+		if p, _ := c.Store().Get(r.ID); p.Metadata["archive"] == archive {
+			n++
+		}
+	}
+	return float64(n) / float64(len(rs))
 }
 
 func resultHits(rs []corpus.Result) []vectorstore.Hit {

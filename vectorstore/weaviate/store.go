@@ -52,8 +52,20 @@ type Options struct {
 	// DefaultEf.
 	Ef int
 
+	// EfConstruction is the HNSW build list size of a new collection; 0
+	// gives DefaultEfConstruction. Each insert costs about in proportion.
+	EfConstruction int
+
+	// MaxConnections is the HNSW links per node of a new collection; 0
+	// gives DefaultMaxConnections.
+	MaxConnections int
+
 	// BatchSize is the number of objects per write request; 0 gives 500.
 	BatchSize int
+
+	// InFlight is the number of write requests sent at once; 0 gives
+	// DefaultInFlight.
+	InFlight int
 
 	// Timeout bounds each request; 0 gives 60 s.
 	Timeout time.Duration
@@ -64,6 +76,21 @@ type Options struct {
 // and 256 gave 0.954 (issue 15); the arXiv test checks its top-10 against
 // the exact local store.
 const DefaultEf = 256
+
+// DefaultEfConstruction and DefaultMaxConnections are the HNSW build
+// settings of a new collection: Weaviate's own defaults. An efConstruction
+// of 256 (used before) cost twice the server CPU per insert; the recall
+// of both is in bench/RESULTS.md ("Weaviate II").
+const (
+	DefaultEfConstruction = 128
+	DefaultMaxConnections = 32
+)
+
+// DefaultInFlight is the number of write batches Add keeps in flight: with
+// one, the server idles while the client prepares and sends the next batch
+// and the client idles while the server indexes (bench/RESULTS.md,
+// "Weaviate II").
+const DefaultInFlight = 2
 
 // filesSuffix names the companion collection of a papers collection.
 const filesSuffix = "_Files"
@@ -81,6 +108,7 @@ const (
 	propContent = "content" // the abstract (BM25-searchable)
 	propKV      = "kv"      // "key=value" for each non-empty metadata field (filterable)
 	propMeta    = "meta"    // the metadata as JSON
+	propTitle   = "title"   // the title (BM25-searchable); absent from collections made before it
 )
 
 // Property names of the files collection.
@@ -95,15 +123,16 @@ const (
 // Store is a papermap store kept in a Weaviate collection (see the package
 // documentation). Its methods are safe for concurrent use.
 type Store struct {
-	addr    Address
-	opts    Options
-	client  *wv.Client
-	http    *http.Client
-	key     string
-	files   string // companion collection
-	level   string
-	factor  int // replication factor of the papers collection
-	nshards int // its shards
+	addr     Address
+	opts     Options
+	client   *wv.Client
+	http     *http.Client
+	key      string
+	files    string // companion collection
+	level    string
+	factor   int  // replication factor of the papers collection
+	nshards  int  // its shards
+	hasTitle bool // the papers collection has propTitle
 
 	wmu         sync.Mutex // serialises writes
 	mu          sync.RWMutex
@@ -146,6 +175,15 @@ func Open(ctx context.Context, addr string, opts Options) (*Store, error) {
 	}
 	if opts.Ef == 0 {
 		opts.Ef = DefaultEf
+	}
+	if opts.EfConstruction <= 0 {
+		opts.EfConstruction = DefaultEfConstruction
+	}
+	if opts.MaxConnections <= 0 {
+		opts.MaxConnections = DefaultMaxConnections
+	}
+	if opts.InFlight <= 0 {
+		opts.InFlight = DefaultInFlight
 	}
 	s := &Store{addr: a, opts: opts, key: opts.APIKey, files: a.Collection + filesSuffix,
 		http: &http.Client{Timeout: opts.Timeout}, rows: make(map[string]*row)}
@@ -308,6 +346,7 @@ func (s *Store) ensureSchema(ctx context.Context) error {
 				s.addr.Collection, s.addr.restURL(), p)
 		}
 	}
+	s.hasTitle = have[propTitle]
 	s.factor = 1
 	if papers.ReplicationConfig != nil && papers.ReplicationConfig.Factor > 0 {
 		s.factor = int(papers.ReplicationConfig.Factor)
@@ -374,7 +413,7 @@ func (s *Store) papersClass(factor int) *models.Class {
 		Description: "papermap papers (see github.com/papermap/papermap vectorstore/weaviate)",
 		Vectorizer:  "none",
 		VectorIndexConfig: map[string]any{
-			"distance": "cosine", "ef": s.opts.Ef, "efConstruction": 256, "maxConnections": 32,
+			"distance": "cosine", "ef": s.opts.Ef, "efConstruction": s.opts.EfConstruction, "maxConnections": s.opts.MaxConnections,
 		},
 		ReplicationConfig: replication(factor),
 		ShardingConfig:    map[string]any{"desiredCount": 1},
@@ -384,6 +423,7 @@ func (s *Store) papersClass(factor int) *models.Class {
 			{Name: propContent, DataType: []string{"text"}, Tokenization: "word", IndexFilterable: &f, IndexSearchable: &t},
 			{Name: propKV, DataType: []string{"text[]"}, Tokenization: "field", IndexFilterable: &t, IndexSearchable: &f},
 			{Name: propMeta, DataType: []string{"text"}, Tokenization: "field", IndexFilterable: &f, IndexSearchable: &f},
+			{Name: propTitle, DataType: []string{"text"}, Tokenization: "word", IndexFilterable: &f, IndexSearchable: &t},
 		},
 	}
 }
@@ -655,7 +695,7 @@ func (s *Store) Add(ctx context.Context, recs []vectorstore.Record) (vectorstore
 			return vectorstore.AddStats{}, errors.New("weaviate: a record has an empty ID")
 		}
 		if len(r.Embedding) != dim {
-			return vectorstore.AddStats{}, fmt.Errorf("weaviate: record %q: embedding has %d dims, the collection %s at %s %d: nothing was written",
+			return vectorstore.AddStats{}, fmt.Errorf("weaviate: record %q: its embedding has %d dimensions, the vectors of collection %s at %s have %d: nothing was written; ingest with the embedder the collection was made with, or into a new collection",
 				r.ID, len(r.Embedding), s.addr.Collection, s.addr.restURL(), dim)
 		}
 		vec, err := unit(r.Embedding)
@@ -697,7 +737,30 @@ func (s *Store) Add(ctx context.Context, recs []vectorstore.Record) (vectorstore
 		s.saved = true
 		s.mu.Unlock()
 	}
+	// Up to InFlight batches at once, so that the server indexes one
+	// while the next is encoded and sent. After a batch fails no new one
+	// starts; those already sent finish.
+	var (
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, s.opts.InFlight)
+		emu      sync.Mutex
+		firstErr error
+		errAt    = len(work)
+		written  int
+	)
 	for start := 0; start < len(work); start += s.opts.BatchSize {
+		emu.Lock()
+		failed := firstErr != nil
+		emu.Unlock()
+		if failed {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			emu.Lock()
+			firstErr, errAt = err, start
+			emu.Unlock()
+			break
+		}
 		part := work[start:min(start+s.opts.BatchSize, len(work))]
 		objs := make([]*models.Object, len(part))
 		for i, w := range part {
@@ -708,24 +771,46 @@ func (s *Store) Add(ctx context.Context, recs []vectorstore.Record) (vectorstore
 					kv = append(kv, k+"="+v)
 				}
 			}
+			props := map[string]any{
+				propID: w.rec.ID, propHash: w.hash, propContent: w.rec.Content,
+				propKV: kv, propMeta: string(meta),
+			}
+			if s.hasTitle {
+				props[propTitle] = w.rec.Metadata[metaTitle]
+			}
 			objs[i] = &models.Object{
-				Class: s.addr.Collection,
-				ID:    strfmtUUID(PaperUUID(w.rec.ID)),
-				Properties: map[string]any{
-					propID: w.rec.ID, propHash: w.hash, propContent: w.rec.Content,
-					propKV: kv, propMeta: string(meta),
-				},
-				Vector: w.vec,
+				Class:      s.addr.Collection,
+				ID:         strfmtUUID(PaperUUID(w.rec.ID)),
+				Properties: props,
+				Vector:     w.vec,
 			}
 		}
-		if err := s.batch(ctx, objs); err != nil {
-			return st, fmt.Errorf("%w (the %d papers before this batch are stored: run the ingest again to store the rest)", err, start)
-		}
-		s.mu.Lock()
-		for _, w := range part {
-			s.rows[w.rec.ID] = &row{hash: w.hash, content: w.rec.Content, meta: maps.Clone(w.rec.Metadata), vec: w.vec}
-		}
-		s.mu.Unlock()
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(start int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := s.batch(ctx, objs); err != nil {
+				emu.Lock()
+				if start < errAt {
+					firstErr, errAt = err, start
+				}
+				emu.Unlock()
+				return
+			}
+			s.mu.Lock()
+			for _, w := range part {
+				s.rows[w.rec.ID] = &row{hash: w.hash, content: w.rec.Content, meta: maps.Clone(w.rec.Metadata), vec: w.vec}
+			}
+			s.mu.Unlock()
+			emu.Lock()
+			written += len(part)
+			emu.Unlock()
+		}(start)
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return st, fmt.Errorf("%w (%d of the %d papers to write are stored: run the ingest again to store the rest)", firstErr, written, len(work))
 	}
 	return st, nil
 }
@@ -789,6 +874,11 @@ func (s *Store) QueryBatch(ctx context.Context, qs [][]float32, k int, opts vect
 	if err != nil {
 		return nil, fmt.Errorf("weaviate: %s: %w", s.addr.Raw, err)
 	}
+	for _, q := range qs {
+		if err := s.checkQuery(q); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.CheckComplete(ctx); err != nil {
 		return nil, err
 	}
@@ -797,39 +887,58 @@ func (s *Store) QueryBatch(ctx context.Context, qs [][]float32, k int, opts vect
 		exclude[id] = true
 	}
 	out := make([][]vectorstore.Hit, len(qs))
+	md := &graphql.Metadata{ID: true, Distance: true}
+	score := func(m graphql.MetadataResult) float32 { return 1 - m.Distance }
 	for i, q := range qs {
-		if len(q) != s.dim {
-			return nil, fmt.Errorf("weaviate: query has %d dims, the collection %s at %s %d", len(q), s.addr.Collection, s.addr.restURL(), s.dim)
-		}
-		srch := s.client.Experimental().Search().WithCollection(s.addr.Collection).
-			WithLimit(k + len(exclude)).WithConsistencyLevel(s.level).
-			WithNearVector((&graphql.NearVectorArgumentBuilder{}).WithVector(q)).
-			WithProperties(propID).
-			WithMetadata(&graphql.Metadata{ID: true, Distance: true})
-		if where != nil {
-			srch = srch.WithWhere(where)
-		}
-		res, err := srch.Do(ctx)
+		near := (&graphql.NearVectorArgumentBuilder{}).WithVector(q)
+		out[i], err = s.search(ctx, k, where, exclude, md, score, func(x *graphql.Search) *graphql.Search { return x.WithNearVector(near) })
 		if err != nil {
-			return nil, s.wrap("search "+s.addr.Collection, err)
+			return nil, err
 		}
-		hits := make([]vectorstore.Hit, 0, k)
-		for _, r := range res {
-			id := str(r.Properties[propID])
-			if exclude[id] {
-				continue
-			}
-			if len(hits) == k {
-				break
-			}
-			hits = append(hits, vectorstore.Hit{ID: id, Score: 1 - r.Metadata.Distance})
-		}
-		out[i] = hits
 	}
 	if err := s.CheckComplete(ctx); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// checkQuery refuses a query vector of another dimension than the
+// collection's.
+func (s *Store) checkQuery(q []float32) error {
+	if len(q) != s.dim {
+		return fmt.Errorf("weaviate: the query vector has %d dimensions, the vectors of collection %s at %s have %d: search with the embedder the collection was made with (papermap info --store %s)",
+			len(q), s.addr.Collection, s.addr.restURL(), s.dim, s.addr.Raw)
+	}
+	return nil
+}
+
+// search runs one search that with sets up, filtered by where, and
+// returns its k best hits but those in exclude, with the scores score
+// takes from the metadata md asks for.
+func (s *Store) search(ctx context.Context, k int, where *filters.WhereBuilder, exclude map[string]bool,
+	md *graphql.Metadata, score func(graphql.MetadataResult) float32, with func(*graphql.Search) *graphql.Search) ([]vectorstore.Hit, error) {
+	srch := s.client.Experimental().Search().WithCollection(s.addr.Collection).
+		WithLimit(k + len(exclude)).WithConsistencyLevel(s.level).
+		WithProperties(propID).WithMetadata(md)
+	if where != nil {
+		srch = srch.WithWhere(where)
+	}
+	res, err := with(srch).Do(ctx)
+	if err != nil {
+		return nil, s.wrap("search "+s.addr.Collection, err)
+	}
+	hits := make([]vectorstore.Hit, 0, k)
+	for _, r := range res {
+		id := str(r.Properties[propID])
+		if exclude[id] {
+			continue
+		}
+		if len(hits) == k {
+			break
+		}
+		hits = append(hits, vectorstore.Hit{ID: id, Score: score(r.Metadata)})
+	}
+	return hits, nil
 }
 
 // whereOf turns a metadata filter into a Weaviate filter on the kv
