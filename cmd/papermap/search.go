@@ -29,6 +29,11 @@ alone (bench/RESULTS.md). --mode dense or sparse uses one ranking; the score
 is then the cosine similarity (dense) or the TF-IDF cosine (sparse), and in
 hybrid mode the fused score in [0, 1].
 
+On a Weaviate store (--store weaviate://...) the sparse ranking is Weaviate's
+own BM25 over titles and abstracts (no stemming) and hybrid mode is
+Weaviate's hybrid search (the same dense weight, scores fused in [0, 1]):
+the papers found differ from a local store's (docs/WEAVIATE.md).
+
 With --queries, every non-empty line of FILE (- for standard input) is a
 query, or a JSON object {"id": "...", "text": "..."} per line; the answers
 are printed as JSON Lines, one object per query in input order:

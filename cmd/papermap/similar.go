@@ -20,6 +20,7 @@ this finds more of the papers cited beside it (26.9 % against 19.3 % with
 --mode dense) while keeping to its field (bench/RESULTS.md). --mode dense
 ranks by the cosine of the embeddings alone (the score is then the cosine
 similarity), --mode sparse by the TF-IDF cosine of the words alone.
+On a Weaviate store, sparse and hybrid are Weaviate's BM25 and hybrid search.
 
 Flags:
   --store DIR        store directory (default ./papermap-store, env PAPERMAP_STORE)

@@ -19,10 +19,12 @@
 // COLLECTION holds one object per paper, whose UUID is derived from the
 // paper ID (PaperUUID), so writing a paper again replaces it and an
 // interrupted ingest is simply run again. Its properties: pid (the ID),
-// hash (vectorstore.HashRecord), content (the abstract, BM25-indexed), kv
+// hash (vectorstore.HashRecord), content (the abstract, BM25-indexed),
+// title (BM25-indexed; collections made before it lack it), kv
 // ("key=value" of each metadata field, for --where filters) and meta (the
 // metadata as JSON); its vector is the paper's embedding in an HNSW index
-// with cosine distance (ef DefaultEf). A new collection gets one shard
+// with cosine distance (ef DefaultEf, efConstruction DefaultEfConstruction,
+// maxConnections DefaultMaxConnections). A new collection gets one shard
 // and min(3, nodes) replicas, with asynchronous replication so that a node
 // that was down catches up.
 //
@@ -51,8 +53,9 @@
 // Open reads every paper (IDs, contents, metadata and vectors) through the
 // cursor API, as the local store reads its log: Get, Lookup, IDs, Fields
 // and Matrix answer from that copy, and cluster's k-means (which takes
-// one matrix today) runs on it. Searches (Query, QueryBatch) run on
-// Weaviate's HNSW index. Memory on the client is therefore what the local
+// one matrix today) runs on it. Searches run on Weaviate: Query and
+// QueryBatch on its HNSW index, BM25 and Hybrid on its own BM25 and hybrid
+// search (which package corpus uses for its sparse and hybrid modes). Memory on the client is therefore what the local
 // store needs; what Weaviate adds is replicated, shared storage and search.
 //
 // There is no writer lock: two writers on one collection are not kept
