@@ -815,18 +815,72 @@ func (s *Store) Add(ctx context.Context, recs []vectorstore.Record) (vectorstore
 	return st, nil
 }
 
-// batch writes objects at the store's level and checks each answer.
+// batchRetries is how many times a batch is sent again after a transient
+// failure (transient), after 1, 2 and 4 s.
+const batchRetries = 3
+
+// transientWrite matches Weaviate's per-object errors that a retry may
+// cure: a replica that did not answer in time on a loaded cluster
+// ("...:commit?...: net/http: timeout awaiting response headers"), a node
+// being lost or restarted, too few replicas for the level for a moment.
+var transientWrite = regexp.MustCompile(`timeout|deadline exceeded|connection refused|connect:|broken pipe|EOF|cannot achieve consistency level|context canceled by peer`)
+
+// batch writes objects at the store's level and checks each answer. The
+// objects whose write failed transiently (the whole request, or objects
+// whose error transientWrite matches) are sent again, up to batchRetries
+// times: each write replaces the whole object, so a repeat is harmless.
 func (s *Store) batch(ctx context.Context, objs []*models.Object) error {
+	wait := time.Second
+	for attempt := 0; ; attempt++ {
+		failed, err := s.batchOnce(ctx, objs)
+		if err == nil {
+			return nil
+		}
+		if len(failed) == 0 || attempt == batchRetries || ctx.Err() != nil {
+			if attempt > 0 {
+				return fmt.Errorf("%w (after %d retries)", err, attempt)
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait *= 2
+		objs = failed
+	}
+}
+
+// batchOnce sends one batch. On an error it returns the objects worth
+// sending again (none when the failure is not transient).
+func (s *Store) batchOnce(ctx context.Context, objs []*models.Object) ([]*models.Object, error) {
 	res, err := s.client.Batch().ObjectsBatcher().WithObjects(objs...).WithConsistencyLevel(s.level).Do(ctx)
 	if err != nil {
-		return s.wrap("write a batch", err)
-	}
-	for _, r := range res {
-		if r.Result != nil && r.Result.Errors != nil && len(r.Result.Errors.Error) > 0 {
-			return fmt.Errorf("weaviate: write to %s at consistency %s failed for object %s: %s", s.addr.Raw, s.level, r.ID, r.Result.Errors.Error[0].Message)
+		err = s.wrap("write a batch", err)
+		var ue *UnreachableError
+		if errors.As(err, &ue) || transientWrite.MatchString(err.Error()) {
+			return objs, err
 		}
+		return nil, err
 	}
-	return nil
+	var failed []*models.Object
+	var first error
+	for _, r := range res {
+		if r.Result == nil || r.Result.Errors == nil || len(r.Result.Errors.Error) == 0 {
+			continue
+		}
+		msg := r.Result.Errors.Error[0].Message
+		if first == nil {
+			first = fmt.Errorf("weaviate: write to %s at consistency %s failed for object %s: %s", s.addr.Raw, s.level, r.ID, msg)
+		}
+		i := slices.IndexFunc(objs, func(o *models.Object) bool { return o.ID == r.ID })
+		if !transientWrite.MatchString(msg) || i < 0 {
+			return nil, first
+		}
+		failed = append(failed, objs[i])
+	}
+	return failed, first
 }
 
 // unit returns v scaled to norm 1, refusing zero, non-finite or
