@@ -79,7 +79,7 @@ const DefaultEf = 256
 
 // DefaultEfConstruction and DefaultMaxConnections are the HNSW build
 // settings of a new collection: Weaviate's own defaults. An efConstruction
-// of 256 (used before) cost twice the server CPU per insert; the recall
+// of 256 (used before) cost 1.3-1.4 times the server CPU per insert; the recall
 // of both is in bench/RESULTS.md ("Weaviate II").
 const (
 	DefaultEfConstruction = 128
