@@ -57,6 +57,16 @@ type ThemeSettings struct {
 	RefineIter int
 	// KSampleRows is that sample's size (ChooseK.EvalRows). Default 20,000.
 	KSampleRows int
+	// FitRows is the most papers the themes are fitted on. Above it, a
+	// seeded sample of FitRows papers goes through every step of the fit
+	// (neighbour smoothing, the choice of k, k-means, stabilities,
+	// sub-themes and the projection) and each other paper is placed by
+	// its own vector: in the chosen level's theme with the nearest
+	// centroid, then in that theme's nearest sub-theme. The neighbour
+	// search over all papers grows as n^1.5 and took two thirds of 201 s
+	// at a million papers; the sample bounds it. Default 100,000;
+	// negative: every paper is fitted.
+	FitRows int
 	// TopMax is the most themes the broadest level holds: when the chosen
 	// level has more, a level above it groups its themes into about √k
 	// broad ones. Default 20.
@@ -113,6 +123,9 @@ func (s ThemeSettings) withDefaults(n int) ThemeSettings {
 	}
 	if s.KSampleRows <= 0 {
 		s.KSampleRows = 20_000
+	}
+	if s.FitRows == 0 {
+		s.FitRows = 100_000
 	}
 	if s.RefineIter == 0 {
 		s.RefineIter = 100
@@ -178,6 +191,10 @@ type ThemeModel struct {
 	KSample int      `json:"k_sample,omitempty"`
 	// MiniBatch tells the chosen level was fitted by mini-batch k-means.
 	MiniBatch bool `json:"mini_batch,omitempty"`
+	// FitSample is the number of papers the themes were fitted on when
+	// that was a sample (ThemeSettings.FitRows); the others were placed by
+	// nearest centroid.
+	FitSample int `json:"fit_sample,omitempty"`
 	// Inertia is the chosen level's Σ(1 − cos) on the clustered vectors.
 	Inertia float64 `json:"inertia"`
 	// Silhouette is the mean cosine silhouette of the chosen level's
@@ -335,27 +352,38 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 			s.Progress(fmt.Sprintf(format, args...))
 		}
 	}
-	xs := x
+	m := &ThemeModel{K: s.K}
+	// fx holds the papers the themes are fitted on: all of them, or a
+	// seeded sample (pick, in row order) whose labels are spread to the
+	// others once the levels are fitted.
+	fx, pick := x, []int(nil)
+	if rows := max(s.FitRows, s.K); s.FitRows > 0 && n > rows {
+		pick = sampleIndex(n, rows, s.Seed)
+		fx = gatherRows(x, pick)
+		m.FitSample = rows
+		stage("fitting the themes on a sample of %s of the %s papers", format.Int(rows), format.Int(n))
+	}
+	nf := fx.Rows
+	xs := fx
 	if s.Neighbors > 0 {
-		stage("finding each paper's %d nearest neighbours (%s papers)", s.Neighbors, format.Int(n))
-		nbrs, err := KNN{K: s.Neighbors, Seed: s.Seed}.Search(x)
+		stage("finding each paper's %d nearest neighbours (%s papers)", s.Neighbors, format.Int(nf))
+		nbrs, err := KNN{K: s.Neighbors, Seed: s.Seed}.Search(fx)
 		if err != nil {
 			return nil, fmt.Errorf("find each paper's neighbours: %w", err)
 		}
-		xs = Smooth(x, nbrs, s.Neighbors, 1)
+		xs = Smooth(fx, nbrs, s.Neighbors, 1)
 	}
 	ck := ChooseK{Min: s.MinK, Max: s.MaxK, Resamples: s.Resamples, EvalRows: s.KSampleRows, Seed: s.Seed, KMeans: KMeans{Spherical: true}}
-	m := &ThemeModel{K: s.K}
 	switch {
 	case s.K > 0:
 	case n < 3:
 		m.K = 1
 	default:
-		if n > s.KSampleRows {
+		if nf > s.KSampleRows {
 			m.KSample = s.KSampleRows
-			stage("choosing k: stability of k-means for k = %d to %d on a sample of %s papers", s.MinK, min(s.MaxK, n-1), format.Int(s.KSampleRows))
+			stage("choosing k: stability of k-means for k = %d to %d on a sample of %s papers", s.MinK, min(s.MaxK, nf-1), format.Int(s.KSampleRows))
 		} else {
-			stage("choosing k: stability of k-means for k = %d to %d", s.MinK, min(s.MaxK, n-1))
+			stage("choosing k: stability of k-means for k = %d to %d", s.MinK, min(s.MaxK, nf-1))
 		}
 		best, scores, err := ck.Choose(xs)
 		if err != nil {
@@ -366,8 +394,8 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 
 	var res *Result
 	var err error
-	if n > s.MiniBatchRows {
-		stage("mini-batch k-means with k = %d on %s papers, refined by Lloyd iterations", m.K, format.Int(n))
+	if nf > s.MiniBatchRows {
+		stage("mini-batch k-means with k = %d on %s papers, refined by Lloyd iterations", m.K, format.Int(nf))
 		m.MiniBatch = true
 		res, err = MiniBatchKMeans{K: m.K, Seed: s.Seed, Restarts: s.Restarts, Spherical: true}.Fit(xs)
 		if err == nil {
@@ -381,10 +409,18 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 		return nil, fmt.Errorf("k-means with k = %d: %w", m.K, err)
 	}
 	m.Inertia = res.Inertia
-	if m.K > 1 {
-		m.Silhouette = Silhouette(x, res.Labels, s.SilhouetteRows, s.Seed, true)
+	// chosen labels the fitted rows, all every row.
+	chosen, all := res.Labels, res.Labels
+	if pick != nil {
+		stage("Lloyd iterations of k-means with k = %d on all %s papers from the sample's themes", m.K, format.Int(n))
+		if all, m.Inertia, err = refineAll(x, fx, chosen, m.K, s.RefineIter); err != nil {
+			return nil, err
+		}
+		chosen = make([]int, nf)
+		for q, i := range pick {
+			chosen[q] = all[i]
+		}
 	}
-	chosen := res.Labels
 	stage("measuring the stability of %d themes", m.K)
 	chosenStab, err := ck.ThemeStability(xs, chosen, m.K)
 	if err != nil {
@@ -392,7 +428,7 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 	}
 
 	// The partitions, broadest first; stab[l][j] is theme j's stability.
-	parts := [][]int{chosen}
+	parts := [][]int{all}
 	ks := []int{m.K}
 	stab := [][]float64{chosenStab}
 	fine, fk, fstab, err := splitThemes(xs, chosen, m.K, s, ck, stage)
@@ -400,11 +436,15 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 		return nil, err
 	}
 	if fk > m.K {
+		if pick != nil {
+			stage("placing the other %s papers in the sub-themes", format.Int(n-nf))
+			fine, fk, fstab = placeFine(x, fx, pick, all, fine, m.K, fk, fstab)
+		}
 		parts, ks, stab = append(parts, fine), append(ks, fk), append(stab, fstab)
 	}
 	if m.K > s.TopMax {
 		stage("grouping %d themes into broad themes", m.K)
-		top, tk, err := groupThemes(x, chosen, m.K, s)
+		top, tk, err := groupThemes(x, all, m.K, s)
 		if err != nil {
 			return nil, err
 		}
@@ -414,6 +454,9 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 		}
 		parts, ks, stab = append([][]int{top}, parts...), append([]int{tk}, ks...), append([][]float64{unknown}, stab...)
 		m.Chosen = 1
+	}
+	if m.K > 1 {
+		m.Silhouette = Silhouette(x, parts[m.Chosen], s.SilhouetteRows, s.Seed, true)
 	}
 	m.Levels = buildLevels(x, parts, ks, stab, s.Representatives)
 
@@ -435,7 +478,7 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 
 	if n >= 3 {
 		stage("projecting the papers to two dimensions for the map")
-		pca, err := FitPCA(x, 2, PCAOptions{Seed: s.Seed})
+		pca, err := FitPCA(fx, 2, PCAOptions{Seed: s.Seed})
 		if err != nil {
 			return nil, fmt.Errorf("project to two dimensions: %w", err)
 		}

@@ -40,6 +40,7 @@ func main() {
 	fitSample := flag.Int("fit-sample", 0, "fit the lexical model on a sample of this many papers, as a large ingest does (0 = on all)")
 	refine := flag.Int("refine", 0, "Lloyd iterations after mini-batch k-means on the large-corpus path (0 = papermap's default, negative = none)")
 	large := flag.Int("large", 0, "if > 0, also run the large-corpus path with MiniBatchRows lowered to this")
+	fit := flag.Int("fit", 0, "with -large: fit the themes on a sample of this many papers and place the others (ThemeSettings.FitRows; 0 = papermap's default, negative = all papers)")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		log.Fatal("usage: vmeasure [flags] FILE.jsonl")
@@ -112,6 +113,7 @@ func main() {
 		if *large > 0 {
 			// The full path whatever the size.
 			opts.MiniBatchRows = max(st.Stored(), 50_000) + 1
+			opts.FitRows = -1
 		}
 		m, err := c.ComputeThemes(ctx, opts)
 		if err != nil {
@@ -124,11 +126,12 @@ func main() {
 			opts.MiniBatchRows = *large
 			opts.KSampleRows = min(20_000, *large*3/5)
 			opts.RefineIter = *refine
+			opts.FitRows = *fit
 			lm, err := c.ComputeThemes(ctx, opts)
 			if err != nil {
 				log.Fatal(err)
 			}
-			if !lm.MiniBatch {
+			if !lm.MiniBatch && lm.FitSample == 0 {
 				log.Fatalf("-large %d: the large-corpus path was not taken", *large)
 			}
 			lv, ln, la := score(lm)
