@@ -47,13 +47,15 @@ type ThemeSettings struct {
 	// papers. Default 50,000.
 	MiniBatchRows int
 	// RefineIter caps the Lloyd iterations on all papers that follow
-	// mini-batch k-means, from its centroids (with Hamerly's bounds, most
-	// of them cost a fraction of the first). On the 2,000 arXiv abstracts
+	// mini-batch k-means from its centroids, or a fit on a sample (FitRows)
+	// from its themes (with Hamerly's bounds, most of them cost a fraction
+	// of the first). On the 2,000 arXiv abstracts
 	// made to take this path at k = 18, mini-batch k-means alone left the
 	// V-measure against the archives 2.3 points below full k-means (mean of
 	// 5 seeds, bench/vmeasure -large); refined, 0.7. Default 100 (a refined
 	// run stops when the centroids settle, as KMeans.Tol says); negative:
-	// no refinement.
+	// no refinement (after a sample, each paper then goes to the nearest of
+	// the sample's themes).
 	RefineIter int
 	// KSampleRows is that sample's size (ChooseK.EvalRows). Default 20,000.
 	KSampleRows int
@@ -314,16 +316,23 @@ func (m *ThemeModel) Project(x blas32.General) blas32.General {
 // FitThemes groups the papers into a hierarchy of themes and describes them.
 // The steps, each with the settings it reads:
 //
-//  1. Vectors are smoothed with their Neighbors nearest neighbours.
+//  0. Above FitRows papers, steps 1 to 4 fit a seeded sample of FitRows
+//     papers (the fitted papers below).
+//  1. The fitted papers' vectors are smoothed with their Neighbors nearest
+//     neighbours among them.
 //  2. The chosen level's k is K, or ChooseK's choice among MinK..MaxK
 //     (Resamples, KSampleRows on more than MiniBatchRows papers).
 //  3. Spherical k-means (Restarts) or, above MiniBatchRows papers,
 //     mini-batch k-means refined by at most RefineIter Lloyd iterations
-//     fits the chosen level; centroids are then the mean directions of
+//     fits the chosen level; on a sample, at most RefineIter Lloyd
+//     iterations on all papers' own vectors follow from the mean
+//     directions of its themes. Centroids are then the mean directions of
 //     the members' own vectors.
 //  4. A finer level splits each theme into sub-themes (FineK,
-//     MinThemeSize) by k-means within it; a broader level groups the
-//     chosen level's centroids by k-means when it has more than TopMax.
+//     MinThemeSize) by k-means within it (on a sample, each other paper
+//     then joins the sub-theme of its theme with the nearest mean
+//     direction); a broader level groups the chosen level's centroids by
+//     k-means when it has more than TopMax.
 //  5. Each theme gets its stability, keywords (Keywords, contrasted with
 //     the whole corpus at the top level and with the parent theme below),
 //     a label distinct from its siblings', a boilerplate flag, its NPMI

@@ -10,9 +10,13 @@
 // `themes` takes above cluster.ThemeSettings.MiniBatchRows papers:
 // mini-batch k-means, stabilities and keywords on samples) with that
 // threshold lowered to N, at the same k, and the gap between the two paths
-// is printed:
+// is printed; the full path then fits on all papers whatever their number
+// (FitRows -1). -fit F1,F2,... runs the large-corpus path once per value of
+// FitRows (above it, the themes are fitted on a sample of FitRows papers and
+// the others placed; 0 is the default, 100,000):
 //
 //	go run ./bench/vmeasure -k 18 -seeds 5 -large 1000 testdata/arxiv-2007-04-2000.jsonl
+//	go run ./bench/vmeasure -k 18 -seeds 5 -large 2001 -fit 1000,1800 testdata/arxiv-2007-04-2000.jsonl
 package main
 
 import (
@@ -22,6 +26,8 @@ import (
 	"log"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/papermap/papermap/cluster"
 	"github.com/papermap/papermap/corpus"
@@ -40,10 +46,18 @@ func main() {
 	fitSample := flag.Int("fit-sample", 0, "fit the lexical model on a sample of this many papers, as a large ingest does (0 = on all)")
 	refine := flag.Int("refine", 0, "Lloyd iterations after mini-batch k-means on the large-corpus path (0 = papermap's default, negative = none)")
 	large := flag.Int("large", 0, "if > 0, also run the large-corpus path with MiniBatchRows lowered to this")
-	fit := flag.Int("fit", 0, "with -large: fit the themes on a sample of this many papers and place the others (ThemeSettings.FitRows; 0 = papermap's default, negative = all papers)")
+	fitList := flag.String("fit", "0", "with -large: fit the themes on a sample of this many papers and place the others (ThemeSettings.FitRows; 0 = papermap's default, negative = all papers); a comma-separated list runs the large-corpus path once per value")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		log.Fatal("usage: vmeasure [flags] FILE.jsonl")
+	}
+	var fits []int
+	for _, f := range strings.Split(*fitList, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			log.Fatalf("bad -fit %q", *fitList)
+		}
+		fits = append(fits, v)
 	}
 	ctx := context.Background()
 	papers, skipped, err := paper.ReadFile(flag.Arg(0), paper.Options{})
@@ -107,7 +121,8 @@ func main() {
 		_, _, v = cluster.VMeasure(truth, pred)
 		return v, cluster.NMI(truth, pred), cluster.ARI(truth, pred)
 	}
-	var sumV, sumN, sumA, sumL, sumLN, sumLA float64
+	var sumV, sumN, sumA float64
+	sumL, sumLN, sumLA := make([]float64, len(fits)), make([]float64, len(fits)), make([]float64, len(fits))
 	for s := 0; s < *seeds; s++ {
 		opts := corpus.ThemeOptions{K: *k, Seed: uint64(s), Restarts: *restarts}
 		if *large > 0 {
@@ -122,11 +137,14 @@ func main() {
 		v, n, a := score(m)
 		fmt.Printf("seed %d: V-measure %.2f  NMI %.2f  ARI %.3f  (silhouette %.3f)\n", s, 100*v, 100*n, a, m.Silhouette)
 		sumV, sumN, sumA = sumV+v, sumN+n, sumA+a
-		if *large > 0 {
+		if *large == 0 {
+			continue
+		}
+		for q, fit := range fits {
 			opts.MiniBatchRows = *large
 			opts.KSampleRows = min(20_000, *large*3/5)
 			opts.RefineIter = *refine
-			opts.FitRows = *fit
+			opts.FitRows = fit
 			lm, err := c.ComputeThemes(ctx, opts)
 			if err != nil {
 				log.Fatal(err)
@@ -135,13 +153,23 @@ func main() {
 				log.Fatalf("-large %d: the large-corpus path was not taken", *large)
 			}
 			lv, ln, la := score(lm)
-			fmt.Printf("        large-corpus path: V-measure %.2f  NMI %.2f  ARI %.3f  (silhouette %.3f); V gap %+.2f\n", 100*lv, 100*ln, la, lm.Silhouette, 100*(lv-v))
-			sumL, sumLN, sumLA = sumL+lv, sumLN+ln, sumLA+la
+			fmt.Printf("        large-corpus path (fitted on %d): V-measure %.2f  NMI %.2f  ARI %.3f  (silhouette %.3f); V gap %+.2f\n", fitted(lm), 100*lv, 100*ln, la, lm.Silhouette, 100*(lv-v))
+			sumL[q], sumLN[q], sumLA[q] = sumL[q]+lv, sumLN[q]+ln, sumLA[q]+la
 		}
 	}
 	f := float64(*seeds)
 	fmt.Printf("mean over %d seeds: V-measure %.2f  NMI %.2f  ARI %.3f\n", *seeds, 100*sumV/f, 100*sumN/f, sumA/f)
-	if *large > 0 {
-		fmt.Printf("large-corpus path, mean over %d seeds: V-measure %.2f  NMI %.2f  ARI %.3f; V gap %+.2f points\n", *seeds, 100*sumL/f, 100*sumLN/f, sumLA/f, 100*(sumL-sumV)/f)
+	for q, fit := range fits {
+		if *large > 0 {
+			fmt.Printf("large-corpus path, -fit %d, mean over %d seeds: V-measure %.2f  NMI %.2f  ARI %.3f; V gap %+.2f points\n", fit, *seeds, 100*sumL[q]/f, 100*sumLN[q]/f, sumLA[q]/f, 100*(sumL[q]-sumV)/f)
+		}
 	}
+}
+
+// fitted is the number of papers the themes were fitted on.
+func fitted(m *corpus.ThemeModel) int {
+	if m.FitSample > 0 {
+		return m.FitSample
+	}
+	return len(m.IDs)
 }
