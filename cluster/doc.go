@@ -59,8 +59,8 @@
 // (on large corpora) mini-batch k-means refined by Lloyd iterations on all
 // papers, a finer level of sub-themes and, above 20 themes, a
 // broader level (above FitRows papers all of these are fitted on a seeded
-// sample, Lloyd iterations on all papers follow from the sample's themes,
-// and every other paper joins the nearest sub-theme of its theme), then stability, keywords, labels, boilerplate flags,
+// sample, and every paper joins the theme, then the sub-theme of it, whose
+// sampled members' mean direction is nearest), then stability, keywords, labels, boilerplate flags,
 // coherence, representatives and a 2-D projection. Its result, for a map:
 //
 //	m, err := cluster.FitThemes(cluster.ThemeInput{Vectors: x, Text: text, Tokenize: tok}, cluster.ThemeSettings{Seed: 1})

@@ -1,33 +1,26 @@
 package cluster
 
 import (
-	"fmt"
 	"slices"
 
 	"gonum.org/v1/gonum/blas/blas32"
 )
 
-// refineAll labels every row of x with k themes fitted on a sample of it:
-// from the mean directions of the sample's themes (fx, the sampled rows, and
-// their labels), at most iter Lloyd iterations of spherical k-means on all
-// rows (with Hamerly's bounds most cost a fraction of the first), or with a
-// negative iter only the nearest of those directions. It returns the labels
-// of all rows and their inertia.
-func refineAll(x, fx blas32.General, labels []int, k, iter int) ([]int, float64, error) {
-	init := meanDirections(fx, labels, k)
-	if iter < 0 {
-		lab, dist := Assign(x, init, true)
-		s := 0.0
-		for _, d := range dist {
-			s += float64(d)
-		}
-		return lab, s, nil
+// placeAll labels every row of x with the k themes fitted on a sample of
+// it (fx, the sampled rows, and their labels): each row goes to the theme
+// whose sampled members' own vectors have the nearest mean direction. Lloyd
+// iterations on all rows from there were measured and dropped: they move
+// the themes toward those of the unsmoothed vectors (100,000 papers of the
+// 1M corpus, a sample of 10,000, k = 16, seeds 0-2: venue V-measure 47.64
+// placed, 47.02 after Lloyd's iterations settle, 48.17 fitted on all
+// papers). It returns the labels and their inertia, Σ(1 − cos).
+func placeAll(x, fx blas32.General, labels []int, k int) ([]int, float64) {
+	lab, dist := Assign(x, meanDirections(fx, labels, k), true)
+	s := 0.0
+	for _, d := range dist {
+		s += float64(d)
 	}
-	res, err := KMeans{Init: &init, MaxIter: iter, Spherical: true}.Fit(x)
-	if err != nil {
-		return nil, 0, fmt.Errorf("k-means with k = %d on all papers: %w", k, err)
-	}
-	return res.Labels, res.Inertia, nil
+	return lab, s
 }
 
 // placeFine extends the sub-themes fine of the sampled rows (fx, the rows
@@ -35,8 +28,8 @@ func refineAll(x, fx blas32.General, labels []int, k, iter int) ([]int, float64,
 // row of x, whose themes are theme. A sampled row keeps its sub-theme;
 // any other row goes to the sub-theme of its own theme whose sampled
 // members' mean direction is nearest its vector. A theme without sampled
-// members (possible once Lloyd iterations on all rows have moved the
-// themes) becomes one sub-theme of its own, of stability 1 as a theme that
+// members (possible when no sampled member of a theme is nearest its mean
+// direction) becomes one sub-theme of its own, of stability 1 as a theme that
 // is not split. It returns the labels, their number and the stabilities.
 func placeFine(x, fx blas32.General, pick, theme, fine []int, k, fk int, stab []float64) ([]int, int, []float64) {
 	n := x.Rows

@@ -47,24 +47,22 @@ type ThemeSettings struct {
 	// papers. Default 50,000.
 	MiniBatchRows int
 	// RefineIter caps the Lloyd iterations on all papers that follow
-	// mini-batch k-means from its centroids, or a fit on a sample (FitRows)
-	// from its themes (with Hamerly's bounds, most of them cost a fraction
-	// of the first). On the 2,000 arXiv abstracts
+	// mini-batch k-means, from its centroids (with Hamerly's bounds, most
+	// of them cost a fraction of the first). On the 2,000 arXiv abstracts
 	// made to take this path at k = 18, mini-batch k-means alone left the
 	// V-measure against the archives 2.3 points below full k-means (mean of
 	// 5 seeds, bench/vmeasure -large); refined, 0.7. Default 100 (a refined
 	// run stops when the centroids settle, as KMeans.Tol says); negative:
-	// no refinement (after a sample, each paper then goes to the nearest of
-	// the sample's themes).
+	// no refinement.
 	RefineIter int
 	// KSampleRows is that sample's size (ChooseK.EvalRows). Default 20,000.
 	KSampleRows int
 	// FitRows is the most papers the themes are fitted on. Above it, a
 	// seeded sample of FitRows papers goes through every step of the fit
 	// (neighbour smoothing, the choice of k, k-means, stabilities,
-	// sub-themes and the projection) and each other paper is placed by
-	// its own vector: in the chosen level's theme with the nearest
-	// centroid, then in that theme's nearest sub-theme. The neighbour
+	// sub-themes and the projection) and every paper is placed by its own
+	// vector: in the chosen level's theme whose sampled members have the
+	// nearest mean direction, then in that theme's nearest sub-theme. The neighbour
 	// search over all papers grows as n^1.5 and took two thirds of 201 s
 	// at a million papers; the sample bounds it. Default 100,000;
 	// negative: every paper is fitted.
@@ -324,10 +322,10 @@ func (m *ThemeModel) Project(x blas32.General) blas32.General {
 //     (Resamples, KSampleRows on more than MiniBatchRows papers).
 //  3. Spherical k-means (Restarts) or, above MiniBatchRows papers,
 //     mini-batch k-means refined by at most RefineIter Lloyd iterations
-//     fits the chosen level; on a sample, at most RefineIter Lloyd
-//     iterations on all papers' own vectors follow from the mean
-//     directions of its themes. Centroids are then the mean directions of
-//     the members' own vectors.
+//     fits the chosen level; on a sample, every paper then goes to the
+//     theme whose fitted members' own vectors have the nearest mean
+//     direction. Centroids are then the mean directions of the members'
+//     own vectors.
 //  4. A finer level splits each theme into sub-themes (FineK,
 //     MinThemeSize) by k-means within it (on a sample, each other paper
 //     then joins the sub-theme of its theme with the nearest mean
@@ -421,10 +419,8 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 	// chosen labels the fitted rows, all every row.
 	chosen, all := res.Labels, res.Labels
 	if pick != nil {
-		stage("Lloyd iterations of k-means with k = %d on all %s papers from the sample's themes", m.K, format.Int(n))
-		if all, m.Inertia, err = refineAll(x, fx, chosen, m.K, s.RefineIter); err != nil {
-			return nil, err
-		}
+		stage("placing all %s papers in the %d themes", format.Int(n), m.K)
+		all, m.Inertia = placeAll(x, fx, chosen, m.K)
 		chosen = make([]int, nf)
 		for q, i := range pick {
 			chosen[q] = all[i]

@@ -317,8 +317,8 @@ func TestFitThemesOnSample(t *testing.T) {
 
 func TestFitThemesSampleAgainstAll(t *testing.T) {
 	// On overlapping blobs, themes fitted on a sample of a quarter of the
-	// rows and refined on all recover the blobs about as well as themes
-	// fitted on all rows (means over 3 seeds).
+	// rows, the others placed, recover the blobs about as well as themes
+	// fitted on all rows (means over 3 seeds; measured 0.564 and 0.570).
 	x, truth := Blobs(8000, 16, 10, 0.7, 1, true, 5)
 	in := ThemeInput{Vectors: x}
 	var vAll, vSample float64

@@ -39,8 +39,7 @@ size (about √(papers/2) themes in all); when the chosen level has more than
 looks at a sample of 20,000 of them and the themes come from mini-batch
 k-means refined by Lloyd iterations. On more than 100,000 papers, the
 themes are fitted on a sample of 100,000 (neighbour smoothing, k, k-means,
-sub-themes), Lloyd iterations on all papers start from them, and every
-other paper joins the nearest sub-theme of its theme. Each stage that lasts more than two seconds is
+sub-themes) and every paper joins the nearest of them. Each stage that lasts more than two seconds is
 named on stderr.
 
 With --namer ollama, a local generative model names the themes instead of
