@@ -324,8 +324,9 @@ func TestChooseK(t *testing.T) {
 }
 
 func TestChooseKThreadsDoNotChangeScores(t *testing.T) {
-	// The k are scored concurrently; every fit is seeded by its k, so one
-	// thread and four give the same scores, bit for bit.
+	// Every fit is seeded by its k and k-means does not depend on its
+	// thread count, so one thread and four give the same scores, bit for
+	// bit.
 	x, _ := Blobs(800, 16, 6, 1, 1, true, 3)
 	var got [][]KScore
 	for _, threads := range []int{1, 4} {

@@ -104,33 +104,16 @@ func (c ChooseK) Choose(x blas32.General) (best int, scores []KScore, err error)
 		ev = sampleRows(x, c.EvalRows, c.Seed)
 	}
 	null := nullLike(ev, c.KMeans.Spherical, c.Seed)
-	// The k (and the data and its reference) are scored concurrently, each
-	// fit on one thread, the largest k first: fits of 5,000 rows keep two
-	// cores busier side by side than split across them. Every fit is
-	// seeded by its k, so the scores do not depend on the thread count.
-	nk := c.Max - c.Min + 1
-	threads := threadCount(c.KMeans.Threads)
-	one := c
-	if threads > 1 {
-		one.KMeans.Threads = 1
-	}
-	stab := make([]float64, 2*nk)
-	errs := make([]error, 2*nk)
-	parallelFor(threads, 2*nk, func(_, t int) {
-		k, data, stream := c.Max-t/2, ev, uint64(t%2)
-		if stream == 1 {
-			data = null
-		}
-		stab[t], errs[t] = one.stability(data, k, stream)
-	})
-	for t := 2*nk - 1; t >= 0; t-- {
-		if errs[t] != nil {
-			return 0, nil, errs[t]
-		}
-	}
 	for k := c.Min; k <= c.Max; k++ {
-		t := 2 * (c.Max - k)
-		scores = append(scores, KScore{K: k, Stability: stab[t], NullStability: stab[t+1], Score: stab[t] - stab[t+1]})
+		s, err := c.stability(ev, k, 0)
+		if err != nil {
+			return 0, nil, err
+		}
+		s0, err := c.stability(null, k, 1)
+		if err != nil {
+			return 0, nil, err
+		}
+		scores = append(scores, KScore{K: k, Stability: s, NullStability: s0, Score: s - s0})
 	}
 	return chooseFrom(scores), scores, nil
 }
