@@ -710,6 +710,24 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 	n := in.Vectors.Rows
 	chosen := m.Levels[m.Chosen]
 	sample := capPerLabel(chosen.Labels, len(chosen.Themes), s.KeywordSampleRows, s.Seed)
+	if fine := m.Levels[len(m.Levels)-1]; m.Chosen < len(m.Levels)-1 {
+		// A small sub-theme of a large theme may have none of its papers
+		// in the theme's sample: each finest theme gets at least
+		// minKeywordRows of its papers (all of a smaller one).
+		have := make([]int, len(fine.Themes))
+		for i, c := range fine.Labels {
+			if sample[i] >= 0 {
+				have[c]++
+			}
+		}
+		rng := newRand(s.Seed, 0x66696e65) // "fine"
+		for _, i := range rng.Perm(n) {
+			if c := fine.Labels[i]; sample[i] < 0 && have[c] < minKeywordRows {
+				have[c]++
+				sample[i] = chosen.Labels[i]
+			}
+		}
+	}
 	// Texts are read and tokenised in parallel (in.Text and in.Tokenize
 	// must allow it); the index is built in row order.
 	docs := make([][]string, n)
@@ -808,6 +826,11 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 		lv.Diversity = Diversity(kwl, 10)
 	}
 }
+
+// minKeywordRows is the fewest papers of a finest-level theme whose words
+// are read for its keywords (all of a smaller theme), however small a share
+// of its parent's sample (KeywordSampleRows) that is.
+const minKeywordRows = 20
 
 // boilerplateKeywords tells whether the three best keywords hold two
 // distinct front-matter words. Distinct: a phrase and its part ("international
