@@ -62,9 +62,9 @@ type ThemeSettings struct {
 	// (neighbour smoothing, the choice of k, k-means, stabilities,
 	// sub-themes and the projection) and every paper is placed by its own
 	// vector: in the chosen level's theme whose sampled members have the
-	// nearest mean direction, then in that theme's nearest sub-theme. The neighbour
-	// search over all papers grows as n^1.5 and took two thirds of 201 s
-	// at a million papers; the sample bounds it. Default 100,000;
+	// nearest mean direction, then in that theme's nearest sub-theme. The
+	// neighbour search over all papers grows as n^1.5 and took two thirds
+	// of 201 s at a million papers; the sample bounds it. Default 100,000;
 	// negative: every paper is fitted.
 	FitRows int
 	// TopMax is the most themes the broadest level holds: when the chosen
@@ -195,7 +195,8 @@ type ThemeModel struct {
 	// that was a sample (ThemeSettings.FitRows); the others were placed by
 	// nearest centroid.
 	FitSample int `json:"fit_sample,omitempty"`
-	// Inertia is the chosen level's Σ(1 − cos) on the clustered vectors.
+	// Inertia is the chosen level's Σ(1 − cos) on the clustered vectors
+	// (after a fit on a sample, on all papers' own vectors).
 	Inertia float64 `json:"inertia"`
 	// Silhouette is the mean cosine silhouette of the chosen level's
 	// partition of the papers' own vectors (not the smoothed ones), on a
@@ -421,6 +422,8 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 	if pick != nil {
 		stage("placing all %s papers in the %d themes", format.Int(n), m.K)
 		all, m.Inertia = placeAll(x, fx, chosen, m.K)
+		// A theme nearest to no paper's own vector is dropped.
+		all, m.K, _ = compact(all, m.K, make([]float64, m.K))
 		chosen = make([]int, nf)
 		for q, i := range pick {
 			chosen[q] = all[i]
