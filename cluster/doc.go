@@ -58,7 +58,9 @@
 // its default): smoothing over nearest neighbours, the choice of k, k-means or
 // (on large corpora) mini-batch k-means refined by Lloyd iterations on all
 // papers, a finer level of sub-themes and, above 20 themes, a
-// broader level, then stability, keywords, labels, boilerplate flags,
+// broader level (above FitRows papers all of these are fitted on a seeded
+// sample, and every paper joins the theme, then the sub-theme of it, whose
+// sampled members' mean direction is nearest), then stability, keywords, labels, boilerplate flags,
 // coherence, representatives and a 2-D projection. Its result, for a map:
 //
 //	m, err := cluster.FitThemes(cluster.ThemeInput{Vectors: x, Text: text, Tokenize: tok}, cluster.ThemeSettings{Seed: 1})

@@ -3,6 +3,7 @@ package cluster
 import (
 	"errors"
 	"math"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -319,6 +320,24 @@ func TestChooseK(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestChooseKThreadsDoNotChangeScores(t *testing.T) {
+	// Every fit is seeded by its k and k-means does not depend on its
+	// thread count, so one thread and four give the same scores, bit for
+	// bit.
+	x, _ := Blobs(800, 16, 6, 1, 1, true, 3)
+	var got [][]KScore
+	for _, threads := range []int{1, 4} {
+		_, scores, err := ChooseK{Max: 10, Seed: 2, KMeans: KMeans{Spherical: true, Threads: threads}}.Choose(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, scores)
+	}
+	if !reflect.DeepEqual(got[0], got[1]) {
+		t.Errorf("scores with 1 thread %+v\nwith 4 %+v", got[0], got[1])
 	}
 }
 

@@ -74,7 +74,8 @@ func newTermIndex(docs [][]string, stop map[string]bool, bigrams bool) *termInde
 			continue
 		}
 		mark := int32(di) + 1
-		var ids, at []int32
+		// A token adds at most its term and one bigram.
+		ids, at := make([]int32, 0, 2*len(doc)), make([]int32, 0, 2*len(doc))
 		prev := int32(-1) // previous kept token
 		w := int32(0)
 		add := func(i int32) {

@@ -14,7 +14,9 @@ var markup = regexp.MustCompile(`\$\$[^$]*\$\$|\$[^$]*\$|\\\([^)]*\\\)|\\\[[^\]]
 // entities and URLs replaced by spaces, so that their pieces ("bar", "pi",
 // "mathrm", "sup") do not become keywords. Braces left by TeX are removed.
 func StripMarkup(text string) string {
-	if !strings.ContainsAny(text, `$\<&:`) {
+	// Every match holds one of these characters or "://": most abstracts
+	// hold none and skip the expression (colons alone are common).
+	if !strings.ContainsAny(text, `$\<&`) && !strings.Contains(text, "://") {
 		return text
 	}
 	text = markup.ReplaceAllString(text, " ")

@@ -57,6 +57,16 @@ type ThemeSettings struct {
 	RefineIter int
 	// KSampleRows is that sample's size (ChooseK.EvalRows). Default 20,000.
 	KSampleRows int
+	// FitRows is the most papers the themes are fitted on. Above it, a
+	// seeded sample of FitRows papers goes through every step of the fit
+	// (neighbour smoothing, the choice of k, k-means, stabilities,
+	// sub-themes and the projection) and every paper is placed by its own
+	// vector: in the chosen level's theme whose sampled members have the
+	// nearest mean direction, then in that theme's nearest sub-theme. The
+	// neighbour search over all papers grows as n^1.5 and took two thirds
+	// of 201 s at a million papers; the sample bounds it. Default 100,000;
+	// negative: every paper is fitted.
+	FitRows int
 	// TopMax is the most themes the broadest level holds: when the chosen
 	// level has more, a level above it groups its themes into about √k
 	// broad ones. Default 20.
@@ -113,6 +123,9 @@ func (s ThemeSettings) withDefaults(n int) ThemeSettings {
 	}
 	if s.KSampleRows <= 0 {
 		s.KSampleRows = 20_000
+	}
+	if s.FitRows == 0 {
+		s.FitRows = 100_000
 	}
 	if s.RefineIter == 0 {
 		s.RefineIter = 100
@@ -178,7 +191,12 @@ type ThemeModel struct {
 	KSample int      `json:"k_sample,omitempty"`
 	// MiniBatch tells the chosen level was fitted by mini-batch k-means.
 	MiniBatch bool `json:"mini_batch,omitempty"`
-	// Inertia is the chosen level's Σ(1 − cos) on the clustered vectors.
+	// FitSample is the number of papers the themes were fitted on when
+	// that was a sample (ThemeSettings.FitRows); the others were placed by
+	// nearest centroid.
+	FitSample int `json:"fit_sample,omitempty"`
+	// Inertia is the chosen level's Σ(1 − cos) on the clustered vectors
+	// (after a fit on a sample, on all papers' own vectors).
 	Inertia float64 `json:"inertia"`
 	// Silhouette is the mean cosine silhouette of the chosen level's
 	// partition of the papers' own vectors (not the smoothed ones), on a
@@ -297,16 +315,23 @@ func (m *ThemeModel) Project(x blas32.General) blas32.General {
 // FitThemes groups the papers into a hierarchy of themes and describes them.
 // The steps, each with the settings it reads:
 //
-//  1. Vectors are smoothed with their Neighbors nearest neighbours.
+//  0. Above FitRows papers, steps 1 to 4 fit a seeded sample of FitRows
+//     papers (the fitted papers below).
+//  1. The fitted papers' vectors are smoothed with their Neighbors nearest
+//     neighbours among them.
 //  2. The chosen level's k is K, or ChooseK's choice among MinK..MaxK
 //     (Resamples, KSampleRows on more than MiniBatchRows papers).
 //  3. Spherical k-means (Restarts) or, above MiniBatchRows papers,
 //     mini-batch k-means refined by at most RefineIter Lloyd iterations
-//     fits the chosen level; centroids are then the mean directions of
-//     the members' own vectors.
+//     fits the chosen level; on a sample, every paper then goes to the
+//     theme whose fitted members' own vectors have the nearest mean
+//     direction. Centroids are then the mean directions of the members'
+//     own vectors.
 //  4. A finer level splits each theme into sub-themes (FineK,
-//     MinThemeSize) by k-means within it; a broader level groups the
-//     chosen level's centroids by k-means when it has more than TopMax.
+//     MinThemeSize) by k-means within it (on a sample, each other paper
+//     then joins the sub-theme of its theme with the nearest mean
+//     direction); a broader level groups the chosen level's centroids by
+//     k-means when it has more than TopMax.
 //  5. Each theme gets its stability, keywords (Keywords, contrasted with
 //     the whole corpus at the top level and with the parent theme below),
 //     a label distinct from its siblings', a boilerplate flag, its NPMI
@@ -335,27 +360,38 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 			s.Progress(fmt.Sprintf(format, args...))
 		}
 	}
-	xs := x
+	m := &ThemeModel{K: s.K}
+	// fx holds the papers the themes are fitted on: all of them, or a
+	// seeded sample (pick, in row order) whose labels are spread to the
+	// others once the levels are fitted.
+	fx, pick := x, []int(nil)
+	if rows := max(s.FitRows, s.K); s.FitRows > 0 && n > rows {
+		pick = sampleIndex(n, rows, s.Seed)
+		fx = gatherRows(x, pick)
+		m.FitSample = rows
+		stage("fitting the themes on a sample of %s of the %s papers", format.Int(rows), format.Int(n))
+	}
+	nf := fx.Rows
+	xs := fx
 	if s.Neighbors > 0 {
-		stage("finding each paper's %d nearest neighbours (%s papers)", s.Neighbors, format.Int(n))
-		nbrs, err := KNN{K: s.Neighbors, Seed: s.Seed}.Search(x)
+		stage("finding each paper's %d nearest neighbours (%s papers)", s.Neighbors, format.Int(nf))
+		nbrs, err := KNN{K: s.Neighbors, Seed: s.Seed}.Search(fx)
 		if err != nil {
 			return nil, fmt.Errorf("find each paper's neighbours: %w", err)
 		}
-		xs = Smooth(x, nbrs, s.Neighbors, 1)
+		xs = Smooth(fx, nbrs, s.Neighbors, 1)
 	}
 	ck := ChooseK{Min: s.MinK, Max: s.MaxK, Resamples: s.Resamples, EvalRows: s.KSampleRows, Seed: s.Seed, KMeans: KMeans{Spherical: true}}
-	m := &ThemeModel{K: s.K}
 	switch {
 	case s.K > 0:
 	case n < 3:
 		m.K = 1
 	default:
-		if n > s.KSampleRows {
+		if nf > s.KSampleRows {
 			m.KSample = s.KSampleRows
-			stage("choosing k: stability of k-means for k = %d to %d on a sample of %s papers", s.MinK, min(s.MaxK, n-1), format.Int(s.KSampleRows))
+			stage("choosing k: stability of k-means for k = %d to %d on a sample of %s papers", s.MinK, min(s.MaxK, nf-1), format.Int(s.KSampleRows))
 		} else {
-			stage("choosing k: stability of k-means for k = %d to %d", s.MinK, min(s.MaxK, n-1))
+			stage("choosing k: stability of k-means for k = %d to %d", s.MinK, min(s.MaxK, nf-1))
 		}
 		best, scores, err := ck.Choose(xs)
 		if err != nil {
@@ -366,8 +402,8 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 
 	var res *Result
 	var err error
-	if n > s.MiniBatchRows {
-		stage("mini-batch k-means with k = %d on %s papers, refined by Lloyd iterations", m.K, format.Int(n))
+	if nf > s.MiniBatchRows {
+		stage("mini-batch k-means with k = %d on %s papers, refined by Lloyd iterations", m.K, format.Int(nf))
 		m.MiniBatch = true
 		res, err = MiniBatchKMeans{K: m.K, Seed: s.Seed, Restarts: s.Restarts, Spherical: true}.Fit(xs)
 		if err == nil {
@@ -381,10 +417,18 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 		return nil, fmt.Errorf("k-means with k = %d: %w", m.K, err)
 	}
 	m.Inertia = res.Inertia
-	if m.K > 1 {
-		m.Silhouette = Silhouette(x, res.Labels, s.SilhouetteRows, s.Seed, true)
+	// chosen labels the fitted rows, all every row.
+	chosen, all := res.Labels, res.Labels
+	if pick != nil {
+		stage("placing all %s papers in the %d themes", format.Int(n), m.K)
+		all, m.Inertia = placeAll(x, fx, chosen, m.K)
+		// A theme nearest to no paper's own vector is dropped.
+		all, m.K, _ = compact(all, m.K, make([]float64, m.K))
+		chosen = make([]int, nf)
+		for q, i := range pick {
+			chosen[q] = all[i]
+		}
 	}
-	chosen := res.Labels
 	stage("measuring the stability of %d themes", m.K)
 	chosenStab, err := ck.ThemeStability(xs, chosen, m.K)
 	if err != nil {
@@ -392,7 +436,7 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 	}
 
 	// The partitions, broadest first; stab[l][j] is theme j's stability.
-	parts := [][]int{chosen}
+	parts := [][]int{all}
 	ks := []int{m.K}
 	stab := [][]float64{chosenStab}
 	fine, fk, fstab, err := splitThemes(xs, chosen, m.K, s, ck, stage)
@@ -400,11 +444,15 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 		return nil, err
 	}
 	if fk > m.K {
+		if pick != nil {
+			stage("placing the other %s papers in the sub-themes", format.Int(n-nf))
+			fine, fk, fstab = placeFine(x, fx, pick, all, fine, m.K, fk, fstab)
+		}
 		parts, ks, stab = append(parts, fine), append(ks, fk), append(stab, fstab)
 	}
 	if m.K > s.TopMax {
 		stage("grouping %d themes into broad themes", m.K)
-		top, tk, err := groupThemes(x, chosen, m.K, s)
+		top, tk, err := groupThemes(x, all, m.K, s)
 		if err != nil {
 			return nil, err
 		}
@@ -414,6 +462,9 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 		}
 		parts, ks, stab = append([][]int{top}, parts...), append([]int{tk}, ks...), append([][]float64{unknown}, stab...)
 		m.Chosen = 1
+	}
+	if m.K > 1 {
+		m.Silhouette = Silhouette(x, parts[m.Chosen], s.SilhouetteRows, s.Seed, true)
 	}
 	m.Levels = buildLevels(x, parts, ks, stab, s.Representatives)
 
@@ -435,7 +486,7 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 
 	if n >= 3 {
 		stage("projecting the papers to two dimensions for the map")
-		pca, err := FitPCA(x, 2, PCAOptions{Seed: s.Seed})
+		pca, err := FitPCA(fx, 2, PCAOptions{Seed: s.Seed})
 		if err != nil {
 			return nil, fmt.Errorf("project to two dimensions: %w", err)
 		}
@@ -662,6 +713,24 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 	n := in.Vectors.Rows
 	chosen := m.Levels[m.Chosen]
 	sample := capPerLabel(chosen.Labels, len(chosen.Themes), s.KeywordSampleRows, s.Seed)
+	if fine := m.Levels[len(m.Levels)-1]; m.Chosen < len(m.Levels)-1 {
+		// A small sub-theme of a large theme may have none of its papers
+		// in the theme's sample: each finest theme gets at least
+		// minKeywordRows of its papers (all of a smaller one).
+		have := make([]int, len(fine.Themes))
+		for i, c := range fine.Labels {
+			if sample[i] >= 0 {
+				have[c]++
+			}
+		}
+		rng := newRand(s.Seed, 0x66696e65) // "fine"
+		for _, i := range rng.Perm(n) {
+			if c := fine.Labels[i]; sample[i] < 0 && have[c] < minKeywordRows {
+				have[c]++
+				sample[i] = chosen.Labels[i]
+			}
+		}
+	}
 	// Texts are read and tokenised in parallel (in.Text and in.Tokenize
 	// must allow it); the index is built in row order.
 	docs := make([][]string, n)
@@ -760,6 +829,11 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 		lv.Diversity = Diversity(kwl, 10)
 	}
 }
+
+// minKeywordRows is the fewest papers of a finest-level theme whose words
+// are read for its keywords (all of a smaller theme), however small a share
+// of its parent's sample (KeywordSampleRows) that is.
+const minKeywordRows = 20
 
 // boilerplateKeywords tells whether the three best keywords hold two
 // distinct front-matter words. Distinct: a phrase and its part ("international

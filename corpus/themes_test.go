@@ -117,13 +117,32 @@ func TestThemesLargeCorpusPath(t *testing.T) {
 	}
 }
 
+func TestThemesFittedOnSample(t *testing.T) {
+	// Above FitRows papers the themes are fitted on a sample and the other
+	// papers placed: the model says so, and every paper is still in one
+	// theme at every level.
+	c := ingestArxiv(t, nil)
+	opts := largeOptions
+	opts.FitRows = 800
+	m, err := c.ComputeThemes(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.FitSample != 800 || m.Papers != 2000 {
+		t.Errorf("fitted on %d of %d papers, want 800 of 2000", m.FitSample, m.Papers)
+	}
+	checkPartitions(t, m, 2000)
+}
+
 func TestThemesOrderIndependent(t *testing.T) {
 	// The same papers ingested in another order, the same seed: the same
 	// hierarchy, labels, keywords and members, on the full path and on the
 	// large-corpus path.
 	c1 := ingestArxiv(t, nil)
 	c2 := ingestArxiv(t, rand.New(rand.NewPCG(7, 7)).Perm(2000))
-	for _, opts := range []ThemeOptions{{Seed: 3}, largeOptions} {
+	sample := largeOptions
+	sample.FitRows = 800
+	for _, opts := range []ThemeOptions{{Seed: 3}, largeOptions, sample} {
 		m1, err := c1.ComputeThemes(t.Context(), opts)
 		if err != nil {
 			t.Fatal(err)

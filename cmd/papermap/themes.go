@@ -37,7 +37,9 @@ The finest level splits each theme into sub-themes in proportion to its
 size (about √(papers/2) themes in all); when the chosen level has more than
 20 themes, a broader level groups them. On more than 50,000 papers, auto
 looks at a sample of 20,000 of them and the themes come from mini-batch
-k-means over all papers, refined by Lloyd iterations on all of them. Each stage that lasts more than two seconds is
+k-means refined by Lloyd iterations. On more than 100,000 papers, the
+themes are fitted on a sample of 100,000 (neighbour smoothing, k, k-means,
+sub-themes) and every paper joins the nearest of them. Each stage that lasts more than two seconds is
 named on stderr.
 
 With --namer ollama, a local generative model names the themes instead of
@@ -153,6 +155,9 @@ func reportK(w io.Writer, m *corpus.ThemeModel) {
 		case m.K == lo && hi > lo && lo > 2:
 			fmt.Fprintf(w, "warning: k = %d is the smallest k tried (try --min-k 2)\n", m.K)
 		}
+	}
+	if m.FitSample > 0 {
+		fmt.Fprintf(w, "themes fitted on a sample of %s of the %s papers; the others placed by their nearest theme\n", format.Int(m.FitSample), format.Int(len(m.IDs)))
 	}
 	fmt.Fprintf(w, "silhouette %.3f · keyword diversity %.3f · NPMI coherence %.3f", m.Silhouette, m.Levels[m.Chosen].Diversity, m.Levels[m.Chosen].Coherence)
 	sizes := make([]string, len(m.Levels))
