@@ -416,10 +416,13 @@ func (t *table) mapped() bool {
 	return p >= lo && p < lo+uintptr(len(sn.data))
 }
 
-// toHeap moves a mapped matrix to the heap, once every row is checked.
+// toHeap moves a mapped matrix, or one in the arena, to the heap, once
+// every row is checked, and keeps it there.
 func (t *table) toHeap() {
-	if t.mapped() {
+	t.heapOnly = true
+	if t.mapped() || t.arena != nil {
 		t.vecs = slices.Clone(t.vecs)
+		t.freeArena()
 	}
 }
 
