@@ -310,7 +310,7 @@ func Resume(st Store, info embed.Info, s Settings, readOnly bool) (embed.Embedde
 			}
 			return nil, err
 		}
-		lex, err := lexical.Read(bytes.NewReader(data))
+		lex, err := lexical.Decode(data)
 		if err != nil {
 			return nil, fmt.Errorf("store %s: lexical model %s is damaged (%w): re-ingest into a new store", st.Dir(), LexicalModelFile, err)
 		}
