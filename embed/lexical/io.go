@@ -124,26 +124,49 @@ func Read(r io.Reader) (*Model, error) {
 	return Decode(data)
 }
 
+// Verify checks that data is an intact model file (its magic number,
+// format version and checksum) without decoding it, and returns the number
+// of documents the model was fitted on. Its errors are Read's; Decode of
+// data that passed Verify can still fail only on a model written wrongly.
+func Verify(data []byte) (fittedOn int, err error) {
+	if err := checkFile(data); err != nil {
+		return 0, err
+	}
+	return int(binary.LittleEndian.Uint64(data[16:])), nil
+}
+
+// checkFile checks the magic number, the version and the checksum of a
+// model file.
+func checkFile(data []byte) error {
+	if len(data) < len(lexicalMagic) || string(data[:len(lexicalMagic)]) != lexicalMagic {
+		return corruptf("not a lexical model (bad magic number)")
+	}
+	if len(data) < lexicalHeaderSize+4 {
+		return corruptf("%d bytes is shorter than the header", len(data))
+	}
+	if v := binary.LittleEndian.Uint32(data[8:]); v != lexicalVersion {
+		return fmt.Errorf("lexical: read model: format version %d is not supported (this build reads version %d)", v, lexicalVersion)
+	}
+	body := data[:len(data)-4]
+	if got, want := crc32.Checksum(body, lexicalCRCTable), binary.LittleEndian.Uint32(data[len(data)-4:]); got != want {
+		return corruptf("checksum mismatch")
+	}
+	return nil
+}
+
+func corruptf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrCorruptModel, fmt.Sprintf(format, args...))
+}
+
 // Decode is Read for a model already in memory (a file read whole): it
 // decodes data without copying it first, and the model keeps no reference
 // to it. Its errors are Read's.
 func Decode(data []byte) (*Model, error) {
-	corrupt := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s", ErrCorruptModel, fmt.Sprintf(format, args...))
-	}
-	if len(data) < len(lexicalMagic) || string(data[:len(lexicalMagic)]) != lexicalMagic {
-		return nil, corrupt("not a lexical model (bad magic number)")
-	}
-	if len(data) < lexicalHeaderSize+4 {
-		return nil, corrupt("%d bytes is shorter than the header", len(data))
-	}
-	if v := binary.LittleEndian.Uint32(data[8:]); v != lexicalVersion {
-		return nil, fmt.Errorf("lexical: read model: format version %d is not supported (this build reads version %d)", v, lexicalVersion)
+	corrupt := corruptf
+	if err := checkFile(data); err != nil {
+		return nil, err
 	}
 	body := data[:len(data)-4]
-	if got, want := crc32.Checksum(body, lexicalCRCTable), binary.LittleEndian.Uint32(data[len(data)-4:]); got != want {
-		return nil, corrupt("checksum mismatch")
-	}
 	flags := binary.LittleEndian.Uint32(data[12:])
 	p := &byteParser{data: body[16:]}
 	docs, m, k := p.u64(), p.u64(), p.u64()
