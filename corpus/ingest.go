@@ -523,12 +523,12 @@ func (c *Corpus) ingestLarge(ctx context.Context, in Stream, p1 *firstPass, opts
 	} else {
 		defer c.afterIngest(ctx, false, opts, &stats, &err)
 	}
-	// Deferred after afterIngest, so that it runs first. The exact-term
-	// index follows each stored step, as the papers go by
-	// (the texts of a million papers are not kept until the end), when it
-	// matched the store before this ingest; otherwise it is built again
-	// from the store at the end. Either way it is saved and then dropped:
-	// its postings need not stay in memory while the store closes.
+	// The exact-term index follows each stored step (the texts of a
+	// million papers are not kept until the end) when it matched the
+	// store before this ingest; otherwise it is built again from the
+	// store at the end. Either way it is saved and then dropped: its
+	// postings need not stay in memory while the store closes. Deferred
+	// after afterIngest, so that it runs first.
 	sp := c.sparseToUpdate()
 	defer func() {
 		if stored == 0 {
