@@ -15,6 +15,7 @@ import (
 	"github.com/papermap/papermap/embed/lexical"
 	"github.com/papermap/papermap/paper"
 	"github.com/papermap/papermap/vectorstore"
+	"github.com/papermap/papermap/vectorstore/sparse"
 )
 
 // IngestOptions tunes Ingest. The zero value is the documented default.
@@ -512,15 +513,6 @@ func (c *Corpus) ingestLarge(ctx context.Context, in Stream, p1 *firstPass, opts
 	report()
 
 	stored := 0
-	defer func() {
-		// The exact-term index is built again from the store: the texts
-		// of a million papers are not kept meanwhile.
-		if stored > 0 {
-			if serr := c.rebuildSparse(context.WithoutCancel(ctx)); serr != nil && err == nil {
-				err = serr
-			}
-		}
-	}()
 	if c.emb == nil {
 		emb, serr := backend.StartSample(ctx, c.store, p1.sample.texts(), total, c.opts.Embedder, reportStage)
 		if serr != nil {
@@ -531,6 +523,31 @@ func (c *Corpus) ingestLarge(ctx context.Context, in Stream, p1 *firstPass, opts
 	} else {
 		defer c.afterIngest(ctx, false, opts, &stats, &err)
 	}
+	// The exact-term index follows each stored step (the texts of a
+	// million papers are not kept until the end) when it matched the
+	// store before this ingest; otherwise it is built again from the
+	// store at the end. Either way it is saved and then dropped: its
+	// postings need not stay in memory while the store closes. Deferred
+	// after afterIngest, so that it runs first.
+	sp := c.sparseToUpdate()
+	defer func() {
+		if stored == 0 {
+			return
+		}
+		var serr error
+		if sp != nil {
+			sp.Fingerprint = c.fingerprint()
+			serr = c.saveSparse(sp)
+		} else {
+			serr = c.rebuildSparse(context.WithoutCancel(ctx))
+		}
+		c.sparse.mu.Lock()
+		c.sparse.idx = nil
+		c.sparse.mu.Unlock()
+		if serr != nil && err == nil {
+			err = serr
+		}
+	}()
 	stats.Embedder = c.emb.Info()
 	p1.sample = sampleHeap{} // fitted, or not needed
 
@@ -545,7 +562,18 @@ func (c *Corpus) ingestLarge(ctx context.Context, in Stream, p1 *firstPass, opts
 	files := make(map[string]bool)
 	var batch []vectorstore.Record
 	source := make(map[string]paper.Position)
-	var none []vectorstore.Record // the index is rebuilt: nothing to keep
+	var done []vectorstore.Record // stored by a step, for the exact-term index
+	index := func() {
+		if sp != nil && len(done) > 0 {
+			ids := make([]string, len(done))
+			texts := make([]string, len(done))
+			for i, r := range done {
+				ids[i], texts[i] = r.ID, embedText(r)
+			}
+			sp.Add(ids, texts)
+		}
+		done = done[:0]
+	}
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -558,16 +586,17 @@ func (c *Corpus) ingestLarge(ctx context.Context, in Stream, p1 *firstPass, opts
 		if err != nil {
 			if len(vecs) == len(batch) {
 				// Keep what was embedded, as Ingest does.
-				if serr := c.storeEmbedded(context.WithoutCancel(ctx), batch, vecs, &stats, &none); serr != nil {
+				if serr := c.storeEmbedded(context.WithoutCancel(ctx), batch, vecs, &stats, &done); serr != nil {
 					err = errors.Join(err, serr)
 				}
 			}
 			stored += stats.Added + stats.Updated - before
+			index()
 			return err
 		}
-		err = c.storeEmbedded(ctx, batch, vecs, &stats, &none)
+		err = c.storeEmbedded(ctx, batch, vecs, &stats, &done)
 		stored += stats.Added + stats.Updated - before
-		none = none[:0]
+		index()
 		batch = batch[:0]
 		clear(source)
 		report()
@@ -679,6 +708,26 @@ func (s *sampleHeap) texts() []string {
 		out[k] = s.text[i]
 	}
 	return out
+}
+
+// sparseToUpdate returns the exact-term index that an ingest can update
+// as it stores papers: a new one for an empty store, the saved one when it
+// matches the store. It returns nil when the index must be built again
+// from the store (rebuildSparse).
+func (c *Corpus) sparseToUpdate() *sparse.Index {
+	if c.store.Len() == 0 {
+		return sparse.New(sparse.Options{})
+	}
+	c.sparse.mu.Lock()
+	defer c.sparse.mu.Unlock()
+	fp := c.fingerprint()
+	if idx := c.sparse.idx; idx != nil && idx.Fingerprint == fp {
+		return idx
+	}
+	if idx, ok := c.loadSparse(fp); ok {
+		return idx
+	}
+	return nil
 }
 
 // rebuildSparse builds the exact-term index again from the store and

@@ -62,11 +62,15 @@ func TestFailedFirstIngestLeavesNoModel(t *testing.T) {
 	// The vocabulary is that of the papers stored, not of the failed ingest
 	// (the model itself, not the hashed n-gram fallback that embeds any
 	// text).
-	fb, ok := c.Embedder().(lexical.Fallback)
-	if !ok {
-		t.Fatalf("embedder %T, want lexical.Fallback", c.Embedder())
+	data, err := c.Store().ReadFile(backend.LexicalModelFile)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := fb.Model.Embed(t.Context(), []string{"surface codes quantum"}, embed.Query); !errors.Is(err, lexical.ErrNoKnownTerms) {
+	lex, err := lexical.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lex.Embed(t.Context(), []string{"surface codes quantum"}, embed.Query); !errors.Is(err, lexical.ErrNoKnownTerms) {
 		t.Errorf("embedding words known only to the failed ingest's papers: %v; want lexical.ErrNoKnownTerms", err)
 	}
 }

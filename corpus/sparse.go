@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"sync"
 
-	"github.com/papermap/papermap/embed/lexical"
 	"github.com/papermap/papermap/vectorstore"
 	"github.com/papermap/papermap/vectorstore/sparse"
 )
@@ -149,8 +148,8 @@ func (c *Corpus) updateSparse(ctx context.Context, before string, recs []vectors
 // FittedOn returns how many papers the lexical model was fitted on, or 0
 // for a store embedded by Ollama or not embedded yet.
 func (c *Corpus) FittedOn() int {
-	if fb, ok := c.emb.(lexical.Fallback); ok {
-		return fb.FittedOn()
+	if f, ok := c.emb.(interface{ FittedOn() int }); ok {
+		return f.FittedOn()
 	}
 	return 0
 }

@@ -202,3 +202,65 @@ func TestIngestStreamInputChanged(t *testing.T) {
 		t.Fatal("an input that changed between the passes was ingested")
 	}
 }
+
+// TestIngestStreamLargeSparse: the large path keeps the exact-term index
+// as it stores papers, into a new store and into one whose saved index
+// matches it, and builds it again from the store when the saved one is
+// missing. Each time the saved index matches the store (a reader uses it
+// without rebuilding) and ranks as an index built from the stored papers.
+func TestIngestStreamLargeSparse(t *testing.T) {
+	ctx := context.Background()
+	papers := arxivPapers(t)
+	dir := filepath.Join(t.TempDir(), "store")
+	opts := Options{Embedder: backend.Settings{Backend: embed.BackendLexical}}
+	queries := []string{papers[3].Title, papers[1200].Title, papers[1999].Title, "dark matter halo", "graph colouring"}
+	for step, part := range [][]paper.Paper{papers[:800], papers[800:1400], papers[1400:]} {
+		if step == 2 {
+			// The third ingest finds no saved index: it rebuilds it.
+			if err := os.Remove(filepath.Join(dir, sparseIndexFile)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c, err := Open(ctx, dir, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.IngestStream(ctx, sliceStream(part), IngestOptions{FitSample: 200, ChunkSize: 128, RefitGrowth: -1}); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+
+		var notes bytes.Buffer
+		r, err := Open(ctx, dir, Options{ReadOnly: true, Notice: &notes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fp := r.fingerprint()
+		saved, ok := r.loadSparse(fp)
+		if !ok {
+			t.Fatalf("step %d: the saved exact-term index does not match the store (%s)", step, notes.String())
+		}
+		built, err := r.buildSparse(ctx, fp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if saved.Len() != r.Len() || !slices.Equal(saved.IDs(), built.IDs()) {
+			t.Fatalf("step %d: the saved index holds %d papers, the store %d", step, saved.Len(), r.Len())
+		}
+		for _, q := range queries {
+			got, _ := saved.Search(q, 10, nil, nil)
+			want, _ := built.Search(q, 10, nil, nil)
+			if len(got) != len(want) {
+				t.Fatalf("step %d, %q: %d hits, want %d", step, q, len(got), len(want))
+			}
+			for i := range want {
+				if got[i].ID != want[i].ID || math.Abs(float64(got[i].Score-want[i].Score)) > 1e-5 {
+					t.Fatalf("step %d, %q: hit %d is %v, want %v", step, q, i, got[i], want[i])
+				}
+			}
+		}
+		r.Close()
+	}
+}

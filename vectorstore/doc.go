@@ -91,7 +91,8 @@
 // when the records changed, or when the snapshot was missing, stale or
 // partly read again; a reader never writes it. So a store made by an
 // older papermap is read as before until a writer closes it, which
-// migrates it; the log format is unchanged, and an older papermap still
+// migrates it (the writer's Open says so in a notice, with the size of
+// the log it read and of the snapshot it will write); the log format is unchanged, and an older papermap still
 // reads and writes the store (it ignores records.idx, whose stamp no
 // longer matches once the log changes). Compact and Repair remove the
 // snapshot before they replace the log.
@@ -150,11 +151,17 @@
 //
 // Once open, the store holds the IDs, hashes and frame offsets of the
 // records, and their vectors as one contiguous row-major []float32 matrix
-// (rows in no particular order): the mapped snapshot, until a writer
-// changes the records, which moves the matrix to the heap. At a million
-// records of 256 dimensions that is the 1 GB matrix (mapped: in the page
-// cache, shared between processes) and some 100 MB of IDs and offsets.
-// Contents stay in the log (see "The snapshot").
+// (rows in no particular order): the mapped snapshot, until a writer adds
+// records beyond it, which moves the matrix to an anonymous mapping
+// outside the Go heap, grown in place (mremap on Linux and NetBSD, a copy
+// on other Unix systems, the heap where there is no mmap). The garbage
+// collector lets the heap grow to twice what is live before it runs, so a
+// matrix on the heap would cost twice its size, and growing a heap slice
+// copies it while both copies are live; a Collection, whose documents
+// share the rows and may outlive the store, moves it to the heap for
+// good. At a million records of 256 dimensions that is the 1 GB matrix
+// (mapped: in the page cache, shared between processes) and some 100 MB
+// of IDs and offsets. Contents stay in the log (see "The snapshot").
 //
 // # chromem-go
 //

@@ -16,3 +16,16 @@ func mapFile(f *os.File, size int64) ([]byte, func() error, error) {
 	}
 	return data, func() error { return nil }, nil
 }
+
+// mapAnon returns n bytes of zeroed memory; without mmap, on the heap.
+func mapAnon(n int) ([]byte, error) { return make([]byte, n), nil }
+
+// unmapAnon releases memory from mapAnon (the garbage collector does).
+func unmapAnon([]byte) error { return nil }
+
+// remapAnon grows memory from mapAnon to n bytes, keeping its content.
+func remapAnon(b []byte, n int) ([]byte, error) {
+	c := make([]byte, n)
+	copy(c, b)
+	return c, nil
+}

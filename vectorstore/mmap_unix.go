@@ -18,3 +18,14 @@ func mapFile(f *os.File, size int64) ([]byte, func() error, error) {
 	}
 	return data, func() error { return unix.Munmap(data) }, nil
 }
+
+// mapAnon returns n bytes of zeroed memory outside the Go heap (an
+// anonymous private mapping): the garbage collector neither scans it nor
+// counts it in the heap whose growth paces it, and pages never touched
+// take no memory.
+func mapAnon(n int) ([]byte, error) {
+	return unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
+}
+
+// unmapAnon releases memory from mapAnon or remapAnon.
+func unmapAnon(b []byte) error { return unix.Munmap(b) }

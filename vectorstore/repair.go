@@ -52,6 +52,7 @@ func Repair(ctx context.Context, dir string) (kept int, err error) {
 	if err != nil {
 		return 0, err
 	}
+	defer t.close()
 	m, hasManifest, merr := readManifest(dir)
 	if merr == nil && hasManifest && m.LogBytes > 0 {
 		// The repaired log is shorter than the one the manifest knew.

@@ -194,5 +194,5 @@ func (s *Store) closeQuietly() error {
 	t := s.t
 	s.t, s.coll = newTable(), nil
 	s.mu.Unlock()
-	return errors.Join(t.snap.close(), s.release())
+	return errors.Join(t.close(), s.release())
 }

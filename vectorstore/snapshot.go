@@ -197,13 +197,23 @@ func writeSnapshot(dir string, t *table, log io.ReaderAt, logBytes int64) error 
 	}
 	dim := t.dim
 	order := t.sortedRows()
-	var index []byte
-	for _, i := range order {
+	// The row index (some 90 MB at a million records) is not built in
+	// memory: a first pass measures and checksums it, the write encodes
+	// it again entry by entry.
+	var entry []byte
+	appendEntry := func(i int) []byte {
 		r := &t.rows[i]
-		index = appendString(index, r.id)
-		index = appendString(index, r.hash)
-		index = binary.AppendUvarint(index, uint64(r.off))
-		index = binary.AppendUvarint(index, uint64(r.size))
+		entry = appendString(entry[:0], r.id)
+		entry = appendString(entry, r.hash)
+		entry = binary.AppendUvarint(entry, uint64(r.off))
+		entry = binary.AppendUvarint(entry, uint64(r.size))
+		return entry
+	}
+	indexLen, indexCRC := 0, uint32(0)
+	for _, i := range order {
+		e := appendEntry(i)
+		indexLen += len(e)
+		indexCRC = crc32.Update(indexCRC, castagnoli, e)
 	}
 	chunkRows := snapChunkRows(max(dim, 1))
 	nchunks := (len(order) + chunkRows - 1) / chunkRows
@@ -230,18 +240,20 @@ func writeSnapshot(dir string, t *table, log io.ReaderAt, logBytes int64) error 
 	binary.LittleEndian.PutUint64(hdr[32:], uint64(logBytes))
 	binary.LittleEndian.PutUint32(hdr[40:], tail)
 	binary.LittleEndian.PutUint32(hdr[44:], uint32(nchunks))
-	binary.LittleEndian.PutUint64(hdr[48:], uint64(len(index)))
-	binary.LittleEndian.PutUint32(hdr[56:], crc32.Checksum(index, castagnoli))
+	binary.LittleEndian.PutUint64(hdr[48:], uint64(indexLen))
+	binary.LittleEndian.PutUint32(hdr[56:], indexCRC)
 	binary.LittleEndian.PutUint32(hdr[60:], crc32.Checksum(hdr[:60], castagnoli))
 	for _, c := range crcs {
 		hdr = binary.LittleEndian.AppendUint32(hdr, c)
 	}
-	pre := len(hdr) + len(index)
+	pre := len(hdr) + indexLen
 	pad := (snapAlign - pre%snapAlign) % snapAlign
 	err = safefile.Write(filepath.Join(dir, snapName), 0o600, func(f io.Writer) error {
 		w := bufio.NewWriterSize(f, 1<<20)
 		w.Write(hdr)
-		w.Write(index)
+		for _, i := range order {
+			w.Write(appendEntry(i))
+		}
 		w.Write(make([]byte, pad))
 		for _, i := range order {
 			if _, err := w.Write(encodeRow(i)); err != nil {
@@ -416,10 +428,13 @@ func (t *table) mapped() bool {
 	return p >= lo && p < lo+uintptr(len(sn.data))
 }
 
-// toHeap moves a mapped matrix to the heap, once every row is checked.
+// toHeap moves a mapped matrix, or one in the arena, to the heap, once
+// every row is checked, and keeps it there.
 func (t *table) toHeap() {
-	if t.mapped() {
+	t.heapOnly = true
+	if t.mapped() || t.arena != nil {
 		t.vecs = slices.Clone(t.vecs)
+		t.freeArena()
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/papermap/papermap/internal/format"
 )
 
 // snapshotFixture builds a store with adds, a replacement and deletes, and
@@ -175,9 +177,19 @@ func TestSnapshotMigration(t *testing.T) {
 		t.Errorf("notices on a v1 store: %s", notes.String())
 	}
 
-	w := openStore(t, dir, dim)
+	// The first writer is told that it migrates the store.
+	w, err := Open(ctx, dir, Options{IndexThreshold: -1, Notice: notes.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.SetEmbedder(testInfo(dim)); err != nil {
+		t.Fatal(err)
+	}
 	if w.fromSnap {
 		t.Fatal("snapshot used before it was written")
+	}
+	if got, n := notes.String(), format.Int(len(want)); !strings.Contains(got, "has no records.idx") || !strings.Contains(got, n+" records") {
+		t.Errorf("the first writer's notice is %q, want one saying it writes records.idx for %s records", got, n)
 	}
 	extra := makeRecords(32, "m", 3, dim)
 	mustAdd(t, w, extra)
@@ -219,14 +231,17 @@ func TestSnapshotNeverTrusted(t *testing.T) {
 		damage func(t *testing.T, dir string) // changes the store copy
 		used   bool                           // Open still uses the snapshot
 		notice string                         // part of the notice expected ("" none)
+		// writer is the part of a writer's notice expected, when it
+		// differs from notice.
+		writer string
 	}{
-		{"missing", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, snapName)) }, false, ""},
-		{"empty", func(t *testing.T, dir string) { writeSnap(t, dir, nil) }, false, "cut short"},
-		{"cut short", func(t *testing.T, dir string) { writeSnap(t, dir, good[:len(good)-5]) }, false, "bytes, not"},
-		{"header byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, hdr(26))) }, false, "header is damaged"},
-		{"index byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, hdr(64)+4*countChunks(good)+10)) }, false, "row index fails its checksum"},
-		{"vector byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, vecOff+4*dim*300+7)) }, true, "fail their checksum"},
-		{"last vector byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, len(good)-1)) }, true, "fail their checksum"},
+		{"missing", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, snapName)) }, false, "", "has no records.idx"},
+		{"empty", func(t *testing.T, dir string) { writeSnap(t, dir, nil) }, false, "cut short", ""},
+		{"cut short", func(t *testing.T, dir string) { writeSnap(t, dir, good[:len(good)-5]) }, false, "bytes, not", ""},
+		{"header byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, hdr(26))) }, false, "header is damaged", ""},
+		{"index byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, hdr(64)+4*countChunks(good)+10)) }, false, "row index fails its checksum", ""},
+		{"vector byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, vecOff+4*dim*300+7)) }, true, "fail their checksum", ""},
+		{"last vector byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, len(good)-1)) }, true, "fail their checksum", ""},
 		{"stale: records added since", func(t *testing.T, dir string) {
 			// A writer that was killed before its Close: the log goes on
 			// past what the snapshot covers.
@@ -240,7 +255,7 @@ func TestSnapshotNeverTrusted(t *testing.T) {
 			}
 			s.release() // as a kill would: no Close, no new snapshot
 			writeSnap(t, dir, good)
-		}, true, ""},
+		}, true, "", ""},
 		{"from another log", func(t *testing.T, dir string) {
 			s := openStore(t, dir, dim)
 			if err := s.Compact(ctx); err != nil {
@@ -251,7 +266,7 @@ func TestSnapshotNeverTrusted(t *testing.T) {
 			mustAdd(t, s, makeRecords(34, "x", 20, dim))
 			s.release()
 			writeSnap(t, dir, good) // the old snapshot put back over the new log
-		}, false, "another log"},
+		}, false, "another log", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -285,11 +300,15 @@ func TestSnapshotNeverTrusted(t *testing.T) {
 				}
 				checkHolds(t, s, expect)
 				mustClose(t, s)
+				notice := c.notice
+				if !ro && c.writer != "" {
+					notice = c.writer
+				}
 				switch got := notes.String(); {
-				case c.notice == "" && got != "":
+				case notice == "" && got != "":
 					t.Errorf("read-only %v: notice %q", ro, got)
-				case !strings.Contains(got, c.notice):
-					t.Errorf("read-only %v: notice %q, want one saying %q", ro, got, c.notice)
+				case !strings.Contains(got, notice):
+					t.Errorf("read-only %v: notice %q, want one saying %q", ro, got, notice)
 				}
 			}
 			// The writer's Close wrote a sound snapshot.

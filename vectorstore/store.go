@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/internal/format"
 	"github.com/papermap/papermap/internal/safefile"
 	"github.com/philippgille/chromem-go"
 )
@@ -246,7 +247,15 @@ func (s *Store) open(ctx context.Context) (rerr error) {
 			s.fromSnap = true
 		case errors.As(err, &st):
 			s.needSnap = true
-			if st.reason != "there is none" {
+			if st.reason == "there is none" && !s.readOnly && size > int64(len(logHeader)) {
+				// A store made before the snapshot existed (or whose
+				// snapshot was removed): this writer migrates it.
+				defer func() {
+					if rerr == nil {
+						s.notify("%s", migrationNotice(s.dir, size, len(s.t.rows), s.t.dim))
+					}
+				}()
+			} else if st.reason != "there is none" {
 				// Told once Open succeeds: an Open that fails says why
 				// in its error alone.
 				defer func() {
@@ -266,12 +275,12 @@ func (s *Store) open(ctx context.Context) (rerr error) {
 		}
 	}
 	if res.bad >= 0 {
-		t.snap.close()
+		t.close()
 		t = nil // let the count below reuse the memory
 		return &CorruptError{File: logPath, Offset: res.bad, Reason: res.reason, Intact: s.countIntact(size)}
 	}
 	if s.hasManifest && s.manifest.LogBytes > 0 && res.end < s.manifest.LogBytes {
-		t.snap.close()
+		t.close()
 		return &CorruptError{File: logPath, Offset: res.end, Intact: len(t.rows),
 			Reason: fmt.Sprintf("the log has %d bytes of intact records but held %d when the store was last closed: it was cut short, and papers stored after byte %d are lost", res.end, s.manifest.LogBytes, res.end)}
 	}
@@ -295,6 +304,30 @@ func (s *Store) open(ctx context.Context) (rerr error) {
 		s.liveBytes = t.liveBytes()
 	}
 	return nil
+}
+
+// migrationNotice tells the writer of a store without a snapshot what
+// migrating it costs: the log was read whole (as every Open did before
+// the snapshot existed), and Close writes the snapshot.
+func migrationNotice(dir string, logBytes int64, rows, dim int) string {
+	return fmt.Sprintf("vectorstore: %s has no %s (a store of an earlier papermap): its whole log (%s) was read; "+
+		"when this command ends it writes %s (%s for %s records) once, and from then on commands open the store without reading the log",
+		dir, snapName, sizeText(logBytes), snapName, sizeText(snapshotBytes(rows, dim)), format.Int(rows))
+}
+
+// snapshotBytes is about the size of the snapshot of rows records of dim
+// dimensions: their vectors and some 100 bytes of ID, hash and offsets.
+func snapshotBytes(rows, dim int) int64 { return int64(rows) * int64(4*dim+100) }
+
+// sizeText writes a byte count for people: "2.1 GB", "340 MB", "12 kB".
+func sizeText(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.0f MB", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%.0f kB", float64(n)/1e3)
 }
 
 // notify sends a notice to Options.Notice, when set.
@@ -356,6 +389,7 @@ func (s *Store) countIntact(size int64) int {
 	if err != nil {
 		return 0
 	}
+	defer t.close()
 	return len(t.rows)
 }
 
@@ -474,7 +508,7 @@ func acquireLock(dir string) (*os.File, error) {
 func (s *Store) release() error {
 	var errs []error
 	if s.t != nil {
-		errs = append(errs, s.t.snap.close())
+		errs = append(errs, s.t.close())
 	}
 	if s.log != nil {
 		errs = append(errs, s.log.Close())
@@ -519,7 +553,7 @@ func (s *Store) Close() error {
 			err = errors.Join(err, writeManifest(s.dir, m))
 		}
 	}
-	return errors.Join(err, t.snap.close(), s.release())
+	return errors.Join(err, t.close(), s.release())
 }
 
 // saveSnapshot writes the snapshot of t, which covers the whole log, when
@@ -896,10 +930,8 @@ func (s *Store) Add(ctx context.Context, recs []Record) (AddStats, error) {
 	t := s.t
 	t.mutable()
 	if need := (len(t.rows) + newIDs) * dim; need > cap(t.vecs) {
+		t.reserve(len(t.rows) + newIDs)
 		// A new matrix: every document must point into it.
-		grown := make([]float32, len(t.vecs), max(need, 2*cap(t.vecs), 1024*dim))
-		copy(grown, t.vecs)
-		t.vecs = grown
 		for i := range t.rows {
 			s.syncCollection(i)
 		}

@@ -3,7 +3,6 @@ package vectorstore
 import (
 	"bufio"
 	"bytes"
-
 	"context"
 	"encoding/binary"
 	"errors"
@@ -14,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/papermap/papermap/internal/safefile"
 )
@@ -54,6 +54,71 @@ type table struct {
 	// snap is the mapped snapshot vecs came from, nil when vecs is on the
 	// heap.
 	snap *mappedSnapshot
+	// arena is the memory of vecs once the matrix grew beyond what it
+	// was given (see reserve): an anonymous mapping outside the Go heap,
+	// released by close. nil when vecs is on the heap or is the
+	// snapshot's mapping.
+	arena []byte
+	// heapOnly keeps vecs on the Go heap: a chromem-go collection's
+	// documents share its rows and may outlive the store (toHeap).
+	heapOnly bool
+}
+
+// reserve makes room for rows rows in vecs (its capacity), moving the
+// matrix when it must grow. A growing matrix lives outside the Go heap
+// (mapAnon): a 1 GB matrix on the heap would let the garbage collector,
+// which lets the heap grow to twice what is live before it runs, take
+// another gigabyte; and a mapping grows in place, where a heap slice is
+// copied while both copies are live. Capacity not yet used costs address
+// space, not memory. The caller has the table to itself (the store's
+// write lock).
+func (t *table) reserve(rows int) {
+	need := rows * t.dim
+	if need <= cap(t.vecs) {
+		return
+	}
+	size := max(need, 2*cap(t.vecs), 1024*t.dim)
+	if !t.heapOnly {
+		var b []byte
+		var err error
+		if t.arena != nil {
+			b, err = remapAnon(t.arena, 4*size)
+		} else if b, err = mapAnon(4 * size); err == nil {
+			copy(floats(b), t.vecs)
+		}
+		if err == nil {
+			t.arena = b
+			t.vecs = floats(b)[:len(t.vecs)]
+			return
+		}
+		// Out of address space or mappings: the heap will do.
+	}
+	grown := make([]float32, len(t.vecs), size)
+	copy(grown, t.vecs)
+	t.freeArena()
+	t.vecs = grown
+}
+
+// floats returns b as float32 values (b is page-aligned memory from
+// mapAnon).
+func floats(b []byte) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/4)
+}
+
+// freeArena releases the arena once vecs no longer uses it.
+func (t *table) freeArena() error {
+	if t.arena == nil {
+		return nil
+	}
+	err := unmapAnon(t.arena)
+	t.arena = nil
+	return err
+}
+
+// close releases the memory of the matrix outside the Go heap (the
+// snapshot's mapping, the arena). The table must not be used afterwards.
+func (t *table) close() error {
+	return errors.Join(t.snap.close(), t.freeArena())
 }
 
 func newTable() *table { return &table{rowOf: make(map[string]int)} }
@@ -148,16 +213,13 @@ func (l *loader) apply(f *frame, off, n int64) error {
 	if f.dim != t.dim {
 		return &payloadError{fmt.Errorf("record %q has %d dims, the store %d", f.id, f.dim, t.dim)}
 	}
-	if t.vecs == nil {
-		t.vecs = make([]float32, 0, l.records*t.dim)
-	}
 	i, ok := t.rowOf[f.id]
 	if !ok {
 		i = len(t.rows)
 		t.rowOf[f.id] = i
 		t.rows = append(t.rows, rowInfo{})
 		l.dead = append(l.dead, false)
-		t.vecs = slices.Grow(t.vecs, t.dim)
+		t.reserve(max(l.records, i+1))
 		t.vecs = t.vecs[:len(t.vecs)+t.dim]
 		if t.metas != nil {
 			t.metas = append(t.metas, nil)

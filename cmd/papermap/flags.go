@@ -108,20 +108,21 @@ const indexThresholdEnv = "PAPERMAP_INDEX_THRESHOLD"
 var indexThresholdText = strconv.Itoa(vectorstore.DefaultIndexThreshold)
 
 // indexThreshold returns $PAPERMAP_INDEX_THRESHOLD, or 0 (the default)
-// when it is unset or not a positive integer (said on notice).
+// when it is unset or not an integer other than 0 (said on notice). A
+// negative value means never: no index is built or used.
 func indexThreshold(notice io.Writer) int {
 	v := os.Getenv(indexThresholdEnv)
 	if v == "" {
 		return 0
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
+	if err != nil || n == 0 {
 		if notice != nil {
-			fmt.Fprintf(notice, "papermap: ignoring %s=%q: not a positive number of papers\n", indexThresholdEnv, v)
+			fmt.Fprintf(notice, "papermap: ignoring %s=%q: not a number of papers (or -1: never)\n", indexThresholdEnv, v)
 		}
 		return 0
 	}
-	return n
+	return max(n, -1)
 }
 
 // themeFlagsUsage describes the flags of bindThemeFlags for --help.

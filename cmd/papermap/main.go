@@ -158,7 +158,8 @@ Commands:
 
 Every command takes --store DIR (default ./papermap-store, or $PAPERMAP_STORE).
 search and similar use a store's approximate index from ` + indexThresholdText + ` papers on
-($PAPERMAP_INDEX_THRESHOLD changes that number; --exact scores every paper).
+($PAPERMAP_INDEX_THRESHOLD changes that number, -1: never; --exact scores
+every paper).
 --store weaviate://HOST:PORT/COLLECTION[?grpc=PORT] keeps the papers in a
 Weaviate collection instead (API key from $WEAVIATE_API_KEY; reads and writes
 at QUORUM, ?consistency=ONE|ALL to change it); export, reindex and repair

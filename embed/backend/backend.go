@@ -310,11 +310,11 @@ func Resume(st Store, info embed.Info, s Settings, readOnly bool) (embed.Embedde
 			}
 			return nil, err
 		}
-		lex, err := lexical.Read(bytes.NewReader(data))
+		docs, err := lexical.Verify(data)
 		if err != nil {
-			return nil, fmt.Errorf("store %s: lexical model %s is damaged (%w): re-ingest into a new store", st.Dir(), LexicalModelFile, err)
+			return nil, lexicalDamaged(st.Dir(), err)
 		}
-		return lexical.Fallback{Model: lex}, nil
+		return &lazyLexical{dir: st.Dir(), info: info, data: data, docs: docs}, nil
 	case embed.BackendOllama:
 		if s.Ollama.Model != "" && s.Ollama.Model != info.Model {
 			return nil, &vectorstore.MismatchError{
@@ -328,6 +328,49 @@ func Resume(st Store, info embed.Info, s Settings, readOnly bool) (embed.Embedde
 		return &lazyOllama{st: st, readOnly: readOnly, opts: opts, info: info}, nil
 	}
 	return nil, fmt.Errorf("store %s: unknown embedder backend %q in its manifest", st.Dir(), info.Backend)
+}
+
+func lexicalDamaged(dir string, err error) error {
+	return fmt.Errorf("store %s: lexical model %s is damaged (%w): re-ingest into a new store", dir, LexicalModelFile, err)
+}
+
+// lazyLexical is a store's lexical model, checked (lexical.Verify) but
+// decoded at its first Embed: a command that embeds nothing (info, themes,
+// map) does not pay for decoding it (some 40 MB for a vocabulary of
+// 40,000 terms).
+type lazyLexical struct {
+	dir  string
+	info embed.Info // the manifest's
+	docs int        // papers the model was fitted on
+
+	once sync.Once
+	data []byte // the model file, until it is decoded
+	fb   lexical.Fallback
+	err  error
+}
+
+func (l *lazyLexical) Info() embed.Info { return l.info }
+
+// FittedOn returns how many papers the model was fitted on.
+func (l *lazyLexical) FittedOn() int { return l.docs }
+
+func (l *lazyLexical) Embed(ctx context.Context, texts []string, task embed.Task) ([][]float32, error) {
+	l.once.Do(func() {
+		lex, err := lexical.Decode(l.data)
+		l.data = nil
+		switch {
+		case err != nil:
+			l.err = lexicalDamaged(l.dir, err)
+		case lex.Info() != l.info:
+			l.err = fmt.Errorf("store %s: lexical model %s makes %+v vectors but the manifest says %+v: re-ingest into a new store", l.dir, LexicalModelFile, lex.Info(), l.info)
+		default:
+			l.fb = lexical.Fallback{Model: lex}
+		}
+	})
+	if l.err != nil {
+		return nil, l.err
+	}
+	return l.fb.Embed(ctx, texts, task)
 }
 
 // lazyOllama connects to Ollama at the first Embed call.

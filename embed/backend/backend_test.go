@@ -287,6 +287,19 @@ func TestLexicalStartResume(t *testing.T) {
 			t.Errorf("text %d: resumed model gives %v, fitted %v", i, again[i], vecs[i])
 		}
 	}
+	// Resume checks the model (it is decoded at the first Embed): what
+	// it was fitted on is known at once, and a damaged model is refused.
+	if f, ok := back.(interface{ FittedOn() int }); !ok || f.FittedOn() != len(texts) {
+		t.Errorf("resumed embedder %T does not say it was fitted on %d papers", back, len(texts))
+	}
+	good := st.files[LexicalModelFile]
+	for _, bad := range [][]byte{good[:len(good)-9], append(slices.Clone(good[:100]), append([]byte{good[100] ^ 1}, good[101:]...)...)} {
+		st.files[LexicalModelFile] = bad
+		if _, err := Resume(st, *st.info, Settings{}, true); err == nil || !strings.Contains(err.Error(), LexicalModelFile+" is damaged") {
+			t.Errorf("Resume with a damaged model: %v, want an error saying it is damaged", err)
+		}
+	}
+	st.files[LexicalModelFile] = good
 }
 
 // TestChooseAuto checks what auto chooses, and the notice saying why.

@@ -9,7 +9,6 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
-	"strings"
 )
 
 // The lexical model file, version 1, all integers and floats little-endian:
@@ -118,35 +117,56 @@ func (c *lexicalByteCounter) Write(p []byte) (int, error) {
 // altered, or not a lexical model, and a plain error for a model of a newer
 // format version.
 func Read(r io.Reader) (*Model, error) {
-	var data []byte
-	var err error
-	if br, ok := r.(*bytes.Reader); ok {
-		// Sized at once: io.ReadAll would grow (and zero) its buffer
-		// step by step, which costs more than decoding a 40 MB model.
-		data = make([]byte, br.Len())
-		_, err = io.ReadFull(br, data)
-	} else {
-		data, err = io.ReadAll(r)
-	}
+	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("lexical: read model: %w", err)
 	}
-	corrupt := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s", ErrCorruptModel, fmt.Sprintf(format, args...))
+	return Decode(data)
+}
+
+// Verify checks that data is an intact model file (its magic number,
+// format version and checksum) without decoding it, and returns the number
+// of documents the model was fitted on. Its errors are Read's; Decode of
+// data that passed Verify can still fail only on a model written wrongly.
+func Verify(data []byte) (fittedOn int, err error) {
+	if err := checkFile(data); err != nil {
+		return 0, err
 	}
+	return int(binary.LittleEndian.Uint64(data[16:])), nil
+}
+
+// checkFile checks the magic number, the version and the checksum of a
+// model file.
+func checkFile(data []byte) error {
 	if len(data) < len(lexicalMagic) || string(data[:len(lexicalMagic)]) != lexicalMagic {
-		return nil, corrupt("not a lexical model (bad magic number)")
+		return corruptf("not a lexical model (bad magic number)")
 	}
 	if len(data) < lexicalHeaderSize+4 {
-		return nil, corrupt("%d bytes is shorter than the header", len(data))
+		return corruptf("%d bytes is shorter than the header", len(data))
 	}
 	if v := binary.LittleEndian.Uint32(data[8:]); v != lexicalVersion {
-		return nil, fmt.Errorf("lexical: read model: format version %d is not supported (this build reads version %d)", v, lexicalVersion)
+		return fmt.Errorf("lexical: read model: format version %d is not supported (this build reads version %d)", v, lexicalVersion)
 	}
 	body := data[:len(data)-4]
 	if got, want := crc32.Checksum(body, lexicalCRCTable), binary.LittleEndian.Uint32(data[len(data)-4:]); got != want {
-		return nil, corrupt("checksum mismatch")
+		return corruptf("checksum mismatch")
 	}
+	return nil
+}
+
+func corruptf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrCorruptModel, fmt.Sprintf(format, args...))
+}
+
+// Decode is Read for a model already in memory (a file read whole): it
+// decodes data without copying it first, and the model keeps no reference
+// to it. Its errors are Read's.
+func Decode(data []byte) (*Model, error) {
+	corrupt := corruptf
+	if err := checkFile(data); err != nil {
+		return nil, err
+	}
+	body := data[:len(data)-4]
 	flags := binary.LittleEndian.Uint32(data[12:])
 	p := &byteParser{data: body[16:]}
 	docs, m, k := p.u64(), p.u64(), p.u64()
@@ -170,12 +190,25 @@ func Read(r io.Reader) (*Model, error) {
 		linear: flags&flagLinear != 0,
 		fit:    fit,
 	}
-	for i := range l.terms {
-		l.terms[i] = p.str()
-		if i > 0 && p.err == nil && strings.Compare(l.terms[i-1], l.terms[i]) >= 0 {
+	// The terms share one string: one allocation instead of one per term.
+	termData := p.data
+	spans := make([][2]int, m)
+	var prev []byte
+	for i := range spans {
+		t := p.strBytes()
+		if i > 0 && p.err == nil && bytes.Compare(prev, t) >= 0 {
 			return nil, corrupt("terms are not sorted at term %d", i)
 		}
-		l.index[l.terms[i]] = int32(i)
+		end := len(termData) - len(p.data)
+		spans[i] = [2]int{end - len(t), end}
+		prev = t
+	}
+	if p.err == nil {
+		all := string(termData[:len(termData)-len(p.data)])
+		for i, sp := range spans {
+			l.terms[i] = all[sp[0]:sp[1]]
+			l.index[l.terms[i]] = int32(i)
+		}
 	}
 	for i := range l.idf {
 		l.idf[i] = math.Float64frombits(p.u64())
@@ -183,8 +216,11 @@ func Read(r io.Reader) (*Model, error) {
 	for i := range l.sigma {
 		l.sigma[i] = math.Float64frombits(p.u64())
 	}
-	for i := range l.basis {
-		l.basis[i] = math.Float32frombits(p.u32())
+	// The basis is most of the file: decoded in one loop over its bytes.
+	if b := p.take(4 * len(l.basis)); b != nil {
+		for i := range l.basis {
+			l.basis[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		}
 	}
 	if p.err != nil {
 		return nil, corrupt("%v", p.err)
@@ -233,15 +269,17 @@ func (p *byteParser) u32() uint32 {
 	return 0
 }
 
-func (p *byteParser) str() string {
+// strBytes returns the bytes of a uvarint-length string, a view of the
+// data.
+func (p *byteParser) strBytes() []byte {
 	if p.err != nil {
-		return ""
+		return nil
 	}
 	n, w := binary.Uvarint(p.data)
 	if w <= 0 || n > uint64(len(p.data)) {
 		p.err = io.ErrUnexpectedEOF
-		return ""
+		return nil
 	}
 	p.data = p.data[w:]
-	return string(p.take(int(n)))
+	return p.take(int(n))
 }
