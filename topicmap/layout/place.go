@@ -42,25 +42,25 @@ func Place(known blas32.General, knownXY []float32, fresh blas32.General, opts P
 	ku, fu := normalizeRows(known), normalizeRows(fresh)
 	d := ku.Cols
 	out := make([]float32, 2*fresh.Rows)
-	buf := make([]idxDist, 0, known.Rows)
+	near := make([]idxDist, 0, k)
 	for i := 0; i < fresh.Rows; i++ {
 		ri := fu.Data[i*d : (i+1)*d]
-		buf = buf[:0]
+		near = near[:0]
 		for j := 0; j < known.Rows; j++ {
-			buf = append(buf, idxDist{j, 1 - float64(dot(ri, ku.Data[j*d:(j+1)*d]))})
+			near = offer(near, k, idxDist{j, 1 - float64(dot(ri, ku.Data[j*d:(j+1)*d]))})
 		}
-		near := smallest(buf, k) // buf is now sorted, nearest first
-		rho := buf[0].d
+		rho := near[0].d
 		var spread float64
-		for t := range near {
-			spread += buf[t].d - rho
+		for _, c := range near {
+			spread += c.d - rho
 		}
 		sigma := spread / float64(len(near))
 		var sx, sy, sw float64
-		for t, j := range near {
+		for _, c := range near {
+			j := c.i
 			w := 1.0
 			if sigma > 0 {
-				w = math.Exp(-(buf[t].d - rho) / sigma)
+				w = math.Exp(-(c.d - rho) / sigma)
 			}
 			sx += w * float64(knownXY[2*j])
 			sy += w * float64(knownXY[2*j+1])
