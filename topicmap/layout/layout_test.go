@@ -201,3 +201,31 @@ func TestUMAPFromSample(t *testing.T) {
 		t.Errorf("trustworthiness %.3f from a sample, direct %.3f", ts, td)
 	}
 }
+
+// An exact copy of a laid-out paper lands nearer its original with the
+// settling passes than at the weighted mean of their shared neighbours.
+func TestPlaceTwinSettlesByOriginal(t *testing.T) {
+	x, _ := blobs(400, 12, 4, 2)
+	xy, err := UMAP(x, Options{Seed: 1, Epochs: 150})
+	if err != nil {
+		t.Fatal(err)
+	}
+	twins := blas32.General{Rows: 40, Cols: 12, Stride: 12, Data: x.Data[:40*12]}
+	mean := func(epochs int) float64 {
+		p, err := Place(x, xy, twins, PlaceOptions{Epochs: epochs, Seed: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s float64
+		for i := 0; i < twins.Rows; i++ {
+			dx, dy := float64(p[2*i]-xy[2*i]), float64(p[2*i+1]-xy[2*i+1])
+			s += math.Sqrt(dx*dx + dy*dy)
+		}
+		return s / float64(twins.Rows)
+	}
+	settled, atMean := mean(0), mean(-1)
+	t.Logf("mean distance of a twin from its original: %.3f settled, %.3f at the weighted mean", settled, atMean)
+	if settled >= atMean {
+		t.Errorf("settled twins lie %.3f from their originals on average, at the mean %.3f", settled, atMean)
+	}
+}

@@ -97,7 +97,11 @@ func Place(known blas32.General, knownXY []float32, fresh blas32.General, opts P
 // at (cx, cy) against fixed laid-out points: each neighbour near[t] is
 // sampled in proportion to its strength w[t] (every epoch for the
 // strongest) and pulls the point, negRate random points per sample push it
-// (umap-learn's optimize_layout_euclidean with move_other off).
+// (umap-learn's optimize_layout_euclidean with move_other off). The pull is
+// doubled as in optimize, where a laid-out paper is pulled from both ends
+// of its edges: with a single pull, twins of laid-out papers settled 1.3×
+// farther from their originals than the weighted mean put them, with the
+// double pull 0.45× as far (TestPlaceTwinSettlesByOriginal).
 func settle(cx, cy float32, near []idxDist, w []float64, knownXY []float32, epochs, negRate int, rng *rand.Rand) (float32, float32) {
 	var maxW float64
 	for _, v := range w {
@@ -117,8 +121,8 @@ func settle(cx, cy float32, near []idxDist, w []float64, knownXY []float32, epoc
 			if d2 := float64(dx*dx + dy*dy); d2 > 0 {
 				pb := pow(d2, b)
 				coef := float32(-2 * a * b * pb / d2 / (a*pb + 1))
-				cx += clip(coef*dx) * alpha
-				cy += clip(coef*dy) * alpha
+				cx += 2 * clip(coef*dx) * alpha
+				cy += 2 * clip(coef*dy) * alpha
 			}
 			for p := 0; p < negRate; p++ {
 				o := rng.IntN(n)
