@@ -34,7 +34,7 @@ def run(cmd, timeout=None):
 
 
 def figure(out, key):
-    m = re.search(key + r"=([0-9.]+)", out)
+    m = re.search(r"(?:^|\s)" + re.escape(key) + r"=([0-9.]+)", out)
     return float(m.group(1)) if m else None
 
 

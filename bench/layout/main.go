@@ -25,8 +25,10 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/signal"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"gonum.org/v1/gonum/blas/blas32"
@@ -99,18 +101,38 @@ func run(args []string) error {
 	fs.IntVar(&o.Neighbors, "neighbors", 0, "layout.Options.Neighbors")
 	fs.IntVar(&o.Epochs, "epochs", 0, "layout.Options.Epochs")
 	fs.IntVar(&o.NegativeRate, "negrate", 0, "layout.Options.NegativeRate")
+	fs.IntVar(&o.SampleRows, "sample", 0, "layout.Options.SampleRows")
+	fs.IntVar(&o.RefineEpochs, "refine-epochs", 0, "layout.Options.RefineEpochs")
+	var rate float64
+	fs.Float64Var(&rate, "refine-rate", 0, "layout.Options.RefineRate")
 	fs.Parse(args)
 	o.Seed = *seed
+	o.RefineRate = float32(rate)
+	loadStart := time.Now()
 	_, x, err := load(*store, *n)
 	if err != nil {
 		return err
 	}
+	fmt.Printf("load_seconds=%.1f\n", time.Since(loadStart).Seconds())
+	start := time.Now()
 	if pf := os.Getenv("LAYOUT_CPUPROFILE"); pf != "" {
-		f, _ := os.Create(pf)
+		f, err := os.Create(pf)
+		if err != nil {
+			return err
+		}
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
+		// A run stopped by a time limit still leaves its profile.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+		go func() {
+			<-sig
+			pprof.StopCPUProfile()
+			f.Close()
+			fmt.Printf("layout=%s stopped after seconds=%.3f\n", *kind, time.Since(start).Seconds())
+			os.Exit(124)
+		}()
 	}
-	start := time.Now()
 	var xy []float32
 	switch *kind {
 	case "umap":

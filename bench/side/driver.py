@@ -391,7 +391,7 @@ def case_layout(args, rep):
     size: t-SNE at 100k takes most of an hour here)."""
     sizes = "2000,20000" if args.quick else "2000,20000,100000"
     out = subprocess.run([PY, f"{ROOT}/bench/layout/compare.py", "--json", "--sizes", sizes,
-                          "--dir", os.path.join(args.dir, "layout")], cwd=ROOT, check=True,
+                          "--timeout", str(args.tsne_timeout), "--dir", os.path.join(args.dir, "layout")], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout
     res = {}
     for line in out.splitlines():
@@ -536,6 +536,7 @@ def main():
     ap.add_argument("--dir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "papermap-bench"), help="data directory")
     ap.add_argument("--acm", default=os.path.join(ROOT, "..", "shared", "data", "acm-cr", "acm-dl-docs.jsonl.gz"))
     ap.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    ap.add_argument("--tsne-timeout", type=float, default=3600, help="case 6: seconds before a t-SNE run is stopped (recorded as not finished)")
     ap.add_argument("--ann-n", type=int, default=0, help="case 7: rows (default 100,000 of gen.py's blobs; all of --ann-x)")
     ap.add_argument("--ann-x", default="", help="case 7: a float32 row-major file of unit vectors instead of gen.py's")
     ap.add_argument("--ann-q", default="", help="case 7: its queries (float32 rows); default case 4's 1,000 queries")

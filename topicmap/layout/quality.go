@@ -1,27 +1,28 @@
 package layout
 
 import (
-	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // mapNeighbors returns the k nearest other rows of row i on the map
-// (squared Euclidean distance, ties to the lower index).
-func mapNeighbors(xy []float32, i, k int, buf []idxDist) []int {
+// (squared Euclidean distance, ties to the lower index), nearest first.
+func mapNeighbors(xy []float32, i, k int, top []idxDist) []idxDist {
 	n := len(xy) / 2
-	buf = buf[:0]
+	top = top[:0]
 	for j := 0; j < n; j++ {
 		if j == i {
 			continue
 		}
 		dx, dy := float64(xy[2*i]-xy[2*j]), float64(xy[2*i+1]-xy[2*j+1])
-		buf = append(buf, idxDist{j, dx*dx + dy*dy})
+		top = offer(top, k, idxDist{j, dx*dx + dy*dy})
 	}
-	return smallest(buf, k)
+	return top
 }
 
 type idxDist struct {
@@ -29,24 +30,29 @@ type idxDist struct {
 	d float64
 }
 
-// smallest returns the indices of the k entries of buf with the smallest d
-// (ties to the lower index), nearest first.
-func smallest(buf []idxDist, k int) []int {
-	less := func(a, b idxDist) int {
-		if c := cmp.Compare(a.d, b.d); c != 0 {
-			return c
+// before orders entries by d, then by index.
+func (a idxDist) before(b idxDist) bool {
+	return a.d < b.d || (a.d == b.d && a.i < b.i)
+}
+
+// offer inserts c into top, the (at most k) smallest entries seen so far in
+// increasing order, and returns the updated slice. Selecting the k nearest
+// of n entries costs O(n) for the few that enter the list plus O(n) compares.
+func offer(top []idxDist, k int, c idxDist) []idxDist {
+	if len(top) == k {
+		if !c.before(top[k-1]) {
+			return top
 		}
-		return cmp.Compare(a.i, b.i)
+		top = top[:k-1]
 	}
-	k = min(k, len(buf))
-	// Partial selection: sort is fine for the sizes measured (n ≤ 10⁵ per
-	// query), and keeps the ranks exact.
-	slices.SortFunc(buf, less)
-	out := make([]int, k)
-	for t := range out {
-		out[t] = buf[t].i
+	p := len(top)
+	top = append(top, c)
+	for p > 0 && c.before(top[p-1]) {
+		top[p] = top[p-1]
+		p--
 	}
-	return out
+	top[p] = c
+	return top
 }
 
 // sampleQueries returns the rows quality figures are computed for: all of
@@ -87,30 +93,62 @@ func Trustworthiness(x blas32.General, xy []float32, k, queries int, seed uint64
 	unit := normalizeRows(x)
 	d := unit.Cols
 	qs := sampleQueries(n, queries, seed)
-	buf := make([]idxDist, 0, n)
-	rank := make([]int32, n)
+	// One partial sum per query, added in query order: the same figure on
+	// any number of goroutines.
+	part := make([]float64, len(qs))
+	parallel(len(qs), func(next func() (int, bool)) {
+		dist := make([]float64, n)
+		top := make([]idxDist, 0, k)
+		for t, ok := next(); ok; t, ok = next() {
+			i := qs[t]
+			ri := unit.Data[i*d : (i+1)*d]
+			for j := 0; j < n; j++ {
+				dist[j] = -float64(dot(ri, unit.Data[j*d:(j+1)*d]))
+			}
+			for _, c := range mapNeighbors(xy, i, k, top) {
+				// c's rank among i's neighbours in x: 1 + the rows
+				// before it (by distance, then index), i excluded.
+				j, dj := c.i, dist[c.i]
+				r := 1
+				for l, dl := range dist {
+					if dl < dj || (dl == dj && l < j) {
+						r++
+					}
+				}
+				if l := i; dist[l] < dj || (dist[l] == dj && l < j) {
+					r--
+				}
+				if r > k {
+					part[t] += float64(r - k)
+				}
+			}
+		}
+	})
 	var sum float64
-	for _, i := range qs {
-		buf = buf[:0]
-		ri := unit.Data[i*d : (i+1)*d]
-		for j := 0; j < n; j++ {
-			if j == i {
-				continue
-			}
-			buf = append(buf, idxDist{j, -float64(dot(ri, unit.Data[j*d:(j+1)*d]))})
-		}
-		order := smallest(buf, n-1)
-		for r, j := range order {
-			rank[j] = int32(r + 1)
-		}
-		for _, j := range mapNeighbors(xy, i, k, buf) {
-			if r := int(rank[j]); r > k {
-				sum += float64(r - k)
-			}
-		}
+	for _, p := range part {
+		sum += p
 	}
 	q := float64(len(qs))
 	return 1 - 2/(q*float64(k)*(2*float64(n)-3*float64(k)-1))*sum, nil
+}
+
+// parallel runs work on GOMAXPROCS goroutines; each calls next for the
+// items 0..n-1 it takes (ok false when none are left).
+func parallel(n int, work func(next func() (int, bool))) {
+	var counter atomic.Int64
+	next := func() (int, bool) {
+		t := int(counter.Add(1)) - 1
+		return t, t < n
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < min(n, threadCount(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work(next)
+		}()
+	}
+	wg.Wait()
 }
 
 // LabelAgreement returns the share of each row's k nearest rows on the map
@@ -125,18 +163,26 @@ func LabelAgreement(xy []float32, labels []string, k, queries int, seed uint64) 
 	if k <= 0 || k >= n {
 		return 0, fmt.Errorf("layout: label agreement: k = %d for %d rows", k, n)
 	}
-	buf := make([]idxDist, 0, n)
-	var hit, total int
-	for _, i := range sampleQueries(n, queries, seed) {
-		if labels[i] == "" {
-			continue
-		}
-		for _, j := range mapNeighbors(xy, i, k, buf) {
-			total++
-			if labels[j] == labels[i] {
-				hit++
+	qs := sampleQueries(n, queries, seed)
+	hits, totals := make([]int, len(qs)), make([]int, len(qs))
+	parallel(len(qs), func(next func() (int, bool)) {
+		top := make([]idxDist, 0, k)
+		for t, ok := next(); ok; t, ok = next() {
+			i := qs[t]
+			if labels[i] == "" {
+				continue
+			}
+			for _, c := range mapNeighbors(xy, i, k, top) {
+				totals[t]++
+				if labels[c.i] == labels[i] {
+					hits[t]++
+				}
 			}
 		}
+	})
+	var hit, total int
+	for t := range qs {
+		hit, total = hit+hits[t], total+totals[t]
 	}
 	if total == 0 {
 		return 0, fmt.Errorf("layout: label agreement: no labelled rows")
