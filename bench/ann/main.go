@@ -12,11 +12,12 @@
 // With -store DIR it measures the product path instead: a store opened
 // read-only, its saved index (index.hnsw) loaded at the first query, and
 // nq "similar" queries (a seeded sample of stored papers' own vectors, the
-// paper itself excluded) answered through the index and by the exact
-// scan: recall@10, median and p99 per query of each, the first query's
-// time (which loads the index) and the open time.
+// paper itself excluded) answered by the exact scan and through the index
+// at each -ef (0: the store's default, vectorstore.DefaultIndexEf):
+// recall@10, median and p99 per query, the first query's time (which
+// loads the index) and the open time.
 //
-//	go run ./bench/ann -store DIR [-nq 200] [-threshold N]
+//	go run ./bench/ann -store DIR [-nq 200] [-threshold N] [-ef 0,256,512]
 package main
 
 import (
@@ -77,7 +78,7 @@ func main() {
 	threshold := flag.Int("threshold", 0, "with -store: vectorstore.Options.IndexThreshold (0: the default)")
 	flag.Parse()
 	if *store != "" {
-		measureStore(*store, *nq, *threshold)
+		measureStore(*store, *nq, *threshold, *efs)
 		return
 	}
 	x := load(*xpath, *dim, *n)
@@ -179,7 +180,7 @@ func peakRSS() float64 {
 	return math.NaN()
 }
 
-func measureStore(dir string, nq, threshold int) {
+func measureStore(dir string, nq, threshold int, efs string) {
 	ctx := context.Background()
 	t0 := time.Now()
 	s, err := vectorstore.Open(ctx, dir, vectorstore.Options{ReadOnly: true, IndexThreshold: threshold,
@@ -196,44 +197,52 @@ func measureStore(dir string, nq, threshold int) {
 		r, _ := s.Get(ids[rng.IntN(len(ids))])
 		pick = append(pick, r)
 	}
-	var first float64
-	var tIdx, tExact []float64
-	var rec float64
+	// The first query loads the index (with the default ef).
+	t := time.Now()
+	if _, err := s.Query(ctx, pick[0].Embedding, 10, vectorstore.QueryOptions{Exclude: []string{pick[0].ID}}); err != nil {
+		log.Fatal(err)
+	}
+	first := time.Since(t).Seconds() * 1000
+	want := make([][]vectorstore.Hit, nq)
+	var tExact []float64
 	for i, r := range pick {
-		o := vectorstore.QueryOptions{Exclude: []string{r.ID}}
 		t := time.Now()
-		got, err := s.Query(ctx, r.Embedding, 10, o)
-		if err != nil {
-			log.Fatal(err)
-		}
-		d := time.Since(t).Seconds() * 1000
-		if i == 0 {
-			first = d
-		} else {
-			tIdx = append(tIdx, d)
-		}
-		o.Exact = true
-		t = time.Now()
-		want, err := s.Query(ctx, r.Embedding, 10, o)
+		want[i], err = s.Query(ctx, r.Embedding, 10, vectorstore.QueryOptions{Exclude: []string{r.ID}, Exact: true})
 		if err != nil {
 			log.Fatal(err)
 		}
 		tExact = append(tExact, time.Since(t).Seconds()*1000)
-		hit := 0
-		for _, g := range got {
-			for _, w := range want {
-				if g.ID == w.ID {
-					hit++
-				}
-			}
-		}
-		rec += float64(hit) / float64(len(want))
 	}
-	slices.Sort(tIdx)
 	slices.Sort(tExact)
 	emit(map[string]any{"tool": "papermap-store", "records": len(ids), "queries": nq, "open_ms": open.Seconds() * 1000,
-		"first_query_ms": first, "recall": rec / float64(nq),
-		"index_median_ms": tIdx[len(tIdx)/2], "index_p99_ms": tIdx[len(tIdx)*99/100],
-		"exact_median_ms": tExact[len(tExact)/2], "exact_p99_ms": tExact[len(tExact)*99/100],
-		"peak_rss_mb": peakRSS(), "threads": runtime.GOMAXPROCS(0)})
+		"first_query_ms": first, "exact_median_ms": tExact[len(tExact)/2], "exact_p99_ms": tExact[len(tExact)*99/100],
+		"default_ef": vectorstore.DefaultIndexEf(len(ids)), "threads": runtime.GOMAXPROCS(0)})
+	for _, f := range strings.Split(efs, ",") {
+		ef, _ := strconv.Atoi(f)
+		var tIdx []float64
+		var rec float64
+		for i, r := range pick {
+			t := time.Now()
+			got, err := s.Query(ctx, r.Embedding, 10, vectorstore.QueryOptions{Exclude: []string{r.ID}, IndexEf: ef})
+			if err != nil {
+				log.Fatal(err)
+			}
+			tIdx = append(tIdx, time.Since(t).Seconds()*1000)
+			hit := 0
+			for _, g := range got {
+				for _, w := range want[i] {
+					if g.ID == w.ID {
+						hit++
+					}
+				}
+			}
+			rec += float64(hit) / float64(len(want[i]))
+		}
+		slices.Sort(tIdx)
+		if ef == 0 {
+			ef = vectorstore.DefaultIndexEf(len(ids))
+		}
+		emit(map[string]any{"tool": "papermap-store", "ef": ef, "recall": rec / float64(nq),
+			"median_ms": tIdx[len(tIdx)/2], "p99_ms": tIdx[len(tIdx)*99/100], "peak_rss_mb": peakRSS()})
+	}
 }
