@@ -85,6 +85,7 @@ type annIndex struct {
 	gone    map[int32][]float32 // vectors of dead nodes, which still route searches
 	zero    []float32           // the vector of a dead node whose vector is lost
 	dirty   bool                // differs from the file
+	byRank  bool                // loaded by its stamp, without reading IDs (for tests)
 	notice  func(string)        // the store's Options.Notice
 }
 
@@ -701,6 +702,7 @@ func (s *Store) readIndex(path string) (*annIndex, error) {
 	}
 	if logBytes == s.size && live == uint64(len(t.rows)) {
 		if tail, err := logTailCRC(s.log, s.size); err == nil && uint64(tail) == tailCRC && ix.mapByRank(ranks) {
+			ix.byRank = true
 			return ix, nil
 		}
 	}

@@ -1,7 +1,12 @@
 package vectorstore
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"hash/crc32"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -237,11 +242,23 @@ func TestIndexFollowsWrites(t *testing.T) {
 	r := openIndexed(t, dir, true, &nt)
 	defer r.Close()
 	check(r, "reader")
-	if r.idx.ix.Load() == nil {
-		t.Fatal("the reader has no index")
+	if ix := r.idx.ix.Load(); ix == nil || !ix.byRank {
+		t.Fatalf("the reader has no index, or did not map it by its stamp (%v)", ix != nil)
 	}
 	if n := nt.all(); n != "" {
 		t.Errorf("unexpected notices: %s", n)
+	}
+	// Without the snapshot the rows are in the log's order, not by ID:
+	// the stamp still holds, and the ranks go through the IDs' order.
+	r.Close()
+	if err := os.Remove(filepath.Join(dir, snapName)); err != nil {
+		t.Fatal(err)
+	}
+	r = openIndexed(t, dir, true, &nt)
+	defer r.Close()
+	check(r, "reader without snapshot")
+	if ix := r.idx.ix.Load(); ix == nil || !ix.byRank {
+		t.Fatal("the reader without snapshot did not map the index by its stamp")
 	}
 }
 
@@ -272,8 +289,8 @@ func TestIndexStale(t *testing.T) {
 			t.Fatalf("record %s added after the index: its vector finds %v (%v)", rec.ID, hits, err)
 		}
 	}
-	if r.idx.ix.Load() == nil || nt.all() != "" {
-		t.Fatalf("a reader did not patch an index 50 records behind (notices: %q)", nt.all())
+	if ix := r.idx.ix.Load(); ix == nil || ix.byRank || nt.all() != "" {
+		t.Fatalf("a reader did not patch an index 50 records behind, by its IDs (notices: %q)", nt.all())
 	}
 	r.Close()
 
@@ -371,5 +388,68 @@ func TestIndexBatch(t *testing.T) {
 	}
 	if s.idx.ix.Load() == nil {
 		t.Fatal("no index was used")
+	}
+}
+
+// writeIndexV1 writes ix as papermap wrote index files of version 1 (the
+// graph in ann's compact encoding, each node's ID and hash, the dead
+// nodes' vectors, a CRC-32C).
+func writeIndexV1(t *testing.T, path string, ix *annIndex, identity string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	b := append([]byte(nil), indexMagicV1...)
+	b = binary.AppendUvarint(b, uint64(ix.t.dim))
+	b = appendString(b, identity)
+	b = binary.AppendUvarint(b, 0)
+	b = binary.AppendUvarint(b, uint64(len(ix.t.rows)))
+	w.Write(b)
+	if err := ix.g.Encode(w); err != nil {
+		t.Fatal(err)
+	}
+	for node := range ix.g.Len() {
+		row := ix.nodeRow[node]
+		h, _ := hex.DecodeString(ix.t.rows[row].hash)
+		w.Write(append(appendString(nil, ix.t.rows[row].id), h...))
+	}
+	w.Write([]byte{0})
+	w.Flush()
+	data := binary.LittleEndian.AppendUint32(buf.Bytes(), crc32.Checksum(buf.Bytes(), crcTable))
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestIndexV1 checks that an index file of version 1 is still used by a
+// reader (its nodes checked by ID and hash), and rewritten in version 2
+// by the next writer.
+func TestIndexV1(t *testing.T) {
+	dir := t.TempDir()
+	var nt notices
+	s := openIndexed(t, dir, false, &nt)
+	mustAdd(t, s, blobRecords(9, "p", ixN))
+	qs := queries(9, 50)
+	recallAgainstScan(t, s, qs[:1], 10, QueryOptions{}) // builds the index
+	path := filepath.Join(dir, indexName)
+	writeIndexV1(t, path+".v1", s.idx.ix.Load(), s.indexIdentity())
+	mustClose(t, s)
+	if err := os.Rename(path+".v1", path); err != nil {
+		t.Fatal(err)
+	}
+	nt = notices{}
+	r := openIndexed(t, dir, true, &nt)
+	if got := recallAgainstScan(t, r, qs, 10, QueryOptions{}); got < 0.95 {
+		t.Errorf("version 1 index: recall %.3f", got)
+	}
+	if ix := r.idx.ix.Load(); ix == nil || ix.byRank || nt.all() != "" {
+		t.Fatalf("the version 1 index was not used, or not by its IDs (notices %q)", nt.all())
+	}
+	r.Close()
+	w := openIndexed(t, dir, false, &nt)
+	recallAgainstScan(t, w, qs[:1], 10, QueryOptions{})
+	mustClose(t, w)
+	data, err := os.ReadFile(path)
+	if err != nil || !bytes.HasPrefix(data, indexMagic) {
+		t.Fatalf("the writer did not rewrite the index in version 2 (%v)", err)
 	}
 }
