@@ -1,12 +1,13 @@
 // Command embed writes bench/ann's vectors from a corpus of papers: the
 // lexical model (package embed/lexical) fitted on a seeded sample, then
 // every paper embedded, as a row-major float32 file of unit vectors, and a
-// query file of the titles of a seeded sample of the papers (a title is
-// near its paper's vector but is not a row: a realistic search query).
-// bench/compare's case 7 uses them (--ann-x, --ann-q) for FAISS and
-// papermap alike.
+// query file: the papers of -qin (papers that are not rows, e.g. from
+// bench/million with another seed: "papers like this new one"), or else
+// the titles of a seeded sample of the papers (a title is near its
+// paper's vector but is not a row). bench/compare's case 7 uses them
+// (--ann-x, --ann-q) for FAISS and papermap alike.
 //
-//	go run ./bench/ann/embed -in million.jsonl -dims 384 -sample 50000 -x X.f32 -q Q.f32 [-nq 1000]
+//	go run ./bench/ann/embed -in million.jsonl -dims 384 -sample 50000 -x X.f32 -q Q.f32 [-qin new.jsonl] [-nq 1000]
 //
 // Papers whose text has no term of the model are left out (counted on
 // stderr).
@@ -41,28 +42,11 @@ func main() {
 	xout := flag.String("x", "", "output: the papers' vectors")
 	qout := flag.String("q", "", "output: the query vectors (titles)")
 	nq := flag.Int("nq", 1000, "queries")
+	qin := flag.String("qin", "", "JSON lines of papers to embed as the queries (default: titles of -in's papers)")
 	flag.Parse()
 	ctx := context.Background()
 
-	var texts, titles []string
-	f, err := os.Open(*in)
-	if err != nil {
-		log.Fatal(err)
-	}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
-	for sc.Scan() {
-		var r rec
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			log.Fatalf("%s:%d: %v", *in, len(texts)+1, err)
-		}
-		texts = append(texts, paper.Paper{Title: r.Title, Abstract: r.Abstract}.Text())
-		titles = append(titles, r.Title)
-	}
-	if err := sc.Err(); err != nil {
-		log.Fatal(err)
-	}
-	f.Close()
+	texts, titles := read(*in)
 	n := len(texts)
 	rng := rand.New(rand.NewPCG(1, 2))
 	perm := rng.Perm(n)
@@ -110,9 +94,38 @@ func main() {
 	}
 	write(*xout, texts, embed.Document)
 	var qs []string
-	for _, i := range perm[len(perm)-min(*nq, n):] {
-		qs = append(qs, titles[i])
+	if *qin != "" {
+		qs, _ = read(*qin)
+		qs = qs[:min(*nq, len(qs))]
+	} else {
+		for _, i := range perm[len(perm)-min(*nq, n):] {
+			qs = append(qs, titles[i])
+		}
 	}
 	texts = nil
 	write(*qout, qs, embed.Query)
+}
+
+// read returns the texts (title and abstract) and titles of the papers in
+// a JSON lines file.
+func read(path string) (texts, titles []string) {
+	f, err := os.Open(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		var r rec
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			log.Fatalf("%s:%d: %v", path, len(texts)+1, err)
+		}
+		texts = append(texts, paper.Paper{Title: r.Title, Abstract: r.Abstract}.Text())
+		titles = append(titles, r.Title)
+	}
+	if err := sc.Err(); err != nil {
+		log.Fatal(err)
+	}
+	return texts, titles
 }
