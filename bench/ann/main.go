@@ -31,6 +31,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,6 +77,7 @@ func main() {
 	efc := flag.Int("efc", 0, "efConstruction (0: the package default)")
 	store := flag.String("store", "", "measure Query on this store instead")
 	threshold := flag.Int("threshold", 0, "with -store: vectorstore.Options.IndexThreshold (0: the default)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the build to this file")
 	flag.Parse()
 	if *store != "" {
 		measureStore(*store, *nq, *threshold, *efs)
@@ -119,10 +121,18 @@ func main() {
 	}
 	wg.Wait()
 
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+	}
 	t0 := time.Now()
 	idx := ann.New(r, ann.Options{M: *m, EfConstruction: *efc, Seed: 1})
 	idx.Build(rowsN, *workers)
 	build := time.Since(t0)
+	pprof.StopCPUProfile()
 	emit(map[string]any{"tool": "papermap-hnsw", "n": rowsN, "dim": *dim, "m": idxM(*m), "efc": idxEfc(*efc),
 		"build_s": build.Seconds(), "index_heap_mb": float64(idx.Bytes()) / (1 << 20),
 		"peak_rss_mb": peakRSS(), "threads": runtime.GOMAXPROCS(0)})
