@@ -458,6 +458,10 @@ def case_ann(args, rep, env_fa):
                  f"papermap_p99_ms={p_at['p99_ms']:.2f} peer_p99_ms={f_at['p99_ms']:.2f} "
                  f"papermap_build_s={pm[0]['build_s']:.1f} peer_build_s={peer[0]['build_s']:.1f} "
                  f"build_ratio={pm[0]['build_s'] / peer[0]['build_s']:.2f} "
+                 f"papermap_build_cpu_s={pm[0]['build_cpu_s']:.1f} peer_build_cpu_s={peer[0]['build_cpu_s']:.1f} "
+                 f"build_cpu_ratio={pm[0]['build_cpu_s'] / peer[0]['build_cpu_s']:.2f} "
+                 f"papermap_cpu_per_query_ms={p_at['cpu_per_query_ms']:.3f} peer_cpu_per_query_ms={f_at['cpu_per_query_ms']:.3f} "
+                 f"query_cpu_ratio={p_at['cpu_per_query_ms'] / f_at['cpu_per_query_ms']:.2f} "
                  f"papermap_index_mb={pm[0]['index_heap_mb']:.0f} (graph; vectors not copied) "
                  f"peer_index_mb={peer[0]['index_rss_mb']:.0f} (vectors + structure) "
                  f"papermap_peak_rss_mb={pm[0]['peak_rss_mb']:.0f} peer_peak_rss_mb={peer[0]['peak_rss_mb']:.0f}")
