@@ -712,6 +712,7 @@ func (s *Store) readIndex(path string) (*annIndex, error) {
 		return nil, indexError(path, err.Error())
 	}
 	ix.mapByID(ids, hashes)
+	ix.dirty = true // a writer saves it with a stamp that matches
 	return ix, nil
 }
 
