@@ -452,4 +452,10 @@ func TestIndexV1(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(data, indexMagic) {
 		t.Fatalf("the writer did not rewrite the index in version 2 (%v)", err)
 	}
+	r = openIndexed(t, dir, true, &nt)
+	defer r.Close()
+	recallAgainstScan(t, r, qs[:1], 10, QueryOptions{})
+	if ix := r.idx.ix.Load(); ix == nil || !ix.byRank {
+		t.Error("the rewritten index was not loaded by its stamp")
+	}
 }
