@@ -300,8 +300,14 @@ func (x *Index) link(e, node int32, sim float32, l, maxN int, s *searcher) {
 	ev := x.vecs.Vec(e)
 	cand := s.shrink[:0]
 	cand = append(cand, Result{Node: node, Sim: sim})
+	s.vs = s.vs[:0]
 	for _, o := range slots[:n] {
-		cand = append(cand, Result{Node: o, Sim: dot(ev, x.vecs.Vec(o))})
+		v := x.vecs.Vec(o)
+		prefetch(v)
+		s.vs = append(s.vs, v)
+	}
+	for i, o := range slots[:n] {
+		cand = append(cand, Result{Node: o, Sim: dot(ev, s.vs[i])})
 	}
 	sortDesc(cand)
 	nb := x.selectNeighbours(ev, cand, maxN, s)
@@ -394,12 +400,19 @@ func (x *Index) searchLayer(s *searcher, q []float32, eps []Result, ef, l int, a
 		}
 		cand = heapPop(cand, true)
 		s.nb = x.neighbours(c.Node, l, s.nb)
+		s.vs = s.vs[:0]
+		fresh := s.nb[:0] // the unvisited neighbours, in place
 		for _, o := range s.nb {
-			if s.visited(o) {
-				continue
+			if !s.visited(o) {
+				s.visit(o)
+				fresh = append(fresh, o)
+				v := x.vecs.Vec(o)
+				prefetch(v)
+				s.vs = append(s.vs, v)
 			}
-			s.visit(o)
-			sim := dot(q, x.vecs.Vec(o))
+		}
+		for i, o := range fresh {
+			sim := dot(q, s.vs[i])
 			if len(res) < ef || sim > res[0].Sim {
 				cand = heapPush(cand, Result{Node: o, Sim: sim}, true)
 				if accept == nil || accept(o) {
@@ -477,6 +490,7 @@ type searcher struct {
 	sel    []Result
 	keep   []Result
 	shrink []Result
+	vs     [][]float32
 }
 
 func (x *Index) searcher() *searcher {
