@@ -4,7 +4,7 @@ the exact top 10 (IndexFlatIP), the median and p99 time of one query, and
 the peak RSS. One JSON object per line on stdout.
 
     /usr/bin/python3 bench/ann/faiss_ann.py --x X.f32 --q Q.f32 [--dim 384] [--nq 200]
-        [--kind hnsw|ivf] [--m 16] [--efc 100] [--ef 16,32,...] [--nlist N] [--nprobe 1,2,...]
+        [--kind hnsw|ivf] [--m 16] [--efc 100] [--ef 16,32,...] [--nlist N] [--train N] [--nprobe 1,2,...]
 """
 import argparse
 import json
@@ -38,6 +38,7 @@ def main():
     ap.add_argument("--efc", type=int, default=100)
     ap.add_argument("--ef", default="16,32,64,128,256")
     ap.add_argument("--nlist", type=int, default=0)
+    ap.add_argument("--train", type=int, default=0, help="IVF: rows the k-means is trained on (default 256 per list)")
     ap.add_argument("--nprobe", default="1,2,4,8,16,32,64")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
@@ -64,7 +65,7 @@ def main():
         quant = faiss.IndexFlatIP(a.dim)
         idx = faiss.IndexIVFFlat(quant, a.dim, nlist, faiss.METRIC_INNER_PRODUCT)
         rng = np.random.default_rng(1)
-        train = x[rng.choice(n, size=min(n, 256 * nlist), replace=False)]
+        train = x[rng.choice(n, size=min(n, a.train or 256 * nlist), replace=False)]
         idx.train(train)
         idx.add(x)
         params = [("nprobe", int(v)) for v in a.nprobe.split(",")]
