@@ -43,11 +43,10 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     faiss.omp_set_num_threads(a.threads)
-    x = np.fromfile(a.x, dtype=np.float32).reshape(-1, a.dim)
-    if a.n:
-        x = x[: a.n]
+    # Only the rows used are read, so that the peak memory is theirs.
+    x = np.fromfile(a.x, dtype=np.float32, count=a.n * a.dim if a.n else -1).reshape(-1, a.dim)
     x = np.ascontiguousarray(x)
-    q = np.ascontiguousarray(np.fromfile(a.q, dtype=np.float32).reshape(-1, a.dim)[: a.nq])
+    q = np.ascontiguousarray(np.fromfile(a.q, dtype=np.float32, count=a.nq * a.dim).reshape(-1, a.dim))
     n = len(x)
     flat = faiss.IndexFlatIP(a.dim)
     flat.add(x)

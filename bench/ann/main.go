@@ -50,18 +50,33 @@ type rows struct {
 
 func (r rows) Vec(n int32) []float32 { return r.x[int(n)*r.dim : int(n+1)*r.dim] }
 
+// load reads the first limit rows (0: all) of a row-major float32 file,
+// and no more of it (so that the peak memory is that of the rows used).
 func load(path string, dim, limit int) []float32 {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		log.Fatal(err)
 	}
-	n := len(b) / 4 / dim
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		log.Fatal(err)
+	}
+	n := int(fi.Size()) / 4 / dim
 	if limit > 0 {
 		n = min(n, limit)
 	}
 	x := make([]float32, n*dim)
-	for i := range x {
-		x[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	buf := make([]byte, 1<<20)
+	for off := 0; off < len(x); {
+		m := min(len(buf)/4, len(x)-off)
+		if _, err := f.ReadAt(buf[:4*m], int64(4*off)); err != nil {
+			log.Fatal(err)
+		}
+		for i := range m {
+			x[off+i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
+		}
+		off += m
 	}
 	return x
 }
