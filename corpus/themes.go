@@ -224,6 +224,16 @@ func (c *Corpus) LoadThemes() (*ThemeModel, error) {
 // fingerprint summarises the stored IDs and contents.
 func (c *Corpus) fingerprint() string {
 	h := sha256.New()
+	if hs, ok := c.store.(interface{ IDHashes() ([]string, []string) }); ok {
+		ids, hashes := hs.IDHashes() // the same pairs in one pass
+		for i, id := range ids {
+			h.Write([]byte(id))
+			h.Write([]byte{0})
+			h.Write([]byte(hashes[i]))
+			h.Write([]byte{0})
+		}
+		return hex.EncodeToString(h.Sum(nil)[:16])
+	}
 	for _, id := range c.store.IDs() {
 		hash, _ := c.store.Lookup(id)
 		h.Write([]byte(id))
