@@ -225,13 +225,16 @@ func (c *Corpus) LoadThemes() (*ThemeModel, error) {
 func (c *Corpus) fingerprint() string {
 	h := sha256.New()
 	if hs, ok := c.store.(interface{ IDHashes() ([]string, []string) }); ok {
-		ids, hashes := hs.IDHashes() // the same pairs in one pass
+		ids, hashes := hs.IDHashes()  // the same pairs in one pass
+		buf := make([]byte, 0, 1<<16) // the same bytes, written in blocks
 		for i, id := range ids {
-			h.Write([]byte(id))
-			h.Write([]byte{0})
-			h.Write([]byte(hashes[i]))
-			h.Write([]byte{0})
+			if len(buf) > 1<<16-len(id)-len(hashes[i])-2 {
+				h.Write(buf)
+				buf = buf[:0]
+			}
+			buf = append(append(append(append(buf, id...), 0), hashes[i]...), 0)
 		}
+		h.Write(buf)
 		return hex.EncodeToString(h.Sum(nil)[:16])
 	}
 	for _, id := range c.store.IDs() {
