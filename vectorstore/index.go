@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/papermap/papermap/internal/safefile"
 	"github.com/papermap/papermap/vectorstore/ann"
@@ -73,6 +74,17 @@ const (
 // are dead.
 const indexPatch = 16
 
+// indexSlice is the smallest slice of a build (ann.Index.Build's batch):
+// between slices the build checks its context and may save its progress.
+// indexCheckpoint is how often a writer's build saves what it has built
+// so far, so that a build killed or interrupted (a million records take
+// minutes) is continued by the next writer instead of started again.
+// Variables for the tests.
+var (
+	indexSlice      = 4096
+	indexCheckpoint = time.Minute
+)
+
 // indexMagic starts the index file.
 var indexMagic = []byte("papermap-hnsw v2\n")
 
@@ -86,6 +98,9 @@ type annIndex struct {
 	zero    []float32           // the vector of a dead node whose vector is lost
 	dirty   bool                // differs from the file
 	byRank  bool                // loaded by its stamp, without reading IDs (for tests)
+	// checkpoint, when set (a writer), is called between the slices of
+	// a build with what is built so far.
+	checkpoint func(*annIndex)
 	notice  func(string)        // the store's Options.Notice
 }
 
@@ -176,6 +191,9 @@ func (s *Store) loadIndex(ctx context.Context, build bool) (*annIndex, error) {
 	ix, err := s.readIndex(path)
 	if err == nil {
 		ix.notice = s.opts.Notice
+		if build {
+			ix.checkpoint = s.indexCheckpointer()
+		}
 		err = ix.patch(ctx, build)
 	}
 	if err == nil {
@@ -189,11 +207,38 @@ func (s *Store) loadIndex(ctx context.Context, build bool) (*annIndex, error) {
 	} else {
 		s.indexNotice("vectorstore: %v: rebuilding the index of %d records", err, len(s.t.rows))
 	}
-	return buildIndex(ctx, s.t)
+	return buildIndex(ctx, s.t, s.indexCheckpointer())
 }
 
-// buildIndex builds the index of every row of t.
-func buildIndex(ctx context.Context, t *table) (*annIndex, error) {
+// indexCheckpointer returns a writer's checkpoint: it saves the index
+// being built when indexCheckpoint has passed since the build started or
+// since the last save. A failure is a notice (the build goes on).
+func (s *Store) indexCheckpointer() func(*annIndex) {
+	last := time.Now()
+	return func(ix *annIndex) {
+		if time.Since(last) < indexCheckpoint {
+			return
+		}
+		if err := s.saveIndex(ix); err != nil {
+			s.indexNotice("vectorstore: could not save the index being built in %s: %v", s.dir, err)
+		}
+		last = time.Now()
+	}
+}
+
+// saveIndex writes ix to the index file, stamped with the log as it is.
+// The caller holds mu.
+func (s *Store) saveIndex(ix *annIndex) error {
+	tail, err := logTailCRC(s.log, s.size)
+	if err != nil {
+		return err
+	}
+	return writeIndex(filepath.Join(s.dir, indexName), ix, indexStamp{identity: s.indexIdentity(), logBytes: s.size, tailCRC: tail})
+}
+
+// buildIndex builds the index of every row of t (checkpoint: see
+// annIndex.checkpoint).
+func buildIndex(ctx context.Context, t *table, checkpoint func(*annIndex)) (*annIndex, error) {
 	n := len(t.rows)
 	ix := &annIndex{t: t, gone: map[int32][]float32{}, zero: make([]float32, t.dim), dirty: true,
 		nodeRow: make([]int32, n), rowNode: make([]int32, n)}
@@ -201,6 +246,7 @@ func buildIndex(ctx context.Context, t *table) (*annIndex, error) {
 		ix.nodeRow[i], ix.rowNode[i] = int32(i), int32(i)
 	}
 	ix.g = ann.New(ix, ann.Options{M: indexM, Seed: indexSeed})
+	ix.checkpoint = checkpoint
 	if err := ix.build(ctx, n); err != nil {
 		return nil, err
 	}
@@ -213,9 +259,12 @@ func (ix *annIndex) build(ctx context.Context, n int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		hi := min(n, lo+max(4096, lo/4))
+		hi := min(n, lo+max(indexSlice, lo/4))
 		ix.g.Build(hi, 0)
 		lo = hi
+		if ix.checkpoint != nil && hi < n {
+			ix.checkpoint(ix)
+		}
 	}
 	return nil
 }
@@ -303,8 +352,12 @@ func (ix *annIndex) patch(ctx context.Context, build bool) error {
 	if !build && len(missing)*indexPatch > len(t.rows) {
 		return fmt.Errorf("the index is out of date: it covers %d of the %d records", len(t.rows)-len(missing), len(t.rows))
 	}
-	if build && 2*(ix.g.Deleted()+len(missing)) > ix.g.Len()+len(missing) {
-		return fmt.Errorf("the index is out of date: it covers %d of the %d records and has %d dead nodes", len(t.rows)-len(missing), len(t.rows), ix.g.Deleted())
+	// A writer inserts the missing records however many they are (the
+	// rest of a build that was interrupted, or records written since):
+	// that is the build it would do from scratch, minus what is there.
+	// A graph mostly of dead nodes is rebuilt instead.
+	if build && 2*ix.g.Deleted() > ix.g.Len() {
+		return fmt.Errorf("the index is out of date: %d of its %d nodes are dead", ix.g.Deleted(), ix.g.Len())
 	}
 	return ix.insert(ctx, missing)
 }
@@ -433,7 +486,7 @@ func (s *Store) indexClose() {
 		}
 	}
 	if ix.g.Deleted() > 0 && 2*ix.g.Deleted() > ix.g.Len() {
-		fresh, err := buildIndex(context.Background(), s.t)
+		fresh, err := buildIndex(context.Background(), s.t, s.indexCheckpointer())
 		if err != nil {
 			s.indexNotice("vectorstore: could not rebuild the index of %s: %v", s.dir, err)
 			return
@@ -443,12 +496,7 @@ func (s *Store) indexClose() {
 	if !ix.dirty {
 		return
 	}
-	path := filepath.Join(s.dir, indexName)
-	tail, err := logTailCRC(s.log, s.size)
-	if err == nil {
-		err = writeIndex(path, ix, indexStamp{identity: s.indexIdentity(), logBytes: s.size, tailCRC: tail})
-	}
-	if err != nil {
+	if err := s.saveIndex(ix); err != nil {
 		s.indexNotice("vectorstore: could not save the index of %s: %v; the next write tries again", s.dir, err)
 		return
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The index tests use 3,000 records of 32 dimensions in 20 noisy blobs and
@@ -457,5 +458,42 @@ func TestIndexV1(t *testing.T) {
 	recallAgainstScan(t, r, qs[:1], 10, QueryOptions{})
 	if ix := r.idx.ix.Load(); ix == nil || !ix.byRank {
 		t.Error("the rewritten index was not loaded by its stamp")
+	}
+}
+
+// TestIndexCheckpoint checks that a build saves its progress between
+// slices, and that a writer finding the saved part of an interrupted
+// build inserts the rest instead of starting again.
+func TestIndexCheckpoint(t *testing.T) {
+	defer func(s int, c time.Duration) { indexSlice, indexCheckpoint = s, c }(indexSlice, indexCheckpoint)
+	indexSlice, indexCheckpoint = 500, 0
+	dir := t.TempDir()
+	var nt notices
+	s := openIndexed(t, dir, false, &nt)
+	defer s.Close()
+	mustAdd(t, s, blobRecords(10, "p", ixN))
+	// A build interrupted after its first checkpoint, as by a kill.
+	ctx, cancel := context.WithCancel(context.Background())
+	saves := 0
+	save := s.indexCheckpointer()
+	s.mu.Lock()
+	_, err := buildIndex(ctx, s.t, func(ix *annIndex) { save(ix); saves++; cancel() })
+	s.mu.Unlock()
+	if err == nil || saves != 1 {
+		t.Fatalf("the interrupted build: %v after %d checkpoints", err, saves)
+	}
+	nt = notices{}
+	mustClose(t, s) // brings the index up to date from what was saved
+	if n := nt.all(); !strings.Contains(n, "adding 2500 records") || strings.Contains(n, "building") {
+		t.Errorf("Close did not continue the saved build (500 of 3000 records): notices %q", n)
+	}
+	nt = notices{}
+	r := openIndexed(t, dir, true, &nt)
+	defer r.Close()
+	if got := recallAgainstScan(t, r, queries(10, 50), 10, QueryOptions{}); got < 0.95 {
+		t.Errorf("the build continued from its checkpoint: recall %.3f", got)
+	}
+	if ix := r.idx.ix.Load(); ix == nil || !ix.byRank || nt.all() != "" {
+		t.Errorf("the continued index was not saved whole (notices %q)", nt.all())
 	}
 }
