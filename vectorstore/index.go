@@ -101,7 +101,7 @@ type annIndex struct {
 	// checkpoint, when set (a writer), is called between the slices of
 	// a build with what is built so far.
 	checkpoint func(*annIndex)
-	notice  func(string)        // the store's Options.Notice
+	notice     func(string) // the store's Options.Notice
 }
 
 // Vec implements ann.Vectors: a live node's vector is its row of the
