@@ -49,20 +49,18 @@ const DefaultIndexThreshold = 50_000
 
 // DefaultIndexEf returns the candidate list of an index search over n
 // records, the default of QueryOptions.IndexEf: 128 up to 100,000
-// records, then 128·(n/100,000)^0.6 (194 at 200,000, 510 at a million).
-// What it rests on (bench/RESULTS.md, "The index at a million"): a fixed
-// 128 gave recall@10 0.986 on 60,000 and 0.993 on 113,221 ACM abstracts
-// but 0.844 on the 1M corpus ("similar" queries, lexical 256 dims); on
-// the first 200,000 papers of that corpus, with titles as queries (a
-// harder case), the ef that reaches 0.95 went from about 190 at 50,000
-// to about 300 at 100,000 and 350 at 200,000, and tripling ef from 128
-// to 384 took recall from 0.89 to 0.96 there.
+// records, then 128·(n/100,000)^0.9 (239 at 200,000, 1,016 at a
+// million). Measured (bench/RESULTS.md, "The index at a million"): a
+// fixed 128 gave recall@10 0.986 on 60,000 and 0.993 on 113,221 ACM
+// abstracts; on the 1M corpus ("similar" queries, lexical 256 dims)
+// 0.843 at ef 128, 0.921 at 512, 0.961 at 1,024 (median 6.4 ms) and
+// 0.980 at 2,048.
 func DefaultIndexEf(n int) int {
 	const base, from = 128, 100_000
 	if n <= from {
 		return base
 	}
-	return int(math.Ceil(base * math.Pow(float64(n)/from, 0.6)))
+	return int(math.Ceil(base * math.Pow(float64(n)/from, 0.9)))
 }
 
 // indexM is the graph's degree (ann.Options.M); indexSeed draws its layers.
