@@ -224,6 +224,19 @@ func (c *Corpus) LoadThemes() (*ThemeModel, error) {
 // fingerprint summarises the stored IDs and contents.
 func (c *Corpus) fingerprint() string {
 	h := sha256.New()
+	if hs, ok := c.store.(interface{ IDHashes() ([]string, []string) }); ok {
+		ids, hashes := hs.IDHashes()  // the same pairs in one pass
+		buf := make([]byte, 0, 1<<16) // the same bytes, written in blocks
+		for i, id := range ids {
+			if len(buf) > 1<<16-len(id)-len(hashes[i])-2 {
+				h.Write(buf)
+				buf = buf[:0]
+			}
+			buf = append(append(append(append(buf, id...), 0), hashes[i]...), 0)
+		}
+		h.Write(buf)
+		return hex.EncodeToString(h.Sum(nil)[:16])
+	}
 	for _, id := range c.store.IDs() {
 		hash, _ := c.store.Lookup(id)
 		h.Write([]byte(id))

@@ -198,30 +198,36 @@
 // From Options.IndexThreshold records on (DefaultIndexThreshold, 50,000,
 // unless set), Query and QueryBatch search an HNSW graph (package
 // vectorstore/ann) over the matrix instead of scanning it: the graph
-// proposes max(128, k) candidates, which are scored again by the scan's
-// kernel, so a hit has exactly the score and rank the scan would give it
-// and recall@10 against the scan was 0.99 on 113k ACM abstracts (bench/RESULTS.md,
-// "Approximate index"). A Where filter that keeps at least 1/16 of the
-// records is searched in the graph (nodes outside it route but are not
-// returned; the search widens until it finds k matching records, or
-// scans); a more selective filter scans its matching rows.
+// proposes max(QueryOptions.IndexEf, k) candidates (by default
+// DefaultIndexEf, which grows with the store), which are scored again by
+// the scan's kernel, so a hit has exactly the score and rank the scan
+// would give it; only which records come back is approximate
+// (bench/RESULTS.md, "Approximate index" and "The index at a million").
+// A Where filter that keeps at least 1/16 of the records is searched in
+// the graph (nodes outside it route but are not returned; the search
+// widens until it finds k matching records, or scans); a more selective
+// filter scans its matching rows.
 //
-// The graph is kept in DIR/index.hnsw: a checksummed file (CRC-32C)
-// naming, for each node, the record ID and hash (HashRecord) it was made
-// from, and the store it belongs to (embedder and manifest creation
-// time), replaced atomically. It is loaded at the first query that needs
-// it, never at Open. Each node is checked against the log's records: a
-// node whose record is gone or changed is marked dead, records without a
-// node are inserted. So the index never answers for records the log does
-// not hold, and a crash at any moment (before, during or after its
-// replacement) leaves at worst an index that is out of date or missing.
-// A writer brings it up to date at Close (building it when missing or
-// damaged, with a notice, and from scratch when more than half its nodes
-// are dead) and keeps a loaded index in step with Add and Delete; a
-// reader patches an index at most 1/16 behind in memory, and otherwise
-// scans every vector, with a notice, until a writer rebuilds it. The
-// build runs on every CPU, so the graph (not its recall) depends on the
-// scheduling.
+// The graph is kept in DIR/index.hnsw, replaced atomically: the graph's
+// arrays as they are searched, each node's record as its rank among the
+// live records in ID order and by its ID and hash (HashRecord), the store
+// it belongs to (embedder and manifest creation time), a stamp of the
+// log it was written for (length and checksum of its last bytes, as the
+// snapshot's) and CRC-32C checksums. It is loaded at the first query that
+// needs it, never at Open, and checked whole. When the stamp matches the
+// log, the ranks map nodes to rows without reading an ID; otherwise each
+// node is checked against the log's records: a node whose record is gone
+// or changed is marked dead, records without a node are inserted. Either
+// way candidates are scored from the store's own rows, so the index never
+// answers for records the log does not hold, and a crash at any moment
+// (before, during or after its replacement) leaves at worst an index that
+// is out of date or missing. A writer brings it up to date at Close
+// (building it when missing or damaged, with a notice, and from scratch
+// when more than half its nodes are dead) and keeps a loaded index in step
+// with Add and Delete; a reader patches an index at most 1/16 behind in
+// memory, and otherwise scans every vector, with a notice, until a writer
+// rebuilds it. The build runs on every CPU, so the graph (not its recall)
+// depends on the scheduling.
 //
 // # Invariants
 //

@@ -15,8 +15,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/papermap/papermap/internal/safefile"
 	"github.com/papermap/papermap/vectorstore/ann"
@@ -45,12 +47,21 @@ const indexName = "index.hnsw"
 // Below it, the scan is fast enough and an ingest builds nothing.
 const DefaultIndexThreshold = 50_000
 
-// indexEf is the candidate list of an index search (raised to k). At 128
-// recall@10 against the exact scan was 0.986 on 60,000 and 0.993 on
-// 113,221 ACM abstracts (lexical, 256 dims; bench/RESULTS.md,
-// "Approximate index"). Smaller values and the 1M store were not
-// measured: a store at 1M may want more.
-const indexEf = 128
+// DefaultIndexEf returns the candidate list of an index search over n
+// records, the default of QueryOptions.IndexEf: 128 up to 100,000
+// records, then 128·(n/100,000)^0.9 (239 at 200,000, 1,016 at a
+// million). Measured (bench/RESULTS.md, "The index at a million"): a
+// fixed 128 gave recall@10 0.986 on 60,000 and 0.993 on 113,221 ACM
+// abstracts; on the 1M corpus ("similar" queries, lexical 256 dims)
+// 0.843 at ef 128, 0.921 at 512, 0.961 at 1,024 (median 6.4 ms) and
+// 0.980 at 2,048.
+func DefaultIndexEf(n int) int {
+	const base, from = 128, 100_000
+	if n <= from {
+		return base
+	}
+	return int(math.Ceil(base * math.Pow(float64(n)/from, 0.9)))
+}
 
 // indexM is the graph's degree (ann.Options.M); indexSeed draws its layers.
 const (
@@ -65,8 +76,19 @@ const (
 // are dead.
 const indexPatch = 16
 
+// indexSlice is the smallest slice of a build (ann.Index.Build's batch):
+// between slices the build checks its context and may save its progress.
+// indexCheckpoint is how often a writer's build saves what it has built
+// so far, so that a build killed or interrupted (a million records take
+// minutes) is continued by the next writer instead of started again.
+// Variables for the tests.
+var (
+	indexSlice      = 4096
+	indexCheckpoint = time.Minute
+)
+
 // indexMagic starts the index file.
-var indexMagic = []byte("papermap-hnsw v1\n")
+var indexMagic = []byte("papermap-hnsw v2\n")
 
 // annIndex is the loaded index: the graph and which record each node is.
 type annIndex struct {
@@ -74,12 +96,14 @@ type annIndex struct {
 	t       *table
 	nodeRow []int32             // node → row, -1 when the node is dead
 	rowNode []int32             // row → node
-	ids     []string            // node → record ID
-	hashes  []string            // node → record hash (HashRecord)
 	gone    map[int32][]float32 // vectors of dead nodes, which still route searches
 	zero    []float32           // the vector of a dead node whose vector is lost
 	dirty   bool                // differs from the file
-	notice  func(string)        // the store's Options.Notice
+	byRank  bool                // loaded by its stamp, without reading IDs (for tests)
+	// checkpoint, when set (a writer), is called between the slices of
+	// a build with what is built so far.
+	checkpoint func(*annIndex)
+	notice     func(string) // the store's Options.Notice
 }
 
 // Vec implements ann.Vectors: a live node's vector is its row of the
@@ -166,10 +190,13 @@ func (s *Store) indexFor(ctx context.Context, exact bool) *annIndex {
 // The caller holds mu (for reading at least) and idx.mu.
 func (s *Store) loadIndex(ctx context.Context, build bool) (*annIndex, error) {
 	path := filepath.Join(s.dir, indexName)
-	ix, err := readIndex(path, s.t, s.indexIdentity())
+	ix, err := s.readIndex(path)
 	if err == nil {
 		ix.notice = s.opts.Notice
-		err = ix.reconcile(ctx, build)
+		if build {
+			ix.checkpoint = s.indexCheckpointer()
+		}
+		err = ix.patch(ctx, build)
 	}
 	if err == nil {
 		return ix, nil
@@ -182,19 +209,46 @@ func (s *Store) loadIndex(ctx context.Context, build bool) (*annIndex, error) {
 	} else {
 		s.indexNotice("vectorstore: %v: rebuilding the index of %d records", err, len(s.t.rows))
 	}
-	return buildIndex(ctx, s.t)
+	return buildIndex(ctx, s.t, s.indexCheckpointer())
 }
 
-// buildIndex builds the index of every row of t.
-func buildIndex(ctx context.Context, t *table) (*annIndex, error) {
+// indexCheckpointer returns a writer's checkpoint: it saves the index
+// being built when indexCheckpoint has passed since the build started or
+// since the last save. A failure is a notice (the build goes on).
+func (s *Store) indexCheckpointer() func(*annIndex) {
+	last := time.Now()
+	return func(ix *annIndex) {
+		if time.Since(last) < indexCheckpoint {
+			return
+		}
+		if err := s.saveIndex(ix); err != nil {
+			s.indexNotice("vectorstore: could not save the index being built in %s: %v", s.dir, err)
+		}
+		last = time.Now()
+	}
+}
+
+// saveIndex writes ix to the index file, stamped with the log as it is.
+// The caller holds mu.
+func (s *Store) saveIndex(ix *annIndex) error {
+	tail, err := logTailCRC(s.log, s.size)
+	if err != nil {
+		return err
+	}
+	return writeIndex(filepath.Join(s.dir, indexName), ix, indexStamp{identity: s.indexIdentity(), logBytes: s.size, tailCRC: tail})
+}
+
+// buildIndex builds the index of every row of t (checkpoint: see
+// annIndex.checkpoint).
+func buildIndex(ctx context.Context, t *table, checkpoint func(*annIndex)) (*annIndex, error) {
 	n := len(t.rows)
 	ix := &annIndex{t: t, gone: map[int32][]float32{}, zero: make([]float32, t.dim), dirty: true,
-		nodeRow: make([]int32, n), rowNode: make([]int32, n), ids: make([]string, n), hashes: make([]string, n)}
+		nodeRow: make([]int32, n), rowNode: make([]int32, n)}
 	for i := range n {
 		ix.nodeRow[i], ix.rowNode[i] = int32(i), int32(i)
-		ix.ids[i], ix.hashes[i] = t.rows[i].id, t.rows[i].hash
 	}
 	ix.g = ann.New(ix, ann.Options{M: indexM, Seed: indexSeed})
+	ix.checkpoint = checkpoint
 	if err := ix.build(ctx, n); err != nil {
 		return nil, err
 	}
@@ -207,19 +261,22 @@ func (ix *annIndex) build(ctx context.Context, n int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		hi := min(n, lo+max(4096, lo/4))
+		hi := min(n, lo+max(indexSlice, lo/4))
 		ix.g.Build(hi, 0)
 		lo = hi
+		if ix.checkpoint != nil && hi < n {
+			ix.checkpoint(ix)
+		}
 	}
 	return nil
 }
 
-// reconcile maps the nodes read from the file to the table's rows: a
-// node is its record's only when the record is live with the same hash
-// (so the same vector); the others are marked dead. The records no node
-// covers are then inserted, unless there are too many for a reader
-// (!build). A writer rebuilds instead when the graph is mostly dead.
-func (ix *annIndex) reconcile(ctx context.Context, build bool) error {
+// mapByID maps the nodes of an index whose stamp does not match the log
+// to the table's rows by their records' IDs and hashes (ids, hashes: per
+// node, from the file): a node is its record's only when the record is
+// live with the same hash (so the same vector); the others are marked
+// dead.
+func (ix *annIndex) mapByID(ids, hashes []string) {
 	t := ix.t
 	n := ix.g.Len()
 	ix.nodeRow = make([]int32, n)
@@ -232,14 +289,59 @@ func (ix *annIndex) reconcile(ctx context.Context, build bool) error {
 		if ix.g.IsDeleted(int32(node)) {
 			continue
 		}
-		row, ok := t.find(ix.ids[node])
-		if ok && t.rows[row].hash == ix.hashes[node] && ix.rowNode[row] < 0 {
+		row, ok := t.find(ids[node])
+		if ok && t.rows[row].hash == hashes[node] && ix.rowNode[row] < 0 {
 			ix.nodeRow[node], ix.rowNode[row] = int32(row), int32(node)
 			continue
 		}
 		ix.g.Delete(int32(node)) // its vector is lost: it routes as zero
 		ix.dirty = true
 	}
+}
+
+// mapByRank maps the nodes of an index whose stamp matches the log: the
+// live records are those the index was written for, and ranks gives each
+// node's record as its position among them in ID order (-1: a dead node).
+// It returns false when the ranks are not a one-to-one map onto the
+// table's rows (a file written wrongly: the caller falls back to the IDs).
+func (ix *annIndex) mapByRank(ranks []int32) bool {
+	t := ix.t
+	n := ix.g.Len()
+	var byRank []int // rank → row; nil when the rows are in ID order
+	if t.rowOf != nil {
+		byRank = t.sortedRows()
+	}
+	ix.nodeRow = make([]int32, n)
+	ix.rowNode = make([]int32, len(t.rows))
+	for i := range ix.rowNode {
+		ix.rowNode[i] = -1
+	}
+	for node := range n {
+		ix.nodeRow[node] = -1
+		rank := ranks[node]
+		if ix.g.IsDeleted(int32(node)) {
+			continue
+		}
+		if rank < 0 || int(rank) >= len(t.rows) {
+			return false
+		}
+		row := int(rank)
+		if byRank != nil {
+			row = byRank[rank]
+		}
+		if ix.rowNode[row] >= 0 {
+			return false
+		}
+		ix.nodeRow[node], ix.rowNode[row] = int32(row), int32(node)
+	}
+	return true
+}
+
+// patch inserts the records no node covers, unless there are too many
+// for a reader (!build). A writer rebuilds instead when the graph is
+// mostly dead.
+func (ix *annIndex) patch(ctx context.Context, build bool) error {
+	t := ix.t
 	var missing []int
 	for row, node := range ix.rowNode {
 		if node < 0 {
@@ -252,8 +354,12 @@ func (ix *annIndex) reconcile(ctx context.Context, build bool) error {
 	if !build && len(missing)*indexPatch > len(t.rows) {
 		return fmt.Errorf("the index is out of date: it covers %d of the %d records", len(t.rows)-len(missing), len(t.rows))
 	}
-	if build && 2*(ix.g.Deleted()+len(missing)) > ix.g.Len()+len(missing) {
-		return fmt.Errorf("the index is out of date: it covers %d of the %d records and has %d dead nodes", len(t.rows)-len(missing), len(t.rows), ix.g.Deleted())
+	// A writer inserts the missing records however many they are (the
+	// rest of a build that was interrupted, or records written since):
+	// that is the build it would do from scratch, minus what is there.
+	// A graph mostly of dead nodes is rebuilt instead.
+	if build && 2*ix.g.Deleted() > ix.g.Len() {
+		return fmt.Errorf("the index is out of date: %d of its %d nodes are dead", ix.g.Deleted(), ix.g.Len())
 	}
 	return ix.insert(ctx, missing)
 }
@@ -267,8 +373,6 @@ func (ix *annIndex) insert(ctx context.Context, rows []int) error {
 		node := int32(len(ix.nodeRow))
 		ix.nodeRow = append(ix.nodeRow, int32(row))
 		ix.rowNode[row] = node
-		ix.ids = append(ix.ids, ix.t.rows[row].id)
-		ix.hashes = append(ix.hashes, ix.t.rows[row].hash)
 	}
 	ix.dirty = true
 	return ix.build(ctx, len(ix.nodeRow))
@@ -384,7 +488,7 @@ func (s *Store) indexClose() {
 		}
 	}
 	if ix.g.Deleted() > 0 && 2*ix.g.Deleted() > ix.g.Len() {
-		fresh, err := buildIndex(context.Background(), s.t)
+		fresh, err := buildIndex(context.Background(), s.t, s.indexCheckpointer())
 		if err != nil {
 			s.indexNotice("vectorstore: could not rebuild the index of %s: %v", s.dir, err)
 			return
@@ -394,86 +498,182 @@ func (s *Store) indexClose() {
 	if !ix.dirty {
 		return
 	}
-	path := filepath.Join(s.dir, indexName)
-	if err := writeIndex(path, ix, s.size, s.indexIdentity()); err != nil {
+	if err := s.saveIndex(ix); err != nil {
 		s.indexNotice("vectorstore: could not save the index of %s: %v; the next write tries again", s.dir, err)
 		return
 	}
 	ix.dirty = false
 }
 
-// The index file:
+// The index file (integers little-endian unless uvarint):
 //
-//	magic     "papermap-hnsw v1\n"
-//	uvarint   dim, then indexIdentity as a uvarint-length string
-//	uvarint   the log length and the number of live records when written (for people)
-//	graph     ann.Index.Encode
-//	per node  uvarint-length ID, 32-byte record hash (HashRecord, binary)
-//	per dead node with a saved vector: uvarint node+1, dim × float32 LE; then uvarint 0
-//	crc       uint32 LE, CRC-32C of everything before it
+//	magic     "papermap-hnsw v2\n"
+//	header    uvarint dim, uvarint-length identity (indexIdentity),
+//	          uvarint logBytes, uvarint tailCRC, uvarint live records,
+//	          uvarint nodes, uvarint restOff; zero bytes to a multiple of 8
+//	graph     ann's flat layout (ann.Index.WriteFlat), used in place
+//	ranks     nodes × int32: the node's record as its position among the
+//	          live records in ID order, -1 for a dead node; zero-padded to 8
+//	dead      per dead node with a saved vector: uvarint node+1, dim ×
+//	          float32; then uvarint 0
+//	crc       uint32, CRC-32C of everything before it (ends at restOff)
+//	rest      per node: uvarint-length record ID, 32-byte record hash
+//	          (HashRecord, binary; zero for a dead node)
+//	crc       uint32, CRC-32C of rest
 //
-// It is replaced atomically. What it covers is its nodes' (ID, hash)
-// pairs: at load each is checked against the log's records.
+// Both checksums are checked at every load (reading the file costs more
+// than summing it).
+// The stamp (logBytes, tailCRC: the log's length when the index was
+// written and the checksum of the log's last bytes before it, as in the
+// snapshot; and the number of live records) says which records the
+// index covers. When it matches the log being read, the ranks map nodes
+// to rows at the cost of reading them, and the IDs are not read; when it
+// does not (records were written since, by a writer that did not update
+// the index, or a crash came between the log's write and the index's),
+// each node's ID and hash are checked against the log's records, and a
+// node whose record changed or went is dead. Either way a query's
+// candidates are scored again from the table (queryIndex): the index
+// only chooses which records are scored, never what they hold. The file
+// is replaced atomically; version 1 files (IDs and hashes only) are read
+// by their IDs and rewritten by the next writer.
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+var indexMagicV1 = []byte("papermap-hnsw v1\n")
+
+// indexStamp is what an index file says it was made for.
+type indexStamp struct {
+	identity string
+	logBytes int64
+	tailCRC  uint32
+}
 
 // crcWriter checksums what it writes.
 type crcWriter struct {
 	w   io.Writer
 	crc uint32
+	n   int64
 }
 
 func (c *crcWriter) Write(p []byte) (int, error) {
 	c.crc = crc32.Update(c.crc, crcTable, p)
-	return c.w.Write(p)
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
-func writeIndex(path string, ix *annIndex, logBytes int64, identity string) error {
+// rowRanks returns each row's position among t's rows in ID order.
+func rowRanks(t *table) []int32 {
+	ranks := make([]int32, len(t.rows))
+	if t.rowOf == nil { // rows read from a snapshot, in ID order
+		for i := range ranks {
+			ranks[i] = int32(i)
+		}
+		return ranks
+	}
+	for rank, row := range t.sortedRows() {
+		ranks[row] = int32(rank)
+	}
+	return ranks
+}
+
+func writeIndex(path string, ix *annIndex, st indexStamp) error {
+	t := ix.t
+	n := ix.g.Len()
+	ranks := rowRanks(t)
+	var hdr []byte
+	hdr = append(hdr, indexMagic...)
+	hdr = binary.AppendUvarint(hdr, uint64(t.dim))
+	hdr = appendString(hdr, st.identity)
+	hdr = binary.AppendUvarint(hdr, uint64(st.logBytes))
+	hdr = binary.AppendUvarint(hdr, uint64(st.tailCRC))
+	hdr = binary.AppendUvarint(hdr, uint64(len(t.rows)))
+	hdr = binary.AppendUvarint(hdr, uint64(n))
+	// restOff: the header's own length (with restOff, at most 10 bytes
+	// more) is known once restOff is; try the widths until they agree.
+	var dead []byte
+	for node, v := range ix.gone {
+		dead = binary.AppendUvarint(dead, uint64(node)+1)
+		for _, f := range v {
+			dead = binary.LittleEndian.AppendUint32(dead, math.Float32bits(f))
+		}
+	}
+	dead = append(dead, 0)
+	body := ix.g.FlatSize() + pad8(4*int64(n)) + int64(len(dead)) + 4
+	var full []byte
+	for w := 1; ; w++ {
+		full = binary.AppendUvarint(slices.Clone(hdr), uint64(pad8(int64(len(hdr)+w))+body))
+		if len(full) == len(hdr)+w {
+			break
+		}
+	}
+	full = append(full, make([]byte, pad8(int64(len(full)))-int64(len(full)))...)
 	return safefile.Write(path, 0o600, func(f io.Writer) error {
 		cw := &crcWriter{w: f}
 		w := bufio.NewWriterSize(cw, 1<<20)
-		var b []byte
-		b = append(b, indexMagic...)
-		b = binary.AppendUvarint(b, uint64(ix.t.dim))
-		b = appendString(b, identity)
-		b = binary.AppendUvarint(b, uint64(logBytes))
-		b = binary.AppendUvarint(b, uint64(len(ix.t.rows)))
-		w.Write(b)
-		if err := ix.g.Encode(w); err != nil {
+		w.Write(full)
+		if err := ix.g.WriteFlat(w); err != nil {
 			return err
 		}
-		for node := range ix.ids {
-			b = appendString(b[:0], ix.ids[node])
-			h, err := hex.DecodeString(ix.hashes[node])
-			if err != nil || len(h) != 32 {
-				h = make([]byte, 32) // cannot happen: hashes are hex SHA-256
+		var b []byte
+		for node := range n {
+			r := int32(-1)
+			if row := ix.nodeRow[node]; row >= 0 {
+				r = ranks[row]
 			}
-			b = append(b, h...)
-			w.Write(b)
-		}
-		for node, v := range ix.gone {
-			b = binary.AppendUvarint(b[:0], uint64(node)+1)
-			for _, f := range v {
-				b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
+			b = binary.LittleEndian.AppendUint32(b, uint32(r))
+			if len(b) >= 1<<16 {
+				w.Write(b)
+				b = b[:0]
 			}
-			w.Write(b)
 		}
-		w.Write([]byte{0})
+		if n%2 == 1 {
+			b = append(b, 0, 0, 0, 0)
+		}
+		w.Write(b)
+		w.Write(dead)
 		if err := w.Flush(); err != nil {
 			return err
 		}
-		_, err := f.Write(binary.LittleEndian.AppendUint32(nil, cw.crc))
+		if _, err := f.Write(binary.LittleEndian.AppendUint32(nil, cw.crc)); err != nil {
+			return err
+		}
+		rw := &crcWriter{w: f}
+		w = bufio.NewWriterSize(rw, 1<<20)
+		var zero [32]byte
+		for node := range n {
+			b = b[:0]
+			if row := ix.nodeRow[node]; row >= 0 {
+				b = appendString(b, t.rows[row].id)
+				h, err := hex.DecodeString(t.rows[row].hash)
+				if err != nil || len(h) != 32 {
+					h = zero[:] // cannot happen: hashes are hex SHA-256
+				}
+				b = append(b, h...)
+			} else {
+				b = appendString(b, "")
+				b = append(b, zero[:]...)
+			}
+			w.Write(b)
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		_, err := f.Write(binary.LittleEndian.AppendUint32(nil, rw.crc))
 		return err
 	})
 }
+
+func pad8(n int64) int64 { return (n + 7) &^ 7 }
 
 // indexError says what is wrong with the index file.
 func indexError(path, reason string) error {
 	return fmt.Errorf("the index %s is unusable (%s)", path, reason)
 }
 
-// readIndex reads the index file over t. The nodes are not yet mapped to
-// rows (reconcile does it).
-func readIndex(path string, t *table, identity string) (*annIndex, error) {
+// readIndex reads the index file and maps its nodes to the table's rows
+// (by rank when its stamp matches the log, else by ID).
+func (s *Store) readIndex(path string) (*annIndex, error) {
+	t := s.t
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("no index %s: %w", path, fs.ErrNotExist)
@@ -481,35 +681,94 @@ func readIndex(path string, t *table, identity string) (*annIndex, error) {
 	if err != nil {
 		return nil, indexError(path, err.Error())
 	}
-	if len(data) < len(indexMagic)+4 || !bytes.HasPrefix(data, indexMagic) {
+	if bytes.HasPrefix(data, indexMagicV1) {
+		ix, ids, hashes, err := readIndexV1(path, data, t, s.indexIdentity())
+		if err != nil {
+			return nil, err
+		}
+		ix.mapByID(ids, hashes)
+		ix.dirty = true // rewritten in version 2 by a writer
+		return ix, nil
+	}
+	if !bytes.HasPrefix(data, indexMagic) {
 		return nil, indexError(path, "not an index file of this version")
 	}
-	body := data[:len(data)-4]
-	if crc32.Checksum(body, crcTable) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
-		return nil, indexError(path, "checksum mismatch: damaged or cut short")
+	p := data[len(indexMagic):]
+	uv := func() uint64 {
+		v, k := binary.Uvarint(p)
+		if k <= 0 {
+			p = nil
+			return 0
+		}
+		p = p[k:]
+		return v
 	}
-	r := bufio.NewReader(bytes.NewReader(body[len(indexMagic):]))
-	dim, err := binary.ReadUvarint(r)
-	if err != nil {
+	dim := uv()
+	var emb string
+	if l := uv(); l <= 1<<10 && l <= uint64(len(p)) {
+		emb, p = string(p[:l]), p[l:]
+	} else {
+		p = nil
+	}
+	var hv [5]uint64
+	for i := range hv {
+		hv[i] = uv()
+	}
+	if p == nil {
 		return nil, indexError(path, "bad header")
 	}
-	emb, err := readString(r, 1<<10)
-	if err != nil || int(dim) != t.dim || emb != identity {
-		return nil, indexError(path, fmt.Sprintf("made for another store: %q, this one is %q", emb, identity))
+	if int(dim) != t.dim || emb != s.indexIdentity() {
+		return nil, indexError(path, fmt.Sprintf("made for another store: %q, this one is %q", emb, s.indexIdentity()))
 	}
-	for range 2 { // log length and records when written: informative
-		if _, err := binary.ReadUvarint(r); err != nil {
-			return nil, indexError(path, "bad header")
-		}
+	logBytes, tailCRC, live, n, restOff := int64(hv[0]), hv[1], hv[2], hv[3], hv[4]
+	graphOff := pad8(int64(len(data) - len(p)))
+	if restOff < uint64(graphOff)+4 || restOff > uint64(len(data))-4 || n >= 1<<31 {
+		return nil, indexError(path, "cut short or bad header")
+	}
+	head, rest := data[:restOff-4], data[restOff:len(data)-4]
+	// Both checksums, though the IDs are read only when the stamp does
+	// not match: a damaged file is not used at all.
+	if crc32.Checksum(head, crcTable) != binary.LittleEndian.Uint32(data[restOff-4:]) ||
+		crc32.Checksum(rest, crcTable) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+		return nil, indexError(path, "checksum mismatch: damaged or cut short")
 	}
 	ix := &annIndex{t: t, gone: map[int32][]float32{}, zero: make([]float32, t.dim)}
-	g, err := ann.Decode(r, ix)
+	g, size, err := ann.LoadFlat(head[graphOff:], ix)
+	if err != nil || g.Len() != int(n) {
+		return nil, indexError(path, fmt.Sprintf("graph: %v", err))
+	}
+	ix.g = g
+	off := graphOff + size
+	if off+pad8(4*int64(n)) > int64(len(head)) {
+		return nil, indexError(path, "cut short")
+	}
+	ranks := make([]int32, n)
+	for i := range ranks {
+		ranks[i] = int32(binary.LittleEndian.Uint32(head[off+4*int64(i):]))
+	}
+	off += pad8(4 * int64(n))
+	if err := ix.readDead(bufio.NewReader(bytes.NewReader(head[off:])), int(n)); err != nil {
+		return nil, indexError(path, err.Error())
+	}
+	if logBytes == s.size && live == uint64(len(t.rows)) {
+		if tail, err := logTailCRC(s.log, s.size); err == nil && uint64(tail) == tailCRC && ix.mapByRank(ranks) {
+			ix.byRank = true
+			return ix, nil
+		}
+	}
+	// Records were written since: check each node's record by its ID.
+	ids, hashes, err := readIDs(bufio.NewReader(bytes.NewReader(rest)), int(n))
 	if err != nil {
 		return nil, indexError(path, err.Error())
 	}
-	ix.g = g
-	n := g.Len()
-	ix.ids, ix.hashes = make([]string, n), make([]string, n)
+	ix.mapByID(ids, hashes)
+	ix.dirty = true // a writer saves it with a stamp that matches
+	return ix, nil
+}
+
+// readIDs reads n nodes' record IDs and hashes.
+func readIDs(r *bufio.Reader, n int) (ids, hashes []string, err error) {
+	ids, hashes = make([]string, n), make([]string, n)
 	var h [32]byte
 	for node := range n {
 		id, err := readString(r, maxPayloadLen)
@@ -517,32 +776,91 @@ func readIndex(path string, t *table, identity string) (*annIndex, error) {
 			_, err = io.ReadFull(r, h[:])
 		}
 		if err != nil {
-			return nil, indexError(path, fmt.Sprintf("node %d: %v", node, err))
+			return nil, nil, fmt.Errorf("node %d: %v", node, err)
 		}
-		ix.ids[node], ix.hashes[node] = id, hex.EncodeToString(h[:])
+		ids[node], hashes[node] = id, hex.EncodeToString(h[:])
 	}
-	buf := make([]byte, 4*t.dim)
+	if r.Buffered() > 0 {
+		return nil, nil, errors.New("trailing bytes")
+	}
+	return ids, hashes, nil
+}
+
+// readDead reads the vectors of dead nodes (of n nodes).
+func (ix *annIndex) readDead(r *bufio.Reader, n int) error {
+	dim := ix.t.dim
+	buf := make([]byte, 4*dim)
 	for {
 		v, err := binary.ReadUvarint(r)
 		if err != nil || v > uint64(n) {
-			return nil, indexError(path, "bad list of dead nodes")
+			return errors.New("bad list of dead nodes")
 		}
 		if v == 0 {
 			break
 		}
 		if _, err := io.ReadFull(r, buf); err != nil {
-			return nil, indexError(path, "bad list of dead nodes")
+			return errors.New("bad list of dead nodes")
 		}
-		vec := make([]float32, t.dim)
+		vec := make([]float32, dim)
 		for i := range vec {
 			vec[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
 		}
 		ix.gone[int32(v-1)] = vec
 	}
 	if r.Buffered() > 0 {
-		return nil, indexError(path, "trailing bytes")
+		return errors.New("trailing bytes")
 	}
-	return ix, nil
+	return nil
+}
+
+// readIndexV1 reads an index file of version 1 (the graph in ann's
+// compact encoding, then each node's ID and hash, then the dead nodes'
+// vectors, then a CRC-32C of everything before it).
+func readIndexV1(path string, data []byte, t *table, identity string) (*annIndex, []string, []string, error) {
+	if len(data) < len(indexMagicV1)+4 {
+		return nil, nil, nil, indexError(path, "cut short")
+	}
+	body := data[:len(data)-4]
+	if crc32.Checksum(body, crcTable) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+		return nil, nil, nil, indexError(path, "checksum mismatch: damaged or cut short")
+	}
+	r := bufio.NewReader(bytes.NewReader(body[len(indexMagicV1):]))
+	dim, err := binary.ReadUvarint(r)
+	if err != nil {
+		return nil, nil, nil, indexError(path, "bad header")
+	}
+	emb, err := readString(r, 1<<10)
+	if err != nil || int(dim) != t.dim || emb != identity {
+		return nil, nil, nil, indexError(path, fmt.Sprintf("made for another store: %q, this one is %q", emb, identity))
+	}
+	for range 2 { // log length and records when written: informative
+		if _, err := binary.ReadUvarint(r); err != nil {
+			return nil, nil, nil, indexError(path, "bad header")
+		}
+	}
+	ix := &annIndex{t: t, gone: map[int32][]float32{}, zero: make([]float32, t.dim)}
+	g, err := ann.Decode(r, ix)
+	if err != nil {
+		return nil, nil, nil, indexError(path, err.Error())
+	}
+	ix.g = g
+	n := g.Len()
+	ids, hashes := make([]string, n), make([]string, n)
+	var h [32]byte
+	for node := range n {
+		id, err := readString(r, maxPayloadLen)
+		if err == nil {
+			_, err = io.ReadFull(r, h[:])
+		}
+		if err != nil {
+			return nil, nil, nil, indexError(path, fmt.Sprintf("node %d: %v", node, err))
+		}
+		ids[node], hashes[node] = id, hex.EncodeToString(h[:])
+	}
+	if err := ix.readDead(r, n); err != nil {
+		return nil, nil, nil, indexError(path, err.Error())
+	}
+	return ix, ids, hashes, nil
 }
 
 // readString reads a uvarint-length string of at most limit bytes.
@@ -562,15 +880,18 @@ func readString(r *bufio.Reader, limit int) (string, error) {
 }
 
 // search returns the rows the index finds for q (a unit vector): up to
-// max(indexEf, k) of them, among the rows accepted by cand (nil: all) and
+// max(ef, k) of them (ef 0: DefaultIndexEf), among the rows accepted by cand (nil: all) and
 // not excluded. It widens the search while it finds fewer than k such
 // rows though the filter has more, and returns ok = false when even a
 // wide search does not: the caller scans instead.
-func (ix *annIndex) search(q []float32, k int, cand []int32, excluded map[int32]bool) (rows []int32, ok bool) {
+func (ix *annIndex) search(q []float32, k, ef int, cand []int32, excluded map[int32]bool) (rows []int32, ok bool) {
 	n := len(ix.t.rows)
 	want := min(k, n-len(excluded))
 	var accept func(int32) bool
-	ef := max(indexEf, k)
+	if ef <= 0 {
+		ef = DefaultIndexEf(n)
+	}
+	ef = max(ef, k)
 	if cand != nil || len(excluded) > 0 {
 		var in []uint64
 		if cand != nil {
@@ -618,7 +939,7 @@ func indexWorth(cand []int32, n int) bool {
 // those rows), so hits have the scan's scores and order. A query the
 // index cannot answer (a filter it cannot satisfy) is scanned. The
 // caller holds mu for reading.
-func (s *Store) queryIndex(ctx context.Context, ix *annIndex, units [][]float32, k int, cand []int32, excluded map[int32]bool) ([][]Hit, error) {
+func (s *Store) queryIndex(ctx context.Context, ix *annIndex, units [][]float32, k, ef int, cand []int32, excluded map[int32]bool) ([][]Hit, error) {
 	t := s.t
 	out := make([][]Hit, len(units))
 	// The queries are shared between the CPUs; each is answered alone,
@@ -633,7 +954,7 @@ func (s *Store) queryIndex(ctx context.Context, ix *annIndex, units [][]float32,
 					errs[w] = err
 					return
 				}
-				rows, ok := ix.search(units[i], k, cand, excluded)
+				rows, ok := ix.search(units[i], k, ef, cand, excluded)
 				if !ok {
 					rows = cand // the exact scan of the filter's rows (nil: all)
 				}

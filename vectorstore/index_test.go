@@ -1,7 +1,12 @@
 package vectorstore
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"hash/crc32"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -10,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The index tests use 3,000 records of 32 dimensions in 20 noisy blobs and
@@ -237,11 +243,23 @@ func TestIndexFollowsWrites(t *testing.T) {
 	r := openIndexed(t, dir, true, &nt)
 	defer r.Close()
 	check(r, "reader")
-	if r.idx.ix.Load() == nil {
-		t.Fatal("the reader has no index")
+	if ix := r.idx.ix.Load(); ix == nil || !ix.byRank {
+		t.Fatalf("the reader has no index, or did not map it by its stamp (%v)", ix != nil)
 	}
 	if n := nt.all(); n != "" {
 		t.Errorf("unexpected notices: %s", n)
+	}
+	// Without the snapshot the rows are in the log's order, not by ID:
+	// the stamp still holds, and the ranks go through the IDs' order.
+	r.Close()
+	if err := os.Remove(filepath.Join(dir, snapName)); err != nil {
+		t.Fatal(err)
+	}
+	r = openIndexed(t, dir, true, &nt)
+	defer r.Close()
+	check(r, "reader without snapshot")
+	if ix := r.idx.ix.Load(); ix == nil || !ix.byRank {
+		t.Fatal("the reader without snapshot did not map the index by its stamp")
 	}
 }
 
@@ -272,8 +290,8 @@ func TestIndexStale(t *testing.T) {
 			t.Fatalf("record %s added after the index: its vector finds %v (%v)", rec.ID, hits, err)
 		}
 	}
-	if r.idx.ix.Load() == nil || nt.all() != "" {
-		t.Fatalf("a reader did not patch an index 50 records behind (notices: %q)", nt.all())
+	if ix := r.idx.ix.Load(); ix == nil || ix.byRank || nt.all() != "" {
+		t.Fatalf("a reader did not patch an index 50 records behind, by its IDs (notices: %q)", nt.all())
 	}
 	r.Close()
 
@@ -371,5 +389,111 @@ func TestIndexBatch(t *testing.T) {
 	}
 	if s.idx.ix.Load() == nil {
 		t.Fatal("no index was used")
+	}
+}
+
+// writeIndexV1 writes ix as papermap wrote index files of version 1 (the
+// graph in ann's compact encoding, each node's ID and hash, the dead
+// nodes' vectors, a CRC-32C).
+func writeIndexV1(t *testing.T, path string, ix *annIndex, identity string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	b := append([]byte(nil), indexMagicV1...)
+	b = binary.AppendUvarint(b, uint64(ix.t.dim))
+	b = appendString(b, identity)
+	b = binary.AppendUvarint(b, 0)
+	b = binary.AppendUvarint(b, uint64(len(ix.t.rows)))
+	w.Write(b)
+	if err := ix.g.Encode(w); err != nil {
+		t.Fatal(err)
+	}
+	for node := range ix.g.Len() {
+		row := ix.nodeRow[node]
+		h, _ := hex.DecodeString(ix.t.rows[row].hash)
+		w.Write(append(appendString(nil, ix.t.rows[row].id), h...))
+	}
+	w.Write([]byte{0})
+	w.Flush()
+	data := binary.LittleEndian.AppendUint32(buf.Bytes(), crc32.Checksum(buf.Bytes(), crcTable))
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestIndexV1 checks that an index file of version 1 is still used by a
+// reader (its nodes checked by ID and hash), and rewritten in version 2
+// by the next writer.
+func TestIndexV1(t *testing.T) {
+	dir := t.TempDir()
+	var nt notices
+	s := openIndexed(t, dir, false, &nt)
+	mustAdd(t, s, blobRecords(9, "p", ixN))
+	qs := queries(9, 50)
+	recallAgainstScan(t, s, qs[:1], 10, QueryOptions{}) // builds the index
+	path := filepath.Join(dir, indexName)
+	writeIndexV1(t, path+".v1", s.idx.ix.Load(), s.indexIdentity())
+	mustClose(t, s)
+	if err := os.Rename(path+".v1", path); err != nil {
+		t.Fatal(err)
+	}
+	nt = notices{}
+	r := openIndexed(t, dir, true, &nt)
+	if got := recallAgainstScan(t, r, qs, 10, QueryOptions{}); got < 0.95 {
+		t.Errorf("version 1 index: recall %.3f", got)
+	}
+	if ix := r.idx.ix.Load(); ix == nil || ix.byRank || nt.all() != "" {
+		t.Fatalf("the version 1 index was not used, or not by its IDs (notices %q)", nt.all())
+	}
+	r.Close()
+	w := openIndexed(t, dir, false, &nt)
+	recallAgainstScan(t, w, qs[:1], 10, QueryOptions{})
+	mustClose(t, w)
+	data, err := os.ReadFile(path)
+	if err != nil || !bytes.HasPrefix(data, indexMagic) {
+		t.Fatalf("the writer did not rewrite the index in version 2 (%v)", err)
+	}
+	r = openIndexed(t, dir, true, &nt)
+	defer r.Close()
+	recallAgainstScan(t, r, qs[:1], 10, QueryOptions{})
+	if ix := r.idx.ix.Load(); ix == nil || !ix.byRank {
+		t.Error("the rewritten index was not loaded by its stamp")
+	}
+}
+
+// TestIndexCheckpoint checks that a build saves its progress between
+// slices, and that a writer finding the saved part of an interrupted
+// build inserts the rest instead of starting again.
+func TestIndexCheckpoint(t *testing.T) {
+	defer func(s int, c time.Duration) { indexSlice, indexCheckpoint = s, c }(indexSlice, indexCheckpoint)
+	indexSlice, indexCheckpoint = 500, 0
+	dir := t.TempDir()
+	var nt notices
+	s := openIndexed(t, dir, false, &nt)
+	defer s.Close()
+	mustAdd(t, s, blobRecords(10, "p", ixN))
+	// A build interrupted after its first checkpoint, as by a kill.
+	ctx, cancel := context.WithCancel(context.Background())
+	saves := 0
+	save := s.indexCheckpointer()
+	s.mu.Lock()
+	_, err := buildIndex(ctx, s.t, func(ix *annIndex) { save(ix); saves++; cancel() })
+	s.mu.Unlock()
+	if err == nil || saves != 1 {
+		t.Fatalf("the interrupted build: %v after %d checkpoints", err, saves)
+	}
+	nt = notices{}
+	mustClose(t, s) // brings the index up to date from what was saved
+	if n := nt.all(); !strings.Contains(n, "adding 2500 records") || strings.Contains(n, "building") {
+		t.Errorf("Close did not continue the saved build (500 of 3000 records): notices %q", n)
+	}
+	nt = notices{}
+	r := openIndexed(t, dir, true, &nt)
+	defer r.Close()
+	if got := recallAgainstScan(t, r, queries(10, 50), 10, QueryOptions{}); got < 0.95 {
+		t.Errorf("the build continued from its checkpoint: recall %.3f", got)
+	}
+	if ix := r.idx.ix.Load(); ix == nil || !ix.byRank || nt.all() != "" {
+		t.Errorf("the continued index was not saved whole (notices %q)", nt.all())
 	}
 }

@@ -35,6 +35,12 @@ type QueryOptions struct {
 	// Exact scores every record even where the store has an approximate
 	// index (see Options.IndexThreshold).
 	Exact bool
+
+	// IndexEf is the candidate list of a search through the approximate
+	// index (raised to k): larger finds more of the true nearest
+	// neighbours, more slowly. The default, 0, grows with the store (see
+	// DefaultIndexEf).
+	IndexEf int
 }
 
 // Hit is one search result.
@@ -119,7 +125,7 @@ func (s *Store) QueryBatch(ctx context.Context, qs [][]float32, k int, opts Quer
 		cand = t.filter(metas, opts.Where)
 	}
 	if ix := s.indexFor(ctx, opts.Exact); ix != nil && indexWorth(cand, len(t.rows)) {
-		return s.queryIndex(ctx, ix, units, k, cand, excluded)
+		return s.queryIndex(ctx, ix, units, k, opts.IndexEf, cand, excluded)
 	}
 	// Queries go through the matrix in groups: each row is scored
 	// against a group while it is in the cache, and the group's vectors

@@ -75,7 +75,7 @@ type Store struct {
 	wmu       sync.Mutex
 	log       *os.File // writer: the record log, opened read-write
 	lock      *os.File // writer: DIR/LOCK, flocked
-	size      int64    // writer: length of the log
+	size      int64    // length of the log (a reader's: as read at Open)
 	liveBytes int64    // writer: length of the frames of live records
 	broken    error    // writer: a failed write that could not be undone
 	dirty     bool     // records changed since Open
@@ -299,8 +299,8 @@ func (s *Store) open(ctx context.Context) (rerr error) {
 	// A reader keeps the log open too: contents and metadata are read
 	// from it when asked for. A writer that compacts the log renames a new
 	// one over it, and this file stays the one the reader opened.
+	s.size = res.end // a reader's too: the approximate index checks its stamp against it
 	if !s.readOnly {
-		s.size = res.end
 		s.liveBytes = t.liveBytes()
 	}
 	return nil

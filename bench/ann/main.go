@@ -12,11 +12,12 @@
 // With -store DIR it measures the product path instead: a store opened
 // read-only, its saved index (index.hnsw) loaded at the first query, and
 // nq "similar" queries (a seeded sample of stored papers' own vectors, the
-// paper itself excluded) answered through the index and by the exact
-// scan: recall@10, median and p99 per query of each, the first query's
-// time (which loads the index) and the open time.
+// paper itself excluded) answered by the exact scan and through the index
+// at each -ef (0: the store's default, vectorstore.DefaultIndexEf):
+// recall@10, median and p99 per query, the first query's time (which
+// loads the index) and the open time.
 //
-//	go run ./bench/ann -store DIR [-nq 200] [-threshold N]
+//	go run ./bench/ann -store DIR [-nq 200] [-threshold N] [-ef 0,256,512]
 package main
 
 import (
@@ -30,10 +31,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/papermap/papermap/vectorstore"
@@ -47,18 +50,33 @@ type rows struct {
 
 func (r rows) Vec(n int32) []float32 { return r.x[int(n)*r.dim : int(n+1)*r.dim] }
 
+// load reads the first limit rows (0: all) of a row-major float32 file,
+// and no more of it (so that the peak memory is that of the rows used).
 func load(path string, dim, limit int) []float32 {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		log.Fatal(err)
 	}
-	n := len(b) / 4 / dim
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		log.Fatal(err)
+	}
+	n := int(fi.Size()) / 4 / dim
 	if limit > 0 {
 		n = min(n, limit)
 	}
 	x := make([]float32, n*dim)
-	for i := range x {
-		x[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	buf := make([]byte, 1<<20)
+	for off := 0; off < len(x); {
+		m := min(len(buf)/4, len(x)-off)
+		if _, err := f.ReadAt(buf[:4*m], int64(4*off)); err != nil {
+			log.Fatal(err)
+		}
+		for i := range m {
+			x[off+i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
+		}
+		off += m
 	}
 	return x
 }
@@ -75,9 +93,10 @@ func main() {
 	efc := flag.Int("efc", 0, "efConstruction (0: the package default)")
 	store := flag.String("store", "", "measure Query on this store instead")
 	threshold := flag.Int("threshold", 0, "with -store: vectorstore.Options.IndexThreshold (0: the default)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the build to this file")
 	flag.Parse()
 	if *store != "" {
-		measureStore(*store, *nq, *threshold)
+		measureStore(*store, *nq, *threshold, *efs)
 		return
 	}
 	x := load(*xpath, *dim, *n)
@@ -118,17 +137,26 @@ func main() {
 	}
 	wg.Wait()
 
-	t0 := time.Now()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+	}
+	t0, c0 := time.Now(), cpuSeconds()
 	idx := ann.New(r, ann.Options{M: *m, EfConstruction: *efc, Seed: 1})
 	idx.Build(rowsN, *workers)
-	build := time.Since(t0)
+	build, buildCPU := time.Since(t0), cpuSeconds()-c0
+	pprof.StopCPUProfile()
 	emit(map[string]any{"tool": "papermap-hnsw", "n": rowsN, "dim": *dim, "m": idxM(*m), "efc": idxEfc(*efc),
-		"build_s": build.Seconds(), "index_heap_mb": float64(idx.Bytes()) / (1 << 20),
+		"build_s": build.Seconds(), "build_cpu_s": buildCPU, "index_heap_mb": float64(idx.Bytes()) / (1 << 20),
 		"peak_rss_mb": peakRSS(), "threads": runtime.GOMAXPROCS(0)})
 	for _, f := range strings.Split(*efs, ",") {
 		ef, _ := strconv.Atoi(f)
 		var times []float64
 		var rec float64
+		c0 := cpuSeconds()
 		for i := range nQ {
 			qv := q[i**dim : (i+1)**dim]
 			t := time.Now()
@@ -142,9 +170,10 @@ func main() {
 			}
 			rec += float64(hit) / 10
 		}
+		cpu := cpuSeconds() - c0
 		slices.Sort(times)
 		emit(map[string]any{"tool": "papermap-hnsw", "ef": ef, "recall": rec / float64(nQ),
-			"median_ms": times[len(times)/2], "p99_ms": times[len(times)*99/100]})
+			"median_ms": times[len(times)/2], "p99_ms": times[len(times)*99/100], "cpu_per_query_ms": 1000 * cpu / float64(nQ)})
 	}
 }
 
@@ -167,6 +196,16 @@ func idxEfc(e int) int {
 	return e
 }
 
+// cpuSeconds returns the CPU time (user and system) the process has used:
+// on a shared machine, the figure a loaded moment does not inflate.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return math.NaN()
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
 // peakRSS returns the process's peak resident set (VmHWM) in MiB.
 func peakRSS() float64 {
 	b, _ := os.ReadFile("/proc/self/status")
@@ -179,7 +218,7 @@ func peakRSS() float64 {
 	return math.NaN()
 }
 
-func measureStore(dir string, nq, threshold int) {
+func measureStore(dir string, nq, threshold int, efs string) {
 	ctx := context.Background()
 	t0 := time.Now()
 	s, err := vectorstore.Open(ctx, dir, vectorstore.Options{ReadOnly: true, IndexThreshold: threshold,
@@ -196,44 +235,52 @@ func measureStore(dir string, nq, threshold int) {
 		r, _ := s.Get(ids[rng.IntN(len(ids))])
 		pick = append(pick, r)
 	}
-	var first float64
-	var tIdx, tExact []float64
-	var rec float64
+	// The first query loads the index (with the default ef).
+	t := time.Now()
+	if _, err := s.Query(ctx, pick[0].Embedding, 10, vectorstore.QueryOptions{Exclude: []string{pick[0].ID}}); err != nil {
+		log.Fatal(err)
+	}
+	first := time.Since(t).Seconds() * 1000
+	want := make([][]vectorstore.Hit, nq)
+	var tExact []float64
 	for i, r := range pick {
-		o := vectorstore.QueryOptions{Exclude: []string{r.ID}}
 		t := time.Now()
-		got, err := s.Query(ctx, r.Embedding, 10, o)
-		if err != nil {
-			log.Fatal(err)
-		}
-		d := time.Since(t).Seconds() * 1000
-		if i == 0 {
-			first = d
-		} else {
-			tIdx = append(tIdx, d)
-		}
-		o.Exact = true
-		t = time.Now()
-		want, err := s.Query(ctx, r.Embedding, 10, o)
+		want[i], err = s.Query(ctx, r.Embedding, 10, vectorstore.QueryOptions{Exclude: []string{r.ID}, Exact: true})
 		if err != nil {
 			log.Fatal(err)
 		}
 		tExact = append(tExact, time.Since(t).Seconds()*1000)
-		hit := 0
-		for _, g := range got {
-			for _, w := range want {
-				if g.ID == w.ID {
-					hit++
-				}
-			}
-		}
-		rec += float64(hit) / float64(len(want))
 	}
-	slices.Sort(tIdx)
 	slices.Sort(tExact)
 	emit(map[string]any{"tool": "papermap-store", "records": len(ids), "queries": nq, "open_ms": open.Seconds() * 1000,
-		"first_query_ms": first, "recall": rec / float64(nq),
-		"index_median_ms": tIdx[len(tIdx)/2], "index_p99_ms": tIdx[len(tIdx)*99/100],
-		"exact_median_ms": tExact[len(tExact)/2], "exact_p99_ms": tExact[len(tExact)*99/100],
-		"peak_rss_mb": peakRSS(), "threads": runtime.GOMAXPROCS(0)})
+		"first_query_ms": first, "exact_median_ms": tExact[len(tExact)/2], "exact_p99_ms": tExact[len(tExact)*99/100],
+		"default_ef": vectorstore.DefaultIndexEf(len(ids)), "threads": runtime.GOMAXPROCS(0)})
+	for _, f := range strings.Split(efs, ",") {
+		ef, _ := strconv.Atoi(f)
+		var tIdx []float64
+		var rec float64
+		for i, r := range pick {
+			t := time.Now()
+			got, err := s.Query(ctx, r.Embedding, 10, vectorstore.QueryOptions{Exclude: []string{r.ID}, IndexEf: ef})
+			if err != nil {
+				log.Fatal(err)
+			}
+			tIdx = append(tIdx, time.Since(t).Seconds()*1000)
+			hit := 0
+			for _, g := range got {
+				for _, w := range want[i] {
+					if g.ID == w.ID {
+						hit++
+					}
+				}
+			}
+			rec += float64(hit) / float64(len(want[i]))
+		}
+		slices.Sort(tIdx)
+		if ef == 0 {
+			ef = vectorstore.DefaultIndexEf(len(ids))
+		}
+		emit(map[string]any{"tool": "papermap-store", "ef": ef, "recall": rec / float64(nq),
+			"median_ms": tIdx[len(tIdx)/2], "p99_ms": tIdx[len(tIdx)*99/100], "peak_rss_mb": peakRSS()})
+	}
 }

@@ -19,3 +19,13 @@ func dot(a, b []float32) float32 {
 	}
 	return s
 }
+
+// prefetch asks the CPU to bring v into the cache: the search computes
+// the similarities of a node's neighbours after asking for all their
+// vectors, so that their memory latencies overlap instead of adding up
+// (hnswlib does the same).
+func prefetch(v []float32) {
+	if useAVX2 && len(v) > 0 {
+		prefetchAVX2(unsafe.SliceData(v), (len(v)+15)/16)
+	}
+}

@@ -11,3 +11,8 @@ var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //
 //go:noescape
 func dotAVX2(a, b *float32, n8 int) float32
+
+// prefetchAVX2 asks for the lines cache lines from p on.
+//
+//go:noescape
+func prefetchAVX2(p *float32, lines int)

@@ -51,3 +51,20 @@ done:
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
+
+// func prefetchAVX2(p *float32, lines int)
+// Asks for the cache lines of p[0 : 16·lines] ahead of their use.
+TEXT ·prefetchAVX2(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), SI
+	MOVQ lines+8(FP), CX
+
+pf:
+	CMPQ CX, $0
+	JE   pfdone
+	PREFETCHT0 (SI)
+	ADDQ $64, SI
+	DECQ CX
+	JMP  pf
+
+pfdone:
+	RET

@@ -98,11 +98,8 @@ func Decode(r *bufio.Reader, vecs Vectors) (*Index, error) {
 			x.deleted[node>>6] |= 1 << (node & 63)
 			x.nDeleted++
 		}
-		var up []int32
-		if lv > 0 {
-			up = make([]int32, lv*(x.m+1))
-		}
-		x.upper = append(x.upper, up)
+		x.upOff = append(x.upOff, int32(len(x.up)))
+		x.up = append(x.up, make([]int32, lv*(x.m+1))...)
 		x.l0 = append(x.l0, make([]int32, x.m0+1)...)
 		for l := 0; l <= lv; l++ {
 			capN := x.m

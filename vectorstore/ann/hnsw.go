@@ -56,8 +56,9 @@ type Index struct {
 	efC      int
 	seed     uint64
 	ml       float64
-	l0       []int32   // node·(m0+1): count, then up to m0 neighbours
-	upper    [][]int32 // per node: level·(m+1), layer l ≥ 1 at (l-1)·(m+1)
+	l0       []int32 // node·(m0+1): count, then up to m0 neighbours
+	up       []int32 // the lists of layers ≥ 1, node after node
+	upOff    []int32 // per node: its lists in up, layer l ≥ 1 at upOff+(l-1)·(m+1)
 	level    []uint8
 	deleted  []uint64 // bitset
 	nDeleted int
@@ -124,11 +125,8 @@ func (x *Index) grow(n int) {
 	for node := len(x.level); node < n; node++ {
 		lv := x.levelOf(int32(node))
 		x.level = append(x.level, uint8(lv))
-		var up []int32
-		if lv > 0 {
-			up = make([]int32, lv*(x.m+1))
-		}
-		x.upper = append(x.upper, up)
+		x.upOff = append(x.upOff, int32(len(x.up)))
+		x.up = append(x.up, make([]int32, lv*(x.m+1))...)
 	}
 	if need := n * (x.m0 + 1); need > len(x.l0) {
 		x.l0 = slices.Grow(x.l0, need-len(x.l0))[:need]
@@ -145,9 +143,8 @@ func (x *Index) list(node int32, l int) (cnt *int32, slots []int32) {
 		b := int(node) * (x.m0 + 1)
 		return &x.l0[b], x.l0[b+1 : b+1+x.m0]
 	}
-	b := (l - 1) * (x.m + 1)
-	up := x.upper[node]
-	return &up[b], up[b+1 : b+1+x.m]
+	b := int(x.upOff[node]) + (l-1)*(x.m+1)
+	return &x.up[b], x.up[b+1 : b+1+x.m]
 }
 
 // neighbours copies node's list on layer l into buf.
@@ -303,8 +300,14 @@ func (x *Index) link(e, node int32, sim float32, l, maxN int, s *searcher) {
 	ev := x.vecs.Vec(e)
 	cand := s.shrink[:0]
 	cand = append(cand, Result{Node: node, Sim: sim})
+	s.vs = s.vs[:0]
 	for _, o := range slots[:n] {
-		cand = append(cand, Result{Node: o, Sim: dot(ev, x.vecs.Vec(o))})
+		v := x.vecs.Vec(o)
+		prefetch(v)
+		s.vs = append(s.vs, v)
+	}
+	for i, o := range slots[:n] {
+		cand = append(cand, Result{Node: o, Sim: dot(ev, s.vs[i])})
 	}
 	sortDesc(cand)
 	nb := x.selectNeighbours(ev, cand, maxN, s)
@@ -397,12 +400,19 @@ func (x *Index) searchLayer(s *searcher, q []float32, eps []Result, ef, l int, a
 		}
 		cand = heapPop(cand, true)
 		s.nb = x.neighbours(c.Node, l, s.nb)
+		s.vs = s.vs[:0]
+		fresh := s.nb[:0] // the unvisited neighbours, in place
 		for _, o := range s.nb {
-			if s.visited(o) {
-				continue
+			if !s.visited(o) {
+				s.visit(o)
+				fresh = append(fresh, o)
+				v := x.vecs.Vec(o)
+				prefetch(v)
+				s.vs = append(s.vs, v)
 			}
-			s.visit(o)
-			sim := dot(q, x.vecs.Vec(o))
+		}
+		for i, o := range fresh {
+			sim := dot(q, s.vs[i])
 			if len(res) < ef || sim > res[0].Sim {
 				cand = heapPush(cand, Result{Node: o, Sim: sim}, true)
 				if accept == nil || accept(o) {
@@ -480,6 +490,7 @@ type searcher struct {
 	sel    []Result
 	keep   []Result
 	shrink []Result
+	vs     [][]float32
 }
 
 func (x *Index) searcher() *searcher {
@@ -507,9 +518,5 @@ func (s *searcher) visited(n int32) bool { return s.mark[n] == s.epoch }
 // Bytes returns the memory the graph takes (its lists, layers and marks;
 // not the vectors, which it does not hold).
 func (x *Index) Bytes() int64 {
-	b := int64(len(x.l0))*4 + int64(len(x.level)) + int64(len(x.deleted))*8 + int64(len(x.upper))*24
-	for _, up := range x.upper {
-		b += int64(len(up)) * 4
-	}
-	return b
+	return int64(len(x.l0))*4 + int64(len(x.level)) + int64(len(x.deleted))*8 + int64(len(x.up))*4 + int64(len(x.upOff))*4
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 )
 
 // rows is a Vectors over a row-major matrix.
@@ -193,6 +194,70 @@ func TestEncodeDecode(t *testing.T) {
 		bad := slices.Clone(enc)
 		bad[rng.IntN(len(bad))] ^= byte(1 + rng.IntN(255))
 		if g, err := Decode(bufio.NewReader(bytes.NewReader(bad)), r); err == nil && g.Len() <= n+10 {
+			g.Search(r.Vec(int32(n)), 10, 50, nil) // must not panic
+		}
+	}
+}
+
+// TestFlat checks that a graph loaded from its flat layout answers as the
+// original, in place (aligned bytes) and copied (bytes at an odd address),
+// that Add and Delete work on a loaded graph, and that every truncation
+// and single-byte change of the layout is an error or a graph that
+// searches without panicking.
+func TestFlat(t *testing.T) {
+	const n, d = 500, 16
+	r := rows{x: blobs(4, n+20, d, 5, 1), dim: d}
+	idx := New(r, Options{Seed: 5})
+	idx.Build(n, 1)
+	idx.Delete(3)
+	var b bytes.Buffer
+	if err := idx.WriteFlat(&b); err != nil {
+		t.Fatal(err)
+	}
+	if int64(b.Len()) != idx.FlatSize() {
+		t.Fatalf("WriteFlat wrote %d bytes, FlatSize says %d", b.Len(), idx.FlatSize())
+	}
+	aligned := make([]uint64, (b.Len()+8)/8)
+	enc := unsafe.Slice((*byte)(unsafe.Pointer(&aligned[0])), len(aligned)*8)[:b.Len()]
+	copy(enc, b.Bytes())
+	odd := make([]byte, b.Len()+1)[1:]
+	copy(odd, b.Bytes())
+	for name, data := range map[string][]byte{"in place": enc, "copied": odd} {
+		got, size, err := LoadFlat(data, r)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if size != int64(len(data)) {
+			t.Errorf("%s: LoadFlat used %d of %d bytes", name, size, len(data))
+		}
+		for i := range 10 {
+			q := r.Vec(int32(n + 10 + i))
+			if a, b := idx.Search(q, 10, 50, nil), got.Search(q, 10, 50, nil); !slices.Equal(a, b) {
+				t.Fatalf("%s, query %d: loaded graph answers %v, original %v", name, i, b, a)
+			}
+		}
+		if !got.IsDeleted(3) || got.Deleted() != 1 || got.Len() != n {
+			t.Errorf("%s: %d nodes, deletion marks %v/%d", name, got.Len(), got.IsDeleted(3), got.Deleted())
+		}
+		for i := range 10 {
+			got.Add(int32(n + i))
+		}
+		got.Delete(7)
+		q := r.Vec(int32(n + 4))
+		if res := got.Search(q, 1, 50, nil); len(res) != 1 || res[0].Node != int32(n+4) {
+			t.Errorf("%s: a node added to a loaded graph is not found by its own vector: %v", name, res)
+		}
+	}
+	good := slices.Clone(b.Bytes())
+	rng := rand.New(rand.NewPCG(9, 9))
+	for range 300 {
+		cut := rng.IntN(len(good))
+		copy(enc, good)
+		if _, _, err := LoadFlat(enc[:cut], r); err == nil {
+			t.Fatalf("a cut at %d of %d bytes loaded without error", cut, len(good))
+		}
+		enc[rng.IntN(len(good))] ^= byte(1 + rng.IntN(255))
+		if g, _, err := LoadFlat(enc, r); err == nil && g.Len() <= n+20 {
 			g.Search(r.Vec(int32(n)), 10, 50, nil) // must not panic
 		}
 	}

@@ -47,13 +47,18 @@
 // # Persistence
 //
 // WriteTo and Read save and load an index in a checksummed binary format
-// (see WriteTo); Read returns an error wrapping ErrCorrupt for any bytes
-// that are not such a file, and never panics. The index carries a
-// Fingerprint chosen by its owner: papermap's corpus stores the hash of the
-// records it indexed, saves the index atomically after each ingest, and
-// rebuilds it from the record log when it is missing, damaged or stale, so
-// the index is a derived artefact that a crash can make stale but never
-// wrong.
+// (see lazy.go); Read returns an error wrapping ErrCorrupt for any bytes
+// that are not such a file, and never panics. Read does not decode the
+// file: it checks its checksum and the bounds of its tables and searches
+// the bytes where they lie (terms and IDs by binary search in sorted
+// tables, the postings of the query's terms only, the TF-IDF norms
+// stored), so that a process answering one query does not decode a
+// million papers' postings; the first Add, Remove or WriteTo decodes it.
+// The index carries a Fingerprint chosen by its owner: papermap's corpus
+// stores the hash of the records it indexed, saves the index atomically
+// after each ingest, and rebuilds it from the record log when it is
+// missing, damaged or stale, so the index is a derived artefact that a
+// crash can make stale but never wrong.
 //
 // # Invariants
 //

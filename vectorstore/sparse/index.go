@@ -99,6 +99,10 @@ type Index struct {
 
 	wmu     sync.Mutex // guards weights
 	weights *weights   // derived by prepare; nil when stale
+
+	// lazy is the saved index Read left in place, nil once it is
+	// decoded into the fields above (materialize, see lazy.go).
+	lazy *lazy
 }
 
 // weights are the per-term and per-document factors of the scoring.
@@ -117,6 +121,9 @@ func New(opts Options) *Index {
 func (x *Index) Len() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	if x.lazy != nil {
+		return x.lazy.n
+	}
 	return len(x.ids)
 }
 
@@ -124,6 +131,9 @@ func (x *Index) Len() int {
 func (x *Index) Terms() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	if x.lazy != nil {
+		return x.lazy.t
+	}
 	return len(x.words)
 }
 
@@ -131,6 +141,10 @@ func (x *Index) Terms() int {
 func (x *Index) Has(id string) bool {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	if x.lazy != nil {
+		_, ok := x.lazy.doc(id)
+		return ok
+	}
 	_, ok := x.docOf[id]
 	return ok
 }
@@ -143,6 +157,7 @@ func (x *Index) Add(ids, texts []string) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.materialize()
 	x.remove(ids)
 	counts := map[string]int32{}
 	for i, id := range ids {
@@ -181,6 +196,7 @@ func (x *Index) Add(ids, texts []string) {
 func (x *Index) Remove(ids ...string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.materialize()
 	x.remove(ids)
 }
 
@@ -234,25 +250,31 @@ func (x *Index) remove(ids []string) {
 func (x *Index) prepare() *weights {
 	x.wmu.Lock()
 	defer x.wmu.Unlock()
-	if x.weights != nil {
-		return x.weights
+	if x.weights == nil {
+		x.weights = x.computeWeights(x.opts)
 	}
+	return x.weights
+}
+
+// computeWeights derives the weights of scoring o from the postings. The
+// caller holds x.mu for reading.
+func (x *Index) computeWeights(o Options) *weights {
 	n := len(x.ids)
 	w := &weights{idf: make([]float32, len(x.words))}
-	maxDF := int(x.opts.MaxDF * float64(n))
+	maxDF := int(o.MaxDF * float64(n))
 	for t, ps := range x.post {
 		df := len(ps)
-		if df == 0 || df < x.opts.MinDF || df > maxDF {
+		if df == 0 || df < o.MinDF || df > maxDF {
 			continue
 		}
-		switch x.opts.Scoring {
+		switch o.Scoring {
 		case BM25:
 			w.idf[t] = float32(math.Log(1 + (float64(n-df)+0.5)/(float64(df)+0.5)))
 		default:
 			w.idf[t] = float32(math.Log(float64(1+n)/float64(1+df)) + 1)
 		}
 	}
-	switch x.opts.Scoring {
+	switch o.Scoring {
 	case BM25:
 		var total float64
 		for _, l := range x.length {
@@ -261,7 +283,7 @@ func (x *Index) prepare() *weights {
 		avg := max(total/float64(max(n, 1)), 1)
 		w.bm25 = make([]float32, n)
 		for d, l := range x.length {
-			w.bm25[d] = float32(x.opts.K1 * (1 - x.opts.B + x.opts.B*float64(l)/avg))
+			w.bm25[d] = float32(o.K1 * (1 - o.B + o.B*float64(l)/avg))
 		}
 	default:
 		sq := make([]float64, n)
@@ -281,7 +303,6 @@ func (x *Index) prepare() *weights {
 			}
 		}
 	}
-	x.weights = w
 	return w
 }
 
@@ -378,15 +399,31 @@ func (x *Index) Search(text string, k int, keep func(id string) bool, also []str
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	scores := make([]float32, len(also))
-	if len(x.ids) == 0 {
-		return nil, scores
+	var acc []float32
+	var touched []int32
+	var idOf func(d int32) string
+	var docOf func(id string) (int32, bool)
+	if l := x.lazy; l != nil {
+		if l.n == 0 {
+			return nil, scores
+		}
+		acc = make([]float32, l.n)
+		touched = l.search(x.opts, text, acc, nil)
+		idOf = func(d int32) string { return l.id(int(d)) }
+		docOf = func(id string) (int32, bool) { d, ok := l.doc(id); return int32(d), ok }
+	} else {
+		if len(x.ids) == 0 {
+			return nil, scores
+		}
+		w := x.prepare()
+		q := x.parse(text, w)
+		acc = make([]float32, len(x.ids))
+		touched = x.accumulate(q, w, acc, nil)
+		idOf = func(d int32) string { return x.ids[d] }
+		docOf = func(id string) (int32, bool) { d, ok := x.docOf[id]; return d, ok }
 	}
-	w := x.prepare()
-	q := x.parse(text, w)
-	acc := make([]float32, len(x.ids))
-	touched := x.accumulate(q, w, acc, nil)
 	for i, id := range also {
-		if d, ok := x.docOf[id]; ok {
+		if d, ok := docOf(id); ok {
 			scores[i] = acc[d]
 		}
 	}
@@ -395,7 +432,10 @@ func (x *Index) Search(text string, k int, keep func(id string) bool, also []str
 	}
 	h := make(hitHeap, 0, k+1)
 	for _, d := range touched {
-		hit := Hit{ID: x.ids[d], Score: acc[d]}
+		if len(h) == k && acc[d] < h[0].Score {
+			continue // decided without the ID
+		}
+		hit := Hit{ID: idOf(d), Score: acc[d]}
 		if len(h) == k && !better(hit, h[0]) {
 			continue
 		}
@@ -424,6 +464,9 @@ func (x *Index) SetOptions(opts Options) {
 	old := x.opts
 	opts.Terms = old.Terms
 	x.opts = opts
+	if x.lazy != nil && !x.lazy.fits(opts) {
+		x.materialize()
+	}
 	if old.Scoring != opts.Scoring || old.MinDF != opts.MinDF || old.MaxDF != opts.MaxDF || old.K1 != opts.K1 || old.B != opts.B {
 		x.weights = nil
 	}
@@ -455,6 +498,13 @@ func (h *hitHeap) Pop() any {
 func (x *Index) IDs() []string {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	if l := x.lazy; l != nil {
+		out := make([]string, l.n)
+		for i := range out {
+			out[i] = l.id(int(le.Uint32(l.idSorted[4*i:])))
+		}
+		return out
+	}
 	out := slices.Clone(x.ids)
 	slices.SortFunc(out, cmp.Compare)
 	return out

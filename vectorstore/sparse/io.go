@@ -7,13 +7,20 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
+	"slices"
+	"strings"
 )
 
 // header starts every saved index; the version changes with the format
-// or with the default terms (v1 held unstemmed words).
-const header = "papermap-sparse v2\n"
+// or with the default terms (v1 held unstemmed words; v2, the same terms
+// as v3, was decoded whole at Read: headerV2 files are still read so).
+const (
+	header   = "papermap-sparse v3\n"
+	headerV2 = "papermap-sparse v2\n"
+)
 
-// oldHeaders start the files of earlier versions.
+// oldHeaders start the files of earlier versions whose terms differ.
 var oldHeaders = []string{"papermap-sparse v1\n"}
 
 // ErrCorrupt is wrapped by Read's errors for bytes that are not an index
@@ -27,36 +34,103 @@ var ErrOldFormat = fmt.Errorf("%w: saved by an earlier version", ErrCorrupt)
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// WriteTo saves the index: the header, the fingerprint, the documents (ID,
-// length), the terms with their postings (document number as a delta from
-// the previous one, count), all as uvarints and length-prefixed strings,
-// and a CRC-32C of everything before it.
+// WriteTo saves the index in the layout of lazy.go (version 3): the
+// header, the fingerprint, the documents' lengths, TF-IDF norms and IDs,
+// the terms with their postings, the sorted tables that let Read search
+// the bytes in place, and a CRC-32C of everything before it.
 func (x *Index) WriteTo(w io.Writer) (int64, error) {
+	x.mu.Lock()
+	x.materialize()
+	x.mu.Unlock()
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	n := len(x.ids)
+	var live []int32
+	for t, ps := range x.post {
+		if len(ps) > 0 {
+			live = append(live, int32(t))
+		}
+	}
+	// The norms are those prepare gives TF-IDF with this index's MinDF
+	// and MaxDF, whatever its scoring now.
+	o := x.opts
+	o.Scoring = TFIDF
+	wt := x.computeWeights(o)
+	var idBytes, termBytes, postBytes uint64
+	for _, id := range x.ids {
+		idBytes += uint64(len(id))
+	}
+	var vb [binary.MaxVarintLen64]byte
+	for _, t := range live {
+		termBytes += uint64(len(x.words[t]))
+		prev := int32(0)
+		for _, p := range x.post[t] {
+			postBytes += uint64(binary.PutUvarint(vb[:], uint64(p.doc-prev)) + binary.PutUvarint(vb[:], uint64(p.tf)))
+			prev = p.doc
+		}
+	}
 	cw := &countingWriter{w: bufio.NewWriterSize(w, 1<<16), crc: crc32.New(castagnoli)}
 	cw.bytes([]byte(header))
 	cw.str(x.Fingerprint)
-	cw.uvarint(uint64(len(x.ids)))
-	for d, id := range x.ids {
-		cw.str(id)
-		cw.uvarint(uint64(x.length[d]))
+	for _, v := range []uint64{uint64(n), uint64(len(live)), uint64(o.MinDF), math.Float64bits(o.MaxDF), idBytes, termBytes, postBytes} {
+		cw.uvarint(v)
 	}
-	live := 0
-	for _, ps := range x.post {
-		if len(ps) > 0 {
-			live++
-		}
+	for _, l := range x.length {
+		cw.u32(uint32(l))
 	}
-	cw.uvarint(uint64(live))
-	for t, ps := range x.post {
-		if len(ps) == 0 {
-			continue
-		}
-		cw.str(x.words[t])
-		cw.uvarint(uint64(len(ps)))
+	for _, v := range wt.norm {
+		cw.u32(math.Float32bits(v))
+	}
+	off := uint64(0)
+	cw.u64(0)
+	for _, id := range x.ids {
+		off += uint64(len(id))
+		cw.u64(off)
+	}
+	for _, id := range x.ids {
+		cw.bytes([]byte(id))
+	}
+	docs := make([]int32, n)
+	for d := range docs {
+		docs[d] = int32(d)
+	}
+	slices.SortFunc(docs, func(a, b int32) int { return strings.Compare(x.ids[a], x.ids[b]) })
+	for _, d := range docs {
+		cw.u32(uint32(d))
+	}
+	off = 0
+	cw.u64(0)
+	for _, t := range live {
+		off += uint64(len(x.words[t]))
+		cw.u64(off)
+	}
+	for _, t := range live {
+		cw.bytes([]byte(x.words[t]))
+	}
+	sorted := make([]int32, len(live)) // positions in live, by term
+	for i := range sorted {
+		sorted[i] = int32(i)
+	}
+	slices.SortFunc(sorted, func(a, b int32) int { return strings.Compare(x.words[live[a]], x.words[live[b]]) })
+	for _, i := range sorted {
+		cw.u32(uint32(i))
+	}
+	for _, t := range live {
+		cw.u32(uint32(len(x.post[t])))
+	}
+	off = 0
+	cw.u64(0)
+	for _, t := range live {
 		prev := int32(0)
-		for _, p := range ps {
+		for _, p := range x.post[t] {
+			off += uint64(binary.PutUvarint(vb[:], uint64(p.doc-prev)) + binary.PutUvarint(vb[:], uint64(p.tf)))
+			prev = p.doc
+		}
+		cw.u64(off)
+	}
+	for _, t := range live {
+		prev := int32(0)
+		for _, p := range x.post[t] {
 			cw.uvarint(uint64(p.doc - prev))
 			cw.uvarint(uint64(p.tf))
 			prev = p.doc
@@ -102,6 +176,16 @@ func (c *countingWriter) uvarint(v uint64) {
 	c.bytes(c.buf[:n])
 }
 
+func (c *countingWriter) u32(v uint32) {
+	binary.LittleEndian.PutUint32(c.buf[:4], v)
+	c.bytes(c.buf[:4])
+}
+
+func (c *countingWriter) u64(v uint64) {
+	binary.LittleEndian.PutUint64(c.buf[:8], v)
+	c.bytes(c.buf[:8])
+}
+
 func (c *countingWriter) str(s string) {
 	c.uvarint(uint64(len(s)))
 	c.bytes([]byte(s))
@@ -109,21 +193,49 @@ func (c *countingWriter) str(s string) {
 
 // Read loads an index saved by WriteTo, to be scored with opts. Bytes that
 // are not such an index give an error wrapping ErrCorrupt; Read never
-// panics, whatever the input.
+// panics, whatever the input. The index keeps data and searches it in
+// place (data must not change afterwards): Read checks the checksum and
+// the bounds of the tables, which costs a pass over the bytes, not the
+// decoding of every posting; the first Add, Remove or WriteTo decodes
+// it. A file of version 2 is decoded whole.
 func Read(data []byte, opts Options) (*Index, error) {
 	for _, h := range oldHeaders {
 		if len(data) >= len(h) && string(data[:len(h)]) == h {
 			return nil, fmt.Errorf("%w (%q)", ErrOldFormat, h[:len(h)-1])
 		}
 	}
-	if len(data) < len(header)+4 || string(data[:len(header)]) != header {
+	hdr := header
+	if len(data) >= len(headerV2) && string(data[:len(headerV2)]) == headerV2 {
+		hdr = headerV2
+	}
+	if len(data) < len(hdr)+4 || string(data[:len(hdr)]) != hdr {
 		return nil, fmt.Errorf("%w: no %q header", ErrCorrupt, header[:len(header)-1])
 	}
 	body := data[:len(data)-4]
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
 		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 	}
-	p := parser{b: body[len(header):]}
+	if hdr == header {
+		l, fp, err := readLazy(body[len(header):])
+		if err != nil {
+			return nil, err
+		}
+		x := New(opts)
+		x.lazy, x.Fingerprint = l, fp
+		if !l.fits(x.opts) {
+			x.materialize()
+		}
+		return x, nil
+	}
+	return readV2(body[len(headerV2):], opts)
+}
+
+// readV2 decodes the body of a version 2 file: the fingerprint, the
+// documents (ID, length), the terms with their postings (document number
+// as a delta from the previous one, count), all as uvarints and
+// length-prefixed strings.
+func readV2(body []byte, opts Options) (*Index, error) {
+	p := parser{b: body}
 	x := New(opts)
 	x.Fingerprint = p.str()
 	n := p.count()

@@ -1,0 +1,312 @@
+package sparse
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// The saved format (version 3) is laid out so that a search can read it
+// where it lies: the query's terms are found by binary search in a sorted
+// table, only their postings are decoded, and the per-document factors of
+// the scoring are stored, not derived from every posting. Read checks the
+// checksum and the tables' bounds and keeps the bytes; the first Add,
+// Remove or WriteTo (or scoring settings other than those the factors
+// were stored for) decodes the whole index into memory (materialize).
+//
+// After the header line, integers are uvarints in the header and
+// little-endian in the tables:
+//
+//	header   uvarint-length fingerprint; uvarint documents n, live terms
+//	         t, MinDF of the norms, math.Float64bits(MaxDF) of the norms,
+//	         length of the ID bytes, of the term bytes, of the postings
+//	length   n × uint32: terms in each document
+//	norm     n × float32: 1/‖TF-IDF vector‖ with that MinDF and MaxDF
+//	idOff    (n+1) × uint64, then the ID bytes: document d's ID is
+//	         ids[idOff[d]:idOff[d+1]]
+//	idSorted n × uint32: the documents in ID order
+//	termOff  (t+1) × uint64, then the term bytes, in the writer's order
+//	termSorted t × uint32: the terms in byte order
+//	df       t × uint32: documents of each term
+//	postOff  (t+1) × uint64, then the postings: per term, its documents
+//	         in increasing order as uvarint deltas from the previous one
+//	         (from 0), each followed by its uvarint count
+//	crc      uint32: CRC-32C of everything before it
+
+// lazy is a saved index read in place.
+type lazy struct {
+	n, t         int
+	minDF        int
+	maxDF        float64
+	length, norm []byte
+	idOff, ids   []byte
+	idSorted     []byte
+	termOff      []byte
+	terms        []byte
+	termSorted   []byte
+	df           []byte
+	postOff      []byte
+	post         []byte
+	avgLen       float64 // BM25's average document length, derived at Read
+}
+
+var le = binary.LittleEndian
+
+func (l *lazy) docLen(d int) int32    { return int32(le.Uint32(l.length[4*d:])) }
+func (l *lazy) docNorm(d int) float32 { return math.Float32frombits(le.Uint32(l.norm[4*d:])) }
+func (l *lazy) id(d int) string {
+	return string(l.ids[le.Uint64(l.idOff[8*d:]):le.Uint64(l.idOff[8*d+8:])])
+}
+func (l *lazy) idBytes(d int) []byte {
+	return l.ids[le.Uint64(l.idOff[8*d:]):le.Uint64(l.idOff[8*d+8:])]
+}
+func (l *lazy) term(t int) []byte {
+	return l.terms[le.Uint64(l.termOff[8*t:]):le.Uint64(l.termOff[8*t+8:])]
+}
+func (l *lazy) termDF(t int) int { return int(le.Uint32(l.df[4*t:])) }
+
+// doc returns the document number of id.
+func (l *lazy) doc(id string) (int, bool) {
+	lo, hi := 0, l.n
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		d := int(le.Uint32(l.idSorted[4*m:]))
+		if strings.Compare(string(l.idBytes(d)), id) < 0 {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < l.n {
+		d := int(le.Uint32(l.idSorted[4*lo:]))
+		if string(l.idBytes(d)) == id {
+			return d, true
+		}
+	}
+	return 0, false
+}
+
+// termOf returns the number of term w.
+func (l *lazy) termOf(w []byte) (int, bool) {
+	lo, hi := 0, l.t
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		t := int(le.Uint32(l.termSorted[4*m:]))
+		if string(l.term(t)) < string(w) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < l.t {
+		t := int(le.Uint32(l.termSorted[4*lo:]))
+		if string(l.term(t)) == string(w) {
+			return t, true
+		}
+	}
+	return 0, false
+}
+
+// postings calls fn with each posting of term t, in order. It stops at
+// the first posting that is not well formed (the checksum makes that a
+// file written wrongly, not damage).
+func (l *lazy) postings(t int, fn func(doc, tf int32)) {
+	b := l.post[le.Uint64(l.postOff[8*t:]):le.Uint64(l.postOff[8*t+8:])]
+	doc := uint64(0)
+	for len(b) > 0 {
+		delta, k := binary.Uvarint(b)
+		if k <= 0 {
+			return
+		}
+		b = b[k:]
+		tf, k := binary.Uvarint(b)
+		if k <= 0 || tf == 0 || tf > 1<<31-1 {
+			return
+		}
+		b = b[k:]
+		doc += delta
+		if doc >= uint64(l.n) {
+			return
+		}
+		fn(int32(doc), int32(tf))
+	}
+}
+
+// idf returns the idf of term t under opts (0 outside MinDF..MaxDF), as
+// prepare computes it.
+func (l *lazy) idf(t int, o Options) float32 {
+	n, df := l.n, l.termDF(t)
+	maxDF := int(o.MaxDF * float64(n))
+	if df == 0 || df < o.MinDF || df > maxDF {
+		return 0
+	}
+	if o.Scoring == BM25 {
+		return float32(math.Log(1 + (float64(n-df)+0.5)/(float64(df)+0.5)))
+	}
+	return float32(math.Log(float64(1+n)/float64(1+df)) + 1)
+}
+
+// fits reports whether the stored factors serve opts.
+func (l *lazy) fits(o Options) bool {
+	return o.Scoring == BM25 || (o.MinDF == l.minDF && o.MaxDF == l.maxDF)
+}
+
+// search is Search on the saved bytes: the same terms, weights and sums
+// in the same order as the decoded index, so the same scores.
+func (l *lazy) search(o Options, text string, acc []float32, touched []int32) []int32 {
+	counts := map[int]int32{}
+	var order []int
+	o.Terms(text, func(w []byte) {
+		t, ok := l.termOf(w)
+		if !ok || l.idf(t, o) == 0 {
+			return
+		}
+		if counts[t] == 0 {
+			order = append(order, t)
+		}
+		counts[t]++
+	})
+	qw := make([]float32, len(order))
+	var sq float64
+	for i, t := range order {
+		switch o.Scoring {
+		case BM25:
+			qw[i] = float32(counts[t])
+		default:
+			qw[i] = tfWeight(counts[t]) * l.idf(t, o)
+			sq += float64(qw[i]) * float64(qw[i])
+		}
+	}
+	if sq > 0 {
+		inv := float32(1 / math.Sqrt(sq))
+		for i := range qw {
+			qw[i] *= inv
+		}
+	}
+	for i, t := range order {
+		idf, q := l.idf(t, o), qw[i]
+		l.postings(t, func(doc, tf int32) {
+			var s float32
+			switch o.Scoring {
+			case BM25:
+				b := float32(o.K1 * (1 - o.B + o.B*float64(l.docLen(int(doc)))/l.avgLen))
+				f := float32(tf)
+				s = q * idf * f * float32(o.K1+1) / (f + b)
+			default:
+				s = q * tfWeight(tf) * idf * l.docNorm(int(doc))
+			}
+			if acc[doc] == 0 {
+				touched = append(touched, doc)
+			}
+			acc[doc] += s
+		})
+	}
+	return touched
+}
+
+// readLazy reads a version 3 body (after the header line, before the
+// checksum).
+func readLazy(b []byte) (*lazy, string, error) {
+	p := parser{b: b}
+	fp := p.str()
+	var h [7]uint64
+	for i := range h {
+		h[i] = p.uvarint()
+	}
+	if p.err != nil {
+		return nil, "", p.err
+	}
+	n, t := h[0], h[1]
+	if n > uint64(len(p.b)) || t > uint64(len(p.b)) {
+		return nil, "", fmt.Errorf("%w: counts larger than the file", ErrCorrupt)
+	}
+	l := &lazy{n: int(n), t: int(t), minDF: int(min(h[2], 1<<31)), maxDF: math.Float64frombits(h[3])}
+	take := func(size uint64) []byte {
+		if p.err == nil && size > uint64(len(p.b)) {
+			p.err = fmt.Errorf("%w: cut short", ErrCorrupt)
+		}
+		if p.err != nil {
+			return nil
+		}
+		s := p.b[:size:size]
+		p.b = p.b[size:]
+		return s
+	}
+	l.length, l.norm = take(4*n), take(4*n)
+	l.idOff, l.ids = take(8*(n+1)), take(h[4])
+	l.idSorted = take(4 * n)
+	l.termOff, l.terms = take(8*(t+1)), take(h[5])
+	l.termSorted, l.df = take(4*t), take(4*t)
+	l.postOff, l.post = take(8*(t+1)), take(h[6])
+	if p.err != nil {
+		return nil, "", p.err
+	}
+	if len(p.b) != 0 {
+		return nil, "", fmt.Errorf("%w: %d bytes after the postings", ErrCorrupt, len(p.b))
+	}
+	if !offsets(l.idOff, len(l.ids)) || !offsets(l.termOff, len(l.terms)) || !offsets(l.postOff, len(l.post)) ||
+		!below(l.idSorted, n) || !below(l.termSorted, t) || !below(l.df, n+1) {
+		return nil, "", fmt.Errorf("%w: a table out of bounds", ErrCorrupt)
+	}
+	var total float64
+	for d := range l.n {
+		total += float64(l.docLen(d))
+	}
+	l.avgLen = max(total/float64(max(l.n, 1)), 1)
+	return l, fp, nil
+}
+
+// offsets reports whether b holds increasing uint64 offsets from 0 to end.
+func offsets(b []byte, end int) bool {
+	prev := uint64(0)
+	for i := 0; i < len(b); i += 8 {
+		v := le.Uint64(b[i:])
+		if v < prev || (i == 0 && v != 0) {
+			return false
+		}
+		prev = v
+	}
+	return prev == uint64(end)
+}
+
+// below reports whether every uint32 of b is below n.
+func below(b []byte, n uint64) bool {
+	for i := 0; i < len(b); i += 4 {
+		if uint64(le.Uint32(b[i:])) >= n {
+			return false
+		}
+	}
+	return true
+}
+
+// materialize decodes a lazily read index into memory, in the writer's
+// order of terms, so that its derived weights are those of the index that
+// was saved. The caller holds x.mu for writing.
+func (x *Index) materialize() {
+	l := x.lazy
+	if l == nil {
+		return
+	}
+	x.ids = make([]string, l.n)
+	x.length = make([]int32, l.n)
+	x.docOf = make(map[string]int32, l.n)
+	for d := range l.n {
+		x.ids[d] = l.id(d)
+		x.length[d] = l.docLen(d)
+		x.docOf[x.ids[d]] = int32(d)
+	}
+	x.terms = make(map[string]int32, l.t)
+	x.words = make([]string, l.t)
+	x.post = make([][]posting, l.t)
+	for t := range l.t {
+		w := string(l.term(t))
+		x.terms[w] = int32(t)
+		x.words[t] = w
+		ps := make([]posting, 0, l.termDF(t))
+		l.postings(t, func(doc, tf int32) { ps = append(ps, posting{doc: doc, tf: tf}) })
+		x.post[t] = ps
+	}
+	x.lazy = nil
+	x.weights = nil
+}
