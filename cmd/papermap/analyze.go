@@ -85,7 +85,7 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 	w := c.m.Stdout
 	fmt.Fprintln(w, res.summary())
 
-	cp, err := corpus.Open(ctx, *f.store, corpus.Options{Notice: c.m.Stderr})
+	cp, err := corpus.Open(ctx, *f.store, corpus.Options{Notice: c.m.Stderr, IndexThreshold: indexThreshold(c.m.Stderr)})
 	if err != nil {
 		return err
 	}

@@ -105,7 +105,7 @@ func (c *ThemesCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	nopts.OllamaHosts = hostList(*hosts)
-	cp, err := corpus.Open(ctx, *store, corpus.Options{Notice: c.m.Stderr})
+	cp, err := corpus.Open(ctx, *store, corpus.Options{Notice: c.m.Stderr, IndexThreshold: indexThreshold(c.m.Stderr)})
 	if err != nil {
 		return err
 	}
