@@ -95,7 +95,10 @@ func cleanLine(line string) string {
 			name = name[:i]
 			continue
 		}
-		name = string([]rune(name)[:MaxRunes])
+		// One word longer than MaxRunes is cut, and the cut can end on
+		// punctuation that a second Sanitize would trim: trim it here so
+		// that Sanitize is idempotent (found by FuzzSanitize).
+		name = strings.TrimRight(string([]rune(name)[:MaxRunes]), edgePunct)
 	}
 	if !nameLike(name) {
 		return ""
