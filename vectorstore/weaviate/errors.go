@@ -45,7 +45,7 @@ func (e *AuthError) Error() string {
 type PartialError struct {
 	Address     string
 	Consistency string
-	Missing     []string // "shard S: 1 of 3 replicas up"
+	Missing     []string // "shard S: 1 of 3 replicas up (node0)"
 }
 
 func (e *PartialError) Error() string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/papermap/papermap/embed"
 	"github.com/papermap/papermap/vectorstore"
+	wv "github.com/weaviate/weaviate-go-client/v5/weaviate"
 )
 
 func TestParseAddress(t *testing.T) {
@@ -272,6 +274,59 @@ func TestTransientWrite(t *testing.T) {
 	} {
 		if got := transientWrite.MatchString(msg); got != want {
 			t.Errorf("transient(%q) = %v, want %v", msg, got, want)
+		}
+	}
+}
+
+// TestCheckComplete: which nodes count as holding a shard, from the
+// answers of /v1/nodes a 3-node cluster gives while a node is lost
+// (replication factor 3, QUORUM: 2 replicas needed).
+func TestCheckComplete(t *testing.T) {
+	node := func(name, status string, shard bool) map[string]any {
+		n := map[string]any{"name": name, "status": status}
+		if shard {
+			n["shards"] = []any{map[string]any{"class": "C", "name": "S"}}
+		}
+		return n
+	}
+	lost := `{"error":[{"message":"node: node1: send http request: Get \"http://127.0.0.1:32013/nodes/status/C?output=verbose\": dial tcp 127.0.0.1:32013: connect: connection refused"}]}`
+	steps := []struct {
+		what    string
+		nodes   []any  // the answer, or
+		err     string // the failure of the call
+		partial bool
+	}{
+		{"nodes whose memberlist health score is up (UNHEALTHY) still serve", []any{node("node0", "HEALTHY", true), node("node1", "UNHEALTHY", true), node("node2", "UNHEALTHY", true)}, "", false},
+		{"a node too slow to answer (TIMEOUT) is not counted now", []any{node("node0", "HEALTHY", true), node("node1", "HEALTHY", true), node("node2", "TIMEOUT", false)}, "", false},
+		{"while node1 is lost, the slow node2 still counts", nil, lost, false},
+		{"node1 and node2 gone from the membership", []any{node("node0", "HEALTHY", true)}, "", true},
+		{"the holders of the last answer less the lost node", nil, lost, true},
+		{"every node back", []any{node("node0", "HEALTHY", true), node("node1", "HEALTHY", true), node("node2", "HEALTHY", true)}, "", false},
+	}
+	var step int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/nodes/C" {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		if steps[step].err != "" {
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, steps[step].err)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"nodes": steps[step].nodes})
+	}))
+	defer srv.Close()
+	c, err := wv.NewClient(wv.Config{Host: strings.TrimPrefix(srv.URL, "http://"), Scheme: "http"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Store{addr: Address{Raw: "weaviate://test/C", Collection: "C"}, client: c, level: Quorum, factor: 3, nshards: 1}
+	for step = range steps {
+		err := s.checkOnce(t.Context())
+		var pe *PartialError
+		if got := errors.As(err, &pe); got != steps[step].partial || (err != nil && !got) {
+			t.Errorf("step %d (%s): %v, want partial %v", step, steps[step].what, err, steps[step].partial)
 		}
 	}
 }

@@ -142,7 +142,7 @@ type Store struct {
 	saved       bool
 	dim         int
 	rows        map[string]*row
-	holders     map[string][]string // shard -> healthy nodes holding it, at the last CheckComplete
+	holders     map[string][]string // shard -> nodes known to hold it, at the last CheckComplete that reached every node
 }
 
 // row is one paper as read at Open or written since.
@@ -1015,16 +1015,37 @@ func whereOf(f vectorstore.Filter) (*filters.WhereBuilder, error) {
 }
 
 // CheckComplete returns a *PartialError when some shard of the collection
-// has fewer replicas on healthy nodes than the store's consistency level
+// has fewer replicas on nodes that answer than the store's consistency level
 // needs (QUORUM: a majority of the replication factor; ONE: one; ALL:
 // all), so that a search could miss its papers.
 //
-// It asks the cluster (/v1/nodes?output=verbose) which healthy node holds
-// which shard. For some seconds after a node is lost, until the cluster's
-// membership drops it, that call fails naming the node it cannot reach:
-// the node then counts as down, and the shards' holders are those of the
-// last successful call.
+// It asks the cluster (/v1/nodes?output=verbose) which node that answers
+// holds which shard. For some seconds after a node is lost, until the
+// cluster's membership drops it, that call fails naming the node it cannot
+// reach: the node then counts as down, and the shards' holders are the
+// others of the last call that succeeded. A cluster that looks
+// short of replicas is asked again three times over 1.75 s before the
+// answer is called partial: while a node is being lost, the coordinator
+// can report another one as timed out for a moment.
 func (s *Store) CheckComplete(ctx context.Context) error {
+	err := s.checkOnce(ctx)
+	for _, wait := range []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second} {
+		var pe *PartialError
+		if !errors.As(err, &pe) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		err = s.checkOnce(ctx)
+	}
+	return err
+}
+
+// checkOnce is one CheckComplete call to /v1/nodes.
+func (s *Store) checkOnce(ctx context.Context) error {
 	st, err := s.client.Cluster().NodesStatusGetter().WithClass(s.addr.Collection).WithOutput("verbose").Do(ctx)
 	holders := map[string][]string{}
 	if err != nil {
@@ -1042,23 +1063,35 @@ func (s *Store) CheckComplete(ctx context.Context) error {
 		}
 		s.mu.RUnlock()
 	} else {
+		known := map[string][]string{}
 		for _, n := range st.Nodes {
-			if n.Status == nil || *n.Status != models.NodeStatusStatusHEALTHY {
-				continue
-			}
+			// A node that answered lists its shards, whatever its
+			// status: UNHEALTHY only says that its memberlist health
+			// score is above 0 (Weaviate 1.35, adapters/repos/db/nodes.go),
+			// as it is on a node for a while after a peer is lost, and
+			// such a node serves searches. A node that did not answer
+			// (UNAVAILABLE, TIMEOUT) lists no shard and is not counted
+			// now; one that was only slow (TIMEOUT) is remembered as
+			// holding its shards, for the calls that fail naming
+			// another node.
 			for _, sh := range n.Shards {
 				if sh.Class == s.addr.Collection {
 					holders[sh.Name] = append(holders[sh.Name], n.Name)
+					known[sh.Name] = append(known[sh.Name], n.Name)
 				}
+			}
+			if n.Status != nil && *n.Status == models.NodeStatusStatusTIMEOUT {
+				s.mu.RLock()
+				for shard, nodes := range s.holders {
+					if slices.Contains(nodes, n.Name) {
+						known[shard] = append(known[shard], n.Name)
+					}
+				}
+				s.mu.RUnlock()
 			}
 		}
 		s.mu.Lock()
-		s.holders = map[string][]string{}
-		for shard, nodes := range holders {
-			// Remember every holder seen, so that a node that stops
-			// answering is known to have held its shards.
-			s.holders[shard] = nodes
-		}
+		s.holders = known
 		s.mu.Unlock()
 	}
 	need := 1
@@ -1071,11 +1104,12 @@ func (s *Store) CheckComplete(ctx context.Context) error {
 	var missing []string
 	for _, name := range slices.Sorted(maps.Keys(holders)) {
 		if len(holders[name]) < need {
-			missing = append(missing, fmt.Sprintf("shard %s: %d of %d replicas up", name, len(holders[name]), s.factor))
+			up := slices.Sorted(slices.Values(holders[name]))
+			missing = append(missing, fmt.Sprintf("shard %s: %d of %d replicas up (%s)", name, len(up), s.factor, strings.Join(up, ", ")))
 		}
 	}
 	if len(holders) < s.nshards {
-		missing = append(missing, fmt.Sprintf("%d of %d shards on no healthy node", s.nshards-len(holders), s.nshards))
+		missing = append(missing, fmt.Sprintf("%d of %d shards on no node that answers", s.nshards-len(holders), s.nshards))
 	}
 	if len(missing) > 0 {
 		return &PartialError{Address: s.addr.Raw, Consistency: s.level, Missing: missing}
