@@ -40,9 +40,10 @@
 // themes first, deeper levels once zoomed in, leader lines for moved
 // labels); the legend lists each broad theme above its sub-themes.
 // Coordinates, themes and years travel as base64 uint16 arrays
-// (coordinates quantised to 1/65535 of the map's extent); the papers'
-// snippets and URLs as gzipped JSON that the page inflates with
-// DecompressionStream after its first draw. It stays smooth with 100k
+// (coordinates quantised to 1/65535 of the map's extent) in the data the
+// page reads before its first draw; the papers' IDs, titles, snippets and
+// URLs as gzipped JSON in a second element after the page's code, which it
+// inflates with DecompressionStream once drawn. It stays smooth with 100k
 // papers: dots are blended into an offscreen bitmap (one pass over a typed
 // array, no DOM node or path per paper), hover and selection only redraw
 // the overlay, hit-testing uses a uniform grid, frames go through

@@ -53,23 +53,23 @@ var (
 	mapTemplate = template.Must(template.New("map").Parse(mapTemplateText))
 )
 
-// htmlData is the JSON the page reads from #papermap-data. Numeric columns
-// that are large and need no precision beyond float32 (coordinates,
-// neighbour codes) are base64 of little-endian binary, which is about half
-// the size of JSON numbers and decodes faster.
+// htmlData is the JSON of the page: what it needs for its first draw in
+// #papermap-data, the rest (htmlLate) in #papermap-late, which the page
+// reads only after that draw. Numeric columns that are large and need no
+// precision beyond float32 (coordinates, neighbour codes) are base64 of
+// little-endian binary, which is about half the size of JSON numbers and
+// decodes faster.
+//
+// A page of a million papers is 60 % IDs, titles and snippets: parsing them
+// before the first draw kept a 1M map blank for 22 s (2.7 s without them;
+// load 5-8 on two cores, bench/RESULTS.md "The million-paper map in a
+// browser"), so they travel compressed in the late element and are
+// inflated after the draw.
 type htmlData struct {
-	Version int      `json:"v"`
-	Title   string   `json:"title"`
-	N       int      `json:"n"`
-	IDs     []string `json:"ids"`
-	Titles  []string `json:"titles"`
-	// Text is base64 of the gzip of the JSON of htmlText: the papers'
-	// snippets and URLs, the largest part of a page, which gzip shrinks
-	// about threefold and which the page needs only once a paper is
-	// clicked: it inflates them with the browser's DecompressionStream
-	// after the first draw (inflating the titles too made a 113k-paper
-	// page smaller but slower to open).
-	Text     string `json:"text"`
+	Version  int    `json:"v"`
+	Title    string `json:"title"`
+	N        int    `json:"n"`
+	htmlLate `json:"-"`
 	htmlText `json:"-"`
 	// Bounds are the coordinates' minimum and maximum (x0, y0, x1, y1);
 	// X and Y are base64 little-endian uint16 that map 0..65535 onto
@@ -91,12 +91,24 @@ type htmlData struct {
 	Palette        []string    `json:"palette"`
 	NoThemeColor   string      `json:"noThemeColor"`
 	NeighbourCount int         `json:"neighbourCount"`
-	NB             *htmlNB     `json:"nb,omitempty"`
+}
+
+// htmlLate is the JSON of #papermap-late: what the page needs only once it
+// is drawn (hover, search, a clicked paper).
+type htmlLate struct {
+	// Text is base64 of the gzip of the JSON of htmlText: the papers'
+	// IDs, titles, snippets and URLs, which gzip shrinks about
+	// threefold; the page inflates them with the browser's
+	// DecompressionStream after its first draw.
+	Text string  `json:"text"`
+	NB   *htmlNB `json:"nb,omitempty"`
 }
 
 // htmlText holds the per-paper strings of the page that are compressed
-// into htmlData.Text.
+// into htmlLate.Text.
 type htmlText struct {
+	IDs      []string `json:"ids"`
+	Titles   []string `json:"titles"`
 	Snippets []string `json:"snippets,omitempty"`
 	URLs     []string `json:"urls,omitempty"`
 }
@@ -147,12 +159,12 @@ type htmlNB struct {
 // page loads nothing from the network, and a Content-Security-Policy that
 // admits only its own script (by hash) makes sure of it.
 //
-// Data goes into a <script type="application/json"> element as
-// encoding/json output, which escapes <, > and & so no title can end the
-// element early; the papers' snippets and URLs inside it are gzipped (the
-// page inflates them with DecompressionStream, which browsers have had
-// since 2023, and shows no snippets without it), and the page inserts
-// every string with textContent.
+// Data goes into two <script type="application/json"> elements (see
+// htmlData) as encoding/json output, which escapes <, > and & so no title
+// can end an element early; the papers' IDs, titles, snippets and URLs are
+// gzipped (the page inflates them with DecompressionStream, which browsers
+// have had since 2023, and shows no titles or snippets without it), and
+// the page inserts every string with textContent.
 func WriteHTML(w io.Writer, m *Map, opts HTMLOptions) error {
 	if err := m.Validate(); err != nil {
 		return err
@@ -172,7 +184,7 @@ type mapPageData struct {
 	CSP            string
 	CSS            template.CSS
 	JS             template.JS
-	Data           template.JS
+	Data, Late     template.JS
 	Papers, Themes string // counts with thousands separators: "1,000,000"
 }
 
@@ -185,6 +197,10 @@ func mapPage(m *Map, opts HTMLOptions) (*mapPageData, error) {
 	}
 	d.Text = text
 	data, err := json.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("topicmap: encoding map data: %w", err)
+	}
+	late, err := json.Marshal(d.htmlLate)
 	if err != nil {
 		return nil, fmt.Errorf("topicmap: encoding map data: %w", err)
 	}
@@ -201,6 +217,7 @@ func mapPage(m *Map, opts HTMLOptions) (*mapPageData, error) {
 		// encoded data can neither close the script element nor start
 		// an HTML comment inside it; it is inserted verbatim.
 		Data:   template.JS(data),
+		Late:   template.JS(late),
 		Papers: format.Int(len(m.Points)),
 		Themes: format.Int(len(m.Themes)),
 	}, nil
@@ -226,8 +243,7 @@ func newHTMLData(m *Map, opts HTMLOptions) *htmlData {
 		Version:        1,
 		Title:          m.Title,
 		N:              n,
-		IDs:            make([]string, n),
-		Titles:         make([]string, n),
+		htmlText:       htmlText{IDs: make([]string, n), Titles: make([]string, n)},
 		Themes:         make([]htmlTheme, len(m.Themes)),
 		NoThemeColor:   hexColor(noThemeColor),
 		NeighbourCount: opts.NeighborCount,

@@ -79,17 +79,30 @@ func writeHTML(t *testing.T, m *Map, opts HTMLOptions) []byte {
 	return buf.Bytes()
 }
 
-// pageData decodes the JSON of #papermap-data.
+// pageData decodes the JSON of #papermap-data and #papermap-late, with
+// the gzipped text of the latter inflated.
 func pageData(t *testing.T, p *parsedPage) *htmlData {
 	t.Helper()
+	var d *htmlData
 	for _, s := range p.scripts {
-		if attr(s, "id") == "papermap-data" {
+		switch attr(s, "id") {
+		case "papermap-data":
 			if attr(s, "type") != "application/json" {
 				t.Fatalf("data script has type %q", attr(s, "type"))
 			}
-			var d htmlData
-			if err := json.Unmarshal([]byte(nodeText(s)), &d); err != nil {
+			d = new(htmlData)
+			if err := json.Unmarshal([]byte(nodeText(s)), d); err != nil {
 				t.Fatalf("data is not JSON: %v", err)
+			}
+		case "papermap-late":
+			if d == nil {
+				t.Fatal("#papermap-late comes before #papermap-data")
+			}
+			if attr(s, "type") != "application/json" {
+				t.Fatalf("late data script has type %q", attr(s, "type"))
+			}
+			if err := json.Unmarshal([]byte(nodeText(s)), &d.htmlLate); err != nil {
+				t.Fatalf("late data is not JSON: %v", err)
 			}
 			z, err := base64.StdEncoding.DecodeString(d.Text)
 			if err != nil {
@@ -102,10 +115,10 @@ func pageData(t *testing.T, p *parsedPage) *htmlData {
 			if err := json.NewDecoder(zr).Decode(&d.htmlText); err != nil {
 				t.Fatalf("data text is not JSON: %v", err)
 			}
-			return &d
+			return d
 		}
 	}
-	t.Fatal("no #papermap-data element")
+	t.Fatal("no #papermap-data and #papermap-late elements")
 	return nil
 }
 
@@ -141,8 +154,8 @@ func TestWriteHTMLEscaping(t *testing.T) {
 	p := parsePage(t, b)
 
 	t.Run("only the page's own scripts", func(t *testing.T) {
-		if len(p.scripts) != 2 {
-			t.Fatalf("%d <script> elements, want 2 (data and code)", len(p.scripts))
+		if len(p.scripts) != 3 {
+			t.Fatalf("%d <script> elements, want 3 (data, code, late data)", len(p.scripts))
 		}
 		for _, tag := range []string{"img", "b", "iframe", "object", "embed", "link", "a", "form"} {
 			if p.elems[tag] != 0 {
@@ -225,19 +238,21 @@ func TestWriteHTMLSelfContained(t *testing.T) {
 	m := syntheticMap(100, 4, 1)
 	b := writeHTML(t, m, HTMLOptions{})
 	p := parsePage(t, b)
-	// Take the data element out; what is left is the page's own code.
-	var shell []byte
-	{
-		d := p.scripts[0]
-		if attr(d, "id") != "papermap-data" {
-			t.Fatal("first script is not the data")
+	// Take the data elements out; what is left is the page's own code.
+	shell := b
+	if attr(p.scripts[0], "id") != "papermap-data" {
+		t.Fatal("first script is not the data")
+	}
+	for _, d := range p.scripts {
+		if attr(d, "type") != "application/json" {
+			continue
 		}
 		data := []byte(nodeText(d))
-		i := bytes.Index(b, data)
+		i := bytes.Index(shell, data)
 		if i < 0 {
-			t.Fatal("data not found verbatim in the page")
+			t.Fatalf("data of #%s not found verbatim in the page", attr(d, "id"))
 		}
-		shell = append(append([]byte{}, b[:i]...), b[i+len(data):]...)
+		shell = append(append([]byte{}, shell[:i]...), shell[i+len(data):]...)
 	}
 	t.Run("no network references", func(t *testing.T) {
 		for _, re := range []string{`(?i)https?://`, `(?i)<[a-z][^>]*\s(src|srcset|href|action|poster|data)\s*=`, `(?i)@import`, `(?i)<link`, `(?i)\bfetch\(`, `(?i)XMLHttpRequest`, `(?i)new\s+WebSocket`, `(?i)\bimport\(`} {

@@ -339,8 +339,8 @@ func TestWriteReportHTML(t *testing.T) {
 			t.Errorf("iframe sandbox=%q, want allow-scripts", attr(f, "sandbox"))
 		}
 		inner := parsePage(t, []byte(attr(f, "srcdoc")))
-		if len(inner.scripts) != 2 {
-			t.Fatalf("map frame has %d scripts, want 2", len(inner.scripts))
+		if len(inner.scripts) != 3 {
+			t.Fatalf("map frame has %d scripts, want 3", len(inner.scripts))
 		}
 		d := pageData(t, inner)
 		if d.N != len(m.Points) || d.Titles[len(d.Titles)-5] != m.Points[len(m.Points)-5].Title {

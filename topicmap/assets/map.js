@@ -36,29 +36,37 @@
     return out;
   })();
   var years = data.year ? uint16sOf(data.year) : null;
-  var titles = data.titles || [];
-  var ids = data.ids || [];
-  // Snippets and URLs, needed only once a paper is clicked, travel as
-  // base64 of gzipped JSON (data.text) and are inflated by the browser
-  // after the first draw; window.papermap.ready waits for them.
-  var snippets = [], urls = null, textReady = false;
+  // IDs, titles, snippets and URLs, and the neighbour codes, are in
+  // #papermap-late, after this script: they are read once the map is drawn
+  // (the strings inflated from base64 of gzipped JSON with the browser's
+  // DecompressionStream), so a map of a million papers shows its dots
+  // without parsing them first; window.papermap.ready waits for them.
+  var titles = [], ids = [], snippets = [], urls = null, textReady = false, nb = null;
   function inflateText() {
+    if (document.readyState === 'loading') {
+      document.addEventListener('DOMContentLoaded', inflateText);
+      return;
+    }
+    stats.lateMs = performance.now();
+    var lateEl = document.getElementById('papermap-late');
+    var late = lateEl ? JSON.parse(lateEl.textContent) : {};
+    if (late.nb) {
+      var codeBytes = bytesOf(late.nb.codes);
+      nb = { dim: late.nb.dim | 0, codes: new Int8Array(codeBytes.buffer), norms: null };
+    }
     function done() {
       textReady = true;
+      lowerTitles = null;
       window.papermap.ready = true;
-      if (selected >= 0) renderPanel();
+      if (searchEl.value.trim()) runSearch();
+      if (selected >= 0) select(selected);
     }
     if (typeof DecompressionStream !== 'function') { done(); return; }
-    var zb;
-    if (typeof Uint8Array.fromBase64 === 'function') {
-      zb = Uint8Array.fromBase64(data.text || '');
-    } else {
-      var zs = atob(data.text || '');
-      zb = new Uint8Array(zs.length);
-      for (var zi = 0; zi < zs.length; zi++) zb[zi] = zs.charCodeAt(zi);
-    }
+    var zb = bytesOf(late.text);
     new Response(new Blob([zb]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(function (s) {
       var text = JSON.parse(s);
+      ids = text.ids || [];
+      titles = text.titles || [];
       snippets = text.snippets || [];
       urls = text.urls || null;
       done();
@@ -66,12 +74,6 @@
   }
   var themes = data.themes || [];
   var K = themes.length;
-
-  var nb = null;
-  if (data.nb) {
-    var codeBytes = bytesOf(data.nb.codes);
-    nb = { dim: data.nb.dim | 0, codes: new Int8Array(codeBytes.buffer), norms: null };
-  }
 
   // ----- styles -------------------------------------------------------------
   function rgbOf(hex) {
@@ -340,7 +342,7 @@
   // ----- state ----------------------------------------------------------------
   var hover = -1, selected = -1, neighbours = [], showLabels = true;
   var matches = null, matchCount = 0, lowerTitles = null, query = '';
-  var stats = { scriptStartMs: t0, parseMs: 0, firstDrawMs: -1, lastDrawMs: 0, lastPointsMs: 0, draws: 0, renders: 0 };
+  var stats = { scriptStartMs: t0, parseMs: 0, firstDrawMs: -1, lateMs: -1, lastDrawMs: 0, lastPointsMs: 0, draws: 0, renders: 0 };
 
   // ----- drawing --------------------------------------------------------------
   // The dots are rendered into an offscreen layer (renderPoints); each frame
@@ -620,7 +622,7 @@
       return;
     }
     tooltip.textContent = '';
-    tooltip.appendChild(el('div', 'pm-tt-title', titles[i] || ids[i]));
+    tooltip.appendChild(el('div', 'pm-tt-title', titles[i] || ids[i] || (textReady ? '' : 'loading titles\u2026')));
     var meta = [];
     if (yearOf(i)) meta.push(String(yearOf(i)));
     meta.push(themeName(i));
@@ -743,6 +745,11 @@
       matches = null;
       matchCount = 0;
       countEl.textContent = '';
+    } else if (!textReady) {
+      // The titles are not read yet: the search runs once they are.
+      matches = null;
+      matchCount = 0;
+      countEl.textContent = 'loading titles\u2026';
     } else {
       if (!lowerTitles) lowerTitles = titles.map(function (t) { return String(t).toLowerCase(); });
       matches = new Uint8Array(N);
