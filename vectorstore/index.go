@@ -778,13 +778,17 @@ func (s *Store) readIndex(path string) (*annIndex, error) {
 	}
 	head, rest := data[:restOff-4], data[restOff:len(data)-4]
 	// Both checksums, though the IDs are read only when the stamp does
-	// not match: a damaged file is not used at all.
-	if crc32.Checksum(head, crcTable) != binary.LittleEndian.Uint32(data[restOff-4:]) ||
-		crc32.Checksum(rest, crcTable) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
-		return nil, indexError(path, "checksum mismatch: damaged or cut short")
-	}
+	// not match: a damaged file is not used at all. They are summed on
+	// other CPUs while the graph is checked (LoadFlat never panics on
+	// damaged bytes, and what it loads is dropped unless both match).
+	sums := make(chan bool, 2)
+	go func() { sums <- crc32.Checksum(head, crcTable) == binary.LittleEndian.Uint32(data[restOff-4:]) }()
+	go func() { sums <- crc32.Checksum(rest, crcTable) == binary.LittleEndian.Uint32(data[len(data)-4:]) }()
 	ix := &annIndex{t: t, gone: map[int32][]float32{}, zero: make([]float32, t.dim)}
 	g, size, err := ann.LoadFlat(head[graphOff:], ix)
+	if ok1, ok2 := <-sums, <-sums; !ok1 || !ok2 {
+		return nil, indexError(path, "checksum mismatch: damaged or cut short")
+	}
 	if err != nil || g.Len() != int(n) {
 		return nil, indexError(path, fmt.Sprintf("graph: %v", err))
 	}
