@@ -482,8 +482,9 @@ func heapPop(h []Result, max bool) []Result {
 // searcher is the scratch space of one search: the visited marks (a
 // bitset, with the words set since the last search, so that clearing them
 // costs what the search touched) and the heaps. A bitset of a million
-// nodes (125 KB) stays in the CPU's L2 cache, where a mark per node (4 MB)
-// missed it on most of a search's tens of thousands of visits.
+// nodes takes 125 KB, which fits the CPU's L2 cache, where a 32-bit mark
+// per node took 4 MB (the gain was not measurable on the loaded machine
+// of 2026-12-06: bench/RESULTS.md, "search at 1M").
 type searcher struct {
 	mark    []uint64
 	touched []int32 // words of mark that are not zero
