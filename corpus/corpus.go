@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"sync"
 
 	"github.com/papermap/papermap/embed"
 	"github.com/papermap/papermap/embed/backend"
@@ -46,6 +47,12 @@ type Corpus struct {
 	emb embed.Embedder
 
 	sparse sparseState
+
+	// fp is the last fingerprint taken and the log stamp it is for.
+	fp struct {
+		mu           sync.Mutex
+		stamp, value string
+	}
 }
 
 // ErrEmpty is returned by queries on a store that holds no papers.

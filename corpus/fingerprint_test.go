@@ -3,7 +3,13 @@ package corpus
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/backend"
 )
 
 // TestFingerprintOnePass checks that the fingerprint taken in one pass
@@ -25,5 +31,75 @@ func TestFingerprintOnePass(t *testing.T) {
 	}
 	if got := c.fingerprint(); got != want {
 		t.Errorf("fingerprint %s, by IDs and Lookup %s", got, want)
+	}
+}
+
+// TestFingerprintKept checks the fingerprint kept under the log's stamp
+// (fingerprintFile): a writer saves it, a reader of the same log uses it,
+// and one of another stamp (the log changed since) is never used.
+func TestFingerprintKept(t *testing.T) {
+	ctx := t.Context()
+	papers := readSeed(t)
+	dir := filepath.Join(t.TempDir(), "store")
+	w, err := Open(ctx, dir, Options{Embedder: backend.Settings{Backend: embed.BackendLexical}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Ingest(ctx, papers[:20], IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	fp := w.fingerprint()
+	if want := w.hashRecords(); fp != want {
+		t.Fatalf("fingerprint %s, hashing the records %s", fp, want)
+	}
+	data, err := w.store.ReadFile(fingerprintFile)
+	if err != nil || !strings.HasSuffix(string(data), "\n"+fp+"\n") {
+		t.Fatalf("the writer kept %q (%v), want its fingerprint %s", data, err, fp)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A reader of the same log takes the kept one: the file says so.
+	stamp, _, _ := strings.Cut(string(data), "\n")
+	if err := os.WriteFile(filepath.Join(dir, fingerprintFile), []byte(stamp+"\nkept-for-this-stamp-0123456789ab\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(ctx, dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.fingerprint(); got != "kept-for-this-stamp-0123456789ab" {
+		t.Errorf("the reader hashed the records (%s) though the kept fingerprint has the log's stamp", got)
+	}
+	r.Close()
+
+	// The log changes: the kept fingerprint's stamp no longer matches.
+	w, err = Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Ingest(ctx, papers[20:30], IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	fp2 := w.fingerprint()
+	if want := w.hashRecords(); fp2 != want || fp2 == fp {
+		t.Fatalf("after ten more papers: fingerprint %s, hashing the records %s, before %s", fp2, want, fp)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"", "garbage", stamp + "\n" + fp + "\n", "a\nb\nc"} {
+		if err := os.WriteFile(filepath.Join(dir, fingerprintFile), []byte(bad), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Open(ctx, dir, Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.fingerprint(); got != fp2 {
+			t.Errorf("kept file %q: fingerprint %s, want %s", bad, got, fp2)
+		}
+		r.Close()
 	}
 }

@@ -57,7 +57,16 @@ func (c *Corpus) sparseIndex(ctx context.Context) (*sparse.Index, error) {
 
 // loadSparse reads the saved index if it matches fingerprint fp.
 func (c *Corpus) loadSparse(fp string) (*sparse.Index, bool) {
-	data, err := c.store.ReadFile(sparseIndexFile)
+	read := c.store.ReadFile
+	if m, ok := c.store.(interface{ MapFile(string) ([]byte, error) }); ok && c.opts.ReadOnly {
+		// A reader's index is searched where it lies (sparse.Read):
+		// mapped, the file (179 MB at a million papers) is not copied
+		// first. The mapping lives as long as the store, as
+		// c.sparse.idx does. (A writer's ingest decodes the index to
+		// change it: it reads the file.)
+		read = m.MapFile
+	}
+	data, err := read(sparseIndexFile)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			c.noticef("search: cannot read the exact-term index (%v); rebuilding it", err)

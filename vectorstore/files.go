@@ -160,3 +160,52 @@ func (s *Store) ReadFile(name string) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// MapFile is ReadFile for a large file read in place: the content is
+// mapped into memory (privately: writes to it are the caller's own and
+// never reach the file), so that only the pages used are read. It stays
+// valid until the store is closed, and nothing taken from it may be used
+// after that (copy what must outlive the store). A file replaced by
+// WriteFile meanwhile is not seen: the mapping keeps the content it had.
+func (s *Store) MapFile(name string) ([]byte, error) {
+	if err := checkAuxName(name); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(filepath.Join(s.dir, name))
+	if err != nil {
+		return nil, fmt.Errorf("vectorstore: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("vectorstore: %w", err)
+	}
+	if fi.Size() == 0 {
+		return []byte{}, nil
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, fmt.Errorf("vectorstore: map %s: %w", name, ErrClosed)
+	}
+	data, unmap, err := mapFile(f, fi.Size())
+	if err != nil {
+		return nil, fmt.Errorf("vectorstore: map %s: %w", name, err)
+	}
+	s.mapMu.Lock()
+	s.maps = append(s.maps, unmap)
+	s.mapMu.Unlock()
+	return data, nil
+}
+
+// unmapFiles releases the mappings of MapFile (the store is closed).
+func (s *Store) unmapFiles() error {
+	s.mapMu.Lock()
+	defer s.mapMu.Unlock()
+	var errs []error
+	for _, unmap := range s.maps {
+		errs = append(errs, unmap())
+	}
+	s.maps = nil
+	return errors.Join(errs...)
+}

@@ -107,15 +107,16 @@ type annIndex struct {
 }
 
 // Vec implements ann.Vectors: a live node's vector is its row of the
-// store's matrix, not a copy. A row of a mapped snapshot is checked
-// against its chunk's checksum the first time (table.ready); a row that
-// cannot be read routes as zero, and the exact rescoring of the
-// candidates (t.scan) reports the error.
+// store's matrix, not a copy. A row of a mapped snapshot is read without
+// checking its chunk's checksum (table.ready): a walk through the graph of
+// a million records meets rows in most of the matrix's chunks, and
+// checking them made one query read the whole matrix (1 GB) from the
+// page cache. An unchecked row can only lead the walk astray: the rows the
+// walk returns are checked, read again from the log if damaged, and
+// scored again by the exact scan's kernel (queryIndex). Walks run inside
+// table.walk, so that no chunk is rewritten under them.
 func (ix *annIndex) Vec(node int32) []float32 {
 	if r := ix.nodeRow[node]; r >= 0 {
-		if ix.t.ready(int(r), int(r)+1) != nil {
-			return ix.zero
-		}
 		return ix.t.vec(int(r))
 	}
 	if v, ok := ix.gone[node]; ok {
@@ -129,6 +130,24 @@ type indexState struct {
 	ix     atomic.Pointer[annIndex] // nil until loaded
 	mu     sync.Mutex               // serialises loading
 	failed bool                     // a reader could not use the file: scan, and say so once
+	// unmaps release the index files mapped so far (readIndex): a graph
+	// loaded from one uses the mapping in place, so they are released
+	// only when the store is (indexRelease). Guarded by mu.
+	unmaps []func() error
+}
+
+// indexRelease unmaps the index files read by the store, which is closed
+// (no index is used any more).
+func (s *Store) indexRelease() error {
+	s.idx.mu.Lock()
+	defer s.idx.mu.Unlock()
+	s.idx.ix.Store(nil)
+	var errs []error
+	for _, unmap := range s.idx.unmaps {
+		errs = append(errs, unmap())
+	}
+	s.idx.unmaps = nil
+	return errors.Join(errs...)
 }
 
 func (s *Store) indexThreshold() int {
@@ -241,6 +260,12 @@ func (s *Store) saveIndex(ix *annIndex) error {
 // buildIndex builds the index of every row of t (checkpoint: see
 // annIndex.checkpoint).
 func buildIndex(ctx context.Context, t *table, checkpoint func(*annIndex)) (*annIndex, error) {
+	// Every row is read, most of them many times: check them once, so
+	// that the graph is built from the log's vectors even where the
+	// snapshot is damaged.
+	if err := t.readyAll(); err != nil {
+		return nil, err
+	}
 	n := len(t.rows)
 	ix := &annIndex{t: t, gone: map[int32][]float32{}, zero: make([]float32, t.dim), dirty: true,
 		nodeRow: make([]int32, n), rowNode: make([]int32, n)}
@@ -262,7 +287,7 @@ func (ix *annIndex) build(ctx context.Context, n int) error {
 			return err
 		}
 		hi := min(n, lo+max(indexSlice, lo/4))
-		ix.g.Build(hi, 0)
+		ix.t.walk(func() { ix.g.Build(hi, 0) })
 		lo = hi
 		if ix.checkpoint != nil && hi < n {
 			ix.checkpoint(ix)
@@ -670,16 +695,42 @@ func indexError(path, reason string) error {
 	return fmt.Errorf("the index %s is unusable (%s)", path, reason)
 }
 
-// readIndex reads the index file and maps its nodes to the table's rows
-// (by rank when its stamp matches the log, else by ID).
-func (s *Store) readIndex(path string) (*annIndex, error) {
-	t := s.t
-	data, err := os.ReadFile(path)
+// mapIndexFile maps the index file privately (a writer's changes to the
+// graph are copied on write, never written to the file). The mapping is
+// released with the store (indexRelease); the caller holds idx.mu.
+func (s *Store) mapIndexFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("no index %s: %w", path, fs.ErrNotExist)
 	}
 	if err != nil {
 		return nil, indexError(path, err.Error())
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, indexError(path, err.Error())
+	}
+	if fi.Size() < int64(len(indexMagic)) || fi.Size() >= math.MaxInt32*32 {
+		return nil, indexError(path, fmt.Sprintf("a file of %d bytes", fi.Size()))
+	}
+	data, unmap, err := mapFile(f, fi.Size())
+	if err != nil {
+		return nil, indexError(path, err.Error())
+	}
+	s.idx.unmaps = append(s.idx.unmaps, unmap)
+	return data, nil
+}
+
+// readIndex reads the index file and maps its nodes to the table's rows
+// (by rank when its stamp matches the log, else by ID). The file is mapped
+// and the graph used in place: only the pages a search touches are read.
+// The caller holds idx.mu.
+func (s *Store) readIndex(path string) (*annIndex, error) {
+	t := s.t
+	data, err := s.mapIndexFile(path)
+	if err != nil {
+		return nil, err
 	}
 	if bytes.HasPrefix(data, indexMagicV1) {
 		ix, ids, hashes, err := readIndexV1(path, data, t, s.indexIdentity())
@@ -727,13 +778,17 @@ func (s *Store) readIndex(path string) (*annIndex, error) {
 	}
 	head, rest := data[:restOff-4], data[restOff:len(data)-4]
 	// Both checksums, though the IDs are read only when the stamp does
-	// not match: a damaged file is not used at all.
-	if crc32.Checksum(head, crcTable) != binary.LittleEndian.Uint32(data[restOff-4:]) ||
-		crc32.Checksum(rest, crcTable) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
-		return nil, indexError(path, "checksum mismatch: damaged or cut short")
-	}
+	// not match: a damaged file is not used at all. They are summed on
+	// other CPUs while the graph is checked (LoadFlat never panics on
+	// damaged bytes, and what it loads is dropped unless both match).
+	sums := make(chan bool, 2)
+	go func() { sums <- crc32.Checksum(head, crcTable) == binary.LittleEndian.Uint32(data[restOff-4:]) }()
+	go func() { sums <- crc32.Checksum(rest, crcTable) == binary.LittleEndian.Uint32(data[len(data)-4:]) }()
 	ix := &annIndex{t: t, gone: map[int32][]float32{}, zero: make([]float32, t.dim)}
 	g, size, err := ann.LoadFlat(head[graphOff:], ix)
+	if ok1, ok2 := <-sums, <-sums; !ok1 || !ok2 {
+		return nil, indexError(path, "checksum mismatch: damaged or cut short")
+	}
 	if err != nil || g.Len() != int(n) {
 		return nil, indexError(path, fmt.Sprintf("graph: %v", err))
 	}
@@ -913,11 +968,13 @@ func (ix *annIndex) search(q []float32, k, ef int, cand []int32, excluded map[in
 		}
 	}
 	for ; ; ef *= 4 {
-		res := ix.g.Search(q, ef, ef, accept)
+		var res []ann.Result
+		ix.t.walk(func() { res = ix.g.Search(q, ef, ef, accept) })
 		if len(res) >= want || ef >= 1<<14 {
 			if len(res) < want {
 				return nil, false
 			}
+			res = res[:min(len(res), max(indexRescore*k, indexRescoreMin))]
 			rows = make([]int32, 0, len(res))
 			for _, r := range res {
 				rows = append(rows, ix.nodeRow[r.Node])
@@ -926,6 +983,17 @@ func (ix *annIndex) search(q []float32, k, ef int, cand []int32, excluded map[in
 		}
 	}
 }
+
+// indexRescore·k (at least indexRescoreMin) of the best rows a graph
+// walk finds are checked and scored again by the exact scan (queryIndex):
+// the walk's own scores are dot products of the same rows, so the exact
+// top k are among its first k unless rows are damaged (then read from the
+// log) or scores tie to the last bits. Rescoring all ef rows (1,016 at a
+// million) checked as many 64 KiB chunks of the matrix (64 MB) per query.
+const (
+	indexRescore    = 4
+	indexRescoreMin = 64
+)
 
 // indexWorth reports whether a filter leaves enough rows for the index to
 // beat a scan of them: below 1/indexPatch of the store, scanning the

@@ -497,3 +497,100 @@ func TestIndexCheckpoint(t *testing.T) {
 		t.Errorf("the continued index was not saved whole (notices %q)", nt.all())
 	}
 }
+
+// TestIndexWalkDamagedMatrix damages vectors of the snapshot's matrix
+// (records.idx) under a saved index: the graph walk reads rows without
+// checking their chunks (annIndex.Vec), so it meets damaged rows, but
+// every hit must still have the score of the log's vector (the scan's,
+// after the chunk is read again from the log) and the recall must stay.
+// Queries run in parallel, so that chunks are rewritten from the log
+// while other walks run (table.walk's lock keeps them apart; the race
+// detector does not see the mapped matrix, so this test checks the
+// answers, not the lock).
+func TestIndexWalkDamagedMatrix(t *testing.T) {
+	dir := t.TempDir()
+	var nt notices
+	s := openIndexed(t, dir, false, &nt)
+	mustAdd(t, s, blobRecords(9, "p", ixN))
+	mustClose(t, s)
+	path := filepath.Join(dir, snapName)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := slices.Clone(good)
+	vecOff := len(good) - ixN*ixDim*4
+	rng := rand.New(rand.NewPCG(13, 14))
+	for range 40 { // rows scattered over the matrix, each made far from its vector
+		row := rng.IntN(ixN)
+		for j := range ixDim {
+			binary.LittleEndian.PutUint32(bad[vecOff+4*(row*ixDim+j):], math.Float32bits(float32(rng.NormFloat64())))
+		}
+	}
+	if err := os.WriteFile(path, bad, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The truth: the exact scan of a store read from the log alone.
+	ref := filepath.Join(t.TempDir(), "ref")
+	if err := os.CopyFS(ref, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(ref, snapName))
+	truth := openIndexed(t, ref, true, &notices{})
+	defer truth.Close()
+
+	nt = notices{}
+	r := openIndexed(t, dir, true, &nt)
+	defer r.Close()
+	qs := queries(9, 64)
+	ctx := context.Background()
+	got := make([][]Hit, len(qs))
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < len(qs); i += 4 {
+				h, err := r.Query(ctx, qs[i], 10, QueryOptions{})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got[i] = h
+			}
+		})
+	}
+	wg.Wait()
+	if r.idx.ix.Load() == nil {
+		t.Fatal("the index was not used")
+	}
+	var recall float64
+	for i, q := range qs {
+		want, err := truth.Query(ctx, q, 10, QueryOptions{Exact: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		score := map[string]float32{}
+		for _, h := range want {
+			score[h.ID] = h.Score
+		}
+		for _, h := range got[i] {
+			if sc, ok := score[h.ID]; ok {
+				recall++
+				if sc != h.Score {
+					t.Fatalf("query %d: %s scored %v, by the log's vector %v", i, h.ID, h.Score, sc)
+				}
+			}
+		}
+	}
+	recall /= float64(10 * len(qs))
+	if recall < 0.95 {
+		t.Errorf("recall %.3f against the scan of the log's vectors", recall)
+	}
+	// Every hit's score is the log's: compare with the scan of the
+	// damaged store too, whose chunks are all read again by now.
+	if got := recallAgainstScan(t, r, qs, 10, QueryOptions{}); got < 0.95 {
+		t.Errorf("recall %.3f against the reader's own scan", got)
+	}
+	if !strings.Contains(nt.all(), "fail their checksum") {
+		t.Errorf("no notice of the damaged rows: %q", nt.all())
+	}
+}

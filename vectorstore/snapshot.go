@@ -76,8 +76,13 @@ type mappedSnapshot struct {
 	ok        []atomic.Bool // chunk c was checked (and fixed when needed)
 	all       atomic.Bool   // every chunk was checked
 	mu        sync.Mutex    // serialises checks
-	fixed     atomic.Bool   // a chunk was read again from the log
-	notice    func(string)
+	// walks is held for reading by graph walks, which read rows whose
+	// chunks may not be checked yet (table.walk), and for writing while a
+	// chunk that failed its check is rewritten from the log: a row is
+	// never rewritten under a walk that reads it.
+	walks  sync.RWMutex
+	fixed  atomic.Bool // a chunk was read again from the log
+	notice func(string)
 }
 
 func snapChunkRows(dim int) int { return max(1, snapChunkBytes/(4*dim)) }
@@ -146,17 +151,8 @@ func (t *table) checkChunk(c int) error {
 	if crc32.Checksum(b, castagnoli) != sn.crcs[c] {
 		// Never trusted over the log: the chunk's rows are read again
 		// from their frames.
-		var buf []byte
-		for i := lo; i < hi; i++ {
-			var f frame
-			var err error
-			if buf, f, err = t.frame(i, buf); err != nil {
-				return err
-			}
-			if f.dim != t.dim {
-				return fmt.Errorf("vectorstore: record %q has %d dims, the store %d", f.id, f.dim, t.dim)
-			}
-			decodeVector(t.vec(i), f.vec)
+		if err := t.fixChunk(lo, hi); err != nil {
+			return err
 		}
 		if !sn.fixed.Swap(true) && sn.notice != nil {
 			sn.notice(fmt.Sprintf("vectorstore: %s: rows %d to %d fail their checksum; they were read from %s instead (a writer rewrites %s when it closes)", snapName, lo, hi-1, logName, snapName))
@@ -164,6 +160,38 @@ func (t *table) checkChunk(c int) error {
 	}
 	sn.ok[c].Store(true)
 	return nil
+}
+
+// fixChunk reads rows lo to hi-1 again from their frames in the log, with
+// no graph walk reading them meanwhile (walks). The caller holds sn.mu.
+func (t *table) fixChunk(lo, hi int) error {
+	sn := t.snap
+	sn.walks.Lock()
+	defer sn.walks.Unlock()
+	var buf []byte
+	for i := lo; i < hi; i++ {
+		var f frame
+		var err error
+		if buf, f, err = t.frame(i, buf); err != nil {
+			return err
+		}
+		if f.dim != t.dim {
+			return fmt.Errorf("vectorstore: record %q has %d dims, the store %d", f.id, f.dim, t.dim)
+		}
+		decodeVector(t.vec(i), f.vec)
+	}
+	return nil
+}
+
+// walk runs f, which may read rows of the matrix whose chunks are not
+// checked (an approximate index's graph walk, see annIndex.Vec), so that
+// no chunk is rewritten meanwhile. f must not check chunks itself (ready).
+func (t *table) walk(f func()) {
+	if sn := t.snap; sn != nil && !sn.all.Load() {
+		sn.walks.RLock()
+		defer sn.walks.RUnlock()
+	}
+	f()
 }
 
 // close releases the mapping. The table must not be used afterwards.
@@ -351,10 +379,15 @@ func openSnapshot(dir string, log io.ReaderAt, logSize int64, dim int) (*table, 
 		crcs[c] = binary.LittleEndian.Uint32(meta[4*c:])
 	}
 	index := meta[4*nchunks:]
-	if crc32.Checksum(index, castagnoli) != indexCRC {
+	// The checksum (86 MB of row index at a million records) is summed
+	// on another CPU while the index is parsed; a parse of damaged bytes
+	// fails or is dropped, never trusted.
+	crcOK := make(chan bool, 1)
+	go func() { crcOK <- crc32.Checksum(index, castagnoli) == indexCRC }()
+	t, err := parseSnapshotIndex(index, int(rows), logBytes)
+	if !<-crcOK {
 		return nil, 0, stale("its row index fails its checksum")
 	}
-	t, err := parseSnapshotIndex(index, int(rows), logBytes)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -97,6 +97,9 @@ type Store struct {
 	// metaMu serialises loading the metadata of every row (table.metas)
 	// by readers holding mu for reading.
 	metaMu sync.Mutex
+	// maps release the files of MapFile at Close; mapMu guards them.
+	mapMu sync.Mutex
+	maps  []func() error
 }
 
 // Open opens the store in dir. A writer (the default) creates dir with
@@ -506,7 +509,7 @@ func acquireLock(dir string) (*os.File, error) {
 
 // release closes the files of a store and unmaps its snapshot.
 func (s *Store) release() error {
-	var errs []error
+	errs := []error{s.indexRelease(), s.unmapFiles()}
 	if s.t != nil {
 		errs = append(errs, s.t.close())
 	}

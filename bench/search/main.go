@@ -9,6 +9,10 @@
 //
 // With -similar it times corpus.Similar instead, from the first result of
 // each query (a stored paper).
+//
+// With -cpuprofile FILE the open and the first search (what a one-query
+// `papermap search` process does) are profiled into FILE; -queries 0 then
+// stops there.
 package main
 
 import (
@@ -16,6 +20,8 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -42,8 +48,18 @@ func main() {
 	k := flag.Int("k", 10, "results per search")
 	mode := flag.String("mode", "", "search mode: hybrid (default), dense or sparse")
 	similar := flag.Bool("similar", false, "time `similar` from stored papers instead of free-text searches")
+	cpuprofile := flag.String("cpuprofile", "", "profile the open and the first search into this file")
 	flag.Parse()
 	ctx := context.Background()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+	}
 	t0 := time.Now()
 	c, err := corpus.Open(ctx, *store, corpus.Options{ReadOnly: true})
 	if err != nil {
@@ -58,6 +74,12 @@ func main() {
 		log.Fatal(err)
 	}
 	first := time.Since(t1)
+	pprof.StopCPUProfile()
+	fmt.Printf("store %s: %d papers, opened in %v\n", *store, c.Len(), open.Round(time.Millisecond))
+	fmt.Printf("mode %q: first search %v (loads the exact-term index)\n", *mode, first.Round(time.Millisecond))
+	if *n <= 0 {
+		return
+	}
 	var from []string // the papers similar starts from
 	if *similar {
 		for _, q := range queries {
@@ -89,8 +111,6 @@ func main() {
 	if *similar {
 		what = "similar"
 	}
-	fmt.Printf("store %s: %d papers, opened in %v\n", *store, c.Len(), open.Round(time.Millisecond))
-	fmt.Printf("mode %q: first search %v (loads the exact-term index)\n", *mode, first.Round(time.Millisecond))
 	fmt.Printf("%s top-%d: median %v, p90 %v, max %v over %d queries\n", what, *k,
 		lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*9/10].Round(10*time.Microsecond),
 		lat[len(lat)-1].Round(10*time.Microsecond), len(lat))

@@ -356,7 +356,9 @@ func (l *lazyLexical) FittedOn() int { return l.docs }
 
 func (l *lazyLexical) Embed(ctx context.Context, texts []string, task embed.Task) ([][]float32, error) {
 	l.once.Do(func() {
-		lex, err := lexical.Decode(l.data)
+		// The model keeps the file's bytes and reads its basis there
+		// (DecodeShared): a search embeds one query, a few rows of it.
+		lex, err := lexical.DecodeShared(l.data)
 		l.data = nil
 		switch {
 		case err != nil:

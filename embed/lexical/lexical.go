@@ -2,6 +2,7 @@ package lexical
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -133,6 +134,7 @@ type Model struct {
 	idf    []float64        // per term
 	sigma  []float64        // singular values, descending, len dims
 	basis  []float32        // len(terms)×dims row-major: V_k
+	raw    []byte           // or else V_k as stored (little-endian float32), see DecodeShared
 	dims   int
 	linear bool
 	fit    fitInfo
@@ -551,7 +553,19 @@ func (l *Model) project(cols []int32, w []float32) []float32 {
 	k := l.dims
 	out := make([]float32, k)
 	impl := blas32.Implementation()
+	var row []float32
+	if l.raw != nil {
+		row = make([]float32, k)
+	}
 	for p, col := range cols {
+		if l.raw != nil {
+			b := l.raw[4*int(col)*k : 4*int(col+1)*k]
+			for c := range row {
+				row[c] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*c:]))
+			}
+			impl.Saxpy(k, w[p], row, 1, out, 1)
+			continue
+		}
 		impl.Saxpy(k, w[p], l.basis[int(col)*k:int(col+1)*k], 1, out, 1)
 	}
 	var sum float64

@@ -323,6 +323,29 @@ func TestLexicalRoundTrip(t *testing.T) {
 			t.Errorf("text %d embeds differently after the round trip", i)
 		}
 	}
+	// DecodeShared reads the basis in the file's bytes: the same vectors
+	// bit for bit, and the same bytes written back.
+	sh, err := DecodeShared(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh.basis != nil || len(sh.raw) != 4*len(f.model.basis) {
+		t.Fatalf("DecodeShared decoded the basis (%d values) or kept %d bytes of it", len(sh.basis), len(sh.raw))
+	}
+	got, _ = sh.Embed(context.Background(), append(q, f.docs[:50]...), embed.Document)
+	want, _ = f.model.Embed(context.Background(), append(q, f.docs[:50]...), embed.Document)
+	for i := range got {
+		if !slices.Equal(got[i], want[i]) {
+			t.Fatalf("text %d: DecodeShared's model embeds it differently", i)
+		}
+	}
+	again.Reset()
+	if _, err := sh.WriteTo(&again); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again.Bytes(), data) {
+		t.Error("writing the model of DecodeShared gives other bytes")
+	}
 }
 
 func TestReadLexicalCorrupt(t *testing.T) {

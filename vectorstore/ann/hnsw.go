@@ -479,18 +479,22 @@ func heapPop(h []Result, max bool) []Result {
 	return h
 }
 
-// searcher is the scratch space of one search: the visited marks (an
-// epoch per node, so that clearing them is O(1)) and the heaps.
+// searcher is the scratch space of one search: the visited marks (a
+// bitset, with the words set since the last search, so that clearing them
+// costs what the search touched) and the heaps. A bitset of a million
+// nodes takes 125 KB, which fits the CPU's L2 cache, where a 32-bit mark
+// per node took 4 MB (the gain was not measurable on the loaded machine
+// of 2026-12-06: bench/RESULTS.md, "search at 1M").
 type searcher struct {
-	epoch  uint32
-	mark   []uint32
-	cand   []Result
-	res    []Result
-	nb     []int32
-	sel    []Result
-	keep   []Result
-	shrink []Result
-	vs     [][]float32
+	mark    []uint64
+	touched []int32 // words of mark that are not zero
+	cand    []Result
+	res     []Result
+	nb      []int32
+	sel     []Result
+	keep    []Result
+	shrink  []Result
+	vs      [][]float32
 }
 
 func (x *Index) searcher() *searcher {
@@ -498,22 +502,28 @@ func (x *Index) searcher() *searcher {
 	if s == nil {
 		s = &searcher{}
 	}
-	if n := len(x.level); len(s.mark) < n {
+	if n := (len(x.level) + 63) / 64; len(s.mark) < n {
 		s.mark = slices.Grow(s.mark, n-len(s.mark))[:n]
 	}
 	return s
 }
 
 func (s *searcher) next() {
-	s.epoch++
-	if s.epoch == 0 {
-		clear(s.mark)
-		s.epoch = 1
+	for _, w := range s.touched {
+		s.mark[w] = 0
 	}
+	s.touched = s.touched[:0]
 }
 
-func (s *searcher) visit(n int32)        { s.mark[n] = s.epoch }
-func (s *searcher) visited(n int32) bool { return s.mark[n] == s.epoch }
+func (s *searcher) visit(n int32) {
+	w := n >> 6
+	if s.mark[w] == 0 {
+		s.touched = append(s.touched, w)
+	}
+	s.mark[w] |= 1 << (n & 63)
+}
+
+func (s *searcher) visited(n int32) bool { return s.mark[n>>6]&(1<<(n&63)) != 0 }
 
 // Bytes returns the memory the graph takes (its lists, layers and marks;
 // not the vectors, which it does not hold).
