@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas/blas32"
 
 	"github.com/papermap/papermap/cluster"
+	"github.com/papermap/papermap/internal/parallel"
 )
 
 // Options tunes UMAP. The zero value is the documented default of each field.
@@ -601,28 +599,7 @@ func optimize(xy []float32, g graph, epochs, negRate int, alpha0 float32, seed u
 				xy[2*j], xy[2*j+1] = cx, cy
 			}
 		}
-		if threads == 1 {
-			for c := 0; c < tasks; c++ {
-				task(c)
-			}
-			continue
-		}
-		var nextTask atomic.Int64
-		var wg sync.WaitGroup
-		for w := 0; w < threads; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					c := int(nextTask.Add(1)) - 1
-					if c >= tasks {
-						return
-					}
-					task(c)
-				}
-			}()
-		}
-		wg.Wait()
+		parallel.For(threads, tasks, func(_, c int) { task(c) })
 	}
 }
 
@@ -655,9 +632,4 @@ func pow(x, y float64) float64 {
 	return p * math.Float64frombits(uint64(int64(i)+1023)<<52)
 }
 
-func threadCount(threads int) int {
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	return max(threads, 1)
-}
+func threadCount(threads int) int { return parallel.Threads(threads) }
