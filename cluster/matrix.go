@@ -1,11 +1,9 @@
 package cluster
 
 import (
-	"runtime"
-	"sync"
-	"sync/atomic"
-
 	"gonum.org/v1/gonum/blas/blas32"
+
+	"github.com/papermap/papermap/internal/parallel"
 )
 
 // checkGeneral panics if m is not a well-formed row-major matrix: a malformed
@@ -45,45 +43,11 @@ func cloneGeneral(m blas32.General) blas32.General {
 }
 
 // threadCount turns a Threads setting into a worker count.
-func threadCount(threads int) int {
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	return max(threads, 1)
-}
+func threadCount(threads int) int { return parallel.Threads(threads) }
 
-// parallelFor calls f(worker, i) for every i in [0, n), spreading the calls over
-// at most threads goroutines. Items are handed out dynamically, so f must write
-// only what item i owns; callers that reduce across items store one partial
-// result per item and combine them in item order, which keeps results
-// independent of the thread count.
-func parallelFor(threads, n int, f func(worker, i int)) {
-	if threads > n {
-		threads = n
-	}
-	if threads <= 1 {
-		for i := 0; i < n; i++ {
-			f(0, i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < threads; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				f(w, i)
-			}
-		}()
-	}
-	wg.Wait()
-}
+// parallelFor is parallel.For: f(worker, i) for every i in [0, n) on at most
+// threads goroutines; results must not depend on which worker ran an item.
+func parallelFor(threads, n int, f func(worker, i int)) { parallel.For(threads, n, f) }
 
 // chunkRows is the number of rows in one unit of parallel work over the data.
 // It is fixed (never derived from the thread count) so that per-chunk partial

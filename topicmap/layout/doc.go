@@ -12,9 +12,11 @@
 // arXiv:1802.03426, 2018), following the reference implementation
 // (umap-learn) in its defaults:
 //
-//  1. PCA reduces the vectors to PCADims (50) dimensions (cluster.FitPCA),
-//     as scikit-learn's and openTSNE's documentation advise for t-SNE too.
-//  2. Each paper's Neighbors (10) nearest neighbours by cosine similarity
+//  1. PCA reduces the vectors to PCADims dimensions (cluster.FitPCA; 100
+//     up to 100,000 papers, 50 above), as scikit-learn's and openTSNE's
+//     documentation advise for t-SNE too (with 50).
+//  2. Each paper's Neighbors (20 up to 10,000 papers, 10 above) nearest
+//     neighbours by cosine similarity
 //     are found with cluster.KNN: exactly up to 20,000 papers, with an
 //     inverted-file index over k-means cells above.
 //  3. The neighbour graph becomes a fuzzy simplicial set: the membership of
@@ -27,9 +29,9 @@
 //     cross-entropy: each edge is sampled in proportion to its weight and
 //     pulls its ends together under the curve 1/(1 + a·d^(2b)) (a = 1.929,
 //     b = 0.7915, umap-learn's fit for min_dist 0); NegativeRate (20 up to
-//     10,000 papers, 10 above; umap-learn's is 5) random papers per sample
+//     20,000 papers, 10 above; umap-learn's is 5) random papers per sample
 //     push the head away; the learning rate falls linearly from 1 to 0 over
-//     Epochs (500 up to 10,000 papers, 200 above). Each epoch runs as
+//     Epochs (500 up to 20,000 papers, 200 above). Each epoch runs as
 //     tasks of 1,024 papers in parallel; a task moves only its own papers
 //     and reads the others as they were when the epoch began (umap-learn
 //     moves both ends of an edge, racing between threads), so the layout is
@@ -42,6 +44,16 @@
 //     papers instead of 200. On ACM 20,000 with a sample of 2,000 this lost
 //     0.01 of trustworthiness@10 against the direct layout, where 60
 //     direct epochs lost 0.03 (bench/RESULTS.md).
+//
+// The defaults sample more than umap-learn's (more negative samples per
+// edge, more epochs): UMAP's sampled repulsion is weaker than t-SNE's, and
+// more of it moves the layout along the attraction-repulsion spectrum
+// towards t-SNE's finer local neighbourhoods (Böhm, Berens and Kobak,
+// "Attraction-Repulsion Spectrum in Neighbor Embeddings", JMLR 23, 2022).
+// Against scikit-learn's t-SNE on the same vectors (bench/compare case 6)
+// they keep more of each paper's 10 nearest neighbours (trustworthiness@10)
+// at 2,000 and 20,000 papers, but fewer of a map neighbour's labels match
+// its own; times are in bench/RESULTS.md.
 //
 // UMAP was chosen over Barnes-Hut t-SNE because its cost is linear in the
 // number of papers with no quadtree (a million papers fit in memory as a

@@ -229,3 +229,33 @@ func TestPlaceTwinSettlesByOriginal(t *testing.T) {
 		t.Errorf("settled twins lie %.3f from their originals on average, at the mean %.3f", settled, atMean)
 	}
 }
+
+// The size-dependent defaults, at each side of their thresholds (values from
+// Options' documentation); above SampleRows they must stay those of the 1M
+// layout measured in bench/RESULTS.md ("Map layout III"): 10 neighbours,
+// PCA-50, 10 negatives, 200 epochs for the sample.
+func TestDefaultsBySize(t *testing.T) {
+	for _, tc := range []struct {
+		n                            int
+		neighbors, dims, neg, epochs int
+	}{
+		{2000, 20, 100, 20, 500},
+		{10000, 20, 100, 20, 500},
+		{10001, 10, 100, 20, 500},
+		{20000, 10, 100, 20, 500},
+		{20001, 10, 100, 10, 200},
+		{100000, 10, 100, 10, 200},
+		{100001, 10, 50, 10, 200},
+		{1000000, 10, 50, 10, 200},
+	} {
+		o := Options{}.withDefaults(tc.n)
+		got := [4]int{o.Neighbors, o.PCADims, o.NegativeRate, o.epochs(tc.n)}
+		if want := [4]int{tc.neighbors, tc.dims, tc.neg, tc.epochs}; got != want {
+			t.Errorf("n = %d: neighbours, PCA dims, negatives, epochs = %v, want %v", tc.n, got, want)
+		}
+	}
+	o := Options{Neighbors: 7, PCADims: 30, NegativeRate: 3, Epochs: 40}.withDefaults(2000)
+	if got := [4]int{o.Neighbors, o.PCADims, o.NegativeRate, o.epochs(2000)}; got != [4]int{7, 30, 3, 40} {
+		t.Errorf("explicit options replaced by defaults: %v", got)
+	}
+}

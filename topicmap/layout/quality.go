@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sync"
 	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas/blas32"
+
+	"github.com/papermap/papermap/internal/parallel"
 )
 
 // mapNeighbors returns the k nearest other rows of row i on the map
@@ -96,7 +97,7 @@ func Trustworthiness(x blas32.General, xy []float32, k, queries int, seed uint64
 	// One partial sum per query, added in query order: the same figure on
 	// any number of goroutines.
 	part := make([]float64, len(qs))
-	parallel(len(qs), func(next func() (int, bool)) {
+	shareQueries(len(qs), func(next func() (int, bool)) {
 		dist := make([]float64, n)
 		top := make([]idxDist, 0, k)
 		for t, ok := next(); ok; t, ok = next() {
@@ -132,23 +133,17 @@ func Trustworthiness(x blas32.General, xy []float32, k, queries int, seed uint64
 	return 1 - 2/(q*float64(k)*(2*float64(n)-3*float64(k)-1))*sum, nil
 }
 
-// parallel runs work on GOMAXPROCS goroutines; each calls next for the
-// items 0..n-1 it takes (ok false when none are left).
-func parallel(n int, work func(next func() (int, bool))) {
+// shareQueries runs work on GOMAXPROCS goroutines (parallel.For, one item
+// per goroutine); each calls next for the items 0..n-1 it takes (ok false
+// when none are left), so each keeps its scratch buffers for all its items.
+func shareQueries(n int, work func(next func() (int, bool))) {
 	var counter atomic.Int64
 	next := func() (int, bool) {
 		t := int(counter.Add(1)) - 1
 		return t, t < n
 	}
-	var wg sync.WaitGroup
-	for w := 0; w < min(n, threadCount(0)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work(next)
-		}()
-	}
-	wg.Wait()
+	w := min(n, threadCount(0))
+	parallel.For(w, w, func(int, int) { work(next) })
 }
 
 // LabelAgreement returns the share of each row's k nearest rows on the map
@@ -165,7 +160,7 @@ func LabelAgreement(xy []float32, labels []string, k, queries int, seed uint64) 
 	}
 	qs := sampleQueries(n, queries, seed)
 	hits, totals := make([]int, len(qs)), make([]int, len(qs))
-	parallel(len(qs), func(next func() (int, bool)) {
+	shareQueries(len(qs), func(next func() (int, bool)) {
 		top := make([]idxDist, 0, k)
 		for t, ok := next(); ok; t, ok = next() {
 			i := qs[t]
