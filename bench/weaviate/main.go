@@ -6,9 +6,13 @@
 //	scripts/weaviate-test-server exec go run ./bench/weaviate \
 //	    -addr 'weaviate://127.0.0.1:35600/Bench?grpc=35601' -n 200000 -ef 64,128,256,512
 //
-// The vectors are random unit vectors (uniform on the sphere, seeded):
-// the hardest case for a graph index, as nothing clusters; the queries are
-// other such vectors. The exact answer is the local store's full scan
+// With -vectors FILE the stored vectors are the first -n rows of FILE, raw
+// little-endian float32 rows of -dim values (e.g. bench/ann/embed's x.f32,
+// real papers embedded by the lexical model), and with -query-vectors the
+// queries are the first -queries rows of such a file (e.g. its q.f32,
+// papers not in x.f32). Without them the vectors are random unit vectors
+// (uniform on the sphere, seeded): the hardest case for a graph index, as
+// nothing clusters, and the queries are other such vectors. The exact answer is the local store's full scan
 // (QueryOptions.Exact); the local store's default search (its HNSW index
 // from vectorstore.DefaultIndexThreshold records on, built at the first
 // search, whose time is printed) is measured too. The search times of the
@@ -17,7 +21,8 @@
 // printed too. With -pids (the servers' process IDs, e.g. from
 // scripts/weaviate-test-server status) it prints the CPU seconds the
 // servers spent during the ingest, which a loaded machine does not
-// inflate as it does the wall-clock time.
+// inflate as it does the wall-clock time, and their peak resident memory
+// after the searches.
 package main
 
 import (
@@ -28,6 +33,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,6 +59,8 @@ func main() {
 	resume := flag.Bool("resume", false, "continue an ingest into -addr that a time limit stopped (the rate counts only the vectors this run writes)")
 	localIndex := flag.Bool("local-index", true, "measure the local store's approximate index too (from vectorstore.DefaultIndexThreshold vectors)")
 	pids := flag.String("pids", "", "comma-separated process IDs of the Weaviate servers, to report their CPU time during the ingest")
+	vfile := flag.String("vectors", "", "file of raw little-endian float32 rows of -dim values: store its first -n rows (empty: random unit vectors)")
+	qfile := flag.String("query-vectors", "", "file like -vectors: search with its first -queries rows (empty: random unit vectors)")
 	flag.Parse()
 	if *addr == "" {
 		log.Fatal("-addr is required")
@@ -72,15 +80,36 @@ func main() {
 		}
 		return v
 	}
+	model := "random"
+	var rows [][]float32
+	if *vfile != "" {
+		var err error
+		if rows, err = readVectors(*vfile, *n, *dim); err != nil {
+			log.Fatal(err)
+		}
+		model = filepath.Base(*vfile)
+	}
 	recs := make([]vectorstore.Record, *n)
 	for i := range recs {
-		recs[i] = vectorstore.Record{ID: fmt.Sprintf("p%07d", i), Content: "paper " + strconv.Itoa(i), Embedding: vec()}
+		v := vec
+		if rows != nil {
+			v = func() []float32 { return rows[i] }
+		}
+		recs[i] = vectorstore.Record{ID: fmt.Sprintf("p%07d", i), Content: "paper " + strconv.Itoa(i), Embedding: v()}
 	}
-	qs := make([][]float32, *nq)
-	for i := range qs {
-		qs[i] = vec()
+	var qs [][]float32
+	if *qfile != "" {
+		var err error
+		if qs, err = readVectors(*qfile, *nq, *dim); err != nil {
+			log.Fatal(err)
+		}
+	} else {
+		qs = make([][]float32, *nq)
+		for i := range qs {
+			qs[i] = vec()
+		}
 	}
-	info := embed.Info{Backend: "bench", Model: "random", Dimensions: *dim}
+	info := embed.Info{Backend: "bench", Model: model, Dimensions: *dim}
 
 	var (
 		exact   [][]vectorstore.Hit
@@ -180,6 +209,9 @@ func main() {
 		})
 		fmt.Printf("weaviate ef %d: search median %.2f ms, p99 %.2f ms, recall@10 %.4f\n", ef, ms(pct(times, 50)), ms(pct(times, 99)), recall)
 	}
+	if *pids != "" {
+		fmt.Printf("servers' peak RSS so far: %s\n", peakRSS(*pids))
+	}
 	// The local store's approximate index last: its build may be what a
 	// time limit stops.
 	if *localIndex && *n >= vectorstore.DefaultIndexThreshold {
@@ -239,6 +271,27 @@ func cpuSeconds(pids string) float64 {
 		total += (u + st) / 100
 	}
 	return total
+}
+
+// peakRSS lists the peak resident set size (VmHWM, from /proc) of each
+// process in pids (comma-separated).
+func peakRSS(pids string) string {
+	var out []string
+	for _, p := range strings.Split(pids, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + p + "/status")
+		if err != nil {
+			log.Fatalf("-pids: %v", err)
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+				out = append(out, p+" "+strings.TrimSpace(v))
+			}
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 func must(err error) {
