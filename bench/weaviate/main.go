@@ -250,22 +250,33 @@ func measure(qs [][]float32, exact [][]vectorstore.Hit, search func([]float32) (
 	return times, recall / float64(10*len(qs))
 }
 
-// cpuSeconds sums the user and system CPU time of the processes in pids
-// (comma-separated), from /proc (Linux); 0 when pids is empty.
-func cpuSeconds(pids string) float64 {
-	total := 0.0
+// procFiles reads /proc/PID/name (Linux) for each process ID in pids
+// (comma-separated), in order.
+func procFiles(pids, name string) (pidList []string, files []string) {
 	for _, p := range strings.Split(pids, ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			continue
 		}
-		b, err := os.ReadFile("/proc/" + p + "/stat")
+		b, err := os.ReadFile("/proc/" + p + "/" + name)
 		if err != nil {
 			log.Fatalf("-pids: %v", err)
 		}
+		pidList = append(pidList, p)
+		files = append(files, string(b))
+	}
+	return pidList, files
+}
+
+// cpuSeconds sums the user and system CPU time of the processes in pids
+// (comma-separated); 0 when pids is empty.
+func cpuSeconds(pids string) float64 {
+	total := 0.0
+	_, stats := procFiles(pids, "stat")
+	for _, b := range stats {
 		// Fields after the command name (which may hold spaces): utime and
 		// stime are the 14th and 15th of the line, in clock ticks (100 a
 		// second on Linux).
-		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+		f := strings.Fields(b[strings.LastIndexByte(b, ')')+2:])
 		u, _ := strconv.ParseFloat(f[11], 64)
 		st, _ := strconv.ParseFloat(f[12], 64)
 		total += (u + st) / 100
@@ -273,21 +284,15 @@ func cpuSeconds(pids string) float64 {
 	return total
 }
 
-// peakRSS lists the peak resident set size (VmHWM, from /proc) of each
-// process in pids (comma-separated).
+// peakRSS lists the peak resident set size (VmHWM) of each process in pids
+// (comma-separated).
 func peakRSS(pids string) string {
 	var out []string
-	for _, p := range strings.Split(pids, ",") {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + p + "/status")
-		if err != nil {
-			log.Fatalf("-pids: %v", err)
-		}
-		for _, l := range strings.Split(string(b), "\n") {
+	ps, statuses := procFiles(pids, "status")
+	for i, b := range statuses {
+		for _, l := range strings.Split(b, "\n") {
 			if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-				out = append(out, p+" "+strings.TrimSpace(v))
+				out = append(out, ps[i]+" "+strings.TrimSpace(v))
 			}
 		}
 	}
