@@ -50,7 +50,8 @@ func main() {
 	dim := flag.Int("dim", 384, "dimensions")
 	nq := flag.Int("queries", 200, "searches")
 	efs := flag.String("ef", "64,128,256,512", "HNSW ef values to measure, comma-separated")
-	local := flag.String("local", "", "local store directory to build beside it (empty: a temporary one)")
+	localDir := flag.String("local", "", "directory in which to make the local store beside it (empty: the system's temporary directory)")
+	ingestFor := flag.Duration("ingest-for", 0, "stop the Weaviate ingest after this long (at a 5,000-vector step) and search what is stored, with the local store and exact answers remade for those vectors (0: no limit)")
 	efc := flag.Int("efc", 0, "HNSW efConstruction of the new collection (0: weaviate.DefaultEfConstruction)")
 	maxConn := flag.Int("m", 0, "HNSW maxConnections of the new collection (0: weaviate.DefaultMaxConnections)")
 	inflight := flag.Int("inflight", 0, "write batches in flight (0: weaviate.DefaultInFlight)")
@@ -110,28 +111,28 @@ func main() {
 		}
 	}
 	info := embed.Info{Backend: "bench", Model: model, Dimensions: *dim}
+	var cleanup []func()
 
 	var (
 		exact   [][]vectorstore.Hit
 		ls      *vectorstore.Store
 		lingest time.Duration
 	)
-	if !*ingestOnly {
-		dir := *local
-		if dir == "" {
-			d, err := os.MkdirTemp("", "papermap-bench-weaviate")
-			if err != nil {
-				log.Fatal(err)
-			}
-			defer os.RemoveAll(d)
-			dir = d + "/store"
+	// local builds the local store of recs in a new directory under dir
+	// (a temporary one if empty) and the exact answers to qs.
+	local := func(recs []vectorstore.Record) {
+		if ls != nil {
+			ls.Close()
 		}
-		var err error
-		ls, err = vectorstore.Open(ctx, dir, vectorstore.Options{})
+		d, err := os.MkdirTemp(*localDir, "papermap-bench-weaviate")
 		if err != nil {
 			log.Fatal(err)
 		}
-		defer ls.Close()
+		cleanup = append(cleanup, func() { os.RemoveAll(d) })
+		ls, err = vectorstore.Open(ctx, d+"/store", vectorstore.Options{})
+		if err != nil {
+			log.Fatal(err)
+		}
 		must(ls.SetEmbedder(info))
 		t0 := time.Now()
 		for start := 0; start < len(recs); start += 5000 {
@@ -148,7 +149,18 @@ func main() {
 			must(err)
 		}
 		fmt.Printf("local store: %d x %d ingested in %.1f s (%.0f vectors/s); exact search median %.2f ms, p99 %.2f ms, recall@10 1\n",
-			*n, *dim, lingest.Seconds(), float64(*n)/lingest.Seconds(), ms(pct(ltimes, 50)), ms(pct(ltimes, 99)))
+			len(recs), *dim, lingest.Seconds(), float64(len(recs))/lingest.Seconds(), ms(pct(ltimes, 50)), ms(pct(ltimes, 99)))
+	}
+	defer func() {
+		if ls != nil {
+			ls.Close()
+		}
+		for _, f := range cleanup {
+			f()
+		}
+	}()
+	if !*ingestOnly {
+		local(recs)
 	}
 
 	ws, err := weaviate.Open(ctx, *addr, weaviate.Options{EfConstruction: *efc, MaxConnections: *maxConn, InFlight: *inflight, BatchSize: *batch})
@@ -171,6 +183,11 @@ func main() {
 		end := min(start+5000, len(recs))
 		_, err := ws.Add(ctx, recs[start:end])
 		must(err)
+		if *ingestFor > 0 && time.Since(t0) > *ingestFor && end < len(recs) {
+			fmt.Printf("  -ingest-for %v reached: %d of %d stored; searching those\n", *ingestFor, end, *n)
+			recs = recs[:end]
+			break
+		}
 		// Progress, so that a run stopped by a time limit still says what
 		// it measured.
 		if end%step == 0 && end < len(recs) {
@@ -183,13 +200,17 @@ func main() {
 		}
 	}
 	wingest := time.Since(t0)
-	fmt.Printf("weaviate %s: ingested %d in %.1f s (%.0f vectors/s)", *addr, *n-had, wingest.Seconds(), float64(*n-had)/wingest.Seconds())
+	fmt.Printf("weaviate %s: ingested %d in %.1f s (%.0f vectors/s)", *addr, len(recs)-had, wingest.Seconds(), float64(len(recs)-had)/wingest.Seconds())
 	if *pids != "" {
 		fmt.Printf("; servers' CPU %.1f s", cpuSeconds(*pids)-cpu0)
 	}
 	fmt.Println()
 	if *ingestOnly {
 		return
+	}
+	if len(recs) < *n {
+		*n = len(recs)
+		local(recs)
 	}
 	var ctimes []time.Duration
 	for range 50 {
