@@ -23,6 +23,11 @@
 // servers spent during the ingest, which a loaded machine does not
 // inflate as it does the wall-clock time, and their peak resident memory
 // after the searches.
+//
+// With -ingest-for D the Weaviate ingest stops after D (at a 5,000-vector
+// step) and the searches run on what it stored, the local store and the
+// exact answers remade for those vectors: a cluster too slow to take -n in
+// a time limit still gets its search figures.
 package main
 
 import (
