@@ -27,7 +27,8 @@
 // With -ingest-for D the Weaviate ingest stops after D (at a 5,000-vector
 // step) and the searches run on what it stored, the local store and the
 // exact answers remade for those vectors: a cluster too slow to take -n in
-// a time limit still gets its search figures.
+// a time limit still gets its search figures. Without -addr only the local
+// store is measured; -local-ef sweeps its index's candidate list.
 package main
 
 import (
@@ -50,7 +51,7 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "", "Weaviate store address of a collection that does not exist yet")
+	addr := flag.String("addr", "", "Weaviate store address of a collection that does not exist yet (empty: only the local store)")
 	n := flag.Int("n", 200000, "vectors")
 	dim := flag.Int("dim", 384, "dimensions")
 	nq := flag.Int("queries", 200, "searches")
@@ -64,12 +65,13 @@ func main() {
 	ingestOnly := flag.Bool("ingest-only", false, "only the Weaviate ingest (no local store, no searches): a long ingest, then -resume to search")
 	resume := flag.Bool("resume", false, "continue an ingest into -addr that a time limit stopped (the rate counts only the vectors this run writes)")
 	localIndex := flag.Bool("local-index", true, "measure the local store's approximate index too (from vectorstore.DefaultIndexThreshold vectors)")
+	localEfs := flag.String("local-ef", "", "candidate lists (QueryOptions.IndexEf) of the local approximate index to measure, comma-separated (empty: vectorstore.DefaultIndexEf only)")
 	pids := flag.String("pids", "", "comma-separated process IDs of the Weaviate servers, to report their CPU time during the ingest")
 	vfile := flag.String("vectors", "", "file of raw little-endian float32 rows of -dim values: store its first -n rows (empty: random unit vectors)")
 	qfile := flag.String("query-vectors", "", "file like -vectors: search with its first -queries rows (empty: random unit vectors)")
 	flag.Parse()
-	if *addr == "" {
-		log.Fatal("-addr is required")
+	if *addr == "" && *ingestOnly {
+		log.Fatal("-ingest-only needs -addr")
 	}
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -168,75 +170,77 @@ func main() {
 		local(recs)
 	}
 
-	ws, err := weaviate.Open(ctx, *addr, weaviate.Options{EfConstruction: *efc, MaxConnections: *maxConn, InFlight: *inflight, BatchSize: *batch})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer ws.Close()
-	had := ws.Len()
-	if had != 0 && !*resume {
-		log.Fatalf("%s already holds %d papers: give a new collection (or -resume)", *addr, had)
-	}
-	if had != 0 {
-		fmt.Printf("weaviate %s: resuming, %d of the %d vectors already stored (not counted in the rate below)\n", *addr, had, *n)
-	}
-	must(ws.SetEmbedder(info))
-	cpu0 := cpuSeconds(*pids)
-	t0 := time.Now()
-	step := max(5000, *n/10)
-	for start := 0; start < len(recs); start += 5000 {
-		end := min(start+5000, len(recs))
-		_, err := ws.Add(ctx, recs[start:end])
-		must(err)
-		if *ingestFor > 0 && time.Since(t0) > *ingestFor && end < len(recs) {
-			fmt.Printf("  -ingest-for %v reached: %d of %d stored; searching those\n", *ingestFor, end, *n)
-			recs = recs[:end]
-			break
-		}
-		// Progress, so that a run stopped by a time limit still says what
-		// it measured.
-		if end%step == 0 && end < len(recs) {
-			el := time.Since(t0)
-			fmt.Printf("  %d of %d stored after %.1f s (%.0f vectors/s so far)", end, *n, el.Seconds(), float64(ws.Len()-had)/el.Seconds())
-			if *pids != "" {
-				fmt.Printf("; servers' CPU %.1f s", cpuSeconds(*pids)-cpu0)
-			}
-			fmt.Println()
-		}
-	}
-	wingest := time.Since(t0)
-	fmt.Printf("weaviate %s: ingested %d in %.1f s (%.0f vectors/s)", *addr, len(recs)-had, wingest.Seconds(), float64(len(recs)-had)/wingest.Seconds())
-	if *pids != "" {
-		fmt.Printf("; servers' CPU %.1f s", cpuSeconds(*pids)-cpu0)
-	}
-	fmt.Println()
-	if *ingestOnly {
-		return
-	}
-	if len(recs) < *n {
-		*n = len(recs)
-		local(recs)
-	}
-	var ctimes []time.Duration
-	for range 50 {
-		t := time.Now()
-		must(ws.CheckComplete(ctx))
-		ctimes = append(ctimes, time.Since(t))
-	}
-	fmt.Printf("completeness check alone: median %.2f ms\n", ms(pct(ctimes, 50)))
-	for _, f := range strings.Split(*efs, ",") {
-		ef, err := strconv.Atoi(strings.TrimSpace(f))
+	if *addr != "" {
+		ws, err := weaviate.Open(ctx, *addr, weaviate.Options{EfConstruction: *efc, MaxConnections: *maxConn, InFlight: *inflight, BatchSize: *batch})
 		if err != nil {
-			log.Fatalf("-ef: %v", err)
+			log.Fatal(err)
 		}
-		must(ws.SetEf(ctx, ef))
-		times, recall := measure(qs, exact, func(q []float32) ([]vectorstore.Hit, error) {
-			return ws.Query(ctx, q, 10, vectorstore.QueryOptions{})
-		})
-		fmt.Printf("weaviate ef %d: search median %.2f ms, p99 %.2f ms, recall@10 %.4f\n", ef, ms(pct(times, 50)), ms(pct(times, 99)), recall)
-	}
-	if *pids != "" {
-		fmt.Printf("servers' peak RSS so far: %s\n", peakRSS(*pids))
+		defer ws.Close()
+		had := ws.Len()
+		if had != 0 && !*resume {
+			log.Fatalf("%s already holds %d papers: give a new collection (or -resume)", *addr, had)
+		}
+		if had != 0 {
+			fmt.Printf("weaviate %s: resuming, %d of the %d vectors already stored (not counted in the rate below)\n", *addr, had, *n)
+		}
+		must(ws.SetEmbedder(info))
+		cpu0 := cpuSeconds(*pids)
+		t0 := time.Now()
+		step := max(5000, *n/10)
+		for start := 0; start < len(recs); start += 5000 {
+			end := min(start+5000, len(recs))
+			_, err := ws.Add(ctx, recs[start:end])
+			must(err)
+			if *ingestFor > 0 && time.Since(t0) > *ingestFor && end < len(recs) {
+				fmt.Printf("  -ingest-for %v reached: %d of %d stored; searching those\n", *ingestFor, end, *n)
+				recs = recs[:end]
+				break
+			}
+			// Progress, so that a run stopped by a time limit still says what
+			// it measured.
+			if end%step == 0 && end < len(recs) {
+				el := time.Since(t0)
+				fmt.Printf("  %d of %d stored after %.1f s (%.0f vectors/s so far)", end, *n, el.Seconds(), float64(ws.Len()-had)/el.Seconds())
+				if *pids != "" {
+					fmt.Printf("; servers' CPU %.1f s", cpuSeconds(*pids)-cpu0)
+				}
+				fmt.Println()
+			}
+		}
+		wingest := time.Since(t0)
+		fmt.Printf("weaviate %s: ingested %d in %.1f s (%.0f vectors/s)", *addr, len(recs)-had, wingest.Seconds(), float64(len(recs)-had)/wingest.Seconds())
+		if *pids != "" {
+			fmt.Printf("; servers' CPU %.1f s", cpuSeconds(*pids)-cpu0)
+		}
+		fmt.Println()
+		if *ingestOnly {
+			return
+		}
+		if len(recs) < *n {
+			*n = len(recs)
+			local(recs)
+		}
+		var ctimes []time.Duration
+		for range 50 {
+			t := time.Now()
+			must(ws.CheckComplete(ctx))
+			ctimes = append(ctimes, time.Since(t))
+		}
+		fmt.Printf("completeness check alone: median %.2f ms\n", ms(pct(ctimes, 50)))
+		for _, f := range strings.Split(*efs, ",") {
+			ef, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil {
+				log.Fatalf("-ef: %v", err)
+			}
+			must(ws.SetEf(ctx, ef))
+			times, recall := measure(qs, exact, func(q []float32) ([]vectorstore.Hit, error) {
+				return ws.Query(ctx, q, 10, vectorstore.QueryOptions{})
+			})
+			fmt.Printf("weaviate ef %d: search median %.2f ms, p99 %.2f ms, recall@10 %.4f\n", ef, ms(pct(times, 50)), ms(pct(times, 99)), recall)
+		}
+		if *pids != "" {
+			fmt.Printf("servers' peak RSS so far: %s\n", peakRSS(*pids))
+		}
 	}
 	// The local store's approximate index last: its build may be what a
 	// time limit stops.
@@ -245,11 +249,28 @@ func main() {
 		_, err := ls.Query(ctx, qs[0], 10, vectorstore.QueryOptions{})
 		must(err)
 		build := time.Since(t)
-		times, recall := measure(qs, exact, func(q []float32) ([]vectorstore.Hit, error) {
-			return ls.Query(ctx, q, 10, vectorstore.QueryOptions{})
-		})
-		fmt.Printf("local store, approximate index: built at the first search in %.1f s (ingest with it: %.0f vectors/s); search median %.2f ms, p99 %.2f ms, recall@10 %.4f\n",
-			build.Seconds(), float64(*n)/(lingest+build).Seconds(), ms(pct(times, 50)), ms(pct(times, 99)), recall)
+		fmt.Printf("local store, approximate index: built at the first search in %.1f s (ingest with it: %.0f vectors/s)\n",
+			build.Seconds(), float64(*n)/(lingest+build).Seconds())
+		efs := []int{0}
+		if *localEfs != "" {
+			efs = efs[:0]
+			for _, f := range strings.Split(*localEfs, ",") {
+				ef, err := strconv.Atoi(strings.TrimSpace(f))
+				if err != nil {
+					log.Fatalf("-local-ef: %v", err)
+				}
+				efs = append(efs, ef)
+			}
+		}
+		for _, ef := range efs {
+			times, recall := measure(qs, exact, func(q []float32) ([]vectorstore.Hit, error) {
+				return ls.Query(ctx, q, 10, vectorstore.QueryOptions{IndexEf: ef})
+			})
+			if ef == 0 {
+				ef = vectorstore.DefaultIndexEf(*n)
+			}
+			fmt.Printf("local store, approximate index ef %d: search median %.2f ms, p99 %.2f ms, recall@10 %.4f\n", ef, ms(pct(times, 50)), ms(pct(times, 99)), recall)
+		}
 	}
 }
 
