@@ -136,7 +136,13 @@ func main() {
 			log.Fatal(err)
 		}
 		cleanup = append(cleanup, func() { os.RemoveAll(d) })
-		ls, err = vectorstore.Open(ctx, d+"/store", vectorstore.Options{})
+		// Without -local-index no index at all: the store would otherwise
+		// build one at Close.
+		var lopts vectorstore.Options
+		if !*localIndex {
+			lopts.IndexThreshold = -1
+		}
+		ls, err = vectorstore.Open(ctx, d+"/store", lopts)
 		if err != nil {
 			log.Fatal(err)
 		}
