@@ -5,6 +5,7 @@ package weaviate_test
 //
 //	export $(scripts/weaviate-test-server start)
 //	export $(scripts/weaviate-test-server start --name three --nodes 3)
+//	export $(scripts/weaviate-test-server start --name auth --api-key KEY)
 //	PAPERMAP_WEAVIATE_TESTS=1 scripts/weaviate-test-server exec go test ./vectorstore/weaviate/
 //
 // Without PAPERMAP_WEAVIATE_URL they skip, unless PAPERMAP_WEAVIATE_TESTS=1
@@ -53,6 +54,12 @@ func server(t *testing.T, env string) string {
 // at base, and removes the collection when the test ends.
 func collection(t *testing.T, base, name string) string {
 	t.Helper()
+	return collectionKey(t, base, name, "")
+}
+
+// collectionKey is collection on a server that wants the API key key.
+func collectionKey(t *testing.T, base, name, key string) string {
+	t.Helper()
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
@@ -62,12 +69,105 @@ func collection(t *testing.T, base, name string) string {
 	t.Cleanup(func() {
 		for _, c := range []string{name, name + "_Files"} {
 			req, _ := http.NewRequest(http.MethodDelete, "http://"+u.Host+"/v1/schema/"+c, nil)
+			if key != "" {
+				req.Header.Set("Authorization", "Bearer "+key)
+			}
 			if resp, err := http.DefaultClient.Do(req); err == nil {
 				resp.Body.Close()
 			}
 		}
 	})
 	return u.String()
+}
+
+// TestAPIKey runs against a real node that refuses anonymous requests and
+// accepts one API key (scripts/weaviate-test-server start --name auth
+// --api-key KEY): without WEAVIATE_API_KEY, and with a wrong one, opening a
+// store fails with a message that names the address and says what to do,
+// and writes nothing; with the key, papers are written and searched
+// through both REST and gRPC.
+func TestAPIKey(t *testing.T) {
+	base := server(t, "PAPERMAP_WEAVIATE_URL_AUTH")
+	key := os.Getenv("PAPERMAP_WEAVIATE_API_KEY_AUTH")
+	if key == "" {
+		t.Fatal("PAPERMAP_WEAVIATE_URL_AUTH is set but PAPERMAP_WEAVIATE_API_KEY_AUTH is not: export both lines of scripts/weaviate-test-server start --name auth --api-key KEY")
+	}
+	addr := collectionKey(t, base, "Auth", key)
+	coll := strings.TrimPrefix(must(url.Parse(addr)).Path, "/")
+	papers := readArxiv(t)[:200]
+
+	for _, tc := range []struct {
+		name, env string
+		want      []string
+		hadKey    bool
+	}{
+		{"missing key", "", []string{"Weaviate at " + addr + " requires an API key (HTTP 401)", "set WEAVIATE_API_KEY"}, false},
+		{"wrong key", key + "-wrong", []string{"Weaviate at " + addr + " refused the API key in WEAVIATE_API_KEY (HTTP 401)", "check the key"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("WEAVIATE_API_KEY", tc.env)
+			// The ingest path a user takes: papermap ingest --store ADDR.
+			_, err := corpus.Open(t.Context(), addr, lexical())
+			var ae *weaviate.AuthError
+			if !errors.As(err, &ae) {
+				t.Fatalf("corpus.Open(%s) with WEAVIATE_API_KEY=%q: error %v (%T), want a *weaviate.AuthError", addr, tc.env, err, err)
+			}
+			if ae.HadKey != tc.hadKey {
+				t.Errorf("AuthError.HadKey %v, want %v", ae.HadKey, tc.hadKey)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			// Read-only (search, info...) says the same.
+			if _, err := weaviate.Open(t.Context(), addr, weaviate.Options{ReadOnly: true}); !errors.As(err, &ae) {
+				t.Errorf("read-only open: error %v, want a *weaviate.AuthError", err)
+			}
+			// Nothing written: neither collection exists (asked with the key).
+			for _, c := range []string{coll, coll + "_Files"} {
+				req, _ := http.NewRequest(http.MethodGet, "http://"+must(url.Parse(addr)).Host+"/v1/schema/"+c, nil)
+				req.Header.Set("Authorization", "Bearer "+key)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusNotFound {
+					t.Errorf("GET /v1/schema/%s after a refused open: %s, want 404 Not Found (nothing created)", c, resp.Status)
+				}
+			}
+		})
+	}
+
+	// With the key (from WEAVIATE_API_KEY, as papermap reads it): an
+	// ingest, a read-only open through the cursor, a dense search through
+	// gRPC that finds each paper's own vector first.
+	t.Setenv("WEAVIATE_API_KEY", key)
+	c := open(t, addr, lexical())
+	st, err := c.Ingest(t.Context(), papers, corpus.IngestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Added != len(papers) {
+		t.Fatalf("ingest with the key: %+v, want %d added", st, len(papers))
+	}
+	c.Close()
+	ro := must(weaviate.Open(t.Context(), addr, weaviate.Options{ReadOnly: true}))
+	defer ro.Close()
+	if ro.Len() != len(papers) {
+		t.Fatalf("%s holds %d papers, want %d", addr, ro.Len(), len(papers))
+	}
+	for _, id := range ro.IDs()[:20] {
+		r, _ := ro.Get(id)
+		hits, err := ro.Query(t.Context(), r.Embedding, 1, vectorstore.QueryOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != 1 || hits[0].ID != id {
+			t.Fatalf("search by paper %s's own vector: %+v, want it first", id, hits)
+		}
+	}
 }
 
 func readArxiv(t *testing.T) []paper.Paper {
