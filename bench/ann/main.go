@@ -22,7 +22,6 @@ package main
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -39,6 +38,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/papermap/papermap/bench/internal/rawf32"
+
 	"github.com/papermap/papermap/vectorstore"
 	"github.com/papermap/papermap/vectorstore/ann"
 )
@@ -53,30 +54,9 @@ func (r rows) Vec(n int32) []float32 { return r.x[int(n)*r.dim : int(n+1)*r.dim]
 // load reads the first limit rows (0: all) of a row-major float32 file,
 // and no more of it (so that the peak memory is that of the rows used).
 func load(path string, dim, limit int) []float32 {
-	f, err := os.Open(path)
+	x, _, err := rawf32.Read(path, limit, dim)
 	if err != nil {
 		log.Fatal(err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		log.Fatal(err)
-	}
-	n := int(fi.Size()) / 4 / dim
-	if limit > 0 {
-		n = min(n, limit)
-	}
-	x := make([]float32, n*dim)
-	buf := make([]byte, 1<<20)
-	for off := 0; off < len(x); {
-		m := min(len(buf)/4, len(x)-off)
-		if _, err := f.ReadAt(buf[:4*m], int64(4*off)); err != nil {
-			log.Fatal(err)
-		}
-		for i := range m {
-			x[off+i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
-		}
-		off += m
 	}
 	return x
 }
