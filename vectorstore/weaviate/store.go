@@ -219,10 +219,11 @@ func Open(ctx context.Context, addr string, opts Options) (*Store, error) {
 	if err := s.loadRows(ctx); err != nil {
 		return nil, err
 	}
-	// Learn which nodes hold which shard (see CheckComplete); a partial
+	// Learn which nodes hold which shard (one call of CheckComplete, no
+	// re-check: the answer only primes the holders); a partial
 	// cluster is reported by the searches, not here.
 	var pe *PartialError
-	if err := s.CheckComplete(ctx); err != nil && !errors.As(err, &pe) {
+	if err := s.checkOnce(ctx); err != nil && !errors.As(err, &pe) {
 		return nil, err
 	}
 	if !s.hasManifest && len(s.rows) > 0 {
