@@ -48,19 +48,24 @@ const indexName = "index.hnsw"
 const DefaultIndexThreshold = 50_000
 
 // DefaultIndexEf returns the candidate list of an index search over n
-// records, the default of QueryOptions.IndexEf: 128 up to 100,000
-// records, then 128·(n/100,000)^0.9 (239 at 200,000, 1,016 at a
-// million). Measured (bench/RESULTS.md, "The index at a million"): a
-// fixed 128 gave recall@10 0.986 on 60,000 and 0.993 on 113,221 ACM
-// abstracts; on the 1M corpus ("similar" queries, lexical 256 dims)
-// 0.843 at ef 128, 0.921 at 512, 0.961 at 1,024 (median 6.4 ms) and
-// 0.980 at 2,048.
+// records, the default of QueryOptions.IndexEf: 256 up to 50,000 records
+// (where the index starts, DefaultIndexThreshold), then
+// 256·(n/50,000)^0.66 (405 at 100,000, 640 at 200,000, 1,849 at a
+// million). It is set for the harder queries, new texts rather than
+// stored papers' own vectors, measured on 2026-12-06 on real 384-dim
+// embeddings of the 1M corpus with new papers as queries (bench/RESULTS.md,
+// "The index's default candidate list"): recall@10 0.953 at ef 256 on
+// 50,000 records, 0.945 at 512 and 0.961 at 768 on 200,000. The old
+// default (128 up to 100,000) recalled only 0.89-0.90 there. Stored
+// papers' own vectors need fewer: 0.950 at ef 768 and 0.961 at 1,024 on
+// the 1M lexical store (256 dims), so there the default buys recall
+// (about 0.97) at some 9 ms per query rather than 4.3.
 func DefaultIndexEf(n int) int {
-	const base, from = 128, 100_000
+	const base, from = 256, 50_000
 	if n <= from {
 		return base
 	}
-	return int(math.Ceil(base * math.Pow(float64(n)/from, 0.9)))
+	return int(math.Ceil(base * math.Pow(float64(n)/from, 0.66)))
 }
 
 // indexM is the graph's degree (ann.Options.M); indexSeed draws its layers.
@@ -988,7 +993,7 @@ func (ix *annIndex) search(q []float32, k, ef int, cand []int32, excluded map[in
 // walk finds are checked and scored again by the exact scan (queryIndex):
 // the walk's own scores are dot products of the same rows, so the exact
 // top k are among its first k unless rows are damaged (then read from the
-// log) or scores tie to the last bits. Rescoring all ef rows (1,016 at a
+// log) or scores tie to the last bits. Rescoring all ef rows (1,849 at a
 // million) checked as many 64 KiB chunks of the matrix (64 MB) per query.
 const (
 	indexRescore    = 4
