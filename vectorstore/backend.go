@@ -40,3 +40,12 @@ type Backend interface {
 }
 
 var _ Backend = (*Store)(nil)
+
+// CacheWriter is what a reader asks of a Backend (by a type assertion) to
+// save data it derived and any reader could derive again, such as a map's
+// layout, without being a writer: see Store.WriteCache.
+type CacheWriter interface {
+	WriteCache(name string, data []byte) (written bool, err error)
+}
+
+var _ CacheWriter = (*Store)(nil)

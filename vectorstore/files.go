@@ -128,6 +128,43 @@ func (s *Store) WriteFile(name string, data []byte) error {
 	return writeFileAtomic(s.dir, name, data)
 }
 
+// WriteCache is WriteFile for derived data that any reader could compute
+// again, such as a map's layout, and that a reader may therefore save: on
+// a writable store it is WriteFile; a store opened ReadOnly takes the
+// writer lock for the one write and releases it at once. When a writer
+// holds the lock, nothing is written and WriteCache returns false with a
+// nil error: the writer may be changing the records the data was derived
+// from, and the next reader computes it again. The same names as for
+// WriteFile are allowed.
+func (s *Store) WriteCache(name string, data []byte) (written bool, err error) {
+	if err := checkAuxName(name); err != nil {
+		return false, err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	switch {
+	case s.closed:
+		return false, ErrClosed
+	case !s.readOnly:
+		if err := s.writable(); err != nil {
+			return false, err
+		}
+		return true, writeFileAtomic(s.dir, name, data)
+	}
+	lock, err := acquireLock(s.dir)
+	if err != nil {
+		if _, ok := errors.AsType[*LockedError](err); ok {
+			return false, nil
+		}
+		return false, err
+	}
+	defer lock.Close()
+	if err := writeFileAtomic(s.dir, name, data); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // RemoveFile removes a file written by WriteFile; a file that is not there
 // is not an error. The same names as for WriteFile are allowed.
 func (s *Store) RemoveFile(name string) error {

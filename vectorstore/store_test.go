@@ -870,3 +870,60 @@ func TestErrorNumbersGrouped(t *testing.T) {
 		t.Errorf("%q does not say %q", tl, want)
 	}
 }
+
+// A reader saves derived data with WriteCache while no writer holds the
+// store, writes nothing while one does, and leaves the lock free for the
+// next writer.
+func TestWriteCache(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := openStore(t, dir, 4)
+	mustAdd(t, w, makeRecords(1, "p", 2, 4))
+	mustClose(t, w)
+	r, err := Open(ctx, dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	read := func() string {
+		t.Helper()
+		b, err := r.ReadFile("layout.json")
+		if err != nil {
+			t.Fatalf("ReadFile: %v", err)
+		}
+		return string(b)
+	}
+	if ok, err := r.WriteCache("layout.json", []byte("one")); !ok || err != nil {
+		t.Fatalf("WriteCache on a reader, no writer: %v, %v; want true, nil", ok, err)
+	}
+	if got := read(); got != "one" {
+		t.Errorf("after WriteCache: %q, want %q", got, "one")
+	}
+	// The lock was released: a writer opens, and while it is open the
+	// reader writes nothing.
+	w, err = Open(ctx, dir, Options{IndexThreshold: -1})
+	if err != nil {
+		t.Fatalf("writer after a reader's WriteCache: %v", err)
+	}
+	if ok, err := r.WriteCache("layout.json", []byte("two")); ok || err != nil {
+		t.Errorf("WriteCache while a writer holds the store: %v, %v; want false, nil", ok, err)
+	}
+	if got := read(); got != "one" {
+		t.Errorf("a reader's WriteCache beside a writer changed the file to %q", got)
+	}
+	if ok, err := w.WriteCache("layout.json", []byte("three")); !ok || err != nil {
+		t.Errorf("WriteCache on the writer: %v, %v; want true, nil", ok, err)
+	}
+	mustClose(t, w)
+	if got := read(); got != "three" {
+		t.Errorf("after the writer's WriteCache: %q, want %q", got, "three")
+	}
+	for _, name := range []string{"records.log", "LOCK", "../x", ".hidden"} {
+		if ok, err := r.WriteCache(name, []byte("x")); ok || err == nil {
+			t.Errorf("WriteCache(%q): %v, %v; want an error", name, ok, err)
+		}
+	}
+	if r.Len() != 2 {
+		t.Errorf("Len = %d, want 2", r.Len())
+	}
+}
