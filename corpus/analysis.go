@@ -17,6 +17,7 @@ import (
 	"github.com/papermap/papermap/embed"
 	"github.com/papermap/papermap/topicmap"
 	"github.com/papermap/papermap/topicmap/layout"
+	"github.com/papermap/papermap/vectorstore"
 )
 
 // neighbourBudget bounds the bytes of quantised vectors a map carries for
@@ -224,7 +225,8 @@ func (c *Corpus) umapLayout(ctx context.Context, ids []string, x blas32.General,
 	if err != nil {
 		return nil, fmt.Errorf("lay out the map: %w", err)
 	}
-	if !c.opts.ReadOnly {
+	cw, canCache := c.store.(vectorstore.CacheWriter)
+	if !c.opts.ReadOnly || canCache {
 		s := savedLayout{Version: 1, Layout: LayoutUMAP, Seed: seed, Embedder: c.emb.Info(), IDs: ids, Hashes: make([]string, n), XY: xy}
 		for i, id := range ids {
 			s.Hashes[i], _ = c.store.Lookup(id)
@@ -233,8 +235,20 @@ func (c *Corpus) umapLayout(ctx context.Context, ids []string, x blas32.General,
 		if err != nil {
 			return nil, fmt.Errorf("encode the map layout: %w", err)
 		}
-		if err := c.store.WriteFile(layoutFile, b); err != nil {
-			return nil, fmt.Errorf("save the map layout: %w", err)
+		if !c.opts.ReadOnly {
+			if err := c.store.WriteFile(layoutFile, b); err != nil {
+				return nil, fmt.Errorf("save the map layout: %w", err)
+			}
+			return xy, nil
+		}
+		// A reader (papermap map) saves the layout too, unless a writer
+		// holds the store: the layout is derived data, so a failure to
+		// save it costs the next map the layout, never this one's result.
+		switch written, err := cw.WriteCache(layoutFile, b); {
+		case err != nil:
+			c.noticef("the map's layout was not saved in %s (%v); the next map computes it again", c.store.Dir(), err)
+		case !written:
+			c.noticef("the map's layout was not saved: another papermap process is writing to %s; the next map computes it again", c.store.Dir())
 		}
 	}
 	return xy, nil

@@ -3,7 +3,12 @@ package corpus
 import (
 	"bytes"
 	"encoding/json"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/papermap/papermap/embed"
+	"github.com/papermap/papermap/embed/backend"
 
 	"github.com/papermap/papermap/topicmap"
 
@@ -183,4 +188,74 @@ func TestMapThemeHierarchyJSON(t *testing.T) {
 			t.Errorf("level %d theme %d: size %d, %d papers on the map", k.level, k.id, n, sizes[k])
 		}
 	}
+}
+
+// papermap map opens the store read-only; it saves the layout it computed
+// all the same, unless a writer holds the store (then it says so and saves
+// nothing), so that the next map of a large corpus does not lay it out
+// again.
+func TestMapLayoutSavedByReader(t *testing.T) {
+	ctx := t.Context()
+	dir := filepath.Join(t.TempDir(), "store")
+	w, err := Open(ctx, dir, Options{Embedder: backend.Settings{Backend: embed.BackendLexical}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Ingest(ctx, readArxiv(t)[:300], IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := w.ComputeThemes(ctx, ThemeOptions{K: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes bytes.Buffer
+	r, err := Open(ctx, dir, Options{ReadOnly: true, Notice: &notes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	// The writer is still open: nothing is saved, and the map says so.
+	if _, err := r.Map(ctx, m, MapOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.store.ReadFile(layoutFile); err == nil {
+		t.Error("a reader saved the layout while a writer held the store")
+	}
+	if !strings.Contains(notes.String(), "layout was not saved: another papermap process is writing") {
+		t.Errorf("notices %q do not say the layout was not saved", notes.String())
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	notes.Reset()
+	mp, err := r.Map(ctx, m, MapOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := r.store.ReadFile(layoutFile)
+	if err != nil {
+		t.Fatalf("the reader's map did not save its layout: %v (notices %q)", err, notes.String())
+	}
+	var saved savedLayout
+	if err := json.Unmarshal(b, &saved); err != nil {
+		t.Fatal(err)
+	}
+	pos := map[string][2]float32{}
+	for i, id := range saved.IDs {
+		pos[id] = [2]float32{saved.XY[2*i], saved.XY[2*i+1]}
+	}
+	if len(pos) != len(mp.Points) {
+		t.Fatalf("saved layout holds %d papers, the map %d", len(pos), len(mp.Points))
+	}
+	for _, p := range mp.Points {
+		if pos[p.ID] != [2]float32{p.X, p.Y} {
+			t.Fatalf("paper %s is at (%v, %v) on the map and at %v in the saved layout", p.ID, p.X, p.Y, pos[p.ID])
+		}
+	}
+	// The lock was released: a writer opens.
+	w, err = Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatalf("writer after the reader saved its layout: %v", err)
+	}
+	w.Close()
 }

@@ -45,9 +45,10 @@ papers: a small island far from the rest (front matter, say) and stray
 papers lie beyond the frame, which the map says, with the island's label
 at the frame's edge.
 
-The UMAP layout is saved in the store when the store is writable (by
-'papermap analyze'); later maps reuse it, placing papers added since beside
-their nearest neighbours. Without a saved layout, map computes it each time
+The UMAP layout is saved in the store (by map, unless another papermap
+process is writing to the store at that moment, and by analyze); later maps
+reuse it, placing papers added since beside their nearest neighbours.
+Without a saved layout, map computes it
 (seconds for thousands of papers, minutes for 100,000; above 100,000 papers
 it lays out a sample of 100,000, places the others beside their neighbours
 and refines the whole map; the layout alone took 9.4 minutes and 6.9 GB
