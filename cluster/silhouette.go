@@ -52,7 +52,7 @@ func silhouette(x blas32.General, labels []int, sampleSize int, seed uint64, cos
 	for q, i := range idx {
 		copy(row(s, q), row(x, i))
 	}
-	p := loosePoints(s, false)
+	p := loosePoints(s, false, threads)
 	cs := newCenters(m, d)
 	copy(cs.c, s.Data)
 	cs.refresh()

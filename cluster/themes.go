@@ -530,6 +530,53 @@ func splitThemes(xs blas32.General, labels []int, k int, s ThemeSettings, ck Cho
 		return nil, k, nil, nil
 	}
 	stage("splitting %d themes into %d sub-themes", k, total)
+	// Each theme is split on its own: the themes are split concurrently,
+	// one per goroutine of the pool and each fit on one thread, the
+	// largest first (the longest: the work grows with size times parts),
+	// and their results joined in theme order. Every split is seeded by its
+	// theme and no fit depends on its thread count, so the result is that
+	// of one thread.
+	type split struct {
+		labels []int
+		stab   []float64
+		err    error
+	}
+	splits := make([]split, k)
+	order := make([]int, k)
+	for t := range order {
+		order[t] = t
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return len(members[b]) - len(members[a]) })
+	one := ck
+	one.KMeans.Threads = 1
+	parallelFor(threadCount(ck.KMeans.Threads), k, func(_, it int) {
+		t := order[it]
+		if sub[t] <= 1 {
+			return
+		}
+		mem := members[t]
+		xt := gatherRows(xs, mem)
+		var res *Result
+		var err error
+		seed := s.Seed + uint64(t)*0x9e3779b97f4a7c15
+		if len(mem) > s.MiniBatchRows {
+			res, err = MiniBatchKMeans{K: sub[t], Seed: seed, Spherical: true, Threads: 1}.Fit(xt)
+		} else {
+			res, err = KMeans{K: sub[t], Seed: seed, Restarts: 1, Spherical: true, Threads: 1}.Fit(xt)
+		}
+		if err != nil {
+			splits[t].err = fmt.Errorf("split theme %d into %d: %w", t, sub[t], err)
+			return
+		}
+		c := one
+		c.Seed = seed
+		st, err := c.ThemeStability(xt, res.Labels, sub[t])
+		if err != nil {
+			splits[t].err = fmt.Errorf("stability of theme %d's sub-themes: %w", t, err)
+			return
+		}
+		splits[t] = split{labels: res.Labels, stab: st}
+	})
 	next := 0
 	for t, mem := range members {
 		if sub[t] <= 1 {
@@ -540,28 +587,14 @@ func splitThemes(xs blas32.General, labels []int, k int, s ThemeSettings, ck Cho
 			next++
 			continue
 		}
-		xt := gatherRows(xs, mem)
-		var res *Result
-		var err error
-		seed := s.Seed + uint64(t)*0x9e3779b97f4a7c15
-		if len(mem) > s.MiniBatchRows {
-			res, err = MiniBatchKMeans{K: sub[t], Seed: seed, Spherical: true}.Fit(xt)
-		} else {
-			res, err = KMeans{K: sub[t], Seed: seed, Restarts: 1, Spherical: true}.Fit(xt)
-		}
-		if err != nil {
-			return nil, 0, nil, fmt.Errorf("split theme %d into %d: %w", t, sub[t], err)
-		}
-		c := ck
-		c.Seed = seed
-		st, err := c.ThemeStability(xt, res.Labels, sub[t])
-		if err != nil {
-			return nil, 0, nil, fmt.Errorf("stability of theme %d's sub-themes: %w", t, err)
+		sp := splits[t]
+		if sp.err != nil {
+			return nil, 0, nil, sp.err
 		}
 		for q, i := range mem {
-			out[i] = next + res.Labels[q]
+			out[i] = next + sp.labels[q]
 		}
-		stab = append(stab, st...)
+		stab = append(stab, sp.stab...)
 		next += sub[t]
 	}
 	// Sub-themes left empty by k-means are dropped.
