@@ -100,10 +100,18 @@ func Representatives(x blas32.General, labels []int, centroids blas32.General, n
 	if len(labels) != x.Rows || centroids.Cols != x.Cols {
 		panic("cluster: Representatives shape mismatch")
 	}
-	k := centroids.Rows
-	p := loosePoints(x, spherical, threadCount(0))
 	cs := looseCenters(centroids, spherical)
-	dist := make([]float64, p.n)
+	dist := make([]float64, x.Rows)
+	memberDistances(x, labels, cs, spherical, dist)
+	return nearestMembers(labels, dist, centroids.Rows, n)
+}
+
+// memberDistances sets dist[i] to row i's distance to the centroid of its
+// label (as Assign measures it), for the rows with a label ≥ 0. A label
+// beyond the centroids panics.
+func memberDistances(x blas32.General, labels []int, cs *centers, spherical bool, dist []float64) {
+	k := cs.k
+	p := loosePoints(x, spherical, threadCount(0))
 	parallelFor(threadCount(0), numChunks(p.n), func(_, c int) {
 		lo, hi := chunkRange(c, p.n)
 		for i := lo; i < hi; i++ {
@@ -115,6 +123,11 @@ func Representatives(x blas32.General, labels []int, centroids blas32.General, n
 			}
 		}
 	})
+}
+
+// nearestMembers returns, for each of the k labels, at most n of its rows
+// with the smallest dist, smallest first (ties to the lower row).
+func nearestMembers(labels []int, dist []float64, k, n int) [][]int {
 	members := make([][]int, k)
 	for i, a := range labels {
 		if a >= 0 {

@@ -160,6 +160,16 @@ type ThemeInput struct {
 	// Vectors holds one embedding per paper; clustering is in cosine
 	// geometry, so no row may be zero.
 	Vectors blas32.General
+	// Scan, if set while Vectors.Data is nil, hands out the vectors
+	// instead, Vectors.Rows × Vectors.Cols of them: it calls f with
+	// consecutive blocks of rows, from row 0 to the last, each a matrix
+	// that f reads and does not keep, and returns the first error of f
+	// (or its own). Above FitRows papers FitThemes then holds only its
+	// sample's vectors and reads the others block by block, in a few
+	// passes (placing, centroids, representatives): a million papers'
+	// vectors (1 GB at 256 dimensions) are not copied out of the store
+	// that holds them. Below FitRows they are read into one matrix.
+	Scan func(f func(lo int, block blas32.General) error) error
 	// Text returns paper i's title and abstract; markup is stripped from it
 	// (StripMarkup) before Tokenize splits it into lower-case tokens. Both
 	// are called from several goroutines at once.
@@ -342,16 +352,15 @@ func (m *ThemeModel) Project(x blas32.General) blas32.General {
 // Bad vectors return the errors of KMeans.Fit; K above the number of papers
 // returns ErrBadOption.
 func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
-	x := in.Vectors
-	checkGeneral(x)
-	n := x.Rows
+	x := inputVectors(in)
+	n := x.n
 	if n == 0 {
 		return nil, fmt.Errorf("themes of no papers: %w", ErrTooFewPoints)
 	}
 	if s.K < 0 || s.K > n {
 		return nil, fmt.Errorf("%d themes of %d papers: %w", s.K, n, ErrBadOption)
 	}
-	if err := checkFinite(x); err != nil {
+	if err := x.checkFinite(); err != nil {
 		return nil, err
 	}
 	s = s.withDefaults(n)
@@ -364,12 +373,19 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 	// fx holds the papers the themes are fitted on: all of them, or a
 	// seeded sample (pick, in row order) whose labels are spread to the
 	// others once the levels are fitted.
-	fx, pick := x, []int(nil)
+	var fx blas32.General
+	var pick []int
+	var err error
 	if rows := max(s.FitRows, s.K); s.FitRows > 0 && n > rows {
 		pick = sampleIndex(n, rows, s.Seed)
-		fx = gatherRows(x, pick)
 		m.FitSample = rows
 		stage("fitting the themes on a sample of %s of the %s papers", format.Int(rows), format.Int(n))
+		fx, err = x.gather(pick)
+	} else {
+		fx, err = x.all()
+	}
+	if err != nil {
+		return nil, err
 	}
 	nf := fx.Rows
 	xs := fx
@@ -401,7 +417,6 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 	}
 
 	var res *Result
-	var err error
 	if nf > s.MiniBatchRows {
 		stage("mini-batch k-means with k = %d on %s papers, refined by Lloyd iterations", m.K, format.Int(nf))
 		m.MiniBatch = true
@@ -421,7 +436,9 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 	chosen, all := res.Labels, res.Labels
 	if pick != nil {
 		stage("placing all %s papers in the %d themes", format.Int(n), m.K)
-		all, m.Inertia = placeAll(x, fx, chosen, m.K)
+		if all, m.Inertia, err = placeAll(x, fx, chosen, m.K); err != nil {
+			return nil, err
+		}
 		// A theme nearest to no paper's own vector is dropped.
 		all, m.K, _ = compact(all, m.K, make([]float64, m.K))
 		chosen = make([]int, nf)
@@ -446,7 +463,9 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 	if fk > m.K {
 		if pick != nil {
 			stage("placing the other %s papers in the sub-themes", format.Int(n-nf))
-			fine, fk, fstab = placeFine(x, fx, pick, all, fine, m.K, fk, fstab)
+			if fine, fk, fstab, err = placeFine(x, fx, pick, all, fine, m.K, fk, fstab); err != nil {
+				return nil, err
+			}
 		}
 		parts, ks, stab = append(parts, fine), append(ks, fk), append(stab, fstab)
 	}
@@ -464,9 +483,13 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 		m.Chosen = 1
 	}
 	if m.K > 1 {
-		m.Silhouette = Silhouette(x, parts[m.Chosen], s.SilhouetteRows, s.Seed, true)
+		if m.Silhouette, err = x.silhouette(parts[m.Chosen], s.SilhouetteRows, s.Seed); err != nil {
+			return nil, err
+		}
 	}
-	m.Levels = buildLevels(x, parts, ks, stab, s.Representatives)
+	if m.Levels, err = buildLevels(x, parts, ks, stab, s.Representatives); err != nil {
+		return nil, err
+	}
 
 	stage("naming the themes from their papers' words")
 	describe(m, in, s)
@@ -628,8 +651,11 @@ func compact(labels []int, k int, vals []float64) ([]int, int, []float64) {
 // groupThemes groups the k themes of labels into about √k broad themes (at
 // most TopMax) by spherical k-means on their centroids, and returns the
 // papers' broad labels.
-func groupThemes(x blas32.General, labels []int, k int, s ThemeSettings) ([]int, int, error) {
-	cent := meanDirections(x, labels, k)
+func groupThemes(x vectors, labels []int, k int, s ThemeSettings) ([]int, int, error) {
+	cent, err := x.meanDirections(labels, k)
+	if err != nil {
+		return nil, 0, err
+	}
 	tk := min(s.TopMax, max(2, int(math.Round(math.Sqrt(float64(k))))))
 	res, err := KMeans{K: tk, Seed: s.Seed, Restarts: s.Restarts, Spherical: true}.Fit(cent)
 	if err != nil {
@@ -643,36 +669,11 @@ func groupThemes(x blas32.General, labels []int, k int, s ThemeSettings) ([]int,
 	return out, tk, nil
 }
 
-// meanDirections returns, per label, the unit mean direction of its rows (a
-// zero row for a label without rows).
-func meanDirections(x blas32.General, labels []int, k int) blas32.General {
-	d := x.Cols
-	sum := make([]float64, k*d)
-	for i, l := range labels {
-		axpy64(sum[l*d:(l+1)*d], 1, row(x, i))
-	}
-	out := newGeneral(k, d)
-	for c := 0; c < k; c++ {
-		s := 0.0
-		for _, v := range sum[c*d : (c+1)*d] {
-			s += v * v
-		}
-		if s == 0 {
-			continue
-		}
-		inv := 1 / math.Sqrt(s)
-		for t := 0; t < d; t++ {
-			out.Data[c*d+t] = float32(sum[c*d+t] * inv)
-		}
-	}
-	return out
-}
-
 // buildLevels numbers each partition's themes by size (largest first, ties
 // by first member), links parents and children, and sets sizes, centroids,
 // stabilities and representatives. parts are broadest first and nested.
-func buildLevels(x blas32.General, parts [][]int, ks []int, stab [][]float64, reps int) []Level {
-	n := x.Rows
+func buildLevels(x vectors, parts [][]int, ks []int, stab [][]float64, reps int) ([]Level, error) {
+	n := x.n
 	levels := make([]Level, len(parts))
 	for l, labels := range parts {
 		k := ks[l]
@@ -703,8 +704,14 @@ func buildLevels(x blas32.General, parts [][]int, ks []int, stab [][]float64, re
 		for i, c := range labels {
 			lab[i] = newID[c]
 		}
-		cent := meanDirections(x, lab, k)
-		rp := Representatives(x, lab, cent, reps, true)
+		cent, err := x.meanDirections(lab, k)
+		if err != nil {
+			return nil, err
+		}
+		rp, err := x.representatives(lab, cent, reps)
+		if err != nil {
+			return nil, err
+		}
 		themes := make([]Theme, k)
 		for id, old := range order {
 			st := stab[l][old]
@@ -734,7 +741,7 @@ func buildLevels(x blas32.General, parts [][]int, ks []int, stab [][]float64, re
 			slices.Sort(up.Themes[j].Children)
 		}
 	}
-	return levels
+	return levels, nil
 }
 
 // describe sets every theme's keywords, label, boilerplate flag and
@@ -743,7 +750,7 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 	if in.Text == nil || in.Tokenize == nil {
 		return
 	}
-	n := in.Vectors.Rows
+	n := len(m.Levels[m.Chosen].Labels)
 	chosen := m.Levels[m.Chosen]
 	sample := capPerLabel(chosen.Labels, len(chosen.Themes), s.KeywordSampleRows, s.Seed)
 	if fine := m.Levels[len(m.Levels)-1]; m.Chosen < len(m.Levels)-1 {
