@@ -771,21 +771,40 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 			}
 		}
 	}
-	// Texts are read and tokenised in parallel (in.Text and in.Tokenize
-	// must allow it); the index is built in row order.
-	docs := make([][]string, n)
-	parallelFor(threadCount(0), numChunks(n), func(_, c int) {
-		lo, hi := chunkRange(c, n)
-		for i := lo; i < hi; i++ {
-			if sample[i] >= 0 {
-				docs[i] = in.Tokenize(StripMarkup(in.Text(i)))
-				if docs[i] == nil {
-					docs[i] = []string{}
-				}
+	// Texts are read, tokenised and their tokens numbered in parallel,
+	// batch by batch of the sampled papers in row order (in.Text and
+	// in.Tokenize must allow it); the batches' numbers are then made one
+	// numbering in batch order, that of first occurrence in row order, and
+	// the index is built in row order.
+	var rows []int
+	for i, l := range sample {
+		if l >= 0 {
+			rows = append(rows, i)
+		}
+	}
+	const batch = 2048
+	nb := (len(rows) + batch - 1) / batch
+	dicts := make([]tokenDict, nb)
+	docs := make([][]int32, n)
+	parallelFor(threadCount(0), nb, func(_, b int) {
+		for _, i := range rows[b*batch : min((b+1)*batch, len(rows))] {
+			docs[i] = dicts[b].add(in.Tokenize(StripMarkup(in.Text(i))))
+		}
+	})
+	var all tokenDict
+	renumber := make([][]int32, nb)
+	for b := range dicts {
+		renumber[b] = all.add(dicts[b].tokens)
+		dicts[b] = tokenDict{}
+	}
+	parallelFor(threadCount(0), nb, func(_, b int) {
+		for _, i := range rows[b*batch : min((b+1)*batch, len(rows))] {
+			for q, t := range docs[i] {
+				docs[i][q] = renumber[b][t]
 			}
 		}
 	})
-	ix := newTermIndex(docs, stopSet(nil), true)
+	ix := newTermIndexOf(docs, all.tokens, stopSet(nil), true)
 	docs = nil
 	for l := range m.Levels {
 		lv := &m.Levels[l]
