@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -436,5 +437,29 @@ func TestFitThemesScanError(t *testing.T) {
 		if _, err := FitThemes(scan, ThemeSettings{K: 3, FitRows: 600}); !errors.Is(err, gone) {
 			t.Errorf("scan failing from block %d: %v, want the scan's error", failAt, err)
 		}
+	}
+}
+
+func TestFitThemesThreadsDoNotChangeModel(t *testing.T) {
+	// The choice of k, the sub-theme splits and the naming's token batches
+	// run concurrently on GOMAXPROCS threads; one thread and four give the
+	// same model, bit for bit.
+	in, _ := themeData(3000)
+	s := ThemeSettings{MinK: 2, Seed: 4, FineK: 40, FitRows: 1500} // 3,000 texts: two token batches
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	var got []*ThemeModel
+	for _, procs := range []int{1, 4} {
+		runtime.GOMAXPROCS(procs)
+		m, err := FitThemes(in, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, m)
+	}
+	if !reflect.DeepEqual(got[0], got[1]) {
+		t.Errorf("one thread: k %d, inertia %v; four: k %d, inertia %v", got[0].K, got[0].Inertia, got[1].K, got[1].Inertia)
+	}
+	if len(got[0].Levels) < 2 {
+		t.Errorf("%d levels: no sub-themes were split", len(got[0].Levels))
 	}
 }
