@@ -806,7 +806,17 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 	})
 	ix := newTermIndexOf(docs, all.tokens, stopSet(nil), true)
 	docs = nil
-	for l := range m.Levels {
+	// Each level's keywords and their coherence depend on the index and
+	// the level's partition only: the levels are worked out concurrently.
+	// Labels then go level by level, broadest first (a theme without words
+	// of its own is named after its parent).
+	type words struct {
+		labels []int // the level's labels, -1 for papers not read
+		kws    [][]Keyword
+		coh    []float64
+	}
+	lw := make([]words, len(m.Levels))
+	parallelFor(threadCount(0), len(m.Levels), func(_, l int) {
 		lv := &m.Levels[l]
 		k := len(lv.Themes)
 		labels := make([]int, n)
@@ -837,6 +847,19 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 				}
 			}
 		}
+		lists := make([][]int32, k)
+		for j := range kws {
+			for _, kw := range kws[j] {
+				lists[j] = append(lists[j], kw.id)
+			}
+		}
+		lw[l] = words{labels: labels, kws: kws, coh: ix.npmi(lists, 10)}
+	})
+	for l := range m.Levels {
+		lv := &m.Levels[l]
+		k := len(lv.Themes)
+		labels, kws, coh := lw[l].labels, lw[l].kws, lw[l].coh
+		lw[l] = words{}
 		// Labels distinct among siblings: larger siblings choose first.
 		avoid := map[int]map[string]bool{}
 		short := make([]int, k)
@@ -849,7 +872,6 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 				}
 			}
 		}
-		lists := make([][]int32, k)
 		for j := range lv.Themes {
 			t := &lv.Themes[j]
 			if avoid[t.Parent] == nil {
@@ -871,14 +893,12 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 			t.Label = label
 			for _, kw := range kws[j] {
 				t.Keywords = append(t.Keywords, kw.Term)
-				lists[j] = append(lists[j], kw.id)
 			}
 			t.Boilerplate = (counted[j] > 0 && 2*short[j] >= counted[j]) || boilerplateKeywords(t.Keywords)
 			if l > 0 && m.Levels[l-1].Themes[t.Parent].Boilerplate {
 				t.Boilerplate = true
 			}
 		}
-		coh := ix.npmi(lists, 10)
 		kwl := make([][]string, k)
 		for j := range lv.Themes {
 			lv.Themes[j].Coherence = coh[j]
