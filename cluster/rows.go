@@ -103,17 +103,25 @@ func (v vectors) gather(idx []int) (blas32.General, error) {
 	return out, err
 }
 
-// checkFinite returns ErrNotFinite for a NaN or infinite entry, naming its
-// row.
+// checkFinite returns ErrNotFinite for a NaN or infinite entry, naming the
+// first row that holds one. Rows are checked in parallel.
 func (v vectors) checkFinite() error {
 	return v.each(func(lo int, b blas32.General) error {
-		if err := checkFinite(b); err != nil {
-			for i := 0; i < b.Rows; i++ {
+		bad := make([]int, numChunks(b.Rows)) // first bad row of each chunk +1, or 0
+		parallelFor(threadCount(0), len(bad), func(_, c int) {
+			clo, chi := chunkRange(c, b.Rows)
+			for i := clo; i < chi && bad[c] == 0; i++ {
 				for _, x := range row(b, i) {
 					if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-						return fmt.Errorf("row %d: %w", lo+i, ErrNotFinite)
+						bad[c] = i + 1
+						break
 					}
 				}
+			}
+		})
+		for _, i := range bad {
+			if i > 0 {
+				return fmt.Errorf("row %d: %w", lo+i-1, ErrNotFinite)
 			}
 		}
 		return nil
