@@ -112,7 +112,9 @@ func (v vectors) checkFinite() error {
 			clo, chi := chunkRange(c, b.Rows)
 			for i := clo; i < chi && bad[c] == 0; i++ {
 				for _, x := range row(b, i) {
-					if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+					// x − x is 0 for a finite x and NaN for a NaN or an
+					// infinity: one subtraction instead of two tests.
+					if x-x != 0 {
 						bad[c] = i + 1
 						break
 					}

@@ -465,18 +465,20 @@ func TestFitThemesThreadsDoNotChangeModel(t *testing.T) {
 }
 
 func TestFitThemesNotFinite(t *testing.T) {
-	// A NaN is reported with its row, whether the vectors come in one
-	// matrix or scanned in blocks.
-	in, _ := themeData(3000)
-	in.Vectors = cloneGeneral(in.Vectors)
-	in.Vectors.Data[2345*in.Vectors.Stride+3] = float32(math.NaN())
-	scan := in
-	scan.Vectors = blas32.General{Rows: in.Vectors.Rows, Cols: in.Vectors.Cols}
-	scan.Scan = scanOf(in.Vectors, 1000, -1, nil)
-	for name, input := range map[string]ThemeInput{"matrix": in, "scan": scan} {
-		_, err := FitThemes(input, ThemeSettings{K: 3, FitRows: 600})
-		if !errors.Is(err, ErrNotFinite) || !strings.Contains(err.Error(), "row 2345") {
-			t.Errorf("%s: %v, want ErrNotFinite at row 2345", name, err)
+	// A NaN or an infinity is reported with its row, whether the vectors
+	// come in one matrix or scanned in blocks.
+	for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		in, _ := themeData(3000)
+		in.Vectors = cloneGeneral(in.Vectors)
+		in.Vectors.Data[2345*in.Vectors.Stride+3] = float32(bad)
+		scan := in
+		scan.Vectors = blas32.General{Rows: in.Vectors.Rows, Cols: in.Vectors.Cols}
+		scan.Scan = scanOf(in.Vectors, 1000, -1, nil)
+		for name, input := range map[string]ThemeInput{"matrix": in, "scan": scan} {
+			_, err := FitThemes(input, ThemeSettings{K: 3, FitRows: 600})
+			if !errors.Is(err, ErrNotFinite) || !strings.Contains(err.Error(), "row 2345") {
+				t.Errorf("%v, %s: %v, want ErrNotFinite at row 2345", bad, name, err)
+			}
 		}
 	}
 }
