@@ -30,13 +30,13 @@ func looseCenters(c blas32.General, spherical bool) *centers {
 
 // loosePoints is newPoints without the checks: a zero row in cosine geometry
 // gets scale 0 (cosine 0 with every centroid).
-func loosePoints(x blas32.General, spherical bool) *points {
+func loosePoints(x blas32.General, spherical bool, threads int) *points {
 	checkGeneral(x)
 	p := &points{x: x, n: x.Rows, d: x.Cols, xn: make([]float64, x.Rows)}
 	if spherical {
 		p.inv = make([]float64, x.Rows)
 	}
-	parallelFor(threadCount(0), numChunks(p.n), func(_, c int) {
+	parallelFor(threads, numChunks(p.n), func(_, c int) {
 		lo, hi := chunkRange(c, p.n)
 		for i := lo; i < hi; i++ {
 			r := row(x, i)
@@ -67,13 +67,18 @@ func (p *points) distTo(cs *centers, i, j int) float64 {
 // not be normalised. A zero row in cosine geometry is at distance 1 from every
 // centroid. It panics if the column counts differ or there are no centroids.
 func Assign(x, centroids blas32.General, spherical bool) (labels []int, dist []float32) {
+	return assign(x, centroids, spherical, threadCount(0))
+}
+
+// assign is Assign on at most threads goroutines (the result does not
+// depend on their number).
+func assign(x, centroids blas32.General, spherical bool, threads int) (labels []int, dist []float32) {
 	checkGeneral(x)
 	if centroids.Rows == 0 || centroids.Cols != x.Cols {
 		panic("cluster: Assign shape mismatch")
 	}
-	p := loosePoints(x, spherical)
+	p := loosePoints(x, spherical, threads)
 	cs := looseCenters(centroids, spherical)
-	threads := threadCount(0)
 	labels = make([]int, p.n)
 	nearestAll(p, cs, nil, threads, make([]stripScratch, threads), labels, nil)
 	dist = make([]float32, p.n)
@@ -95,10 +100,18 @@ func Representatives(x blas32.General, labels []int, centroids blas32.General, n
 	if len(labels) != x.Rows || centroids.Cols != x.Cols {
 		panic("cluster: Representatives shape mismatch")
 	}
-	k := centroids.Rows
-	p := loosePoints(x, spherical)
 	cs := looseCenters(centroids, spherical)
-	dist := make([]float64, p.n)
+	dist := make([]float64, x.Rows)
+	memberDistances(x, labels, cs, spherical, dist)
+	return nearestMembers(labels, dist, centroids.Rows, n)
+}
+
+// memberDistances sets dist[i] to row i's distance to the centroid of its
+// label (as Assign measures it), for the rows with a label ≥ 0. A label
+// beyond the centroids panics.
+func memberDistances(x blas32.General, labels []int, cs *centers, spherical bool, dist []float64) {
+	k := cs.k
+	p := loosePoints(x, spherical, threadCount(0))
 	parallelFor(threadCount(0), numChunks(p.n), func(_, c int) {
 		lo, hi := chunkRange(c, p.n)
 		for i := lo; i < hi; i++ {
@@ -110,6 +123,11 @@ func Representatives(x blas32.General, labels []int, centroids blas32.General, n
 			}
 		}
 	})
+}
+
+// nearestMembers returns, for each of the k labels, at most n of its rows
+// with the smallest dist, smallest first (ties to the lower row).
+func nearestMembers(labels []int, dist []float64, k, n int) [][]int {
 	members := make([][]int, k)
 	for i, a := range labels {
 		if a >= 0 {

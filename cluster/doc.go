@@ -61,7 +61,12 @@
 // broader level (above FitRows papers all of these are fitted on a seeded
 // sample, and every paper joins the theme, then the sub-theme of it, whose
 // sampled members' mean direction is nearest), then stability, keywords, labels, boilerplate flags,
-// coherence, representatives and a 2-D projection. Its result, for a map:
+// coherence, representatives and a 2-D projection. Its independent fits (the
+// choice of k's, one sub-theme split per theme) run concurrently, one per
+// thread. Above FitRows papers, ThemeInput.Scan can hand out the vectors block
+// by block instead of one matrix: only the sample is then held, and the others
+// are read in a few passes (a store's own memory need not be copied). Its
+// result, for a map:
 //
 //	m, err := cluster.FitThemes(cluster.ThemeInput{Vectors: x, Text: text, Tokenize: tok}, cluster.ThemeSettings{Seed: 1})
 //	for l, level := range m.Levels {      // broadest first; m.Levels[m.Chosen] has m.K themes

@@ -14,13 +14,16 @@ import (
 // 1M corpus, a sample of 10,000, k = 16, seeds 0-2: venue V-measure 47.64
 // placed, 47.02 after Lloyd's iterations settle, 48.17 fitted on all
 // papers). It returns the labels and their inertia, Σ(1 − cos).
-func placeAll(x, fx blas32.General, labels []int, k int) ([]int, float64) {
-	lab, dist := Assign(x, meanDirections(fx, labels, k), true)
+func placeAll(x vectors, fx blas32.General, labels []int, k int) ([]int, float64, error) {
+	lab, dist, err := x.assign(meanDirections(fx, labels, k))
+	if err != nil {
+		return nil, 0, err
+	}
 	s := 0.0
 	for _, d := range dist {
 		s += float64(d)
 	}
-	return lab, s
+	return lab, s, nil
 }
 
 // placeFine extends the sub-themes fine of the sampled rows (fx, the rows
@@ -31,8 +34,8 @@ func placeAll(x, fx blas32.General, labels []int, k int) ([]int, float64) {
 // members (possible when no sampled member of a theme is nearest its mean
 // direction) becomes one sub-theme of its own, of stability 1 as a theme that
 // is not split. It returns the labels, their number and the stabilities.
-func placeFine(x, fx blas32.General, pick, theme, fine []int, k, fk int, stab []float64) ([]int, int, []float64) {
-	n := x.Rows
+func placeFine(x vectors, fx blas32.General, pick, theme, fine []int, k, fk int, stab []float64) ([]int, int, []float64, error) {
+	n := x.n
 	out := make([]int, n)
 	for i := range out {
 		out[i] = -1
@@ -56,33 +59,39 @@ func placeFine(x, fx blas32.General, pick, theme, fine []int, k, fk int, stab []
 		}
 	}
 	cent := meanDirections(fx, fine, fk)
-	// Rows are placed a block at a time, theme by theme, so that no copy
-	// of all of x is made.
+	// Rows are placed a block at a time (of x's blocks, of at most 2¹⁶
+	// rows), theme by theme, so that no copy of all of x is made.
 	const block = 1 << 16
 	rest := make([][]int, k)
-	for lo := 0; lo < n; lo += block {
-		for c := range rest {
-			rest[c] = rest[c][:0]
-		}
-		for i := lo; i < min(lo+block, n); i++ {
-			if out[i] < 0 {
-				rest[theme[i]] = append(rest[theme[i]], i)
+	err := x.each(func(base int, b blas32.General) error {
+		for lo := 0; lo < b.Rows; lo += block {
+			for c := range rest {
+				rest[c] = rest[c][:0]
 			}
-		}
-		for c, rows := range rest {
-			switch {
-			case len(rows) == 0:
-			case len(kids[c]) == 1:
-				for _, i := range rows {
-					out[i] = kids[c][0]
-				}
-			default:
-				sub, _ := Assign(gatherRows(x, rows), gatherRows(cent, kids[c]), true)
-				for q, i := range rows {
-					out[i] = kids[c][sub[q]]
+			for i := lo; i < min(lo+block, b.Rows); i++ {
+				if out[base+i] < 0 {
+					rest[theme[base+i]] = append(rest[theme[base+i]], i)
 				}
 			}
+			for c, rows := range rest {
+				switch {
+				case len(rows) == 0:
+				case len(kids[c]) == 1:
+					for _, i := range rows {
+						out[base+i] = kids[c][0]
+					}
+				default:
+					sub, _ := Assign(gatherRows(b, rows), gatherRows(cent, kids[c]), true)
+					for q, i := range rows {
+						out[base+i] = kids[c][sub[q]]
+					}
+				}
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, nil, err
 	}
-	return out, fk, stab
+	return out, fk, stab, nil
 }

@@ -26,18 +26,7 @@ func silhouette(x blas32.General, labels []int, sampleSize int, seed uint64, cos
 	if len(labels) != n {
 		panic("cluster: Silhouette label count mismatch")
 	}
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	if sampleSize > 0 && sampleSize < n {
-		rng := newRand(seed, 0x5117)
-		for q := 0; q < sampleSize; q++ {
-			r := q + rng.IntN(n-q)
-			idx[q], idx[r] = idx[r], idx[q]
-		}
-		idx = idx[:sampleSize]
-	}
+	idx := silhouetteSample(n, sampleSize, seed)
 	m := len(idx)
 	lab := make([]int, m)
 	for q, i := range idx {
@@ -52,7 +41,7 @@ func silhouette(x blas32.General, labels []int, sampleSize int, seed uint64, cos
 	for q, i := range idx {
 		copy(row(s, q), row(x, i))
 	}
-	p := loosePoints(s, false)
+	p := loosePoints(s, false, threads)
 	cs := newCenters(m, d)
 	copy(cs.c, s.Data)
 	cs.refresh()
@@ -150,4 +139,23 @@ func silhouette(x blas32.General, labels []int, sampleSize int, seed uint64, cos
 	}
 	stderr = math.Sqrt(stderr/float64(max(m-1, 1))) / math.Sqrt(float64(m))
 	return mean, stderr
+}
+
+// silhouetteSample returns the rows Silhouette looks at: sampleSize of the
+// n rows drawn without replacement with seed, in the order drawn (all rows,
+// in order, when sampleSize ≤ 0 or ≥ n).
+func silhouetteSample(n, sampleSize int, seed uint64) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	if sampleSize > 0 && sampleSize < n {
+		rng := newRand(seed, 0x5117)
+		for q := 0; q < sampleSize; q++ {
+			r := q + rng.IntN(n-q)
+			idx[q], idx[r] = idx[r], idx[q]
+		}
+		idx = idx[:sampleSize]
+	}
+	return idx
 }

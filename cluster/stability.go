@@ -51,7 +51,9 @@ type ChooseK struct {
 	// Seed drives the subsamples, the fits and the reference data.
 	Seed uint64
 	// KMeans is the template for every fit; its K, Restarts and Seed are
-	// ignored and its Init must be nil. Spherical clusters directions.
+	// ignored and its Init must be nil. Spherical clusters directions. Its
+	// Threads caps the goroutines of the whole choice, whose fits run
+	// concurrently, one thread each; the scores do not depend on it.
 	KMeans KMeans
 }
 
@@ -104,16 +106,34 @@ func (c ChooseK) Choose(x blas32.General) (best int, scores []KScore, err error)
 		ev = sampleRows(x, c.EvalRows, c.Seed)
 	}
 	null := nullLike(ev, c.KMeans.Spherical, c.Seed)
-	for k := c.Min; k <= c.Max; k++ {
-		s, err := c.stability(ev, k, 0)
-		if err != nil {
-			return 0, nil, err
+	// The stabilities of every k, on the data and on the reference, are
+	// independent: they are computed concurrently, one per goroutine of
+	// the pool, each fit on one thread (thousands of rows per fit leave
+	// little for threads within it to share). Every fit is seeded by its
+	// k, stream and resample, and no fit depends on its thread count, so
+	// the scores are those of one thread, bit for bit. Items are handed
+	// out from the largest k, the longest, so that the shortest come last.
+	nk := c.Max - c.Min + 1
+	stab := make([]float64, 2*nk)
+	errs := make([]error, 2*nk)
+	one := c
+	one.KMeans.Threads = 1
+	parallelFor(threadCount(c.KMeans.Threads), 2*nk, func(_, it int) {
+		j, stream := nk-1-it/2, it%2
+		data := ev
+		if stream == 1 {
+			data = null
 		}
-		s0, err := c.stability(null, k, 1)
-		if err != nil {
-			return 0, nil, err
+		stab[2*j+stream], errs[2*j+stream] = one.stability(data, c.Min+j, uint64(stream))
+	})
+	for j := 0; j < nk; j++ {
+		for _, err := range errs[2*j : 2*j+2] {
+			if err != nil {
+				return 0, nil, err
+			}
 		}
-		scores = append(scores, KScore{K: k, Stability: s, NullStability: s0, Score: s - s0})
+		s, s0 := stab[2*j], stab[2*j+1]
+		scores = append(scores, KScore{K: c.Min + j, Stability: s, NullStability: s0, Score: s - s0})
 	}
 	return chooseFrom(scores), scores, nil
 }
@@ -221,7 +241,7 @@ func (c ChooseK) resample(fit, label blas32.General, k int, stream uint64) ([][]
 		if err != nil {
 			return nil, err
 		}
-		out[r], _ = Assign(label, res.Centroids, km.Spherical)
+		out[r], _ = assign(label, res.Centroids, km.Spherical, threadCount(km.Threads))
 	}
 	return out, nil
 }

@@ -36,19 +36,58 @@ type surfCount struct {
 // Stop words, one-character tokens and tokens without a letter are dropped; a
 // bigram joins two kept tokens adjacent in the document, and one whose two
 // words share a word form ("pi pi") is not made.
-//
-// Each distinct token is looked up once (its word form, whether it is kept);
-// occurrences then go through small integer keys, and the spellings of
-// terms are only put together at the end.
 func newTermIndex(docs [][]string, stop map[string]bool, bigrams bool) *termIndex {
+	var d tokenDict
+	ids := make([][]int32, len(docs))
+	for i, doc := range docs {
+		if doc != nil {
+			ids[i] = d.add(doc)
+		}
+	}
+	return newTermIndexOf(ids, d.tokens, stop, bigrams)
+}
+
+// tokenDict numbers distinct tokens in order of first occurrence.
+type tokenDict struct {
+	id     map[string]int32
+	tokens []string
+}
+
+// add returns the numbers of doc's tokens, numbering new ones.
+func (d *tokenDict) add(doc []string) []int32 {
+	if d.id == nil {
+		d.id = map[string]int32{}
+	}
+	out := make([]int32, len(doc))
+	for q, s := range doc {
+		i, ok := d.id[s]
+		if !ok {
+			i = int32(len(d.tokens))
+			d.id[s] = i
+			d.tokens = append(d.tokens, s)
+		}
+		out[q] = i
+	}
+	return out
+}
+
+// newTermIndexOf is newTermIndex of documents given as token numbers
+// (docs[i][q] is tokens[docs[i][q]]), the tokens numbered in order of first
+// occurrence along the documents, as tokenDict numbers them: token strings
+// are then hashed once per document batch that holds them, not once per
+// occurrence, and describe numbers them in parallel.
+//
+// Each distinct token's word form and whether it is kept are worked out at
+// its first occurrence; occurrences then go through small integer keys,
+// and the spellings of terms are only put together at the end.
+func newTermIndexOf(docs [][]int32, tokens []string, stop map[string]bool, bigrams bool) *termIndex {
 	ix := &termIndex{key: map[string]int32{}, docs: make([][]int32, len(docs)), at: make([][]int32, len(docs)), words: make([]int, len(docs))}
 	type token struct {
 		s    string
 		term int32 // its unigram term, -1 for a dropped token
 		n    int   // occurrences
 	}
-	var toks []token
-	tokOf := map[string]int32{}
+	toks := make([]token, 0, len(tokens))
 	formTerm := map[string]int32{}   // word form → unigram term
 	pairTerm := map[[2]int32]int32{} // unigram terms → bigram term
 	type pairCount struct {
@@ -89,11 +128,11 @@ func newTermIndex(docs [][]string, stop map[string]bool, bigrams bool) *termInde
 				ix.df[i]++
 			}
 		}
-		for _, s := range doc {
-			ti, ok := tokOf[s]
-			if !ok {
-				ti = int32(len(toks))
-				tokOf[s] = ti
+		for _, ti := range doc {
+			if int(ti) == len(toks) {
+				// The token's first occurrence (tokens are numbered in
+				// that order).
+				s := tokens[ti]
 				t := token{s: s, term: -1}
 				if !stop[s] && hasLetter(s) && utf8.RuneCountInString(s) > 1 {
 					// A token seen for the first time whose form has no
@@ -109,6 +148,8 @@ func newTermIndex(docs [][]string, stop map[string]bool, bigrams bool) *termInde
 					t.term = u
 				}
 				toks = append(toks, t)
+			} else if int(ti) > len(toks) {
+				panic("cluster: tokens not numbered in order of first occurrence")
 			}
 			tk := &toks[ti]
 			if tk.term < 0 {

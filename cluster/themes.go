@@ -160,6 +160,16 @@ type ThemeInput struct {
 	// Vectors holds one embedding per paper; clustering is in cosine
 	// geometry, so no row may be zero.
 	Vectors blas32.General
+	// Scan, if set while Vectors.Data is nil, hands out the vectors
+	// instead, Vectors.Rows × Vectors.Cols of them: it calls f with
+	// consecutive blocks of rows, from row 0 to the last, each a matrix
+	// that f reads and does not keep, and returns the first error of f
+	// (or its own). Above FitRows papers FitThemes then holds only its
+	// sample's vectors and reads the others block by block, in a few
+	// passes (placing, centroids, representatives): a million papers'
+	// vectors (1 GB at 256 dimensions) are not copied out of the store
+	// that holds them. Below FitRows they are read into one matrix.
+	Scan func(f func(lo int, block blas32.General) error) error
 	// Text returns paper i's title and abstract; markup is stripped from it
 	// (StripMarkup) before Tokenize splits it into lower-case tokens. Both
 	// are called from several goroutines at once.
@@ -342,16 +352,15 @@ func (m *ThemeModel) Project(x blas32.General) blas32.General {
 // Bad vectors return the errors of KMeans.Fit; K above the number of papers
 // returns ErrBadOption.
 func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
-	x := in.Vectors
-	checkGeneral(x)
-	n := x.Rows
+	x := inputVectors(in)
+	n := x.n
 	if n == 0 {
 		return nil, fmt.Errorf("themes of no papers: %w", ErrTooFewPoints)
 	}
 	if s.K < 0 || s.K > n {
 		return nil, fmt.Errorf("%d themes of %d papers: %w", s.K, n, ErrBadOption)
 	}
-	if err := checkFinite(x); err != nil {
+	if err := x.checkFinite(); err != nil {
 		return nil, err
 	}
 	s = s.withDefaults(n)
@@ -364,12 +373,19 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 	// fx holds the papers the themes are fitted on: all of them, or a
 	// seeded sample (pick, in row order) whose labels are spread to the
 	// others once the levels are fitted.
-	fx, pick := x, []int(nil)
+	var fx blas32.General
+	var pick []int
+	var err error
 	if rows := max(s.FitRows, s.K); s.FitRows > 0 && n > rows {
 		pick = sampleIndex(n, rows, s.Seed)
-		fx = gatherRows(x, pick)
 		m.FitSample = rows
 		stage("fitting the themes on a sample of %s of the %s papers", format.Int(rows), format.Int(n))
+		fx, err = x.gather(pick)
+	} else {
+		fx, err = x.all()
+	}
+	if err != nil {
+		return nil, err
 	}
 	nf := fx.Rows
 	xs := fx
@@ -401,7 +417,6 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 	}
 
 	var res *Result
-	var err error
 	if nf > s.MiniBatchRows {
 		stage("mini-batch k-means with k = %d on %s papers, refined by Lloyd iterations", m.K, format.Int(nf))
 		m.MiniBatch = true
@@ -421,7 +436,9 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 	chosen, all := res.Labels, res.Labels
 	if pick != nil {
 		stage("placing all %s papers in the %d themes", format.Int(n), m.K)
-		all, m.Inertia = placeAll(x, fx, chosen, m.K)
+		if all, m.Inertia, err = placeAll(x, fx, chosen, m.K); err != nil {
+			return nil, err
+		}
 		// A theme nearest to no paper's own vector is dropped.
 		all, m.K, _ = compact(all, m.K, make([]float64, m.K))
 		chosen = make([]int, nf)
@@ -446,7 +463,9 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 	if fk > m.K {
 		if pick != nil {
 			stage("placing the other %s papers in the sub-themes", format.Int(n-nf))
-			fine, fk, fstab = placeFine(x, fx, pick, all, fine, m.K, fk, fstab)
+			if fine, fk, fstab, err = placeFine(x, fx, pick, all, fine, m.K, fk, fstab); err != nil {
+				return nil, err
+			}
 		}
 		parts, ks, stab = append(parts, fine), append(ks, fk), append(stab, fstab)
 	}
@@ -464,9 +483,13 @@ func FitThemes(in ThemeInput, s ThemeSettings) (*ThemeModel, error) {
 		m.Chosen = 1
 	}
 	if m.K > 1 {
-		m.Silhouette = Silhouette(x, parts[m.Chosen], s.SilhouetteRows, s.Seed, true)
+		if m.Silhouette, err = x.silhouette(parts[m.Chosen], s.SilhouetteRows, s.Seed); err != nil {
+			return nil, err
+		}
 	}
-	m.Levels = buildLevels(x, parts, ks, stab, s.Representatives)
+	if m.Levels, err = buildLevels(x, parts, ks, stab, s.Representatives); err != nil {
+		return nil, err
+	}
 
 	stage("naming the themes from their papers' words")
 	describe(m, in, s)
@@ -530,6 +553,53 @@ func splitThemes(xs blas32.General, labels []int, k int, s ThemeSettings, ck Cho
 		return nil, k, nil, nil
 	}
 	stage("splitting %d themes into %d sub-themes", k, total)
+	// Each theme is split on its own: the themes are split concurrently,
+	// one per goroutine of the pool and each fit on one thread, the
+	// largest first (the longest: the work grows with size times parts),
+	// and their results joined in theme order. Every split is seeded by its
+	// theme and no fit depends on its thread count, so the result is that
+	// of one thread.
+	type split struct {
+		labels []int
+		stab   []float64
+		err    error
+	}
+	splits := make([]split, k)
+	order := make([]int, k)
+	for t := range order {
+		order[t] = t
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return len(members[b]) - len(members[a]) })
+	one := ck
+	one.KMeans.Threads = 1
+	parallelFor(threadCount(ck.KMeans.Threads), k, func(_, it int) {
+		t := order[it]
+		if sub[t] <= 1 {
+			return
+		}
+		mem := members[t]
+		xt := gatherRows(xs, mem)
+		var res *Result
+		var err error
+		seed := s.Seed + uint64(t)*0x9e3779b97f4a7c15
+		if len(mem) > s.MiniBatchRows {
+			res, err = MiniBatchKMeans{K: sub[t], Seed: seed, Spherical: true, Threads: 1}.Fit(xt)
+		} else {
+			res, err = KMeans{K: sub[t], Seed: seed, Restarts: 1, Spherical: true, Threads: 1}.Fit(xt)
+		}
+		if err != nil {
+			splits[t].err = fmt.Errorf("split theme %d into %d: %w", t, sub[t], err)
+			return
+		}
+		c := one
+		c.Seed = seed
+		st, err := c.ThemeStability(xt, res.Labels, sub[t])
+		if err != nil {
+			splits[t].err = fmt.Errorf("stability of theme %d's sub-themes: %w", t, err)
+			return
+		}
+		splits[t] = split{labels: res.Labels, stab: st}
+	})
 	next := 0
 	for t, mem := range members {
 		if sub[t] <= 1 {
@@ -540,28 +610,14 @@ func splitThemes(xs blas32.General, labels []int, k int, s ThemeSettings, ck Cho
 			next++
 			continue
 		}
-		xt := gatherRows(xs, mem)
-		var res *Result
-		var err error
-		seed := s.Seed + uint64(t)*0x9e3779b97f4a7c15
-		if len(mem) > s.MiniBatchRows {
-			res, err = MiniBatchKMeans{K: sub[t], Seed: seed, Spherical: true}.Fit(xt)
-		} else {
-			res, err = KMeans{K: sub[t], Seed: seed, Restarts: 1, Spherical: true}.Fit(xt)
-		}
-		if err != nil {
-			return nil, 0, nil, fmt.Errorf("split theme %d into %d: %w", t, sub[t], err)
-		}
-		c := ck
-		c.Seed = seed
-		st, err := c.ThemeStability(xt, res.Labels, sub[t])
-		if err != nil {
-			return nil, 0, nil, fmt.Errorf("stability of theme %d's sub-themes: %w", t, err)
+		sp := splits[t]
+		if sp.err != nil {
+			return nil, 0, nil, sp.err
 		}
 		for q, i := range mem {
-			out[i] = next + res.Labels[q]
+			out[i] = next + sp.labels[q]
 		}
-		stab = append(stab, st...)
+		stab = append(stab, sp.stab...)
 		next += sub[t]
 	}
 	// Sub-themes left empty by k-means are dropped.
@@ -595,8 +651,11 @@ func compact(labels []int, k int, vals []float64) ([]int, int, []float64) {
 // groupThemes groups the k themes of labels into about √k broad themes (at
 // most TopMax) by spherical k-means on their centroids, and returns the
 // papers' broad labels.
-func groupThemes(x blas32.General, labels []int, k int, s ThemeSettings) ([]int, int, error) {
-	cent := meanDirections(x, labels, k)
+func groupThemes(x vectors, labels []int, k int, s ThemeSettings) ([]int, int, error) {
+	cent, err := x.meanDirections(labels, k)
+	if err != nil {
+		return nil, 0, err
+	}
 	tk := min(s.TopMax, max(2, int(math.Round(math.Sqrt(float64(k))))))
 	res, err := KMeans{K: tk, Seed: s.Seed, Restarts: s.Restarts, Spherical: true}.Fit(cent)
 	if err != nil {
@@ -610,36 +669,11 @@ func groupThemes(x blas32.General, labels []int, k int, s ThemeSettings) ([]int,
 	return out, tk, nil
 }
 
-// meanDirections returns, per label, the unit mean direction of its rows (a
-// zero row for a label without rows).
-func meanDirections(x blas32.General, labels []int, k int) blas32.General {
-	d := x.Cols
-	sum := make([]float64, k*d)
-	for i, l := range labels {
-		axpy64(sum[l*d:(l+1)*d], 1, row(x, i))
-	}
-	out := newGeneral(k, d)
-	for c := 0; c < k; c++ {
-		s := 0.0
-		for _, v := range sum[c*d : (c+1)*d] {
-			s += v * v
-		}
-		if s == 0 {
-			continue
-		}
-		inv := 1 / math.Sqrt(s)
-		for t := 0; t < d; t++ {
-			out.Data[c*d+t] = float32(sum[c*d+t] * inv)
-		}
-	}
-	return out
-}
-
 // buildLevels numbers each partition's themes by size (largest first, ties
 // by first member), links parents and children, and sets sizes, centroids,
 // stabilities and representatives. parts are broadest first and nested.
-func buildLevels(x blas32.General, parts [][]int, ks []int, stab [][]float64, reps int) []Level {
-	n := x.Rows
+func buildLevels(x vectors, parts [][]int, ks []int, stab [][]float64, reps int) ([]Level, error) {
+	n := x.n
 	levels := make([]Level, len(parts))
 	for l, labels := range parts {
 		k := ks[l]
@@ -670,8 +704,14 @@ func buildLevels(x blas32.General, parts [][]int, ks []int, stab [][]float64, re
 		for i, c := range labels {
 			lab[i] = newID[c]
 		}
-		cent := meanDirections(x, lab, k)
-		rp := Representatives(x, lab, cent, reps, true)
+		cent, err := x.meanDirections(lab, k)
+		if err != nil {
+			return nil, err
+		}
+		rp, err := x.representatives(lab, cent, reps)
+		if err != nil {
+			return nil, err
+		}
 		themes := make([]Theme, k)
 		for id, old := range order {
 			st := stab[l][old]
@@ -701,7 +741,7 @@ func buildLevels(x blas32.General, parts [][]int, ks []int, stab [][]float64, re
 			slices.Sort(up.Themes[j].Children)
 		}
 	}
-	return levels
+	return levels, nil
 }
 
 // describe sets every theme's keywords, label, boilerplate flag and
@@ -710,7 +750,7 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 	if in.Text == nil || in.Tokenize == nil {
 		return
 	}
-	n := in.Vectors.Rows
+	n := len(m.Levels[m.Chosen].Labels)
 	chosen := m.Levels[m.Chosen]
 	sample := capPerLabel(chosen.Labels, len(chosen.Themes), s.KeywordSampleRows, s.Seed)
 	if fine := m.Levels[len(m.Levels)-1]; m.Chosen < len(m.Levels)-1 {
@@ -731,23 +771,52 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 			}
 		}
 	}
-	// Texts are read and tokenised in parallel (in.Text and in.Tokenize
-	// must allow it); the index is built in row order.
-	docs := make([][]string, n)
-	parallelFor(threadCount(0), numChunks(n), func(_, c int) {
-		lo, hi := chunkRange(c, n)
-		for i := lo; i < hi; i++ {
-			if sample[i] >= 0 {
-				docs[i] = in.Tokenize(StripMarkup(in.Text(i)))
-				if docs[i] == nil {
-					docs[i] = []string{}
-				}
+	// Texts are read, tokenised and their tokens numbered in parallel,
+	// batch by batch of the sampled papers in row order (in.Text and
+	// in.Tokenize must allow it); the batches' numbers are then made one
+	// numbering in batch order, that of first occurrence in row order, and
+	// the index is built in row order.
+	var rows []int
+	for i, l := range sample {
+		if l >= 0 {
+			rows = append(rows, i)
+		}
+	}
+	const batch = 2048
+	nb := (len(rows) + batch - 1) / batch
+	dicts := make([]tokenDict, nb)
+	docs := make([][]int32, n)
+	parallelFor(threadCount(0), nb, func(_, b int) {
+		for _, i := range rows[b*batch : min((b+1)*batch, len(rows))] {
+			docs[i] = dicts[b].add(in.Tokenize(StripMarkup(in.Text(i))))
+		}
+	})
+	var all tokenDict
+	renumber := make([][]int32, nb)
+	for b := range dicts {
+		renumber[b] = all.add(dicts[b].tokens)
+		dicts[b] = tokenDict{}
+	}
+	parallelFor(threadCount(0), nb, func(_, b int) {
+		for _, i := range rows[b*batch : min((b+1)*batch, len(rows))] {
+			for q, t := range docs[i] {
+				docs[i][q] = renumber[b][t]
 			}
 		}
 	})
-	ix := newTermIndex(docs, stopSet(nil), true)
+	ix := newTermIndexOf(docs, all.tokens, stopSet(nil), true)
 	docs = nil
-	for l := range m.Levels {
+	// Each level's keywords and their coherence depend on the index and
+	// the level's partition only: the levels are worked out concurrently.
+	// Labels then go level by level, broadest first (a theme without words
+	// of its own is named after its parent).
+	type words struct {
+		labels []int // the level's labels, -1 for papers not read
+		kws    [][]Keyword
+		coh    []float64
+	}
+	lw := make([]words, len(m.Levels))
+	parallelFor(threadCount(0), len(m.Levels), func(_, l int) {
 		lv := &m.Levels[l]
 		k := len(lv.Themes)
 		labels := make([]int, n)
@@ -778,6 +847,19 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 				}
 			}
 		}
+		lists := make([][]int32, k)
+		for j := range kws {
+			for _, kw := range kws[j] {
+				lists[j] = append(lists[j], kw.id)
+			}
+		}
+		lw[l] = words{labels: labels, kws: kws, coh: ix.npmi(lists, 10)}
+	})
+	for l := range m.Levels {
+		lv := &m.Levels[l]
+		k := len(lv.Themes)
+		labels, kws, coh := lw[l].labels, lw[l].kws, lw[l].coh
+		lw[l] = words{}
 		// Labels distinct among siblings: larger siblings choose first.
 		avoid := map[int]map[string]bool{}
 		short := make([]int, k)
@@ -790,7 +872,6 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 				}
 			}
 		}
-		lists := make([][]int32, k)
 		for j := range lv.Themes {
 			t := &lv.Themes[j]
 			if avoid[t.Parent] == nil {
@@ -812,14 +893,12 @@ func describe(m *ThemeModel, in ThemeInput, s ThemeSettings) {
 			t.Label = label
 			for _, kw := range kws[j] {
 				t.Keywords = append(t.Keywords, kw.Term)
-				lists[j] = append(lists[j], kw.id)
 			}
 			t.Boilerplate = (counted[j] > 0 && 2*short[j] >= counted[j]) || boilerplateKeywords(t.Keywords)
 			if l > 0 && m.Levels[l-1].Themes[t.Parent].Boilerplate {
 				t.Boilerplate = true
 			}
 		}
-		coh := ix.npmi(lists, 10)
 		kwl := make([][]string, k)
 		for j := range lv.Themes {
 			lv.Themes[j].Coherence = coh[j]

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -356,11 +357,128 @@ func TestPlaceFine(t *testing.T) {
 	pick := []int{0, 1, 2, 3}
 	fx := gatherRows(x, pick)
 	theme := []int{0, 0, 1, 1, 0, 1, 2}
-	got, fk, stab := placeFine(x, fx, pick, theme, []int{0, 1, 2, 2}, 3, 3, []float64{0.9, 0.8, 0.7})
+	got, fk, stab, err := placeFine(denseVectors(x), fx, pick, theme, []int{0, 1, 2, 2}, 3, 3, []float64{0.9, 0.8, 0.7})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if want := []int{0, 1, 2, 2, 1, 2, 3}; !reflect.DeepEqual(got, want) {
 		t.Errorf("sub-themes %v, want %v", got, want)
 	}
 	if fk != 4 || !reflect.DeepEqual(stab, []float64{0.9, 0.8, 0.7, 1}) {
 		t.Errorf("%d sub-themes, stabilities %v; want 4 and [0.9 0.8 0.7 1]", fk, stab)
+	}
+}
+
+// scanOf returns a ThemeInput.Scan handing out copies of x's rows in blocks
+// of size rows (the last shorter); with failAt ≥ 0 it fails with fail when
+// asked for its failAt-th block, counted over all its scans.
+func scanOf(x blas32.General, size, failAt int, fail error) func(func(int, blas32.General) error) error {
+	blocks := 0
+	return func(f func(int, blas32.General) error) error {
+		for lo := 0; lo < x.Rows; lo += size {
+			if blocks++; failAt >= 0 && blocks > failAt {
+				return fail
+			}
+			idx := make([]int, 0, size)
+			for i := lo; i < min(lo+size, x.Rows); i++ {
+				idx = append(idx, i)
+			}
+			if err := f(lo, gatherRows(x, idx)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func TestFitThemesScanMatchesMatrix(t *testing.T) {
+	// Reading the vectors block by block (ThemeInput.Scan) gives the model
+	// of the same vectors in one matrix, bit for bit: on a sample with the
+	// others placed, with a broad level grouped above, and on all papers.
+	in, _ := themeData(3000)
+	for _, tc := range []struct {
+		name string
+		s    ThemeSettings
+	}{
+		{"sample, k chosen", ThemeSettings{MinK: 2, Seed: 1, FineK: 24, FitRows: 600}},
+		{"sample, broad level", ThemeSettings{K: 25, TopMax: 4, Seed: 3, FitRows: 900}},
+		{"all papers", ThemeSettings{K: 3, Seed: 2, FitRows: -1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, err := FitThemes(in, tc.s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			scan := in
+			scan.Vectors = blas32.General{Rows: in.Vectors.Rows, Cols: in.Vectors.Cols}
+			scan.Scan = scanOf(in.Vectors, 777, -1, nil)
+			got, err := FitThemes(scan, tc.s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("scanned: k %d, %d levels, inertia %v; in one matrix: k %d, %d levels, inertia %v", got.K, len(got.Levels), got.Inertia, want.K, len(want.Levels), want.Inertia)
+			}
+		})
+	}
+}
+
+func TestFitThemesScanError(t *testing.T) {
+	// A scan that fails (a store that cannot be read) fails the fit with
+	// its error, whichever pass it fails in: 6 blocks a pass, the first
+	// pass checks the values, the second gathers the sample, the third
+	// places every paper.
+	in, _ := themeData(3000)
+	gone := errors.New("disk gone")
+	for _, failAt := range []int{0, 2, 8, 14} {
+		scan := in
+		scan.Vectors = blas32.General{Rows: in.Vectors.Rows, Cols: in.Vectors.Cols}
+		scan.Scan = scanOf(in.Vectors, 500, failAt, gone)
+		if _, err := FitThemes(scan, ThemeSettings{K: 3, FitRows: 600}); !errors.Is(err, gone) {
+			t.Errorf("scan failing from block %d: %v, want the scan's error", failAt, err)
+		}
+	}
+}
+
+func TestFitThemesThreadsDoNotChangeModel(t *testing.T) {
+	// The choice of k, the sub-theme splits and the naming's token batches
+	// run concurrently on GOMAXPROCS threads; one thread and four give the
+	// same model, bit for bit.
+	in, _ := themeData(3000)
+	s := ThemeSettings{MinK: 2, Seed: 4, FineK: 40, FitRows: 1500} // 3,000 texts: two token batches
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	var got []*ThemeModel
+	for _, procs := range []int{1, 4} {
+		runtime.GOMAXPROCS(procs)
+		m, err := FitThemes(in, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, m)
+	}
+	if !reflect.DeepEqual(got[0], got[1]) {
+		t.Errorf("one thread: k %d, inertia %v; four: k %d, inertia %v", got[0].K, got[0].Inertia, got[1].K, got[1].Inertia)
+	}
+	if len(got[0].Levels) < 2 {
+		t.Errorf("%d levels: no sub-themes were split", len(got[0].Levels))
+	}
+}
+
+func TestFitThemesNotFinite(t *testing.T) {
+	// A NaN or an infinity is reported with its row, whether the vectors
+	// come in one matrix or scanned in blocks.
+	for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		in, _ := themeData(3000)
+		in.Vectors = cloneGeneral(in.Vectors)
+		in.Vectors.Data[2345*in.Vectors.Stride+3] = float32(bad)
+		scan := in
+		scan.Vectors = blas32.General{Rows: in.Vectors.Rows, Cols: in.Vectors.Cols}
+		scan.Scan = scanOf(in.Vectors, 1000, -1, nil)
+		for name, input := range map[string]ThemeInput{"matrix": in, "scan": scan} {
+			_, err := FitThemes(input, ThemeSettings{K: 3, FitRows: 600})
+			if !errors.Is(err, ErrNotFinite) || !strings.Contains(err.Error(), "row 2345") {
+				t.Errorf("%v, %s: %v, want ErrNotFinite at row 2345", bad, name, err)
+			}
+		}
 	}
 }

@@ -101,7 +101,13 @@ var ErrNoThemes = errors.New("no themes computed yet: run `papermap themes`")
 // cluster.FitThemes, saves it in the store (unless the corpus is read-only)
 // and returns it.
 func (c *Corpus) ComputeThemes(ctx context.Context, opts ThemeOptions) (*ThemeModel, error) {
-	ids, data, dim := c.store.Matrix()
+	// The fingerprint of the papers the themes are computed from, taken
+	// before the computation reads them.
+	fp := c.fingerprint()
+	in, ids, err := c.themeInput()
+	if err != nil {
+		return nil, err
+	}
 	n := len(ids)
 	if n == 0 {
 		return nil, ErrEmpty
@@ -114,14 +120,6 @@ func (c *Corpus) ComputeThemes(ctx context.Context, opts ThemeOptions) (*ThemeMo
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
-	}
-	in := cluster.ThemeInput{
-		Vectors: blas32.General{Rows: n, Cols: dim, Stride: dim, Data: data},
-		Text: func(i int) string {
-			r, _ := c.store.Get(ids[i])
-			return embedText(r)
-		},
-		Tokenize: lexical.Tokenize,
 	}
 	tree, err := cluster.FitThemes(in, opts)
 	if err != nil {
@@ -137,7 +135,7 @@ func (c *Corpus) ComputeThemes(ctx context.Context, opts ThemeOptions) (*ThemeMo
 		Seed:        opts.Seed,
 		IDs:         ids,
 		ThemeModel:  tree,
-		Fingerprint: c.fingerprint(),
+		Fingerprint: fp,
 		Papers:      n,
 	}
 	m.derive()
@@ -148,6 +146,68 @@ func (c *Corpus) ComputeThemes(ctx context.Context, opts ThemeOptions) (*ThemeMo
 	}
 	return m, nil
 }
+
+// matrixScanner is a store that hands out its vectors block by block
+// without copying them all (vectorstore.Store.ScanMatrix).
+type matrixScanner interface {
+	ScanMatrix(rows int, f func(lo int, block []float32) error) error
+}
+
+// scanRows is the number of papers in one block of a scan of the vectors.
+const scanRows = 16384
+
+// errStoreChanged is returned when the stored papers change while the
+// themes are computed from them.
+var errStoreChanged = errors.New("the store changed while the themes were computed: run `papermap themes` again")
+
+// themeInput is what cluster.FitThemes reads: the stored papers' vectors,
+// in ID order (scanned from a store that can, copied otherwise), and their
+// texts; and the sorted IDs.
+func (c *Corpus) themeInput() (cluster.ThemeInput, []string, error) {
+	in := cluster.ThemeInput{Tokenize: lexical.Tokenize}
+	var ids []string
+	if sc, ok := c.store.(matrixScanner); ok {
+		ids = c.store.IDs()
+		n, dim := len(ids), 0
+		// The dimension: the width of the first block.
+		err := sc.ScanMatrix(1, func(_ int, block []float32) error {
+			dim = len(block)
+			return errStop
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			return in, nil, err
+		}
+		in.Vectors = blas32.General{Rows: n, Cols: dim}
+		in.Scan = func(f func(lo int, block blas32.General) error) error {
+			next := 0
+			err := sc.ScanMatrix(scanRows, func(lo int, block []float32) error {
+				rows := len(block) / dim
+				if lo != next || len(block) != rows*dim || lo+rows > n {
+					return errStoreChanged
+				}
+				next = lo + rows
+				return f(lo, blas32.General{Rows: rows, Cols: dim, Stride: dim, Data: block})
+			})
+			if err == nil && next != n {
+				err = errStoreChanged
+			}
+			return err
+		}
+	} else {
+		var data []float32
+		var dim int
+		ids, data, dim = c.store.Matrix()
+		in.Vectors = blas32.General{Rows: len(ids), Cols: dim, Stride: dim, Data: data}
+	}
+	in.Text = func(i int) string {
+		r, _ := c.store.Get(ids[i])
+		return embedText(r)
+	}
+	return in, ids, nil
+}
+
+// errStop ends a scan early.
+var errStop = errors.New("stop")
 
 // derive sets Themes and Centroids from the chosen level.
 func (m *ThemeModel) derive() {

@@ -7,7 +7,8 @@
 //
 // It prints the store's open time, each stage's wall and CPU time (the stages
 // cluster.FitThemes names), the total, the peak RSS of the process
-// (getrusage), the chosen k and the levels; with -label FIELD, also the
+// (getrusage), the chosen k, the levels and a digest of the model (equal
+// digests: the same themes); with -label FIELD, also the
 // V-measure of the chosen level against that field of the papers (`venue`
 // for the 1M corpus of bench/million, recombined within venues), whose
 // lookup of every paper is timed apart from the total (before 2026-12-06
@@ -16,6 +17,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
@@ -59,7 +62,9 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	t0, cpu0 := time.Now(), cpuSeconds()
-	last, lastCPU, name := t0, cpu0, ""
+	// The time before FitThemes' first stage (reading the store's vectors)
+	// is a stage of its own.
+	last, lastCPU, name := t0, cpu0, "reading the vectors (before the first stage)"
 	flush := func(now time.Time) {
 		c := cpuSeconds()
 		if name != "" {
@@ -97,6 +102,13 @@ func main() {
 		_, _, v := cluster.VMeasure(truth, m.Levels[m.Chosen].Labels)
 		fmt.Printf("V-measure of the chosen level against %s (%d classes): %.2f (scoring took %.1f s, not counted below)\n", *label, len(classes), 100*v, time.Since(t0).Seconds()-wall)
 	}
+	// A digest of the model (without its creation time) tells whether two
+	// builds computed the same themes.
+	js, err := json.Marshal(m.ThemeModel)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("model digest (SHA-256 of cluster.ThemeModel's JSON): %x\n", sha256.Sum256(js))
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	fmt.Printf("themes: %.1f s wall, %.1f s CPU; with the open %.1f s; peak RSS %.2f GB; k = %d (auto %v, sample %d); fitted on %d papers; levels %s; silhouette %.3f\n",
