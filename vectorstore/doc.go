@@ -68,24 +68,35 @@
 //
 // The log is the source of truth; records.idx only spares Open the reading
 // of it. It holds, for the live records in ID order, their IDs, hashes
-// and the offset and length of their frames in the log (the row index),
-// then their vectors as one row-major float32 matrix aligned on 4 KiB,
-// stamped with the length of the log it covers and a CRC-32C of the 4 KiB
-// of log before that length. The header and the row index carry CRC-32C
-// checksums, and the matrix one per chunk of about 64 KiB.
+// and the offset and length of their frames in the log (the row index, in
+// chunks of 256 rows, with a directory of each chunk's place, checksum and
+// first ID), then their vectors as one row-major float32 matrix aligned on
+// 4 KiB, stamped with the length of the log it covers and a CRC-32C of the
+// 4 KiB of log before that length. The header and the directory carry
+// CRC-32C checksums, and so does each chunk of the row index and each
+// chunk of about 64 KiB of the matrix.
 //
-// Open checks the header, the stamp and the row index, maps the matrix
+// Open checks the header, the stamp and the directory, maps the snapshot
 // into memory (privately: nothing is ever written back through the
 // mapping; without mmap, on other systems, it is read), and reads the
 // frames of the log after what the snapshot covers (records added by a
 // writer that was killed before its Close). A chunk of the matrix is
 // checked the first time one of its rows is read; a chunk that fails is
 // read again from the log frames of its rows, with a notice
-// (Options.Notice). A snapshot that is missing, cut short, stale (a log
-// shorter than its stamp, or other bytes before it) or damaged is not
-// used: Open reads the whole log, as stores written before the snapshot
-// existed are read, and says so in a notice unless the snapshot is merely
-// missing.
+// (Options.Notice). A reader decodes a chunk of the row index the first
+// time one of its rows is used (a query decodes the chunks of its hits, a
+// Get one chunk: at a million records Open no longer parses 86 MB of
+// row index); should a chunk fail its checksum, the reader reads the rows
+// from the log frames the snapshot covers instead, once, with a notice. A
+// writer decodes the whole row index at Open. A snapshot that is missing,
+// cut short, stale (a log shorter than its stamp, or other bytes before
+// it) or damaged (header, directory, or for a writer a chunk of the row
+// index) is not used: Open reads the whole log, as stores written before
+// the snapshot existed are read, and says so in a notice unless the
+// snapshot is merely missing. A snapshot of version 1 (an earlier
+// papermap's, whose row index is checked and decoded whole at Open) is
+// read as before, and the next writer rewrites it in version 2 when it
+// closes, with a notice.
 //
 // A writer's Close writes a new snapshot (atomically, like the manifest)
 // when the records changed, or when the snapshot was missing, stale or

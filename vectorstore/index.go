@@ -182,7 +182,7 @@ func (s *Store) indexNotice(format string, args ...any) {
 // search, or when no index can be had (a reader with no usable file). The
 // caller holds mu for reading.
 func (s *Store) indexFor(ctx context.Context, exact bool) *annIndex {
-	if exact || len(s.t.rows) < s.indexThreshold() {
+	if exact || s.t.n() < s.indexThreshold() {
 		return nil
 	}
 	if ix := s.idx.ix.Load(); ix != nil {
@@ -224,9 +224,9 @@ func (s *Store) loadIndex(ctx context.Context, build bool) (*annIndex, error) {
 		return nil, err
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		s.indexNotice("vectorstore: building the approximate index of %d records (searches use it from %d records on)", len(s.t.rows), s.indexThreshold())
+		s.indexNotice("vectorstore: building the approximate index of %d records (searches use it from %d records on)", s.t.n(), s.indexThreshold())
 	} else {
-		s.indexNotice("vectorstore: %v: rebuilding the index of %d records", err, len(s.t.rows))
+		s.indexNotice("vectorstore: %v: rebuilding the index of %d records", err, s.t.n())
 	}
 	return buildIndex(ctx, s.t, s.indexCheckpointer())
 }
@@ -266,7 +266,7 @@ func buildIndex(ctx context.Context, t *table, checkpoint func(*annIndex)) (*ann
 	if err := t.readyAll(); err != nil {
 		return nil, err
 	}
-	n := len(t.rows)
+	n := t.n()
 	ix := &annIndex{t: t, gone: map[int32][]float32{}, zero: make([]float32, t.dim), dirty: true,
 		nodeRow: make([]int32, n), rowNode: make([]int32, n)}
 	for i := range n {
@@ -301,11 +301,13 @@ func (ix *annIndex) build(ctx context.Context, n int) error {
 // node, from the file): a node is its record's only when the record is
 // live with the same hash (so the same vector); the others are marked
 // dead.
-func (ix *annIndex) mapByID(ids, hashes []string) {
+// An error is a row of a lazy table that could not be read (see
+// lazyRows).
+func (ix *annIndex) mapByID(ids, hashes []string) error {
 	t := ix.t
 	n := ix.g.Len()
 	ix.nodeRow = make([]int32, n)
-	ix.rowNode = make([]int32, len(t.rows))
+	ix.rowNode = make([]int32, t.n())
 	for i := range ix.rowNode {
 		ix.rowNode[i] = -1
 	}
@@ -314,14 +316,22 @@ func (ix *annIndex) mapByID(ids, hashes []string) {
 		if ix.g.IsDeleted(int32(node)) {
 			continue
 		}
-		row, ok := t.find(ids[node])
-		if ok && t.rows[row].hash == hashes[node] && ix.rowNode[row] < 0 {
+		row, ok, err := t.locate(ids[node])
+		var r rowInfo
+		if err == nil && ok {
+			r, err = t.row(row)
+		}
+		if err != nil {
+			return err
+		}
+		if ok && r.hash == hashes[node] && ix.rowNode[row] < 0 {
 			ix.nodeRow[node], ix.rowNode[row] = int32(row), int32(node)
 			continue
 		}
 		ix.g.Delete(int32(node)) // its vector is lost: it routes as zero
 		ix.dirty = true
 	}
+	return nil
 }
 
 // mapByRank maps the nodes of an index whose stamp matches the log: the
@@ -337,7 +347,7 @@ func (ix *annIndex) mapByRank(ranks []int32) bool {
 		byRank = t.sortedRows()
 	}
 	ix.nodeRow = make([]int32, n)
-	ix.rowNode = make([]int32, len(t.rows))
+	ix.rowNode = make([]int32, t.n())
 	for i := range ix.rowNode {
 		ix.rowNode[i] = -1
 	}
@@ -347,7 +357,7 @@ func (ix *annIndex) mapByRank(ranks []int32) bool {
 		if ix.g.IsDeleted(int32(node)) {
 			continue
 		}
-		if rank < 0 || int(rank) >= len(t.rows) {
+		if rank < 0 || int(rank) >= t.n() {
 			return false
 		}
 		row := int(rank)
@@ -376,8 +386,8 @@ func (ix *annIndex) patch(ctx context.Context, build bool) error {
 	if build && len(missing) > 0 && ix.notice != nil {
 		ix.notice(fmt.Sprintf("vectorstore: adding %d records to the approximate index", len(missing)))
 	}
-	if !build && len(missing)*indexPatch > len(t.rows) {
-		return fmt.Errorf("the index is out of date: it covers %d of the %d records", len(t.rows)-len(missing), len(t.rows))
+	if !build && len(missing)*indexPatch > t.n() {
+		return fmt.Errorf("the index is out of date: it covers %d of the %d records", t.n()-len(missing), t.n())
 	}
 	// A writer inserts the missing records however many they are (the
 	// rest of a build that was interrupted, or records written since):
@@ -470,7 +480,7 @@ func (s *Store) indexAdded(recs []Record, changes []change) {
 	if ix == nil {
 		return
 	}
-	for len(ix.rowNode) < len(s.t.rows) {
+	for len(ix.rowNode) < s.t.n() {
 		ix.rowNode = append(ix.rowNode, -1)
 	}
 	var rows []int
@@ -484,7 +494,7 @@ func (s *Store) indexAdded(recs []Record, changes []change) {
 	for _, r := range rows {
 		ix.rowNode[r] = -1
 	}
-	if len(rows)*indexPatch > len(s.t.rows) {
+	if len(rows)*indexPatch > s.t.n() {
 		s.idx.ix.Store(nil)
 		return
 	}
@@ -499,7 +509,7 @@ func (s *Store) indexAdded(recs []Record, changes []change) {
 // whatever happens to the index): a failure is a notice, and the next
 // writer tries again.
 func (s *Store) indexClose() {
-	if len(s.t.rows) < s.indexThreshold() {
+	if s.t.n() < s.indexThreshold() {
 		return
 	}
 	s.idx.mu.Lock()
@@ -588,7 +598,7 @@ func (c *crcWriter) Write(p []byte) (int, error) {
 
 // rowRanks returns each row's position among t's rows in ID order.
 func rowRanks(t *table) []int32 {
-	ranks := make([]int32, len(t.rows))
+	ranks := make([]int32, t.n())
 	if t.rowOf == nil { // rows read from a snapshot, in ID order
 		for i := range ranks {
 			ranks[i] = int32(i)
@@ -611,7 +621,7 @@ func writeIndex(path string, ix *annIndex, st indexStamp) error {
 	hdr = appendString(hdr, st.identity)
 	hdr = binary.AppendUvarint(hdr, uint64(st.logBytes))
 	hdr = binary.AppendUvarint(hdr, uint64(st.tailCRC))
-	hdr = binary.AppendUvarint(hdr, uint64(len(t.rows)))
+	hdr = binary.AppendUvarint(hdr, uint64(t.n()))
 	hdr = binary.AppendUvarint(hdr, uint64(n))
 	// restOff: the header's own length (with restOff, at most 10 bytes
 	// more) is known once restOff is; try the widths until they agree.
@@ -668,8 +678,8 @@ func writeIndex(path string, ix *annIndex, st indexStamp) error {
 		for node := range n {
 			b = b[:0]
 			if row := ix.nodeRow[node]; row >= 0 {
-				b = appendString(b, t.rows[row].id)
-				h, err := hex.DecodeString(t.rows[row].hash)
+				b = appendString(b, t.mem[row].id)
+				h, err := hex.DecodeString(t.mem[row].hash)
 				if err != nil || len(h) != 32 {
 					h = zero[:] // cannot happen: hashes are hex SHA-256
 				}
@@ -737,7 +747,9 @@ func (s *Store) readIndex(path string) (*annIndex, error) {
 		if err != nil {
 			return nil, err
 		}
-		ix.mapByID(ids, hashes)
+		if err := ix.mapByID(ids, hashes); err != nil {
+			return nil, err
+		}
 		ix.dirty = true // rewritten in version 2 by a writer
 		return ix, nil
 	}
@@ -805,7 +817,7 @@ func (s *Store) readIndex(path string) (*annIndex, error) {
 	if err := ix.readDead(bufio.NewReader(bytes.NewReader(head[off:])), int(n)); err != nil {
 		return nil, indexError(path, err.Error())
 	}
-	if logBytes == s.size && live == uint64(len(t.rows)) {
+	if logBytes == s.size && live == uint64(t.n()) {
 		if tail, err := logTailCRC(s.log, s.size); err == nil && uint64(tail) == tailCRC && ix.mapByRank(ranks) {
 			ix.byRank = true
 			return ix, nil
@@ -816,7 +828,9 @@ func (s *Store) readIndex(path string) (*annIndex, error) {
 	if err != nil {
 		return nil, indexError(path, err.Error())
 	}
-	ix.mapByID(ids, hashes)
+	if err := ix.mapByID(ids, hashes); err != nil {
+		return nil, err
+	}
 	ix.dirty = true // a writer saves it with a stamp that matches
 	return ix, nil
 }
@@ -940,7 +954,7 @@ func readString(r *bufio.Reader, limit int) (string, error) {
 // rows though the filter has more, and returns ok = false when even a
 // wide search does not: the caller scans instead.
 func (ix *annIndex) search(q []float32, k, ef int, cand []int32, excluded map[int32]bool) (rows []int32, ok bool) {
-	n := len(ix.t.rows)
+	n := ix.t.n()
 	want := min(k, n-len(excluded))
 	var accept func(int32) bool
 	if ef <= 0 {
@@ -1031,7 +1045,10 @@ func (s *Store) queryIndex(ctx context.Context, ix *annIndex, units [][]float32,
 					errs[w] = err
 					return
 				}
-				out[i] = tops[0].hits(t)
+				if out[i], err = tops[0].hits(t); err != nil {
+					errs[w] = err
+					return
+				}
 			}
 		})
 	}

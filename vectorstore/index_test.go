@@ -403,15 +403,19 @@ func writeIndexV1(t *testing.T, path string, ix *annIndex, identity string) {
 	b = binary.AppendUvarint(b, uint64(ix.t.dim))
 	b = appendString(b, identity)
 	b = binary.AppendUvarint(b, 0)
-	b = binary.AppendUvarint(b, uint64(len(ix.t.rows)))
+	b = binary.AppendUvarint(b, uint64(ix.t.n()))
 	w.Write(b)
 	if err := ix.g.Encode(w); err != nil {
 		t.Fatal(err)
 	}
 	for node := range ix.g.Len() {
 		row := ix.nodeRow[node]
-		h, _ := hex.DecodeString(ix.t.rows[row].hash)
-		w.Write(append(appendString(nil, ix.t.rows[row].id), h...))
+		r, err := ix.t.row(int(row))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, _ := hex.DecodeString(r.hash)
+		w.Write(append(appendString(nil, r.id), h...))
 	}
 	w.Write([]byte{0})
 	w.Flush()
