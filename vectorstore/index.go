@@ -223,6 +223,9 @@ func (s *Store) loadIndex(ctx context.Context, build bool) (*annIndex, error) {
 	if !build {
 		return nil, err
 	}
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, cerr // stopped, not damaged: no rebuild
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		s.indexNotice("vectorstore: building the approximate index of %d records (searches use it from %d records on)", s.t.n(), s.indexThreshold())
 	} else {
@@ -503,12 +506,22 @@ func (s *Store) indexAdded(recs []Record, changes []change) {
 	}
 }
 
+// indexInterrupted tells why Close left the index as it was: its build
+// was stopped (ctx), or failed.
+func (s *Store) indexInterrupted(ctx context.Context, err error) {
+	if ctx.Err() != nil {
+		s.indexNotice("vectorstore: the approximate index of %s was not finished (%v): the records are saved; the index is derived from them, and the next write builds it (from its last checkpoint, if one was saved); until then searches scan every vector", s.dir, context.Cause(ctx))
+		return
+	}
+	s.indexNotice("vectorstore: could not build the index of %s: %v; searches scan every vector until a write rebuilds it", s.dir, err)
+}
+
 // indexClose is called by a writer's Close, before the table goes: above
 // the threshold the index is brought up to date (built if need be) and
 // saved when it changed. It never fails Close (the records are safe
 // whatever happens to the index): a failure is a notice, and the next
 // writer tries again.
-func (s *Store) indexClose() {
+func (s *Store) indexClose(ctx context.Context) {
 	if s.t.n() < s.indexThreshold() {
 		return
 	}
@@ -517,15 +530,15 @@ func (s *Store) indexClose() {
 	ix := s.idx.ix.Load()
 	if ix == nil {
 		var err error
-		if ix, err = s.loadIndex(context.Background(), true); err != nil {
-			s.indexNotice("vectorstore: could not build the index of %s: %v; searches scan every vector until a write rebuilds it", s.dir, err)
+		if ix, err = s.loadIndex(ctx, true); err != nil {
+			s.indexInterrupted(ctx, err)
 			return
 		}
 	}
 	if ix.g.Deleted() > 0 && 2*ix.g.Deleted() > ix.g.Len() {
-		fresh, err := buildIndex(context.Background(), s.t, s.indexCheckpointer())
+		fresh, err := buildIndex(ctx, s.t, s.indexCheckpointer())
 		if err != nil {
-			s.indexNotice("vectorstore: could not rebuild the index of %s: %v", s.dir, err)
+			s.indexInterrupted(ctx, err)
 			return
 		}
 		ix = fresh

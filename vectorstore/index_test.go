@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"hash/crc32"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -596,5 +598,68 @@ func TestIndexWalkDamagedMatrix(t *testing.T) {
 	}
 	if !strings.Contains(nt.all(), "fail their checksum") {
 		t.Errorf("no notice of the damaged rows: %q", nt.all())
+	}
+}
+
+// TestIndexCloseContext stops a writer's Close in its index build (as
+// papermap does on SIGINT or SIGTERM): the snapshot and the manifest are
+// written before the build starts, CloseContext returns without error and
+// without the index, with a notice, and the next writer builds it.
+func TestIndexCloseContext(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var nt notices
+	s := openIndexed(t, dir, false, &nt)
+	mustAdd(t, s, blobRecords(11, "p", ixN))
+	cctx, cancel := context.WithCancel(ctx)
+	var snapAtBuild string
+	s.opts.Notice = func(m string) {
+		nt.add(m)
+		if strings.Contains(m, "building the approximate index") {
+			// The snapshot is on disk, covering the whole log, before
+			// the build begins: a kill now costs only the index.
+			b, err := os.ReadFile(filepath.Join(dir, snapName))
+			switch {
+			case err != nil:
+				snapAtBuild = err.Error()
+			case !bytes.HasPrefix(b, snapMagic) || int64(binary.LittleEndian.Uint64(b[32:])) != logSize(t, dir):
+				snapAtBuild = "a snapshot that does not cover the log"
+			default:
+				snapAtBuild = "ok"
+			}
+			cancel()
+		}
+	}
+	if err := s.CloseContext(cctx); err != nil {
+		t.Fatalf("CloseContext: %v", err)
+	}
+	if snapAtBuild != "ok" {
+		t.Errorf("the snapshot when the build began: %s", snapAtBuild)
+	}
+	if _, err := os.Stat(filepath.Join(dir, indexName)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("index file after a stopped build: %v", err)
+	}
+	if n := nt.all(); !strings.Contains(n, "was not finished") || !strings.Contains(n, "next write builds it") {
+		t.Errorf("notices %q, want one saying the index was not finished", n)
+	}
+
+	nt = notices{}
+	r := openIndexed(t, dir, true, &nt)
+	if !r.fromSnap || r.Len() != ixN {
+		t.Errorf("reader after the stopped build: snapshot used %v, %d records", r.fromSnap, r.Len())
+	}
+	if hits, err := r.Query(ctx, queries(11, 1)[0], 10, QueryOptions{}); err != nil || len(hits) != 10 {
+		t.Errorf("query without the index: %v %v", hits, err)
+	}
+	mustClose(t, r)
+	if n := nt.all(); !strings.Contains(n, "searching every vector instead") {
+		t.Errorf("reader's notices %q, want one saying it scans", n)
+	}
+
+	nt = notices{}
+	w := openIndexed(t, dir, false, &nt)
+	mustClose(t, w)
+	if _, err := os.Stat(filepath.Join(dir, indexName)); err != nil || !strings.Contains(nt.all(), "building the approximate index") {
+		t.Errorf("the next writer did not build the index: %v, notices %q", err, nt.all())
 	}
 }

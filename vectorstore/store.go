@@ -550,11 +550,20 @@ func (s *Store) release() error {
 	return errors.Join(errs...)
 }
 
-// Close releases the store. A writer writes the snapshot (records.idx)
-// when the records changed or it had none that matched the log, records
-// the time of its last change in the manifest and releases the lock.
-// Close is idempotent.
-func (s *Store) Close() error {
+// Close is CloseContext with a context that is never cancelled: a
+// writer's Close builds the approximate index to the end.
+func (s *Store) Close() error { return s.CloseContext(context.Background()) }
+
+// CloseContext releases the store. A writer writes the snapshot
+// (records.idx) when the records changed or it had none that matched the
+// log, records the time of its last change in the manifest, then brings
+// the approximate index up to date (see "Approximate index"), and
+// releases the lock. Cancelling ctx stops the index's build (minutes at a
+// million records): the records, the snapshot and the manifest are saved
+// by then, and the index, derived data, is built by the next writer
+// (continuing from the build's last checkpoint); a notice says so.
+// CloseContext (or Close) is idempotent.
+func (s *Store) CloseContext(ctx context.Context) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.mu.Lock()
@@ -562,26 +571,30 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		return nil
 	}
-	if !s.readOnly && s.broken == nil {
-		s.indexClose() // index.go: bring the index up to date and save it
-	}
-	s.closed = true
-	m, hasManifest := s.manifest, s.hasManifest
-	t := s.t
-	s.t, s.coll = newTable(), nil
-	s.mu.Unlock()
-
 	var err error
-	if !s.readOnly && hasManifest && s.saved && s.broken == nil {
-		err = s.saveSnapshot(t)
-		if s.dirty || m.LogBytes != s.size {
+	if !s.readOnly && s.hasManifest && s.saved && s.broken == nil {
+		// The snapshot and the manifest first: an interrupted index
+		// build then costs the next command nothing but the index.
+		err = s.saveSnapshot(s.t)
+		if m := s.manifest; s.dirty || m.LogBytes != s.size {
 			if s.dirty {
 				m.Updated = time.Now().UTC()
 			}
 			m.LogBytes = s.size
-			err = errors.Join(err, writeManifest(s.dir, m))
+			if werr := writeManifest(s.dir, m); werr != nil {
+				err = errors.Join(err, werr)
+			} else {
+				s.manifest = m
+			}
 		}
 	}
+	if !s.readOnly && s.broken == nil {
+		s.indexClose(ctx) // index.go: bring the index up to date and save it
+	}
+	s.closed = true
+	t := s.t
+	s.t, s.coll = newTable(), nil
+	s.mu.Unlock()
 	return errors.Join(err, t.close(), s.release())
 }
 
