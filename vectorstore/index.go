@@ -76,14 +76,19 @@ const (
 // are dead.
 const indexPatch = 16
 
-// indexSlice is the smallest slice of a build (ann.Index.Build's batch):
-// between slices the build checks its context and may save its progress.
+// indexSlice is the smallest slice of a build (ann.Index.Build's batch),
+// a quarter of the nodes already built up to indexSliceMax: between
+// slices the build checks its context and may save its progress, so
+// indexSliceMax bounds how long a cancelled build runs on (16,384 records
+// are some 12 s of CPU at a million: bench/RESULTS.md, "The index at a
+// million", 753 s for 1M).
 // indexCheckpoint is how often a writer's build saves what it has built
 // so far, so that a build killed or interrupted (a million records take
 // minutes) is continued by the next writer instead of started again.
 // Variables for the tests.
 var (
 	indexSlice      = 4096
+	indexSliceMax   = 16384
 	indexCheckpoint = time.Minute
 )
 
@@ -289,7 +294,7 @@ func (ix *annIndex) build(ctx context.Context, n int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		hi := min(n, lo+max(indexSlice, lo/4))
+		hi := min(n, lo+max(indexSlice, min(lo/4, indexSliceMax)))
 		ix.t.walk(func() { ix.g.Build(hi, 0) })
 		lo = hi
 		if ix.checkpoint != nil && hi < n {
