@@ -747,6 +747,7 @@ func (s *Store) mapIndexFile(path string) ([]byte, error) {
 		return nil, indexError(path, err.Error())
 	}
 	s.idx.unmaps = append(s.idx.unmaps, unmap)
+	populateResident(data) // read whole by the checks below
 	return data, nil
 }
 
@@ -1041,6 +1042,7 @@ func indexWorth(cand []int32, n int) bool {
 // caller holds mu for reading.
 func (s *Store) queryIndex(ctx context.Context, ix *annIndex, units [][]float32, k, ef int, cand []int32, excluded map[int32]bool) ([][]Hit, error) {
 	t := s.t
+	t.populate()
 	out := make([][]Hit, len(units))
 	// The queries are shared between the CPUs; each is answered alone,
 	// so the hits do not depend on the split.

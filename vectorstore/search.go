@@ -233,6 +233,8 @@ func (t *table) scan(ctx context.Context, qs [][]float32, k int, cand []int32, e
 		if err := t.readyRows(cand); err != nil {
 			return nil, err
 		}
+	} else {
+		t.populate()
 	}
 	workers := min(runtime.GOMAXPROCS(0), max(1, n/minWorkerRows))
 	parts := make([][]*topK, workers)

@@ -107,6 +107,23 @@ type mappedSnapshot struct {
 	walks  sync.RWMutex
 	fixed  atomic.Bool // a chunk was read again from the log
 	notice func(string)
+	// populated: the matrix's cached pages were entered into the page
+	// tables (populate).
+	populated sync.Once
+}
+
+// populate enters the cached pages of a mapped matrix into the page
+// tables, once, before a search that reads many of its rows (a graph
+// walk, a scan): see populateResident.
+func (t *table) populate() {
+	sn := t.snap
+	if sn == nil || !t.mapped() {
+		return
+	}
+	sn.populated.Do(func() {
+		off := sn.vecOff - sn.vecOff%os.Getpagesize()
+		populateResident(sn.data[off:])
+	})
 }
 
 func snapChunkRows(dim int) int { return max(1, snapChunkBytes/(4*dim)) }
