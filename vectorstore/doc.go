@@ -172,7 +172,12 @@
 // share the rows and may outlive the store, moves it to the heap for
 // good. At a million records of 256 dimensions that is the 1 GB matrix
 // (mapped: in the page cache, shared between processes) and some 100 MB
-// of IDs and offsets. Contents stay in the log (see "The snapshot").
+// of IDs and offsets (a reader decodes those of the rows it uses only).
+// Before the first graph walk or full scan, the pages of the mapped
+// matrix that are in the page cache are entered into the page tables at
+// once (Linux: mincore, then MADV_POPULATE_READ), which costs less than
+// the page faults of the walk; pages not cached are read when touched.
+// Contents stay in the log (see "The snapshot").
 //
 // # chromem-go
 //
@@ -232,9 +237,12 @@
 // way candidates are scored from the store's own rows, so the index never
 // answers for records the log does not hold, and a crash at any moment
 // (before, during or after its replacement) leaves at worst an index that
-// is out of date or missing. A writer brings it up to date at Close
-// (building it when missing or damaged, with a notice, and from scratch
-// when more than half its nodes are dead) and keeps a loaded index in step
+// is out of date or missing. A writer brings it up to date at Close, after
+// writing the snapshot (building it when missing or damaged, with a
+// notice, and from scratch when more than half its nodes are dead; with
+// CloseContext, a cancelled context stops the build within a slice of
+// at most 16,384 records and leaves it to the next writer, with a
+// notice) and keeps a loaded index in step
 // with Add and Delete; a reader patches an index at most 1/16 behind in
 // memory, and otherwise scans every vector, with a notice, until a writer
 // rebuilds it. The build runs on every CPU, so the graph (not its recall)
