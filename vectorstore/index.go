@@ -193,6 +193,7 @@ func (s *Store) indexFor(ctx context.Context, exact bool) *annIndex {
 	if ix := s.idx.ix.Load(); ix != nil {
 		return ix
 	}
+	s.t.populate() // while the index loads
 	s.idx.mu.Lock()
 	defer s.idx.mu.Unlock()
 	if ix := s.idx.ix.Load(); ix != nil || s.idx.failed {

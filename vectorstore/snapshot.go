@@ -107,23 +107,24 @@ type mappedSnapshot struct {
 	walks  sync.RWMutex
 	fixed  atomic.Bool // a chunk was read again from the log
 	notice func(string)
-	// populated: the matrix's cached pages were entered into the page
-	// tables (populate).
-	populated sync.Once
+	// populating: the matrix's cached pages are being (or were)
+	// entered into the page tables (populate), by a goroutine that close
+	// waits for.
+	populating atomic.Bool
+	populated  sync.WaitGroup
 }
 
-// populate enters the cached pages of a mapped matrix into the page
-// tables, once, before a search that reads many of its rows (a graph
-// walk, a scan): see populateResident.
+// populate starts entering the cached pages of a mapped matrix into the
+// page tables (once, on another goroutine: searches go on meanwhile, their
+// faults and it mapping the same pages at worst), ahead of a search that
+// reads many of its rows (a graph walk, a scan): see populateResident.
 func (t *table) populate() {
 	sn := t.snap
-	if sn == nil || !t.mapped() {
+	if sn == nil || !t.mapped() || !sn.populating.CompareAndSwap(false, true) {
 		return
 	}
-	sn.populated.Do(func() {
-		off := sn.vecOff - sn.vecOff%os.Getpagesize()
-		populateResident(sn.data[off:])
-	})
+	b := sn.data[sn.vecOff-sn.vecOff%os.Getpagesize():]
+	sn.populated.Go(func() { populateResident(b) })
 }
 
 func snapChunkRows(dim int) int { return max(1, snapChunkBytes/(4*dim)) }
@@ -240,6 +241,7 @@ func (sn *mappedSnapshot) close() error {
 	if sn == nil || sn.unmap == nil {
 		return nil
 	}
+	sn.populated.Wait()
 	err := sn.unmap()
 	sn.unmap, sn.data = nil, nil
 	return err
