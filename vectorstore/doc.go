@@ -230,8 +230,10 @@
 // it belongs to (embedder and manifest creation time), a stamp of the
 // log it was written for (length and checksum of its last bytes, as the
 // snapshot's) and CRC-32C checksums. It is loaded at the first query that
-// needs it, never at Open, and checked whole. When the stamp matches the
-// log, the ranks map nodes to rows without reading an ID; otherwise each
+// needs it, never at Open, and its graph checked whole (checksum, every
+// count and neighbour). When the stamp matches the log, the ranks map
+// nodes to rows without reading an ID (nor checking the IDs' checksum);
+// otherwise the IDs are checked against their checksum, and each
 // node is checked against the log's records: a node whose record is gone
 // or changed is marked dead, records without a node are inserted. Either
 // way candidates are scored from the store's own rows, so the index never

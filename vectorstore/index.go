@@ -575,8 +575,8 @@ func (s *Store) indexClose(ctx context.Context) {
 //	          (HashRecord, binary; zero for a dead node)
 //	crc       uint32, CRC-32C of rest
 //
-// Both checksums are checked at every load (reading the file costs more
-// than summing it).
+// The first checksum is checked at every load, the second when the IDs
+// are read (the stamp does not match).
 // The stamp (logBytes, tailCRC: the log's length when the index was
 // written and the checksum of the log's last bytes before it, as in the
 // snapshot; and the number of live records) says which records the
@@ -809,16 +809,16 @@ func (s *Store) readIndex(path string) (*annIndex, error) {
 		return nil, indexError(path, "cut short or bad header")
 	}
 	head, rest := data[:restOff-4], data[restOff:len(data)-4]
-	// Both checksums, though the IDs are read only when the stamp does
-	// not match: a damaged file is not used at all. They are summed on
-	// other CPUs while the graph is checked (LoadFlat never panics on
-	// damaged bytes, and what it loads is dropped unless both match).
-	sums := make(chan bool, 2)
-	go func() { sums <- crc32.Checksum(head, crcTable) == binary.LittleEndian.Uint32(data[restOff-4:]) }()
-	go func() { sums <- crc32.Checksum(rest, crcTable) == binary.LittleEndian.Uint32(data[len(data)-4:]) }()
+	// The graph's checksum is summed on another CPU while the graph is
+	// checked (LoadFlat never panics on damaged bytes, and what it loads
+	// is dropped unless the checksum matches). The IDs and hashes (a third
+	// of the file) are read, and their checksum summed, only when the
+	// stamp does not match: no damaged byte is ever used.
+	sum := make(chan bool, 1)
+	go func() { sum <- crc32.Checksum(head, crcTable) == binary.LittleEndian.Uint32(data[restOff-4:]) }()
 	ix := &annIndex{t: t, gone: map[int32][]float32{}, zero: make([]float32, t.dim)}
 	g, size, err := ann.LoadFlat(head[graphOff:], ix)
-	if ok1, ok2 := <-sums, <-sums; !ok1 || !ok2 {
+	if !<-sum {
 		return nil, indexError(path, "checksum mismatch: damaged or cut short")
 	}
 	if err != nil || g.Len() != int(n) {
@@ -844,6 +844,9 @@ func (s *Store) readIndex(path string) (*annIndex, error) {
 		}
 	}
 	// Records were written since: check each node's record by its ID.
+	if crc32.Checksum(rest, crcTable) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+		return nil, indexError(path, "checksum mismatch of the records' IDs: damaged")
+	}
 	ids, hashes, err := readIDs(bufio.NewReader(bytes.NewReader(rest)), int(n))
 	if err != nil {
 		return nil, indexError(path, err.Error())

@@ -329,25 +329,52 @@ func TestIndexDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	qs := queries(7, 5)
+	rest := indexRestOff(t, good)
 	rng := rand.New(rand.NewPCG(11, 12))
-	for trial := range 8 {
-		bad := good[:rng.IntN(len(good))]
-		if trial%2 == 1 {
+	for trial := range 10 {
+		// Even trials cut the file, odd ones change a byte, the last one
+		// a byte of the records' IDs and hashes. at: the first byte
+		// damaged or missing.
+		var bad []byte
+		var at int
+		switch {
+		case trial%2 == 0:
+			bad = good[:rng.IntN(len(good))]
+			at = len(bad)
+		default:
+			at = rng.IntN(len(good))
+			if trial == 9 {
+				at = rest + rng.IntN(len(good)-rest)
+			}
 			bad = slices.Clone(good)
-			bad[rng.IntN(len(bad))] ^= byte(1 + rng.IntN(255))
+			bad[at] ^= byte(1 + rng.IntN(255))
 		}
 		if err := os.WriteFile(path, bad, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		nt = notices{}
 		r := openIndexed(t, dir, true, &nt)
-		if got := recallAgainstScan(t, r, qs, 10, QueryOptions{}); got != 1 || r.idx.ix.Load() != nil {
+		got := recallAgainstScan(t, r, qs, 10, QueryOptions{})
+		if at >= rest+4 || at >= rest && at < len(bad) {
+			// The IDs and hashes are not read when the stamp matches
+			// (TestIndexStaleDamagedIDs: they are checked when it
+			// does not): the intact graph is used.
+			if got < 0.95 || r.idx.ix.Load() == nil || nt.all() != "" {
+				t.Errorf("trial %d: byte %d of the IDs damaged: index used %v, recall %.3f, notices %q", trial, at, r.idx.ix.Load() != nil, got, nt.all())
+			}
+			r.Close()
+			continue
+		}
+		if got != 1 || r.idx.ix.Load() != nil {
 			t.Fatalf("trial %d: a damaged index was used (recall %.3f)", trial, got)
 		}
 		if !strings.Contains(nt.all(), indexName) {
 			t.Errorf("trial %d: no notice naming the index file: %q", trial, nt.all())
 		}
 		r.Close()
+	}
+	if err := os.WriteFile(path, flip(good, rest/2), 0o600); err != nil { // the graph damaged
+		t.Fatal(err)
 	}
 	nt = notices{}
 	w := openIndexed(t, dir, false, &nt)
@@ -364,6 +391,61 @@ func TestIndexDamage(t *testing.T) {
 	recallAgainstScan(t, r, qs, 10, QueryOptions{})
 	if r.idx.ix.Load() == nil || nt.all() != "" {
 		t.Errorf("the rebuilt index was not saved or not usable: %q", nt.all())
+	}
+}
+
+// indexRestOff returns where the records' IDs and hashes start in an index
+// file of version 2 (restOff in its header).
+func indexRestOff(t *testing.T, b []byte) int {
+	t.Helper()
+	p := b[len(indexMagic):]
+	var v [7]uint64
+	for i := range v {
+		x, k := binary.Uvarint(p)
+		if k <= 0 {
+			t.Fatal("bad index header")
+		}
+		p, v[i] = p[k:], x
+		if i == 1 { // the identity's length, then its bytes
+			p = p[x:]
+		}
+	}
+	return int(v[6])
+}
+
+// TestIndexStaleDamagedIDs damages the records' IDs of an index whose
+// stamp no longer matches the log (a writer that did not keep the index
+// added records): the IDs are read then, so the index is not used.
+func TestIndexStaleDamagedIDs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var nt notices
+	s := openIndexed(t, dir, false, &nt)
+	mustAdd(t, s, blobRecords(8, "p", ixN))
+	mustClose(t, s)
+	path := filepath.Join(dir, indexName)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := slices.Clone(good)
+	bad[indexRestOff(t, good)+3] ^= 0x20
+	if err := os.WriteFile(path, bad, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w, err := Open(ctx, dir, Options{IndexThreshold: -1}) // leaves the index alone
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAdd(t, w, blobRecords(9, "x", 5))
+	mustClose(t, w)
+	r := openIndexed(t, dir, true, &nt)
+	defer r.Close()
+	if got := recallAgainstScan(t, r, queries(8, 5), 10, QueryOptions{}); got != 1 || r.idx.ix.Load() != nil {
+		t.Errorf("an index with damaged IDs was used under a stale stamp (recall %.3f)", got)
+	}
+	if !strings.Contains(nt.all(), "IDs: damaged") {
+		t.Errorf("notices %q, want one saying the IDs are damaged", nt.all())
 	}
 }
 
