@@ -42,6 +42,10 @@ type lazyRows struct {
 	// read from the log after a chunk failed (fallback).
 	full  atomic.Pointer[[]rowInfo]
 	fixed atomic.Bool // the rows were read from the log
+	// failed is why the fallback failed (a damaged chunk, and a log that
+	// cannot be read either): returned for that chunk's rows from then
+	// on, rather than reading the log again for each. Guarded by mu.
+	failed error
 
 	src     io.ReaderAt // the log, for the fallback
 	logPath string
@@ -115,6 +119,9 @@ func (lz *lazyRows) chunk(c int) ([]rowInfo, error) {
 	}
 	rows, err := lz.decode(c)
 	if err != nil {
+		if lz.failed != nil {
+			return nil, lz.failed
+		}
 		full, ferr := lz.fallback(lo, hi, err)
 		if ferr != nil {
 			return nil, ferr
@@ -162,6 +169,9 @@ func (lz *lazyRows) all() ([]rowInfo, error) {
 	for c := range lz.nchunks() {
 		rows, err := lz.decodedOrNew(c)
 		if err != nil {
+			if lz.failed != nil {
+				return nil, lz.failed
+			}
 			lo, hi := lz.bounds(c)
 			return lz.fallback(lo, hi, err)
 		}
@@ -206,7 +216,8 @@ func (lz *lazyRows) fallback(lo, hi int, why error) ([]rowInfo, error) {
 			Reason: fmt.Sprintf("%s was damaged (%v) and the log it covers cannot be read whole either (%s); `papermap repair` keeps the intact records", snapName, why, res.reason)}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("vectorstore: read %s: %w", lz.logPath, err)
+		lz.failed = fmt.Errorf("vectorstore: read %s: %w", lz.logPath, err)
+		return nil, lz.failed
 	}
 	full := make([]rowInfo, 0, len(byID))
 	for id, r := range byID {
@@ -217,8 +228,9 @@ func (lz *lazyRows) fallback(lo, hi int, why error) ([]rowInfo, error) {
 	if len(full) != lz.rows {
 		// The matrix's rows are the snapshot's: they cannot be matched
 		// with the log's records.
-		return nil, fmt.Errorf("vectorstore: %s was damaged (%v), and the log it covers holds %d records, not its %d: remove %s (the next Open reads the log, and a writer writes it again)",
+		lz.failed = fmt.Errorf("vectorstore: %s was damaged (%v), and the log it covers holds %d records, not its %d: remove %s (the next Open reads the log, and a writer writes it again)",
 			snapName, why, len(full), lz.rows, snapName)
+		return nil, lz.failed
 	}
 	lz.full.Store(&full)
 	lz.fixed.Store(true)
