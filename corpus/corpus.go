@@ -102,6 +102,18 @@ func Open(ctx context.Context, dir string, opts Options) (*Corpus, error) {
 // Close releases the store.
 func (c *Corpus) Close() error { return c.store.Close() }
 
+// CloseContext releases the store like Close; cancelling ctx stops the
+// approximate index's build that a writer's Close may run (minutes at a
+// million papers): the papers are saved, and the next write builds the
+// index (vectorstore.Store.CloseContext). Stores without such a build
+// (Weaviate) just close.
+func (c *Corpus) CloseContext(ctx context.Context) error {
+	if s, ok := c.store.(interface{ CloseContext(context.Context) error }); ok {
+		return s.CloseContext(ctx)
+	}
+	return c.store.Close()
+}
+
 // openStore opens the store at dir: a Weaviate collection when dir is a
 // weaviate:// address (see package vectorstore/weaviate), papermap's own
 // store in a directory otherwise.

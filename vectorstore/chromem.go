@@ -87,7 +87,10 @@ func (s *Store) ExportChromem(ctx context.Context, w io.Writer, opts ChromemOpti
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		r := &t.rows[i]
+		r, err := t.row(i)
+		if err != nil {
+			return fmt.Errorf("vectorstore: export: %w", err)
+		}
 		content, meta, err := t.record(i)
 		if err != nil {
 			return fmt.Errorf("vectorstore: export: %w", err)

@@ -68,24 +68,35 @@
 //
 // The log is the source of truth; records.idx only spares Open the reading
 // of it. It holds, for the live records in ID order, their IDs, hashes
-// and the offset and length of their frames in the log (the row index),
-// then their vectors as one row-major float32 matrix aligned on 4 KiB,
-// stamped with the length of the log it covers and a CRC-32C of the 4 KiB
-// of log before that length. The header and the row index carry CRC-32C
-// checksums, and the matrix one per chunk of about 64 KiB.
+// and the offset and length of their frames in the log (the row index, in
+// chunks of 256 rows, with a directory of each chunk's place, checksum and
+// first ID), then their vectors as one row-major float32 matrix aligned on
+// 4 KiB, stamped with the length of the log it covers and a CRC-32C of the
+// 4 KiB of log before that length. The header and the directory carry
+// CRC-32C checksums, and so does each chunk of the row index and each
+// chunk of about 64 KiB of the matrix.
 //
-// Open checks the header, the stamp and the row index, maps the matrix
+// Open checks the header, the stamp and the directory, maps the snapshot
 // into memory (privately: nothing is ever written back through the
 // mapping; without mmap, on other systems, it is read), and reads the
 // frames of the log after what the snapshot covers (records added by a
 // writer that was killed before its Close). A chunk of the matrix is
 // checked the first time one of its rows is read; a chunk that fails is
 // read again from the log frames of its rows, with a notice
-// (Options.Notice). A snapshot that is missing, cut short, stale (a log
-// shorter than its stamp, or other bytes before it) or damaged is not
-// used: Open reads the whole log, as stores written before the snapshot
-// existed are read, and says so in a notice unless the snapshot is merely
-// missing.
+// (Options.Notice). A reader decodes a chunk of the row index the first
+// time one of its rows is used (a query decodes the chunks of its hits, a
+// Get one chunk: at a million records Open no longer parses 86 MB of
+// row index); should a chunk fail its checksum, the reader reads the rows
+// from the log frames the snapshot covers instead, once, with a notice. A
+// writer decodes the whole row index at Open. A snapshot that is missing,
+// cut short, stale (a log shorter than its stamp, or other bytes before
+// it) or damaged (header, directory, or for a writer a chunk of the row
+// index) is not used: Open reads the whole log, as stores written before
+// the snapshot existed are read, and says so in a notice unless the
+// snapshot is merely missing. A snapshot of version 1 (an earlier
+// papermap's, whose row index is checked and decoded whole at Open) is
+// read as before, and the next writer rewrites it in version 2 when it
+// closes, with a notice.
 //
 // A writer's Close writes a new snapshot (atomically, like the manifest)
 // when the records changed, or when the snapshot was missing, stale or
@@ -161,7 +172,12 @@
 // share the rows and may outlive the store, moves it to the heap for
 // good. At a million records of 256 dimensions that is the 1 GB matrix
 // (mapped: in the page cache, shared between processes) and some 100 MB
-// of IDs and offsets. Contents stay in the log (see "The snapshot").
+// of IDs and offsets (a reader decodes those of the rows it uses only).
+// Before the first graph walk or full scan, the pages of the mapped
+// matrix that are in the page cache are entered into the page tables at
+// once (Linux: mincore, then MADV_POPULATE_READ), which costs less than
+// the page faults of the walk; pages not cached are read when touched.
+// Contents stay in the log (see "The snapshot").
 //
 // # chromem-go
 //
@@ -214,16 +230,21 @@
 // it belongs to (embedder and manifest creation time), a stamp of the
 // log it was written for (length and checksum of its last bytes, as the
 // snapshot's) and CRC-32C checksums. It is loaded at the first query that
-// needs it, never at Open, and checked whole. When the stamp matches the
-// log, the ranks map nodes to rows without reading an ID; otherwise each
+// needs it, never at Open, and its graph checked whole (checksum, every
+// count and neighbour). When the stamp matches the log, the ranks map
+// nodes to rows without reading an ID (nor checking the IDs' checksum);
+// otherwise the IDs are checked against their checksum, and each
 // node is checked against the log's records: a node whose record is gone
 // or changed is marked dead, records without a node are inserted. Either
 // way candidates are scored from the store's own rows, so the index never
 // answers for records the log does not hold, and a crash at any moment
 // (before, during or after its replacement) leaves at worst an index that
-// is out of date or missing. A writer brings it up to date at Close
-// (building it when missing or damaged, with a notice, and from scratch
-// when more than half its nodes are dead) and keeps a loaded index in step
+// is out of date or missing. A writer brings it up to date at Close, after
+// writing the snapshot (building it when missing or damaged, with a
+// notice, and from scratch when more than half its nodes are dead; with
+// CloseContext, a cancelled context stops the build within a slice of
+// at most 16,384 records and leaves it to the next writer, with a
+// notice) and keeps a loaded index in step
 // with Add and Delete; a reader patches an index at most 1/16 behind in
 // memory, and otherwise scans every vector, with a notice, until a writer
 // rebuilds it. The build runs on every CPU, so the graph (not its recall)

@@ -24,16 +24,16 @@ func logSeed() []byte {
 
 // sameTable reports whether two tables hold the same records.
 func sameTable(a, b *table) bool {
-	if len(a.rows) != len(b.rows) || (len(a.rows) > 0 && a.dim != b.dim) {
+	if len(a.mem) != len(b.mem) || (len(a.mem) > 0 && a.dim != b.dim) {
 		return false
 	}
-	for i := range a.rows {
-		ra := &a.rows[i]
+	for i := range a.mem {
+		ra := &a.mem[i]
 		j, ok := b.find(ra.id)
 		if !ok {
 			return false
 		}
-		rb := &b.rows[j]
+		rb := &b.mem[j]
 		ca, ma, erra := a.record(i)
 		cb, mb, errb := b.record(j)
 		if erra != nil || errb != nil || ra.hash != rb.hash || ca != cb || !maps.Equal(ma, mb) {
@@ -75,7 +75,7 @@ func FuzzLog(f *testing.F) {
 			t.Fatalf("decoded past the end: %d, %d > %d", res.end, rres.end, size)
 		}
 		if res.bad < 0 && !sameTable(strict, repaired) {
-			t.Fatalf("an undamaged log decodes to %d records strictly, %d in repair mode", len(strict.rows), len(repaired.rows))
+			t.Fatalf("an undamaged log decodes to %d records strictly, %d in repair mode", len(strict.mem), len(repaired.mem))
 		}
 		var buf bytes.Buffer
 		n, _, err := encodeTable(context.Background(), &buf, repaired)

@@ -11,15 +11,16 @@ func (s *Store) IDHashes() (ids, hashes []string) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	t := s.t
-	ids, hashes = make([]string, len(t.rows)), make([]string, len(t.rows))
+	rows := s.readableRows()
+	ids, hashes = make([]string, len(rows)), make([]string, len(rows))
 	if t.rowOf == nil { // rows from the snapshot, in ID order
-		for i := range t.rows {
-			ids[i], hashes[i] = t.rows[i].id, t.rows[i].hash
+		for i := range rows {
+			ids[i], hashes[i] = rows[i].id, rows[i].hash
 		}
 		return ids, hashes
 	}
 	for k, i := range t.sortedRows() {
-		ids[k], hashes[k] = t.rows[i].id, t.rows[i].hash
+		ids[k], hashes[k] = rows[i].id, rows[i].hash
 	}
 	return ids, hashes
 }

@@ -81,14 +81,19 @@ const (
 // are dead.
 const indexPatch = 16
 
-// indexSlice is the smallest slice of a build (ann.Index.Build's batch):
-// between slices the build checks its context and may save its progress.
+// indexSlice is the smallest slice of a build (ann.Index.Build's batch),
+// a quarter of the nodes already built up to indexSliceMax: between
+// slices the build checks its context and may save its progress, so
+// indexSliceMax bounds how long a cancelled build runs on (16,384 records
+// are some 12 s of CPU at a million: bench/RESULTS.md, "The index at a
+// million", 753 s for 1M).
 // indexCheckpoint is how often a writer's build saves what it has built
 // so far, so that a build killed or interrupted (a million records take
 // minutes) is continued by the next writer instead of started again.
 // Variables for the tests.
 var (
 	indexSlice      = 4096
+	indexSliceMax   = 16384
 	indexCheckpoint = time.Minute
 )
 
@@ -187,12 +192,13 @@ func (s *Store) indexNotice(format string, args ...any) {
 // search, or when no index can be had (a reader with no usable file). The
 // caller holds mu for reading.
 func (s *Store) indexFor(ctx context.Context, exact bool) *annIndex {
-	if exact || len(s.t.rows) < s.indexThreshold() {
+	if exact || s.t.n() < s.indexThreshold() {
 		return nil
 	}
 	if ix := s.idx.ix.Load(); ix != nil {
 		return ix
 	}
+	s.t.populate() // while the index loads
 	s.idx.mu.Lock()
 	defer s.idx.mu.Unlock()
 	if ix := s.idx.ix.Load(); ix != nil || s.idx.failed {
@@ -228,10 +234,13 @@ func (s *Store) loadIndex(ctx context.Context, build bool) (*annIndex, error) {
 	if !build {
 		return nil, err
 	}
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, cerr // stopped, not damaged: no rebuild
+	}
 	if errors.Is(err, fs.ErrNotExist) {
-		s.indexNotice("vectorstore: building the approximate index of %d records (searches use it from %d records on)", len(s.t.rows), s.indexThreshold())
+		s.indexNotice("vectorstore: building the approximate index of %d records (searches use it from %d records on)", s.t.n(), s.indexThreshold())
 	} else {
-		s.indexNotice("vectorstore: %v: rebuilding the index of %d records", err, len(s.t.rows))
+		s.indexNotice("vectorstore: %v: rebuilding the index of %d records", err, s.t.n())
 	}
 	return buildIndex(ctx, s.t, s.indexCheckpointer())
 }
@@ -271,7 +280,7 @@ func buildIndex(ctx context.Context, t *table, checkpoint func(*annIndex)) (*ann
 	if err := t.readyAll(); err != nil {
 		return nil, err
 	}
-	n := len(t.rows)
+	n := t.n()
 	ix := &annIndex{t: t, gone: map[int32][]float32{}, zero: make([]float32, t.dim), dirty: true,
 		nodeRow: make([]int32, n), rowNode: make([]int32, n)}
 	for i := range n {
@@ -291,7 +300,7 @@ func (ix *annIndex) build(ctx context.Context, n int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		hi := min(n, lo+max(indexSlice, lo/4))
+		hi := min(n, lo+max(indexSlice, min(lo/4, indexSliceMax)))
 		ix.t.walk(func() { ix.g.Build(hi, 0) })
 		lo = hi
 		if ix.checkpoint != nil && hi < n {
@@ -306,11 +315,13 @@ func (ix *annIndex) build(ctx context.Context, n int) error {
 // node, from the file): a node is its record's only when the record is
 // live with the same hash (so the same vector); the others are marked
 // dead.
-func (ix *annIndex) mapByID(ids, hashes []string) {
+// An error is a row of a lazy table that could not be read (see
+// lazyRows).
+func (ix *annIndex) mapByID(ids, hashes []string) error {
 	t := ix.t
 	n := ix.g.Len()
 	ix.nodeRow = make([]int32, n)
-	ix.rowNode = make([]int32, len(t.rows))
+	ix.rowNode = make([]int32, t.n())
 	for i := range ix.rowNode {
 		ix.rowNode[i] = -1
 	}
@@ -319,14 +330,22 @@ func (ix *annIndex) mapByID(ids, hashes []string) {
 		if ix.g.IsDeleted(int32(node)) {
 			continue
 		}
-		row, ok := t.find(ids[node])
-		if ok && t.rows[row].hash == hashes[node] && ix.rowNode[row] < 0 {
+		row, ok, err := t.locate(ids[node])
+		var r rowInfo
+		if err == nil && ok {
+			r, err = t.row(row)
+		}
+		if err != nil {
+			return err
+		}
+		if ok && r.hash == hashes[node] && ix.rowNode[row] < 0 {
 			ix.nodeRow[node], ix.rowNode[row] = int32(row), int32(node)
 			continue
 		}
 		ix.g.Delete(int32(node)) // its vector is lost: it routes as zero
 		ix.dirty = true
 	}
+	return nil
 }
 
 // mapByRank maps the nodes of an index whose stamp matches the log: the
@@ -342,7 +361,7 @@ func (ix *annIndex) mapByRank(ranks []int32) bool {
 		byRank = t.sortedRows()
 	}
 	ix.nodeRow = make([]int32, n)
-	ix.rowNode = make([]int32, len(t.rows))
+	ix.rowNode = make([]int32, t.n())
 	for i := range ix.rowNode {
 		ix.rowNode[i] = -1
 	}
@@ -352,7 +371,7 @@ func (ix *annIndex) mapByRank(ranks []int32) bool {
 		if ix.g.IsDeleted(int32(node)) {
 			continue
 		}
-		if rank < 0 || int(rank) >= len(t.rows) {
+		if rank < 0 || int(rank) >= t.n() {
 			return false
 		}
 		row := int(rank)
@@ -381,8 +400,8 @@ func (ix *annIndex) patch(ctx context.Context, build bool) error {
 	if build && len(missing) > 0 && ix.notice != nil {
 		ix.notice(fmt.Sprintf("vectorstore: adding %d records to the approximate index", len(missing)))
 	}
-	if !build && len(missing)*indexPatch > len(t.rows) {
-		return fmt.Errorf("the index is out of date: it covers %d of the %d records", len(t.rows)-len(missing), len(t.rows))
+	if !build && len(missing)*indexPatch > t.n() {
+		return fmt.Errorf("the index is out of date: it covers %d of the %d records", t.n()-len(missing), t.n())
 	}
 	// A writer inserts the missing records however many they are (the
 	// rest of a build that was interrupted, or records written since):
@@ -475,7 +494,7 @@ func (s *Store) indexAdded(recs []Record, changes []change) {
 	if ix == nil {
 		return
 	}
-	for len(ix.rowNode) < len(s.t.rows) {
+	for len(ix.rowNode) < s.t.n() {
 		ix.rowNode = append(ix.rowNode, -1)
 	}
 	var rows []int
@@ -489,7 +508,7 @@ func (s *Store) indexAdded(recs []Record, changes []change) {
 	for _, r := range rows {
 		ix.rowNode[r] = -1
 	}
-	if len(rows)*indexPatch > len(s.t.rows) {
+	if len(rows)*indexPatch > s.t.n() {
 		s.idx.ix.Store(nil)
 		return
 	}
@@ -498,13 +517,23 @@ func (s *Store) indexAdded(recs []Record, changes []change) {
 	}
 }
 
+// indexInterrupted tells why Close left the index as it was: its build
+// was stopped (ctx), or failed.
+func (s *Store) indexInterrupted(ctx context.Context, err error) {
+	if ctx.Err() != nil {
+		s.indexNotice("vectorstore: the approximate index of %s was not finished (%v): the records are saved; the index is derived from them, and the next write builds it (from its last checkpoint, if one was saved); until then searches scan every vector", s.dir, context.Cause(ctx))
+		return
+	}
+	s.indexNotice("vectorstore: could not build the index of %s: %v; searches scan every vector until a write rebuilds it", s.dir, err)
+}
+
 // indexClose is called by a writer's Close, before the table goes: above
 // the threshold the index is brought up to date (built if need be) and
 // saved when it changed. It never fails Close (the records are safe
 // whatever happens to the index): a failure is a notice, and the next
 // writer tries again.
-func (s *Store) indexClose() {
-	if len(s.t.rows) < s.indexThreshold() {
+func (s *Store) indexClose(ctx context.Context) {
+	if s.t.n() < s.indexThreshold() {
 		return
 	}
 	s.idx.mu.Lock()
@@ -512,15 +541,15 @@ func (s *Store) indexClose() {
 	ix := s.idx.ix.Load()
 	if ix == nil {
 		var err error
-		if ix, err = s.loadIndex(context.Background(), true); err != nil {
-			s.indexNotice("vectorstore: could not build the index of %s: %v; searches scan every vector until a write rebuilds it", s.dir, err)
+		if ix, err = s.loadIndex(ctx, true); err != nil {
+			s.indexInterrupted(ctx, err)
 			return
 		}
 	}
 	if ix.g.Deleted() > 0 && 2*ix.g.Deleted() > ix.g.Len() {
-		fresh, err := buildIndex(context.Background(), s.t, s.indexCheckpointer())
+		fresh, err := buildIndex(ctx, s.t, s.indexCheckpointer())
 		if err != nil {
-			s.indexNotice("vectorstore: could not rebuild the index of %s: %v", s.dir, err)
+			s.indexInterrupted(ctx, err)
 			return
 		}
 		ix = fresh
@@ -551,8 +580,8 @@ func (s *Store) indexClose() {
 //	          (HashRecord, binary; zero for a dead node)
 //	crc       uint32, CRC-32C of rest
 //
-// Both checksums are checked at every load (reading the file costs more
-// than summing it).
+// The first checksum is checked at every load, the second when the IDs
+// are read (the stamp does not match).
 // The stamp (logBytes, tailCRC: the log's length when the index was
 // written and the checksum of the log's last bytes before it, as in the
 // snapshot; and the number of live records) says which records the
@@ -593,7 +622,7 @@ func (c *crcWriter) Write(p []byte) (int, error) {
 
 // rowRanks returns each row's position among t's rows in ID order.
 func rowRanks(t *table) []int32 {
-	ranks := make([]int32, len(t.rows))
+	ranks := make([]int32, t.n())
 	if t.rowOf == nil { // rows read from a snapshot, in ID order
 		for i := range ranks {
 			ranks[i] = int32(i)
@@ -616,7 +645,7 @@ func writeIndex(path string, ix *annIndex, st indexStamp) error {
 	hdr = appendString(hdr, st.identity)
 	hdr = binary.AppendUvarint(hdr, uint64(st.logBytes))
 	hdr = binary.AppendUvarint(hdr, uint64(st.tailCRC))
-	hdr = binary.AppendUvarint(hdr, uint64(len(t.rows)))
+	hdr = binary.AppendUvarint(hdr, uint64(t.n()))
 	hdr = binary.AppendUvarint(hdr, uint64(n))
 	// restOff: the header's own length (with restOff, at most 10 bytes
 	// more) is known once restOff is; try the widths until they agree.
@@ -673,8 +702,8 @@ func writeIndex(path string, ix *annIndex, st indexStamp) error {
 		for node := range n {
 			b = b[:0]
 			if row := ix.nodeRow[node]; row >= 0 {
-				b = appendString(b, t.rows[row].id)
-				h, err := hex.DecodeString(t.rows[row].hash)
+				b = appendString(b, t.mem[row].id)
+				h, err := hex.DecodeString(t.mem[row].hash)
 				if err != nil || len(h) != 32 {
 					h = zero[:] // cannot happen: hashes are hex SHA-256
 				}
@@ -724,6 +753,7 @@ func (s *Store) mapIndexFile(path string) ([]byte, error) {
 		return nil, indexError(path, err.Error())
 	}
 	s.idx.unmaps = append(s.idx.unmaps, unmap)
+	populateResident(data) // read whole by the checks below
 	return data, nil
 }
 
@@ -742,7 +772,9 @@ func (s *Store) readIndex(path string) (*annIndex, error) {
 		if err != nil {
 			return nil, err
 		}
-		ix.mapByID(ids, hashes)
+		if err := ix.mapByID(ids, hashes); err != nil {
+			return nil, err
+		}
 		ix.dirty = true // rewritten in version 2 by a writer
 		return ix, nil
 	}
@@ -782,16 +814,16 @@ func (s *Store) readIndex(path string) (*annIndex, error) {
 		return nil, indexError(path, "cut short or bad header")
 	}
 	head, rest := data[:restOff-4], data[restOff:len(data)-4]
-	// Both checksums, though the IDs are read only when the stamp does
-	// not match: a damaged file is not used at all. They are summed on
-	// other CPUs while the graph is checked (LoadFlat never panics on
-	// damaged bytes, and what it loads is dropped unless both match).
-	sums := make(chan bool, 2)
-	go func() { sums <- crc32.Checksum(head, crcTable) == binary.LittleEndian.Uint32(data[restOff-4:]) }()
-	go func() { sums <- crc32.Checksum(rest, crcTable) == binary.LittleEndian.Uint32(data[len(data)-4:]) }()
+	// The graph's checksum is summed on another CPU while the graph is
+	// checked (LoadFlat never panics on damaged bytes, and what it loads
+	// is dropped unless the checksum matches). The IDs and hashes (a third
+	// of the file) are read, and their checksum summed, only when the
+	// stamp does not match: no damaged byte is ever used.
+	sum := make(chan bool, 1)
+	go func() { sum <- crc32.Checksum(head, crcTable) == binary.LittleEndian.Uint32(data[restOff-4:]) }()
 	ix := &annIndex{t: t, gone: map[int32][]float32{}, zero: make([]float32, t.dim)}
 	g, size, err := ann.LoadFlat(head[graphOff:], ix)
-	if ok1, ok2 := <-sums, <-sums; !ok1 || !ok2 {
+	if !<-sum {
 		return nil, indexError(path, "checksum mismatch: damaged or cut short")
 	}
 	if err != nil || g.Len() != int(n) {
@@ -810,18 +842,23 @@ func (s *Store) readIndex(path string) (*annIndex, error) {
 	if err := ix.readDead(bufio.NewReader(bytes.NewReader(head[off:])), int(n)); err != nil {
 		return nil, indexError(path, err.Error())
 	}
-	if logBytes == s.size && live == uint64(len(t.rows)) {
+	if logBytes == s.size && live == uint64(t.n()) {
 		if tail, err := logTailCRC(s.log, s.size); err == nil && uint64(tail) == tailCRC && ix.mapByRank(ranks) {
 			ix.byRank = true
 			return ix, nil
 		}
 	}
 	// Records were written since: check each node's record by its ID.
+	if crc32.Checksum(rest, crcTable) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+		return nil, indexError(path, "checksum mismatch of the records' IDs: damaged")
+	}
 	ids, hashes, err := readIDs(bufio.NewReader(bytes.NewReader(rest)), int(n))
 	if err != nil {
 		return nil, indexError(path, err.Error())
 	}
-	ix.mapByID(ids, hashes)
+	if err := ix.mapByID(ids, hashes); err != nil {
+		return nil, err
+	}
 	ix.dirty = true // a writer saves it with a stamp that matches
 	return ix, nil
 }
@@ -945,7 +982,7 @@ func readString(r *bufio.Reader, limit int) (string, error) {
 // rows though the filter has more, and returns ok = false when even a
 // wide search does not: the caller scans instead.
 func (ix *annIndex) search(q []float32, k, ef int, cand []int32, excluded map[int32]bool) (rows []int32, ok bool) {
-	n := len(ix.t.rows)
+	n := ix.t.n()
 	want := min(k, n-len(excluded))
 	var accept func(int32) bool
 	if ef <= 0 {
@@ -1014,6 +1051,7 @@ func indexWorth(cand []int32, n int) bool {
 // caller holds mu for reading.
 func (s *Store) queryIndex(ctx context.Context, ix *annIndex, units [][]float32, k, ef int, cand []int32, excluded map[int32]bool) ([][]Hit, error) {
 	t := s.t
+	t.populate()
 	out := make([][]Hit, len(units))
 	// The queries are shared between the CPUs; each is answered alone,
 	// so the hits do not depend on the split.
@@ -1036,7 +1074,10 @@ func (s *Store) queryIndex(ctx context.Context, ix *annIndex, units [][]float32,
 					errs[w] = err
 					return
 				}
-				out[i] = tops[0].hits(t)
+				if out[i], err = tops[0].hits(t); err != nil {
+					errs[w] = err
+					return
+				}
 			}
 		})
 	}

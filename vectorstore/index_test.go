@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"hash/crc32"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -327,25 +329,52 @@ func TestIndexDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	qs := queries(7, 5)
+	rest := indexRestOff(t, good)
 	rng := rand.New(rand.NewPCG(11, 12))
-	for trial := range 8 {
-		bad := good[:rng.IntN(len(good))]
-		if trial%2 == 1 {
+	for trial := range 10 {
+		// Even trials cut the file, odd ones change a byte, the last one
+		// a byte of the records' IDs and hashes. at: the first byte
+		// damaged or missing.
+		var bad []byte
+		var at int
+		switch {
+		case trial%2 == 0:
+			bad = good[:rng.IntN(len(good))]
+			at = len(bad)
+		default:
+			at = rng.IntN(len(good))
+			if trial == 9 {
+				at = rest + rng.IntN(len(good)-rest)
+			}
 			bad = slices.Clone(good)
-			bad[rng.IntN(len(bad))] ^= byte(1 + rng.IntN(255))
+			bad[at] ^= byte(1 + rng.IntN(255))
 		}
 		if err := os.WriteFile(path, bad, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		nt = notices{}
 		r := openIndexed(t, dir, true, &nt)
-		if got := recallAgainstScan(t, r, qs, 10, QueryOptions{}); got != 1 || r.idx.ix.Load() != nil {
+		got := recallAgainstScan(t, r, qs, 10, QueryOptions{})
+		if at >= rest+4 || at >= rest && at < len(bad) {
+			// The IDs and hashes are not read when the stamp matches
+			// (TestIndexStaleDamagedIDs: they are checked when it
+			// does not): the intact graph is used.
+			if got < 0.95 || r.idx.ix.Load() == nil || nt.all() != "" {
+				t.Errorf("trial %d: byte %d of the IDs damaged: index used %v, recall %.3f, notices %q", trial, at, r.idx.ix.Load() != nil, got, nt.all())
+			}
+			r.Close()
+			continue
+		}
+		if got != 1 || r.idx.ix.Load() != nil {
 			t.Fatalf("trial %d: a damaged index was used (recall %.3f)", trial, got)
 		}
 		if !strings.Contains(nt.all(), indexName) {
 			t.Errorf("trial %d: no notice naming the index file: %q", trial, nt.all())
 		}
 		r.Close()
+	}
+	if err := os.WriteFile(path, flip(good, rest/2), 0o600); err != nil { // the graph damaged
+		t.Fatal(err)
 	}
 	nt = notices{}
 	w := openIndexed(t, dir, false, &nt)
@@ -362,6 +391,61 @@ func TestIndexDamage(t *testing.T) {
 	recallAgainstScan(t, r, qs, 10, QueryOptions{})
 	if r.idx.ix.Load() == nil || nt.all() != "" {
 		t.Errorf("the rebuilt index was not saved or not usable: %q", nt.all())
+	}
+}
+
+// indexRestOff returns where the records' IDs and hashes start in an index
+// file of version 2 (restOff in its header).
+func indexRestOff(t *testing.T, b []byte) int {
+	t.Helper()
+	p := b[len(indexMagic):]
+	var v [7]uint64
+	for i := range v {
+		x, k := binary.Uvarint(p)
+		if k <= 0 {
+			t.Fatal("bad index header")
+		}
+		p, v[i] = p[k:], x
+		if i == 1 { // the identity's length, then its bytes
+			p = p[x:]
+		}
+	}
+	return int(v[6])
+}
+
+// TestIndexStaleDamagedIDs damages the records' IDs of an index whose
+// stamp no longer matches the log (a writer that did not keep the index
+// added records): the IDs are read then, so the index is not used.
+func TestIndexStaleDamagedIDs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var nt notices
+	s := openIndexed(t, dir, false, &nt)
+	mustAdd(t, s, blobRecords(8, "p", ixN))
+	mustClose(t, s)
+	path := filepath.Join(dir, indexName)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := slices.Clone(good)
+	bad[indexRestOff(t, good)+3] ^= 0x20
+	if err := os.WriteFile(path, bad, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w, err := Open(ctx, dir, Options{IndexThreshold: -1}) // leaves the index alone
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAdd(t, w, blobRecords(9, "x", 5))
+	mustClose(t, w)
+	r := openIndexed(t, dir, true, &nt)
+	defer r.Close()
+	if got := recallAgainstScan(t, r, queries(8, 5), 10, QueryOptions{}); got != 1 || r.idx.ix.Load() != nil {
+		t.Errorf("an index with damaged IDs was used under a stale stamp (recall %.3f)", got)
+	}
+	if !strings.Contains(nt.all(), "IDs: damaged") {
+		t.Errorf("notices %q, want one saying the IDs are damaged", nt.all())
 	}
 }
 
@@ -403,15 +487,19 @@ func writeIndexV1(t *testing.T, path string, ix *annIndex, identity string) {
 	b = binary.AppendUvarint(b, uint64(ix.t.dim))
 	b = appendString(b, identity)
 	b = binary.AppendUvarint(b, 0)
-	b = binary.AppendUvarint(b, uint64(len(ix.t.rows)))
+	b = binary.AppendUvarint(b, uint64(ix.t.n()))
 	w.Write(b)
 	if err := ix.g.Encode(w); err != nil {
 		t.Fatal(err)
 	}
 	for node := range ix.g.Len() {
 		row := ix.nodeRow[node]
-		h, _ := hex.DecodeString(ix.t.rows[row].hash)
-		w.Write(append(appendString(nil, ix.t.rows[row].id), h...))
+		r, err := ix.t.row(int(row))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, _ := hex.DecodeString(r.hash)
+		w.Write(append(appendString(nil, r.id), h...))
 	}
 	w.Write([]byte{0})
 	w.Flush()
@@ -592,5 +680,68 @@ func TestIndexWalkDamagedMatrix(t *testing.T) {
 	}
 	if !strings.Contains(nt.all(), "fail their checksum") {
 		t.Errorf("no notice of the damaged rows: %q", nt.all())
+	}
+}
+
+// TestIndexCloseContext stops a writer's Close in its index build (as
+// papermap does on SIGINT or SIGTERM): the snapshot and the manifest are
+// written before the build starts, CloseContext returns without error and
+// without the index, with a notice, and the next writer builds it.
+func TestIndexCloseContext(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var nt notices
+	s := openIndexed(t, dir, false, &nt)
+	mustAdd(t, s, blobRecords(11, "p", ixN))
+	cctx, cancel := context.WithCancel(ctx)
+	var snapAtBuild string
+	s.opts.Notice = func(m string) {
+		nt.add(m)
+		if strings.Contains(m, "building the approximate index") {
+			// The snapshot is on disk, covering the whole log, before
+			// the build begins: a kill now costs only the index.
+			b, err := os.ReadFile(filepath.Join(dir, snapName))
+			switch {
+			case err != nil:
+				snapAtBuild = err.Error()
+			case !bytes.HasPrefix(b, snapMagic) || int64(binary.LittleEndian.Uint64(b[32:])) != logSize(t, dir):
+				snapAtBuild = "a snapshot that does not cover the log"
+			default:
+				snapAtBuild = "ok"
+			}
+			cancel()
+		}
+	}
+	if err := s.CloseContext(cctx); err != nil {
+		t.Fatalf("CloseContext: %v", err)
+	}
+	if snapAtBuild != "ok" {
+		t.Errorf("the snapshot when the build began: %s", snapAtBuild)
+	}
+	if _, err := os.Stat(filepath.Join(dir, indexName)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("index file after a stopped build: %v", err)
+	}
+	if n := nt.all(); !strings.Contains(n, "was not finished") || !strings.Contains(n, "next write builds it") {
+		t.Errorf("notices %q, want one saying the index was not finished", n)
+	}
+
+	nt = notices{}
+	r := openIndexed(t, dir, true, &nt)
+	if !r.fromSnap || r.Len() != ixN {
+		t.Errorf("reader after the stopped build: snapshot used %v, %d records", r.fromSnap, r.Len())
+	}
+	if hits, err := r.Query(ctx, queries(11, 1)[0], 10, QueryOptions{}); err != nil || len(hits) != 10 {
+		t.Errorf("query without the index: %v %v", hits, err)
+	}
+	mustClose(t, r)
+	if n := nt.all(); !strings.Contains(n, "searching every vector instead") {
+		t.Errorf("reader's notices %q, want one saying it scans", n)
+	}
+
+	nt = notices{}
+	w := openIndexed(t, dir, false, &nt)
+	mustClose(t, w)
+	if _, err := os.Stat(filepath.Join(dir, indexName)); err != nil || !strings.Contains(nt.all(), "building the approximate index") {
+		t.Errorf("the next writer did not build the index: %v, notices %q", err, nt.all())
 	}
 }

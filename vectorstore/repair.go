@@ -71,5 +71,5 @@ func Repair(ctx context.Context, dir string) (kept int, err error) {
 			return 0, err
 		}
 	}
-	return len(t.rows), nil
+	return len(t.mem), nil
 }

@@ -100,7 +100,7 @@ func (s *Store) QueryBatch(ctx context.Context, qs [][]float32, k int, opts Quer
 		units[i] = u
 	}
 	out := make([][]Hit, len(qs))
-	if len(t.rows) == 0 || len(qs) == 0 {
+	if t.n() == 0 || len(qs) == 0 {
 		for i := range out {
 			out[i] = []Hit{}
 		}
@@ -109,7 +109,11 @@ func (s *Store) QueryBatch(ctx context.Context, qs [][]float32, k int, opts Quer
 
 	var excluded map[int32]bool
 	for _, id := range opts.Exclude {
-		if i, ok := t.find(id); ok {
+		i, ok, err := t.locate(id)
+		if err != nil {
+			return nil, fmt.Errorf("vectorstore: query: %w", err)
+		}
+		if ok {
 			if excluded == nil {
 				excluded = make(map[int32]bool, len(opts.Exclude))
 			}
@@ -124,7 +128,7 @@ func (s *Store) QueryBatch(ctx context.Context, qs [][]float32, k int, opts Quer
 		}
 		cand = t.filter(metas, opts.Where)
 	}
-	if ix := s.indexFor(ctx, opts.Exact); ix != nil && indexWorth(cand, len(t.rows)) {
+	if ix := s.indexFor(ctx, opts.Exact); ix != nil && indexWorth(cand, t.n()) {
 		return s.queryIndex(ctx, ix, units, k, opts.IndexEf, cand, excluded)
 	}
 	// Queries go through the matrix in groups: each row is scored
@@ -137,7 +141,9 @@ func (s *Store) QueryBatch(ctx context.Context, qs [][]float32, k int, opts Quer
 			return nil, err
 		}
 		for j, top := range tops {
-			out[lo+j] = top.hits(t)
+			if out[lo+j], err = top.hits(t); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil
@@ -179,7 +185,7 @@ const (
 // order. The rows are split between the CPUs: looking up a key in each
 // row's map costs a few cache misses per row, as much as scoring it.
 func (t *table) filter(metas []map[string]string, where Filter) []int32 {
-	n := len(t.rows)
+	n := t.n()
 	workers := min(runtime.GOMAXPROCS(0), max(1, n/minWorkerRows))
 	parts := make([][]int32, workers)
 	var wg sync.WaitGroup
@@ -211,7 +217,7 @@ func (t *table) filter(metas []map[string]string, where Filter) []int32 {
 // number of queries and their order (kernel.Dot4x3), so results depend
 // neither on the number of CPUs nor on batching.
 func (t *table) scan(ctx context.Context, qs [][]float32, k int, cand []int32, excluded map[int32]bool) ([]*topK, error) {
-	n := len(t.rows)
+	n := t.n()
 	if cand != nil {
 		n = len(cand)
 	}
@@ -227,6 +233,8 @@ func (t *table) scan(ctx context.Context, qs [][]float32, k int, cand []int32, e
 		if err := t.readyRows(cand); err != nil {
 			return nil, err
 		}
+	} else {
+		t.populate()
 	}
 	workers := min(runtime.GOMAXPROCS(0), max(1, n/minWorkerRows))
 	parts := make([][]*topK, workers)
@@ -346,7 +354,12 @@ func (q *topK) worse(a, b scored) bool {
 	if a.score != b.score {
 		return a.score < b.score
 	}
-	return q.t.rows[a.row].id > q.t.rows[b.row].id
+	if q.t.rowOf == nil {
+		// Rows read from a snapshot and not changed since are in ID
+		// order (and a lazy table need not decode their IDs).
+		return a.row > b.row
+	}
+	return q.t.mem[a.row].id > q.t.mem[b.row].id
 }
 
 func (q *topK) push(c scored) {
@@ -385,7 +398,7 @@ func (q *topK) push(c scored) {
 }
 
 // hits returns the kept rows, best first.
-func (q *topK) hits(t *table) []Hit {
+func (q *topK) hits(t *table) ([]Hit, error) {
 	h := slices.Clone(q.h)
 	slices.SortFunc(h, func(a, b scored) int {
 		switch {
@@ -398,9 +411,13 @@ func (q *topK) hits(t *table) []Hit {
 	})
 	out := make([]Hit, len(h))
 	for i, c := range h {
-		out[i] = Hit{ID: t.rows[c.row].id, Score: c.score}
+		r, err := t.row(int(c.row))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = Hit{ID: r.id, Score: c.score}
 	}
-	return out
+	return out, nil
 }
 
 // queryChromem answers a query with chromem-go's exhaustive search over
@@ -419,7 +436,7 @@ func (s *Store) queryChromem(ctx context.Context, q []float32, k int, opts Query
 		return nil, err
 	}
 	// chromem-go refuses nResults above the collection size.
-	n := min(k+len(opts.Exclude), len(s.t.rows))
+	n := min(k+len(opts.Exclude), s.t.n())
 	if n == 0 {
 		return []Hit{}, nil
 	}

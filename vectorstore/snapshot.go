@@ -29,34 +29,58 @@ import (
 // a notice) and the log is read instead; a writer then writes a new one
 // when it closes.
 //
-// Layout (integers little-endian):
+// Layout of version 2, which writers write (integers little-endian):
 //
-//	 0  magic      16 bytes "papermap-idx v1\n"
+//	 0  magic      16 bytes "papermap-idx v2\n"
 //	16  dim        uint32
 //	20  chunkRows  uint32   rows per checksummed chunk of the matrix
 //	24  rows       uint64
 //	32  logBytes   uint64   length of the log the snapshot covers
 //	40  tailCRC    uint32   CRC-32C of the (up to) 4096 log bytes before logBytes
-//	44  nchunks    uint32
-//	48  indexLen   uint64   length of the row index
-//	56  indexCRC   uint32   CRC-32C of the row index
-//	60  headerCRC  uint32   CRC-32C of bytes 0 to 60
-//	64  nchunks × uint32    CRC-32C of each chunk of the matrix
+//	44  nchunks    uint32   chunks of the matrix
+//	48  indexLen   uint64   length of the row index's entries
+//	56  indexRows  uint32   rows per checksummed chunk of the row index
+//	60  dirLen     uint32   length of the directory
+//	64  dirCRC     uint32   CRC-32C of the chunk checksums and the directory
+//	68  headerCRC  uint32   CRC-32C of bytes 0 to 68
+//	72  nchunks × uint32    CRC-32C of each chunk of the matrix
+//	    directory: per chunk of the row index, uint64 offset of its first
+//	               entry among the entries, uint32 CRC-32C of its entries,
+//	               uvarint length and bytes of its first ID
 //	    row index: per row, uvarint id length, id, uvarint hash length,
 //	               hash, uvarint frame offset, uvarint frame length
 //	    zero bytes up to a multiple of 4096
 //	    matrix: rows × dim float32, row i the vector of the i-th index entry
 //
-// Rows are in ID order. The index is checked whole at Open (it is small);
-// each chunk of the matrix is checked the first time one of its rows is
-// read (table.ready), and a chunk that fails is read again from the log.
+// Rows are in ID order. The header and the directory are checked at Open;
+// a reader decodes a chunk of the row index the first time one of its rows
+// is used (lazyRows: a query decodes the chunks of its hits, not the 86 MB
+// of a million records), and a writer decodes them all at Open. Each chunk
+// of the matrix is checked the first time one of its rows is read
+// (table.ready), and a chunk that fails is read again from the log; a
+// chunk of the row index that fails makes a reader read the rows from the
+// log, and a writer read the whole log, as without a snapshot.
+//
+// Version 1 (magic "papermap-idx v1\n") has a 64-byte header: the same
+// fields to byte 48, then indexLen uint64, indexCRC uint32 (CRC-32C of the
+// whole row index), headerCRC uint32 (of bytes 0 to 60); the chunk
+// checksums at 64, no directory, and the row index, checked and decoded
+// whole at Open. It is still read so; a writer rewrites it in version 2
+// when it closes.
 const snapName = "records.idx"
 
-var snapMagic = []byte("papermap-idx v1\n")
+// snapVersion is the version of the snapshots writers write.
+const snapVersion = 2
+
+var (
+	snapMagic   = []byte("papermap-idx v2\n")
+	snapMagicV1 = []byte("papermap-idx v1\n")
+)
 
 const (
-	snapHeaderLen = 64
-	snapAlign     = 4096
+	snapHeaderLen   = 72
+	snapHeaderLenV1 = 64
+	snapAlign       = 4096
 	// snapChunkBytes is about the size of a checksummed chunk of the
 	// matrix: small enough that reading a few scattered rows (an
 	// approximate index's search) checks little more than those rows.
@@ -83,6 +107,24 @@ type mappedSnapshot struct {
 	walks  sync.RWMutex
 	fixed  atomic.Bool // a chunk was read again from the log
 	notice func(string)
+	// populating: the matrix's cached pages are being (or were)
+	// entered into the page tables (populate), by a goroutine that close
+	// waits for.
+	populating atomic.Bool
+	populated  sync.WaitGroup
+}
+
+// populate starts entering the cached pages of a mapped matrix into the
+// page tables (once, on another goroutine: searches go on meanwhile, their
+// faults and it mapping the same pages at worst), ahead of a search that
+// reads many of its rows (a graph walk, a scan): see populateResident.
+func (t *table) populate() {
+	sn := t.snap
+	if sn == nil || !t.mapped() || !sn.populating.CompareAndSwap(false, true) {
+		return
+	}
+	b := sn.data[sn.vecOff-sn.vecOff%os.Getpagesize():]
+	sn.populated.Go(func() { populateResident(b) })
 }
 
 func snapChunkRows(dim int) int { return max(1, snapChunkBytes/(4*dim)) }
@@ -199,6 +241,7 @@ func (sn *mappedSnapshot) close() error {
 	if sn == nil || sn.unmap == nil {
 		return nil
 	}
+	sn.populated.Wait()
 	err := sn.unmap()
 	sn.unmap, sn.data = nil, nil
 	return err
@@ -226,22 +269,29 @@ func writeSnapshot(dir string, t *table, log io.ReaderAt, logBytes int64) error 
 	dim := t.dim
 	order := t.sortedRows()
 	// The row index (some 90 MB at a million records) is not built in
-	// memory: a first pass measures and checksums it, the write encodes
-	// it again entry by entry.
+	// memory: a first pass measures and checksums its chunks and writes
+	// the directory, the write encodes it again entry by entry.
 	var entry []byte
 	appendEntry := func(i int) []byte {
-		r := &t.rows[i]
+		r := &t.mem[i]
 		entry = appendString(entry[:0], r.id)
 		entry = appendString(entry, r.hash)
 		entry = binary.AppendUvarint(entry, uint64(r.off))
 		entry = binary.AppendUvarint(entry, uint64(r.size))
 		return entry
 	}
-	indexLen, indexCRC := 0, uint32(0)
-	for _, i := range order {
-		e := appendEntry(i)
-		indexLen += len(e)
-		indexCRC = crc32.Update(indexCRC, castagnoli, e)
+	var dir2 []byte
+	indexLen := 0
+	for lo := 0; lo < len(order); lo += snapIndexChunkRows {
+		crc := uint32(0)
+		dir2 = binary.LittleEndian.AppendUint64(dir2, uint64(indexLen))
+		for _, i := range order[lo:min(lo+snapIndexChunkRows, len(order))] {
+			e := appendEntry(i)
+			indexLen += len(e)
+			crc = crc32.Update(crc, castagnoli, e)
+		}
+		dir2 = binary.LittleEndian.AppendUint32(dir2, crc)
+		dir2 = appendString(dir2, t.mem[order[lo]].id)
 	}
 	chunkRows := snapChunkRows(max(dim, 1))
 	nchunks := (len(order) + chunkRows - 1) / chunkRows
@@ -260,7 +310,11 @@ func writeSnapshot(dir string, t *table, log io.ReaderAt, logBytes int64) error 
 		}
 		crcs[c] = crc
 	}
-	hdr := make([]byte, snapHeaderLen, snapHeaderLen+4*nchunks)
+	hdr := make([]byte, snapHeaderLen, snapHeaderLen+4*nchunks+len(dir2))
+	for _, c := range crcs {
+		hdr = binary.LittleEndian.AppendUint32(hdr, c)
+	}
+	hdr = append(hdr, dir2...)
 	copy(hdr, snapMagic)
 	binary.LittleEndian.PutUint32(hdr[16:], uint32(dim))
 	binary.LittleEndian.PutUint32(hdr[20:], uint32(chunkRows))
@@ -269,11 +323,10 @@ func writeSnapshot(dir string, t *table, log io.ReaderAt, logBytes int64) error 
 	binary.LittleEndian.PutUint32(hdr[40:], tail)
 	binary.LittleEndian.PutUint32(hdr[44:], uint32(nchunks))
 	binary.LittleEndian.PutUint64(hdr[48:], uint64(indexLen))
-	binary.LittleEndian.PutUint32(hdr[56:], indexCRC)
-	binary.LittleEndian.PutUint32(hdr[60:], crc32.Checksum(hdr[:60], castagnoli))
-	for _, c := range crcs {
-		hdr = binary.LittleEndian.AppendUint32(hdr, c)
-	}
+	binary.LittleEndian.PutUint32(hdr[56:], snapIndexChunkRows)
+	binary.LittleEndian.PutUint32(hdr[60:], uint32(len(dir2)))
+	binary.LittleEndian.PutUint32(hdr[64:], crc32.Checksum(hdr[snapHeaderLen:], castagnoli))
+	binary.LittleEndian.PutUint32(hdr[68:], crc32.Checksum(hdr[:68], castagnoli))
 	pre := len(hdr) + indexLen
 	pad := (snapAlign - pre%snapAlign) % snapAlign
 	err = safefile.Write(filepath.Join(dir, snapName), 0o600, func(f io.Writer) error {
@@ -317,32 +370,44 @@ func stale(format string, args ...any) error {
 
 // openSnapshot reads DIR/records.idx into a table whose matrix is mapped,
 // if the snapshot matches the log (log, of logSize bytes). dim is the
-// manifest's dimension. It returns the table and the log length it
-// covers; a *staleSnapshot error says why the snapshot cannot be used (it
-// is missing, cut short, stale or damaged), other errors are I/O errors.
-func openSnapshot(dir string, log io.ReaderAt, logSize int64, dim int) (*table, int64, error) {
+// manifest's dimension. With lazy (a reader), the row index of a version
+// 2 snapshot is decoded a chunk at a time when rows are used (lazyRows);
+// otherwise it is decoded whole, now. It returns the table, the log
+// length it covers and the snapshot's version; a *staleSnapshot error
+// says why the snapshot cannot be used (it is missing, cut short, stale or
+// damaged), other errors are I/O errors.
+func openSnapshot(dir string, log io.ReaderAt, logSize int64, dim int, lazy bool) (*table, int64, int, error) {
 	f, err := os.Open(filepath.Join(dir, snapName))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, 0, stale("there is none")
+		return nil, 0, 0, stale("there is none")
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("vectorstore: %w", err)
+		return nil, 0, 0, fmt.Errorf("vectorstore: %w", err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, 0, fmt.Errorf("vectorstore: %w", err)
+		return nil, 0, 0, fmt.Errorf("vectorstore: %w", err)
 	}
 	size := fi.Size()
-	hdr := make([]byte, snapHeaderLen)
-	if size < snapHeaderLen {
-		return nil, 0, stale("it is cut short")
+	if size < snapHeaderLenV1 {
+		return nil, 0, 0, stale("it is cut short")
 	}
+	hdr := make([]byte, min(size, snapHeaderLen))
 	if _, err := f.ReadAt(hdr, 0); err != nil {
-		return nil, 0, fmt.Errorf("vectorstore: read %s: %w", snapName, err)
+		return nil, 0, 0, fmt.Errorf("vectorstore: read %s: %w", snapName, err)
 	}
-	if !bytes.Equal(hdr[:16], snapMagic) || crc32.Checksum(hdr[:60], castagnoli) != binary.LittleEndian.Uint32(hdr[60:]) {
-		return nil, 0, stale("its header is damaged")
+	version, hlen := 2, snapHeaderLen
+	switch {
+	case bytes.Equal(hdr[:16], snapMagicV1):
+		version, hlen = 1, snapHeaderLenV1
+		if crc32.Checksum(hdr[:60], castagnoli) != binary.LittleEndian.Uint32(hdr[60:]) {
+			return nil, 0, 0, stale("its header is damaged")
+		}
+	case len(hdr) < snapHeaderLen:
+		return nil, 0, 0, stale("it is cut short")
+	case !bytes.Equal(hdr[:16], snapMagic) || crc32.Checksum(hdr[:68], castagnoli) != binary.LittleEndian.Uint32(hdr[68:]):
+		return nil, 0, 0, stale("its header is damaged")
 	}
 	sdim := int(binary.LittleEndian.Uint32(hdr[16:]))
 	chunkRows := int(binary.LittleEndian.Uint32(hdr[20:]))
@@ -351,45 +416,75 @@ func openSnapshot(dir string, log io.ReaderAt, logSize int64, dim int) (*table, 
 	tail := binary.LittleEndian.Uint32(hdr[40:])
 	nchunks := int(binary.LittleEndian.Uint32(hdr[44:]))
 	indexLen := binary.LittleEndian.Uint64(hdr[48:])
-	indexCRC := binary.LittleEndian.Uint32(hdr[56:])
+	var indexCRC, dirCRC uint32
+	var indexRows, dirLen int
+	if version == 1 {
+		indexCRC = binary.LittleEndian.Uint32(hdr[56:])
+	} else {
+		indexRows = int(binary.LittleEndian.Uint32(hdr[56:]))
+		dirLen = int(binary.LittleEndian.Uint32(hdr[60:]))
+		dirCRC = binary.LittleEndian.Uint32(hdr[64:])
+	}
 	switch {
 	case dim > 0 && sdim != dim, sdim <= 0:
-		return nil, 0, stale("it has %d dims, the store %d", sdim, dim)
+		return nil, 0, 0, stale("it has %d dims, the store %d", sdim, dim)
 	case logBytes < int64(len(logHeader)) || logBytes > logSize:
-		return nil, 0, stale("it covers %d bytes of the log, which has %d", logBytes, logSize)
-	case chunkRows != snapChunkRows(sdim) || rows > uint64(size)/4 || uint64(nchunks) != (rows+uint64(chunkRows)-1)/uint64(chunkRows) || indexLen > uint64(size):
-		return nil, 0, stale("its header is inconsistent")
+		return nil, 0, 0, stale("it covers %d bytes of the log, which has %d", logBytes, logSize)
+	case chunkRows != snapChunkRows(sdim) || rows > uint64(size)/4 || uint64(nchunks) != (rows+uint64(chunkRows)-1)/uint64(chunkRows) || indexLen > uint64(size),
+		version == 2 && (indexRows <= 0 || int64(dirLen) > size):
+		return nil, 0, 0, stale("its header is inconsistent")
 	}
-	pre := snapHeaderLen + 4*nchunks + int(indexLen)
+	meta0 := hlen + 4*nchunks + dirLen // the entries start here
+	pre := meta0 + int(indexLen)
 	vecOff := pre + (snapAlign-pre%snapAlign)%snapAlign
 	if want := int64(vecOff) + int64(rows)*int64(sdim)*4; size != want {
-		return nil, 0, stale("it has %d bytes, not %d", size, want)
+		return nil, 0, 0, stale("it has %d bytes, not %d", size, want)
 	}
 	if got, err := logTailCRC(log, logBytes); err != nil {
-		return nil, 0, fmt.Errorf("vectorstore: read %s: %w", logName, err)
+		return nil, 0, 0, fmt.Errorf("vectorstore: read %s: %w", logName, err)
 	} else if got != tail {
-		return nil, 0, stale("it was made from another log (the log was rewritten)")
+		return nil, 0, 0, stale("it was made from another log (the log was rewritten)")
 	}
-	meta := make([]byte, pre-snapHeaderLen)
-	if _, err := f.ReadAt(meta, snapHeaderLen); err != nil {
-		return nil, 0, fmt.Errorf("vectorstore: read %s: %w", snapName, err)
+	// Version 1: the chunk checksums and the whole row index; version 2:
+	// the chunk checksums and the directory.
+	metaEnd := meta0
+	if version == 1 {
+		metaEnd = pre
+	}
+	meta := make([]byte, metaEnd-hlen)
+	if _, err := f.ReadAt(meta, int64(hlen)); err != nil {
+		return nil, 0, 0, fmt.Errorf("vectorstore: read %s: %w", snapName, err)
 	}
 	crcs := make([]uint32, nchunks)
 	for c := range crcs {
 		crcs[c] = binary.LittleEndian.Uint32(meta[4*c:])
 	}
-	index := meta[4*nchunks:]
-	// The checksum (86 MB of row index at a million records) is summed
-	// on another CPU while the index is parsed; a parse of damaged bytes
-	// fails or is dropped, never trusted.
-	crcOK := make(chan bool, 1)
-	go func() { crcOK <- crc32.Checksum(index, castagnoli) == indexCRC }()
-	t, err := parseSnapshotIndex(index, int(rows), logBytes)
-	if !<-crcOK {
-		return nil, 0, stale("its row index fails its checksum")
-	}
-	if err != nil {
-		return nil, 0, err
+	var t *table
+	var lz *lazyRows
+	if version == 1 {
+		index := meta[4*nchunks:]
+		// The checksum (86 MB of row index at a million records) is summed
+		// on another CPU while the index is parsed; a parse of damaged bytes
+		// fails or is dropped, never trusted.
+		crcOK := make(chan bool, 1)
+		go func() { crcOK <- crc32.Checksum(index, castagnoli) == indexCRC }()
+		t = &table{mem: make([]rowInfo, rows)} // rowOf is built by the first change
+		err := parseRowEntries(t.mem, index, logBytes, 0)
+		if !<-crcOK {
+			return nil, 0, 0, stale("its row index fails its checksum")
+		}
+		if err != nil {
+			return nil, 0, 0, err
+		}
+	} else {
+		if crc32.Checksum(meta, castagnoli) != dirCRC {
+			return nil, 0, 0, stale("its directory fails its checksum")
+		}
+		if lz, err = parseDirectory(meta[4*nchunks:], int(rows), indexRows, indexLen); err != nil {
+			return nil, 0, 0, err
+		}
+		lz.logBytes, lz.dim = logBytes, sdim
+		t = &table{lz: lz}
 	}
 	t.dim = sdim
 	t.src = log
@@ -398,7 +493,7 @@ func openSnapshot(dir string, log io.ReaderAt, logSize int64, dim int) (*table, 
 	if rows > 0 {
 		data, unmap, err := mapFile(f, size)
 		if err != nil {
-			return nil, 0, fmt.Errorf("vectorstore: map %s: %w", snapName, err)
+			return nil, 0, 0, fmt.Errorf("vectorstore: map %s: %w", snapName, err)
 		}
 		sn.data, sn.unmap = data, unmap
 		t.vecs = unsafe.Slice((*float32)(unsafe.Pointer(&data[vecOff])), int(rows)*sdim)
@@ -409,40 +504,81 @@ func openSnapshot(dir string, log io.ReaderAt, logSize int64, dim int) (*table, 
 			decodeVector(vecs, data[vecOff:])
 			t.vecs = vecs
 		}
+		if lz != nil {
+			lz.entries = data[meta0:pre:pre]
+		}
 	}
 	t.snap = sn
-	return t, logBytes, nil
+	if lz != nil && !lazy {
+		// A writer decodes every chunk now; one that fails is a
+		// snapshot not used, as in version 1.
+		if err := t.decodeAll(); err != nil {
+			sn.close()
+			return nil, 0, 0, err
+		}
+	}
+	return t, logBytes, version, nil
 }
 
-// parseSnapshotIndex decodes the row index of a snapshot whose checksum
-// is right. The IDs and hashes are substrings of index, which the caller
-// hands over: it must never change it.
-func parseSnapshotIndex(index []byte, rows int, logBytes int64) (*table, error) {
-	t := &table{rows: make([]rowInfo, rows)} // rowOf is built by the first change
-	all := unsafe.String(unsafe.SliceData(index), len(index))
-	r := payloadReader{p: index}
-	for i := range t.rows {
-		id := r.field("id")
-		hash := r.field("hash")
-		off := r.uvarint("offset")
-		n := r.uvarint("frame")
-		if r.err != nil {
-			return nil, stale("its row index is damaged: %v", r.err)
+// parseDirectory decodes the directory of a version 2 snapshot (see the
+// layout above) whose checksum is right.
+func parseDirectory(d []byte, rows, chunkRows int, indexLen uint64) (*lazyRows, error) {
+	n := (rows + chunkRows - 1) / chunkRows
+	lz := &lazyRows{rows: rows, chunkRows: chunkRows, offs: make([]uint64, n+1), crcs: make([]uint32, n),
+		fences: make([]string, n), chunks: make([]atomic.Pointer[[]rowInfo], n)}
+	all := string(d) // one copy: the fences are substrings of it
+	p := 0
+	for c := range n {
+		if len(d)-p < 12 {
+			return nil, stale("its directory is damaged: cut short")
 		}
-		if off < uint64(len(logHeader)) || n < minRecordFrame || off+n > uint64(logBytes) || id.start == id.end {
-			return nil, stale("its row index is damaged: row %d is out of the log", i)
+		lz.offs[c] = binary.LittleEndian.Uint64(d[p:])
+		lz.crcs[c] = binary.LittleEndian.Uint32(d[p+8:])
+		p += 12
+		l, k := binary.Uvarint(d[p:])
+		if k <= 0 || l == 0 || l > uint64(len(d)-p-k) {
+			return nil, stale("its directory is damaged: chunk %d", c)
 		}
-		ri := rowInfo{id: all[id.start:id.end], hash: all[hash.start:hash.end], off: int64(off), size: int64(n)}
-		if i > 0 && t.rows[i-1].id >= ri.id {
-			// find relies on the order, and an ID is stored once.
-			return nil, stale("its row index is damaged: %q is not after %q", ri.id, t.rows[i-1].id)
+		p += k
+		lz.fences[c] = all[p : p+int(l)]
+		p += int(l)
+		if c == 0 && lz.offs[0] != 0 || c > 0 && (lz.offs[c] <= lz.offs[c-1] || lz.fences[c] <= lz.fences[c-1]) {
+			return nil, stale("its directory is damaged: chunk %d is out of order", c)
 		}
-		t.rows[i] = ri
 	}
-	if r.pos != len(index) {
-		return nil, stale("its row index is damaged: trailing bytes")
+	lz.offs[n] = indexLen
+	if p != len(d) || (n > 0 && lz.offs[n-1] >= indexLen) || (n == 0 && indexLen != 0) {
+		return nil, stale("its directory is damaged: it does not cover the row index")
 	}
-	return t, nil
+	return lz, nil
+}
+
+// decodeAll decodes the whole row index of a lazy table into t.mem (a
+// writer's, which changes rows): the entries are copied to the heap at
+// once, each chunk checked against its checksum. A chunk that fails is a
+// *staleSnapshot error.
+func (t *table) decodeAll() error {
+	lz := t.lz
+	if lz == nil {
+		return nil
+	}
+	b := bytes.Clone(lz.entries)
+	mem := make([]rowInfo, lz.rows)
+	for c := range lz.nchunks() {
+		lo, hi := lz.bounds(c)
+		e := b[lz.offs[c]:lz.offs[c+1]]
+		if crc32.Checksum(e, castagnoli) != lz.crcs[c] {
+			return stale("rows %d to %d of its row index fail their checksum", lo, hi-1)
+		}
+		if err := parseRowEntries(mem[lo:hi], e, lz.logBytes, lo); err != nil {
+			return err
+		}
+		if mem[lo].id != lz.fences[c] || (c+1 < lz.nchunks() && mem[hi-1].id >= lz.fences[c+1]) {
+			return stale("rows %d to %d of its row index do not match its directory", lo, hi-1)
+		}
+	}
+	t.mem, t.lz = mem, nil
+	return nil
 }
 
 var nativeLittleEndian = func() bool {
@@ -475,7 +611,7 @@ func (t *table) toHeap() {
 // caller holds mu, for reading at least. Row numbers are those of vector
 // and of Query's scan; Add appends rows, Delete moves the last row into
 // the hole, and Open may renumber them all.
-func (s *Store) rows() int { return len(s.t.rows) }
+func (s *Store) rows() int { return s.t.n() }
 
 // vector returns row i of the matrix, checked against its snapshot chunk
 // (see table.ready) the first time; it shares memory with the store (a

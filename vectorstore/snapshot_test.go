@@ -1,8 +1,10 @@
 package vectorstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
+	"hash/crc32"
 	"maps"
 	"os"
 	"path/filepath"
@@ -132,8 +134,9 @@ func TestSnapshotReopen(t *testing.T) {
 		s.mu.RLock()
 		for i := range s.rows() {
 			v, err := s.vector(i)
-			if err != nil || !slices.Equal(v, want[s.t.rows[i].id].Embedding) {
-				t.Fatalf("vector(%d) = %v, %v; want the vector of %s", i, v, err, s.t.rows[i].id)
+			r, rerr := s.t.row(i)
+			if err != nil || rerr != nil || !slices.Equal(v, want[r.id].Embedding) {
+				t.Fatalf("vector(%d) = %v, %v, %v; want the vector of %s", i, v, err, rerr, r.id)
 			}
 		}
 		s.mu.RUnlock()
@@ -226,6 +229,8 @@ func TestSnapshotNeverTrusted(t *testing.T) {
 	}
 	hdr := func(off int) int { return off }
 	vecOff := len(good) - len(want)*dim*4
+	lay := snapLayout(t, good)
+	v1 := snapV1(t, good)
 	cases := []struct {
 		name   string
 		damage func(t *testing.T, dir string) // changes the store copy
@@ -234,14 +239,25 @@ func TestSnapshotNeverTrusted(t *testing.T) {
 		// writer is the part of a writer's notice expected, when it
 		// differs from notice.
 		writer string
+		// readerUsed: a reader uses the snapshot though a writer does
+		// not (a damaged chunk of the row index: the reader reads the
+		// rows from the log when it meets it, the writer reads the log).
+		readerUsed bool
 	}{
-		{"missing", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, snapName)) }, false, "", "has no records.idx"},
-		{"empty", func(t *testing.T, dir string) { writeSnap(t, dir, nil) }, false, "cut short", ""},
-		{"cut short", func(t *testing.T, dir string) { writeSnap(t, dir, good[:len(good)-5]) }, false, "bytes, not", ""},
-		{"header byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, hdr(26))) }, false, "header is damaged", ""},
-		{"index byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, hdr(64)+4*countChunks(good)+10)) }, false, "row index fails its checksum", ""},
-		{"vector byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, vecOff+4*dim*300+7)) }, true, "fail their checksum", ""},
-		{"last vector byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, len(good)-1)) }, true, "fail their checksum", ""},
+		{"missing", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, snapName)) }, false, "", "has no records.idx", false},
+		{"empty", func(t *testing.T, dir string) { writeSnap(t, dir, nil) }, false, "cut short", "", false},
+		{"cut short", func(t *testing.T, dir string) { writeSnap(t, dir, good[:len(good)-5]) }, false, "bytes, not", "", false},
+		{"header byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, hdr(26))) }, false, "header is damaged", "", false},
+		{"directory byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, lay.dir+10)) }, false, "directory fails its checksum", "", false},
+		{"directory checksum", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, hdr(64))) }, false, "header is damaged", "", false},
+		{"first index byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, lay.entries)) }, false, "rows 0 to 255 of its row index fail their checksum", "", true},
+		{"index byte of the last chunk", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, lay.pre-3)) }, false, "rows 512 to 696 of its row index fail their checksum", "", true},
+		{"directory out of step", func(t *testing.T, dir string) { writeSnap(t, dir, moveFence(t, good, lay)) }, false, "do not match its directory", "", true},
+		{"version 1", func(t *testing.T, dir string) { writeSnap(t, dir, v1) }, true, "", "is of an earlier papermap (version 1)", false},
+		{"version 1 index byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(v1, 64+4*countChunks(v1)+10)) }, false, "row index fails its checksum", "", false},
+		{"version 1 header byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(v1, 30)) }, false, "header is damaged", "", false},
+		{"vector byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, vecOff+4*dim*300+7)) }, true, "fail their checksum", "", false},
+		{"last vector byte", func(t *testing.T, dir string) { writeSnap(t, dir, flip(good, len(good)-1)) }, true, "fail their checksum", "", false},
 		{"stale: records added since", func(t *testing.T, dir string) {
 			// A writer that was killed before its Close: the log goes on
 			// past what the snapshot covers.
@@ -255,7 +271,7 @@ func TestSnapshotNeverTrusted(t *testing.T) {
 			}
 			s.release() // as a kill would: no Close, no new snapshot
 			writeSnap(t, dir, good)
-		}, true, "", ""},
+		}, true, "", "", false},
 		{"from another log", func(t *testing.T, dir string) {
 			s := openStore(t, dir, dim)
 			if err := s.Compact(ctx); err != nil {
@@ -266,7 +282,7 @@ func TestSnapshotNeverTrusted(t *testing.T) {
 			mustAdd(t, s, makeRecords(34, "x", 20, dim))
 			s.release()
 			writeSnap(t, dir, good) // the old snapshot put back over the new log
-		}, false, "another log", ""},
+		}, false, "another log", "", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -295,8 +311,8 @@ func TestSnapshotNeverTrusted(t *testing.T) {
 				if err != nil {
 					t.Fatalf("read-only %v: %v", ro, err)
 				}
-				if s.fromSnap != c.used {
-					t.Errorf("read-only %v: snapshot used %v, want %v", ro, s.fromSnap, c.used)
+				if used := c.used || ro && c.readerUsed; s.fromSnap != used {
+					t.Errorf("read-only %v: snapshot used %v, want %v", ro, s.fromSnap, used)
 				}
 				checkHolds(t, s, expect)
 				mustClose(t, s)
@@ -325,6 +341,9 @@ func TestSnapshotNeverTrusted(t *testing.T) {
 			if notes.String() != "" {
 				t.Errorf("notices after the rewrite: %s", notes.String())
 			}
+			if b, err := os.ReadFile(filepath.Join(dir, snapName)); err != nil || !bytes.HasPrefix(b, snapMagic) {
+				t.Errorf("the writer's snapshot is not of version %d: %.16q, %v", snapVersion, b, err)
+			}
 		})
 	}
 }
@@ -344,6 +363,72 @@ func flip(b []byte, at int) []byte {
 
 func countChunks(snap []byte) int { return int(binary.LittleEndian.Uint32(snap[44:])) }
 
+// snapParts is where the parts of a version 2 snapshot start.
+type snapParts struct {
+	dir     int // the directory
+	entries int // the row index's entries
+	pre     int // the end of the entries
+	vecs    int // the matrix
+	offs    []int
+	crcs    []int // offsets of the chunks' checksums in the directory
+}
+
+func snapLayout(t testing.TB, b []byte) snapParts {
+	t.Helper()
+	if !bytes.HasPrefix(b, snapMagic) {
+		t.Fatalf("not a snapshot of version %d: %.16q", snapVersion, b)
+	}
+	rows := int(binary.LittleEndian.Uint64(b[24:]))
+	indexRows := int(binary.LittleEndian.Uint32(b[56:]))
+	var p snapParts
+	p.dir = snapHeaderLen + 4*countChunks(b)
+	p.entries = p.dir + int(binary.LittleEndian.Uint32(b[60:]))
+	p.pre = p.entries + int(binary.LittleEndian.Uint64(b[48:]))
+	p.vecs = p.pre + (snapAlign-p.pre%snapAlign)%snapAlign
+	d := p.dir
+	for range (rows + indexRows - 1) / indexRows {
+		p.offs = append(p.offs, p.entries+int(binary.LittleEndian.Uint64(b[d:])))
+		p.crcs = append(p.crcs, d+8)
+		l, k := binary.Uvarint(b[d+12:])
+		d += 12 + k + int(l)
+	}
+	p.offs = append(p.offs, p.pre)
+	return p
+}
+
+// snapV1 rewrites a version 2 snapshot as papermap wrote version 1: a
+// 64-byte header with the row index's checksum, no directory.
+func snapV1(t *testing.T, b []byte) []byte {
+	t.Helper()
+	p := snapLayout(t, b)
+	entries := b[p.entries:p.pre]
+	h := make([]byte, snapHeaderLenV1)
+	copy(h, snapMagicV1)
+	copy(h[16:56], b[16:56])
+	binary.LittleEndian.PutUint32(h[56:], crc32.Checksum(entries, castagnoli))
+	binary.LittleEndian.PutUint32(h[60:], crc32.Checksum(h[:60], castagnoli))
+	h = append(h, b[snapHeaderLen:p.dir]...) // the matrix's chunk checksums
+	h = append(h, entries...)
+	h = append(h, make([]byte, (snapAlign-len(h)%snapAlign)%snapAlign)...)
+	return append(h, b[p.vecs:]...)
+}
+
+// moveFence changes the first ID of chunk 1 of the row index in the
+// directory (its last byte one less, so the directory stays in order) and
+// makes the directory's and the header's checksums right: every chunk
+// passes its checksum, but chunk 1 does not start with the ID the
+// directory says.
+func moveFence(t *testing.T, b []byte, p snapParts) []byte {
+	t.Helper()
+	c := slices.Clone(b)
+	d := p.crcs[1] + 4
+	l, k := binary.Uvarint(c[d:])
+	c[d+k+int(l)-1]--
+	binary.LittleEndian.PutUint32(c[64:], crc32.Checksum(c[snapHeaderLen:p.entries], castagnoli))
+	binary.LittleEndian.PutUint32(c[68:], crc32.Checksum(c[:68], castagnoli))
+	return c
+}
+
 // TestSnapshotLogDamage flips bytes of a record's content in the log of a
 // store with a snapshot. A small log is checked whole by Open, which
 // reports the damage as without a snapshot; above verifyLogMax, Open
@@ -360,8 +445,15 @@ func TestSnapshotLogDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	victim := "s-000123"
-	vi, _ := s.t.find(victim)
-	off := s.t.rows[vi].off
+	vi, _, err := s.t.locate(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.t.row(vi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := r.off
 	mustClose(t, s)
 	dir := copyDir(t, base)
 	path := filepath.Join(dir, logName)

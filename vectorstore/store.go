@@ -225,7 +225,16 @@ func (s *Store) open(ctx context.Context) (rerr error) {
 	var t *table
 	var res scanResult
 	if complete {
-		snap, covered, err := openSnapshot(s.dir, s.log, size, dim)
+		// A reader decodes the snapshot's row index as rows are used; a
+		// writer (which changes rows), or a reader with frames to replay,
+		// decodes it now.
+		lazy := s.readOnly
+		snap, covered, version, err := openSnapshot(s.dir, s.log, size, dim, lazy)
+		if err == nil && covered < size && snap.lz != nil {
+			if err = snap.decodeAll(); err != nil {
+				snap.snap.close()
+			}
+		}
 		var st *staleSnapshot
 		if err == nil && covered <= verifyLogMax {
 			// A small log is checked whole, as without a snapshot: damage
@@ -242,6 +251,20 @@ func (s *Store) open(ctx context.Context) (rerr error) {
 		case err == nil:
 			snap.logPath = logPath
 			snap.snap.notice = s.notice
+			if lz := snap.lz; lz != nil {
+				lz.src, lz.logPath, lz.notice = s.log, logPath, s.notice
+			}
+			if version < snapVersion && !s.readOnly {
+				// Read as before; this writer rewrites it in the
+				// current version when it closes.
+				s.needSnap = true
+				defer func() {
+					if rerr == nil {
+						s.notify("vectorstore: %s is of an earlier papermap (version %d): when this command ends it is written again in version %d, whose row index readers decode only where they use it",
+							filepath.Join(s.dir, snapName), version, snapVersion)
+					}
+				}()
+			}
 			t, res, err = replayTail(snap, covered, size)
 			if err != nil {
 				snap.snap.close()
@@ -255,7 +278,7 @@ func (s *Store) open(ctx context.Context) (rerr error) {
 				// snapshot was removed): this writer migrates it.
 				defer func() {
 					if rerr == nil {
-						s.notify("%s", migrationNotice(s.dir, size, len(s.t.rows), s.t.dim))
+						s.notify("%s", migrationNotice(s.dir, size, s.t.n(), s.t.dim))
 					}
 				}()
 			} else if st.reason != "there is none" {
@@ -284,7 +307,7 @@ func (s *Store) open(ctx context.Context) (rerr error) {
 	}
 	if s.hasManifest && s.manifest.LogBytes > 0 && res.end < s.manifest.LogBytes {
 		t.close()
-		return &CorruptError{File: logPath, Offset: res.end, Intact: len(t.rows),
+		return &CorruptError{File: logPath, Offset: res.end, Intact: t.n(),
 			Reason: fmt.Sprintf("the log has %d bytes of intact records but held %d when the store was last closed: it was cut short, and papers stored after byte %d are lost", res.end, s.manifest.LogBytes, res.end)}
 	}
 	s.t = t // from here on, release unmaps the snapshot
@@ -393,7 +416,7 @@ func (s *Store) countIntact(size int64) int {
 		return 0
 	}
 	defer t.close()
-	return len(t.rows)
+	return t.n()
 }
 
 // noEmbedding is the collection's embedding function: the store only
@@ -417,7 +440,7 @@ func (s *Store) buildCollection(ctx context.Context) (*chromem.Collection, error
 	// The documents may outlive the mapping (Close unmaps it): the
 	// matrix moves to the heap.
 	s.t.toHeap()
-	for i := range s.t.rows {
+	for i := range s.t.n() {
 		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -437,8 +460,11 @@ func (s *Store) buildCollection(ctx context.Context) (*chromem.Collection, error
 // putDoc adds or replaces the chromem-go document of row i of t, whose
 // content and metadata are given.
 func putDoc(coll *chromem.Collection, t *table, i int, content string, meta map[string]string) error {
-	r := &t.rows[i]
-	err := coll.AddDocument(context.Background(), chromem.Document{
+	r, err := t.row(i)
+	if err != nil {
+		return err
+	}
+	err = coll.AddDocument(context.Background(), chromem.Document{
 		ID: r.id, Metadata: meta, Content: content, Embedding: t.vec(i),
 	})
 	if err != nil {
@@ -524,11 +550,20 @@ func (s *Store) release() error {
 	return errors.Join(errs...)
 }
 
-// Close releases the store. A writer writes the snapshot (records.idx)
-// when the records changed or it had none that matched the log, records
-// the time of its last change in the manifest and releases the lock.
-// Close is idempotent.
-func (s *Store) Close() error {
+// Close is CloseContext with a context that is never cancelled: a
+// writer's Close builds the approximate index to the end.
+func (s *Store) Close() error { return s.CloseContext(context.Background()) }
+
+// CloseContext releases the store. A writer writes the snapshot
+// (records.idx) when the records changed or it had none that matched the
+// log, records the time of its last change in the manifest, then brings
+// the approximate index up to date (see "Approximate index"), and
+// releases the lock. Cancelling ctx stops the index's build (minutes at a
+// million records): the records, the snapshot and the manifest are saved
+// by then, and the index, derived data, is built by the next writer
+// (continuing from the build's last checkpoint); a notice says so.
+// CloseContext (or Close) is idempotent.
+func (s *Store) CloseContext(ctx context.Context) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.mu.Lock()
@@ -536,26 +571,30 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		return nil
 	}
-	if !s.readOnly && s.broken == nil {
-		s.indexClose() // index.go: bring the index up to date and save it
-	}
-	s.closed = true
-	m, hasManifest := s.manifest, s.hasManifest
-	t := s.t
-	s.t, s.coll = newTable(), nil
-	s.mu.Unlock()
-
 	var err error
-	if !s.readOnly && hasManifest && s.saved && s.broken == nil {
-		err = s.saveSnapshot(t)
-		if s.dirty || m.LogBytes != s.size {
+	if !s.readOnly && s.hasManifest && s.saved && s.broken == nil {
+		// The snapshot and the manifest first: an interrupted index
+		// build then costs the next command nothing but the index.
+		err = s.saveSnapshot(s.t)
+		if m := s.manifest; s.dirty || m.LogBytes != s.size {
 			if s.dirty {
 				m.Updated = time.Now().UTC()
 			}
 			m.LogBytes = s.size
-			err = errors.Join(err, writeManifest(s.dir, m))
+			if werr := writeManifest(s.dir, m); werr != nil {
+				err = errors.Join(err, werr)
+			} else {
+				s.manifest = m
+			}
 		}
 	}
+	if !s.readOnly && s.broken == nil {
+		s.indexClose(ctx) // index.go: bring the index up to date and save it
+	}
+	s.closed = true
+	t := s.t
+	s.t, s.coll = newTable(), nil
+	s.mu.Unlock()
 	return errors.Join(err, t.close(), s.release())
 }
 
@@ -639,7 +678,7 @@ func (s *Store) ForgetEmbedder() error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.saved || len(s.t.rows) > 0 {
+	if s.saved || s.t.n() > 0 {
 		return fmt.Errorf("vectorstore: forget the embedder of %s: the store has stored records", s.dir)
 	}
 	s.manifest, s.hasManifest = Manifest{}, false
@@ -689,11 +728,16 @@ func HashRecord(content string, metadata map[string]string) string {
 func (s *Store) Lookup(id string) (hash string, ok bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	i, ok := s.t.find(id)
-	if !ok {
+	i, ok, err := s.t.locate(id)
+	var r rowInfo
+	if err == nil && ok {
+		r, err = s.t.row(i)
+	}
+	if err != nil {
+		s.notify("vectorstore: look up %q: %v", id, err)
 		return "", false
 	}
-	return s.t.rows[i].hash, true
+	return r.hash, ok
 }
 
 // Get returns a copy of the stored record id. Its content and metadata
@@ -704,11 +748,13 @@ func (s *Store) Get(id string) (Record, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	t := s.t
-	i, ok := t.find(id)
-	if !ok {
+	i, ok, err := t.locate(id)
+	if err == nil && !ok {
 		return Record{}, false
 	}
-	err := t.ready(i, i+1)
+	if err == nil {
+		err = t.ready(i, i+1)
+	}
 	var content string
 	var meta map[string]string
 	if err == nil {
@@ -718,26 +764,48 @@ func (s *Store) Get(id string) (Record, bool) {
 		s.notify("vectorstore: get %q: %v", id, err)
 		return Record{}, false
 	}
-	return Record{ID: t.rows[i].id, Content: content, Metadata: meta, Embedding: slices.Clone(t.vec(i))}, true
+	return Record{ID: id, Content: content, Metadata: meta, Embedding: slices.Clone(t.vec(i))}, true
 }
 
 // Len returns the number of records.
 func (s *Store) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.t.rows)
+	return s.t.n()
 }
 
 // IDs returns the IDs of all records, sorted.
 func (s *Store) IDs() []string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	ids := make([]string, len(s.t.rows))
-	for i := range s.t.rows {
-		ids[i] = s.t.rows[i].id
+	rows := s.readableRows()
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].id
 	}
-	slices.Sort(ids)
+	if s.t.rowOf != nil { // else in ID order already (sortedRows)
+		slices.Sort(ids)
+	}
 	return ids
+}
+
+// readableRows returns every row. Should some not be readable (a chunk of
+// the snapshot's row index damaged, and the log it covers too), it says
+// so in a notice and returns the others. The caller holds mu, for
+// reading at least.
+func (s *Store) readableRows() []rowInfo {
+	rows, err := s.t.allRows()
+	if err == nil {
+		return rows
+	}
+	s.notify("vectorstore: %v", err)
+	rows = make([]rowInfo, 0, s.t.n())
+	for i := range s.t.n() {
+		if r, err := s.t.row(i); err == nil {
+			rows = append(rows, r)
+		}
+	}
+	return rows
 }
 
 // Matrix returns all records' vectors as one row-major matrix, rows in the
@@ -753,13 +821,25 @@ func (s *Store) Matrix() (ids []string, vectors []float32, dim int) {
 		s.notify("vectorstore: %v", err)
 	}
 	order := t.sortedRows()
-	ids = make([]string, len(order))
+	ids = make([]string, 0, len(order))
 	vectors = make([]float32, len(order)*t.dim)
-	for k, i := range order {
-		ids[k] = t.rows[i].id
+	var rerr error
+	for _, i := range order {
+		r, err := t.row(i)
+		if err != nil {
+			// Rows whose chunk of the snapshot's row index and the log
+			// are both damaged: left out, with a notice.
+			rerr = err
+			continue
+		}
+		k := len(ids)
+		ids = append(ids, r.id)
 		copy(vectors[k*t.dim:(k+1)*t.dim], t.vec(i))
 	}
-	return ids, vectors, t.dim
+	if rerr != nil {
+		s.notify("vectorstore: %v", rerr)
+	}
+	return ids, vectors[:len(ids)*t.dim], t.dim
 }
 
 // Collection returns an in-memory chromem-go collection that mirrors the
@@ -887,7 +967,7 @@ func (s *Store) Add(ctx context.Context, recs []Record) (AddStats, error) {
 		old, known := batch[r.ID]
 		if !known {
 			if j, ok := s.t.find(r.ID); ok {
-				old, known = s.t.rows[j].hash, true
+				old, known = s.t.mem[j].hash, true
 			}
 		}
 		switch {
@@ -932,10 +1012,10 @@ func (s *Store) Add(ctx context.Context, recs []Record) (AddStats, error) {
 	s.mu.Lock()
 	t := s.t
 	t.mutable()
-	if need := (len(t.rows) + newIDs) * dim; need > cap(t.vecs) {
-		t.reserve(len(t.rows) + newIDs)
+	if need := (len(t.mem) + newIDs) * dim; need > cap(t.vecs) {
+		t.reserve(len(t.mem) + newIDs)
 		// A new matrix: every document must point into it.
-		for i := range t.rows {
+		for i := range t.mem {
 			s.syncCollection(i)
 		}
 	}
@@ -944,17 +1024,17 @@ func (s *Store) Add(ctx context.Context, recs []Record) (AddStats, error) {
 		r := &recs[c.rec]
 		i, ok := t.rowOf[r.ID]
 		if ok {
-			s.liveBytes -= t.rows[i].size
+			s.liveBytes -= t.mem[i].size
 		} else {
-			i = len(t.rows)
+			i = len(t.mem)
 			t.rowOf[r.ID] = i
-			t.rows = append(t.rows, rowInfo{})
+			t.mem = append(t.mem, rowInfo{})
 			t.vecs = t.vecs[:len(t.vecs)+dim]
 			if t.metas != nil {
 				t.metas = append(t.metas, nil)
 			}
 		}
-		t.rows[i] = rowInfo{id: r.ID, hash: c.hash, off: base + c.off, size: c.size}
+		t.mem[i] = rowInfo{id: r.ID, hash: c.hash, off: base + c.off, size: c.size}
 		if t.metas != nil {
 			t.metas[i] = cloneMeta(r.Metadata)
 		}
@@ -1037,14 +1117,14 @@ func (s *Store) Delete(ctx context.Context, ids ...string) error {
 	for _, id := range gone {
 		i := t.rowOf[id]
 		s.indexRetire(i) // index.go
-		s.liveBytes -= t.rows[i].size
+		s.liveBytes -= t.mem[i].size
 		delete(t.rowOf, id)
-		last := len(t.rows) - 1
+		last := len(t.mem) - 1
 		if i != last {
 			// The last row moves into the hole.
-			t.rows[i] = t.rows[last]
+			t.mem[i] = t.mem[last]
 			copy(t.vec(i), t.vec(last))
-			t.rowOf[t.rows[i].id] = i
+			t.rowOf[t.mem[i].id] = i
 			if t.metas != nil {
 				t.metas[i] = t.metas[last]
 			}
@@ -1053,8 +1133,8 @@ func (s *Store) Delete(ctx context.Context, ids ...string) error {
 		} else {
 			s.indexDropped(last) // index.go
 		}
-		t.rows[last] = rowInfo{}
-		t.rows = t.rows[:last]
+		t.mem[last] = rowInfo{}
+		t.mem = t.mem[:last]
 		t.vecs = t.vecs[:last*t.dim]
 		if t.metas != nil {
 			t.metas[last] = nil
@@ -1127,7 +1207,7 @@ func (s *Store) compact(ctx context.Context) error {
 	// once.
 	s.mu.Lock()
 	for i, off := range offs {
-		s.t.rows[i].off = off
+		s.t.mem[i].off = off
 	}
 	s.t.src = f
 	s.mu.Unlock()

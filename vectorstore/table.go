@@ -38,7 +38,12 @@ type rowInfo struct {
 type table struct {
 	dim  int
 	vecs []float32
-	rows []rowInfo
+	// mem holds the rows, unless lz does: a reader's table read from a
+	// version 2 snapshot decodes them when they are used (n, row,
+	// locate). Code that changes rows runs in writers, whose tables
+	// always have mem (openSnapshot decodes the snapshot whole for them).
+	mem []rowInfo
+	lz  *lazyRows
 	// rowOf maps IDs to rows. It is nil for a table just read from a
 	// snapshot, whose rows are sorted by ID: find then searches them, and
 	// the first change builds the map (mutable), which a million
@@ -123,24 +128,66 @@ func (t *table) close() error {
 
 func newTable() *table { return &table{rowOf: make(map[string]int)} }
 
-// find returns the row of id.
+// n returns the number of rows.
+func (t *table) n() int {
+	if t.lz != nil {
+		return t.lz.rows
+	}
+	return len(t.mem)
+}
+
+// row returns row i's ID, hash and frame. A lazy table decodes the
+// row's chunk of the snapshot's row index the first time (an error is an
+// I/O error or damage that the log could not make good, see lazyRows).
+func (t *table) row(i int) (rowInfo, error) {
+	if t.lz != nil {
+		return t.lz.row(i)
+	}
+	return t.mem[i], nil
+}
+
+// allRows returns every row (a lazy table decodes them all).
+func (t *table) allRows() ([]rowInfo, error) {
+	if t.lz != nil {
+		return t.lz.all()
+	}
+	return t.mem, nil
+}
+
+// locate returns the row of id, in any table.
+func (t *table) locate(id string) (int, bool, error) {
+	if t.lz != nil {
+		return t.lz.find(id)
+	}
+	i, ok := t.find(id)
+	return i, ok, nil
+}
+
+// find returns the row of id in a table whose rows are in memory (a
+// writer's); see locate for any table.
 func (t *table) find(id string) (int, bool) {
+	if t.lz != nil {
+		panic("vectorstore: find on a table whose row index is not decoded")
+	}
 	if t.rowOf != nil {
 		i, ok := t.rowOf[id]
 		return i, ok
 	}
-	return slices.BinarySearchFunc(t.rows, id, func(r rowInfo, id string) int { return strings.Compare(r.id, id) })
+	return slices.BinarySearchFunc(t.mem, id, cmpRowID)
 }
 
 // mutable builds rowOf if needed, before rows change. The caller holds
 // the store's write lock (or has the table to itself).
 func (t *table) mutable() {
+	if t.lz != nil {
+		panic("vectorstore: a change to a table whose row index is not decoded")
+	}
 	if t.rowOf != nil {
 		return
 	}
-	m := make(map[string]int, len(t.rows))
-	for i := range t.rows {
-		m[t.rows[i].id] = i
+	m := make(map[string]int, len(t.mem))
+	for i := range t.mem {
+		m[t.mem[i].id] = i
 	}
 	t.rowOf = m
 }
@@ -152,17 +199,25 @@ func (t *table) vec(i int) []float32 {
 	return t.vecs[i*t.dim : (i+1)*t.dim : (i+1)*t.dim]
 }
 
-// sortedRows returns the row indices ordered by record ID.
+// sortedRows returns the row indices ordered by record ID: a table read
+// from a snapshot, and not changed since, has its rows in that order.
 func (t *table) sortedRows() []int {
+	if t.rowOf == nil {
+		idx := make([]int, t.n())
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx
+	}
 	type entry struct {
 		id  string
 		row int
 	}
 	// Sorting copies of the IDs next to their rows reads each ID's bytes
 	// and nothing else, instead of jumping through the rows.
-	es := make([]entry, len(t.rows))
-	for i := range t.rows {
-		es[i] = entry{t.rows[i].id, i}
+	es := make([]entry, len(t.mem))
+	for i := range t.mem {
+		es[i] = entry{t.mem[i].id, i}
 	}
 	slices.SortFunc(es, func(a, b entry) int { return strings.Compare(a.id, b.id) })
 	idx := make([]int, len(es))
@@ -175,8 +230,8 @@ func (t *table) sortedRows() []int {
 // liveBytes is the length of the frames of the live records.
 func (t *table) liveBytes() int64 {
 	var n int64
-	for i := range t.rows {
-		n += t.rows[i].size
+	for i := range t.mem {
+		n += t.mem[i].size
 	}
 	return n
 }
@@ -215,9 +270,9 @@ func (l *loader) apply(f *frame, off, n int64) error {
 	}
 	i, ok := t.rowOf[f.id]
 	if !ok {
-		i = len(t.rows)
+		i = len(t.mem)
 		t.rowOf[f.id] = i
-		t.rows = append(t.rows, rowInfo{})
+		t.mem = append(t.mem, rowInfo{})
 		l.dead = append(l.dead, false)
 		t.reserve(max(l.records, i+1))
 		t.vecs = t.vecs[:len(t.vecs)+t.dim]
@@ -227,7 +282,7 @@ func (l *loader) apply(f *frame, off, n int64) error {
 	}
 	// The strings of a frame share one allocation with its content: keep
 	// copies of the ID and hash only, so that the content is not held.
-	t.rows[i] = rowInfo{id: strings.Clone(f.id), hash: strings.Clone(f.hash), off: off, size: n}
+	t.mem[i] = rowInfo{id: strings.Clone(f.id), hash: strings.Clone(f.hash), off: off, size: n}
 	if t.metas != nil {
 		t.metas[i] = cloneMetaStrings(f.meta)
 	}
@@ -243,22 +298,22 @@ func (l *loader) finish() {
 	}
 	t := l.t
 	w := 0
-	for r := range t.rows {
+	for r := range t.mem {
 		if l.dead[r] {
 			continue
 		}
 		if w != r {
-			t.rows[w] = t.rows[r]
+			t.mem[w] = t.mem[r]
 			copy(t.vecs[w*t.dim:(w+1)*t.dim], t.vecs[r*t.dim:(r+1)*t.dim])
-			t.rowOf[t.rows[w].id] = w
+			t.rowOf[t.mem[w].id] = w
 			if t.metas != nil {
 				t.metas[w] = t.metas[r]
 			}
 		}
 		w++
 	}
-	clear(t.rows[w:])
-	t.rows = t.rows[:w]
+	clear(t.mem[w:])
+	t.mem = t.mem[:w]
 	t.vecs = t.vecs[:w*t.dim]
 	if t.metas != nil {
 		clear(t.metas[w:])
@@ -291,7 +346,7 @@ func replayTail(t *table, from, size int64) (*table, scanResult, error) {
 		return nil, scanResult{}, err
 	}
 	t.mutable()
-	l := &loader{t: t, records: len(t.rows) + 1024, dead: make([]bool, len(t.rows))}
+	l := &loader{t: t, records: len(t.mem) + 1024, dead: make([]bool, len(t.mem))}
 	res, err := scanLog(t.src, from, size, scanStrict, l.apply)
 	if err != nil {
 		return nil, res, err
@@ -309,7 +364,7 @@ func decodeTable(ra io.ReaderAt, size int64, dim int, mode scanMode) (*table, sc
 	l.t.dim = dim
 	l.t.src = ra
 	l.t.rowOf = make(map[string]int, n)
-	l.t.rows = make([]rowInfo, 0, n)
+	l.t.mem = make([]rowInfo, 0, n)
 	l.dead = make([]bool, 0, n)
 	res, err := scanLog(ra, int64(len(logHeader)), size, mode, l.apply)
 	if err != nil {
@@ -395,7 +450,7 @@ func encodeTable(ctx context.Context, w io.Writer, t *table) (int64, []int64, er
 	if _, err := w.Write(logHeader); err != nil {
 		return 0, nil, err
 	}
-	offs := make([]int64, len(t.rows))
+	offs := make([]int64, len(t.mem))
 	var buf []byte
 	for k, i := range t.sortedRows() {
 		if k%1024 == 0 {
@@ -451,7 +506,10 @@ func countRecordFrames(ra io.ReaderAt, size int64) (int, error) {
 // and decodes it, checking its checksum and that it holds the row's
 // record. The frame's strings do not share buf.
 func (t *table) frame(i int, buf []byte) ([]byte, frame, error) {
-	r := &t.rows[i]
+	r, err := t.row(i)
+	if err != nil {
+		return buf, frame{}, err
+	}
 	if t.src == nil {
 		return buf, frame{}, fmt.Errorf("record %q: its log is not open", r.id)
 	}
@@ -489,15 +547,19 @@ func (t *table) record(i int) (content string, meta map[string]string, err error
 // order of the frames in the log, unless it is there already. The caller
 // holds the store's write lock, or its read lock and metaMu.
 func (t *table) loadMetas() error {
-	if t.metas != nil || len(t.rows) == 0 {
+	if t.metas != nil || t.n() == 0 {
 		return nil
 	}
-	order := make([]int, len(t.rows))
+	rows, err := t.allRows()
+	if err != nil {
+		return err
+	}
+	order := make([]int, len(rows))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int {
-		switch x, y := t.rows[a].off, t.rows[b].off; {
+		switch x, y := rows[a].off, rows[b].off; {
 		case x < y:
 			return -1
 		case x > y:
@@ -505,7 +567,7 @@ func (t *table) loadMetas() error {
 		}
 		return 0
 	})
-	metas := make([]map[string]string, len(t.rows))
+	metas := make([]map[string]string, len(rows))
 	var buf []byte
 	for _, i := range order {
 		var f frame

@@ -89,7 +89,7 @@ func (c *AnalyzeCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer cp.Close()
+	defer cp.CloseContext(ctx) // SIGINT/SIGTERM stop the index build at Close
 	m, err := computeThemes(ctx, cp, topts, nopts, c.m.Stderr)
 	if err != nil {
 		return err

@@ -79,7 +79,7 @@ func (c *ReindexCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer cp.Close()
+	defer cp.CloseContext(ctx) // SIGINT/SIGTERM stop the index build at Close
 	var ro corpus.ReindexOptions
 	ro.Model = model
 	if !*quiet {

@@ -109,7 +109,7 @@ func (c *ThemesCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer cp.Close()
+	defer cp.CloseContext(ctx) // SIGINT/SIGTERM stop the index build at Close
 	m, err := computeThemes(ctx, cp, opts, nopts, c.m.Stderr)
 	if err != nil {
 		return err
