@@ -19,10 +19,12 @@ func (s *Store) ScanMatrix(rows int, f func(lo int, block []float32) error) erro
 		// damaged are read as they are; the notice says which.
 		s.notify("vectorstore: %v", err)
 	}
-	n, d := len(t.rows), t.dim
+	d := t.dim
 	rows = max(rows, 1)
-	if t.rowOf == nil {
+	_, rerr := t.allRows()
+	if t.rowOf == nil && rerr == nil {
 		// Rows read from the snapshot are sorted by ID (see find).
+		n := t.n()
 		for lo := 0; lo < n; lo += rows {
 			hi := min(lo+rows, n)
 			if err := f(lo, t.vecs[lo*d:hi*d:hi*d]); err != nil {
@@ -31,16 +33,32 @@ func (s *Store) ScanMatrix(rows int, f func(lo int, block []float32) error) erro
 		}
 		return nil
 	}
+	if rerr != nil {
+		// As Matrix and IDs: rows whose chunk of the snapshot's row index
+		// and the log are both damaged are left out, with a notice.
+		s.notify("vectorstore: %v", rerr)
+	}
 	order := t.sortedRows()
-	buf := make([]float32, min(rows, n)*d)
-	for lo := 0; lo < n; lo += rows {
-		hi := min(lo+rows, n)
-		for k, i := range order[lo:hi] {
-			copy(buf[k*d:(k+1)*d], t.vec(i))
+	buf := make([]float32, min(rows, len(order))*d)
+	k, lo := 0, 0
+	flush := func() error {
+		if k == 0 {
+			return nil
 		}
-		if err := f(lo, buf[:(hi-lo)*d:(hi-lo)*d]); err != nil {
-			return err
+		err := f(lo, buf[:k*d:k*d])
+		lo, k = lo+k, 0
+		return err
+	}
+	for _, i := range order {
+		if _, err := t.row(i); err != nil {
+			continue
+		}
+		copy(buf[k*d:(k+1)*d], t.vec(i))
+		if k++; k == rows {
+			if err := flush(); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
+	return flush()
 }
