@@ -259,3 +259,46 @@ func TestDefaultsBySize(t *testing.T) {
 		t.Errorf("explicit options replaced by defaults: %v", got)
 	}
 }
+
+// The steps optimize takes are the negative gradients of the losses the
+// package documentation states: checked against central finite differences
+// of each loss (in float64 with math.Pow) at distances r along one axis,
+// where the step coefficient c of c·(yᵢ − yⱼ) is −(dL/dr)/r.
+func TestLossGradients(t *testing.T) {
+	phi := func(r float64) float64 { return 1 / (1 + curveA*math.Pow(r*r, curveB)) }
+	coef := func(f func(r float64) float64, r float64) float64 {
+		h := 1e-6 * r
+		return -(f(r+h) - f(r-h)) / (2 * h) / r
+	}
+	for _, tc := range []struct {
+		name          string
+		nu            float64
+		attract, push func(r float64) float64 // the losses of an edge and of a negative sample
+		tol           float64
+	}{
+		// umap-learn's repulsion adds 0.001 to d²: 1e-3 relative at d ≥ 1.
+		{"umap", -1, func(r float64) float64 { return -math.Log(phi(r)) },
+			func(r float64) float64 { return -math.Log(1 - phi(r)) }, 2e-3},
+		{"neg nu=1", 1, func(r float64) float64 { return -math.Log(phi(r) / (phi(r) + 1)) },
+			func(r float64) float64 { return -math.Log(1 / (phi(r) + 1)) }, 1e-4},
+		{"neg nu=0.1", 0.1, func(r float64) float64 { return -math.Log(phi(r) / (phi(r) + 0.1)) },
+			func(r float64) float64 { return -math.Log(0.1 / (phi(r) + 0.1)) }, 1e-4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := loss{nu: tc.nu}
+			for _, r := range []float64{1, 1.7, 3, 8} {
+				if got, want := l.attract(r*r), coef(tc.attract, r); math.Abs(got-want) > tc.tol*math.Abs(want) {
+					t.Errorf("r = %g: attraction %g, finite difference %g", r, got, want)
+				}
+				if got, want := l.repel(r*r), coef(tc.push, r); math.Abs(got-want) > tc.tol*math.Abs(want) {
+					t.Errorf("r = %g: repulsion %g, finite difference %g", r, got, want)
+				}
+			}
+		})
+	}
+	// Neg-t-SNE's attraction tends to UMAP's as ν grows (Damrich et al.
+	// 2023: UMAP is the high-ν end of the spectrum).
+	if a, u := (loss{nu: 1e9}).attract(2), (loss{nu: -1}).attract(2); math.Abs(a-u) > 1e-6*math.Abs(u) {
+		t.Errorf("attraction at ν = 1e9: %g, UMAP's %g", a, u)
+	}
+}
