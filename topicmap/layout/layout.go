@@ -63,8 +63,9 @@ type Options struct {
 	// away to lower it, with φ the curve 1/(1 + a·d^(2b)); smaller values
 	// repel more, moving the layout from UMAP towards t-SNE. 0 (or a
 	// negative value) means umap-learn's loss. ν = 0.1 raised the label
-	// agreement of arXiv 2,000 by 0.003 (3 seeds) and lowered ACM 20,000's
-	// trustworthiness@10 by 0.005, so it is not the default
+	// agreement of arXiv 2,000 and ACM 20,000 by 0.003 (2-3 seeds) and
+	// lowered ACM 20,000's trustworthiness@10 by 0.004-0.005 (below
+	// t-SNE's), so it is not the default
 	// (bench/RESULTS.md, "Map layout V").
 	NoiseWeight float64
 }

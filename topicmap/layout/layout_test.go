@@ -57,26 +57,34 @@ func TestTrustworthinessMatchesScikitLearn(t *testing.T) {
 
 func TestUMAPSeparatesBlobsAndKeepsNeighbours(t *testing.T) {
 	x, labels := blobs(600, 20, 6, 3)
-	xy, err := UMAP(x, Options{Seed: 7, Epochs: 200})
-	if err != nil {
-		t.Fatal(err)
-	}
 	pca, err := PCA2(x, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tu, _ := Trustworthiness(x, xy, 10, 0, 1)
 	tp, _ := Trustworthiness(x, pca, 10, 0, 1)
-	au, _ := LabelAgreement(xy, labels, 10, 0, 1)
 	ap, _ := LabelAgreement(pca, labels, 10, 0, 1)
-	t.Logf("umap: trust %.3f agree %.3f; pca: trust %.3f agree %.3f", tu, au, tp, ap)
-	// Six blobs in 20 dimensions: two principal components cannot keep
-	// them apart, a neighbour-preserving layout must.
-	if au < 0.95 {
-		t.Errorf("label agreement %.3f, want >= 0.95", au)
-	}
-	if tu <= tp {
-		t.Errorf("umap trustworthiness %.3f not above pca's %.3f", tu, tp)
+	for _, tc := range []struct {
+		name  string
+		noise float64
+	}{{"umap loss", 0}, {"neg-t-sne", 0.1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			xy, err := UMAP(x, Options{Seed: 7, Epochs: 200, NoiseWeight: tc.noise})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tu, _ := Trustworthiness(x, xy, 10, 0, 1)
+			au, _ := LabelAgreement(xy, labels, 10, 0, 1)
+			t.Logf("layout: trust %.3f agree %.3f; pca: trust %.3f agree %.3f", tu, au, tp, ap)
+			// Six blobs in 20 dimensions: two principal components mix
+			// their edges (agreement 0.956), a neighbour-preserving layout
+			// keeps them apart (1.000 with either loss at this seed).
+			if au < 0.99 {
+				t.Errorf("label agreement %.3f, want >= 0.99", au)
+			}
+			if tu <= tp {
+				t.Errorf("trustworthiness %.3f not above pca's %.3f", tu, tp)
+			}
+		})
 	}
 }
 
