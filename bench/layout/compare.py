@@ -69,17 +69,8 @@ def main():
         q = "0" if n <= 2000 else "2000"
         vec = os.path.join(args.dir, f"vectors-{n}.f32")
         dim = int(figure(run([lay, "vectors", "--store", st, "--n", str(n), "--out", vec]), "dim"))
-        rows = []
-        xy = os.path.join(args.dir, f"papermap-{n}.xy")
-        secs = figure(run([lay, "run", "--store", st, "--n", str(n), "--out", xy]), "seconds")
-        rows.append(("papermap-umap", secs, xy))
-        xy = os.path.join(args.dir, f"sklearn-{n}.xy")
-        try:
-            secs = figure(run([PY, "bench/layout/sklearn_tsne.py", vec, str(dim), xy], timeout=args.timeout), "seconds")
-            rows.append(("sklearn-tsne", secs, xy))
-        except subprocess.TimeoutExpired:
-            rows.append(("sklearn-tsne", None, None))
-        for tool, secs, xy in rows:
+
+        def report(tool, secs, xy):
             res = {"case": f"layout-{n}", "tool": tool, "seconds": secs}
             if xy is None:
                 res["note"] = f"stopped after {args.timeout:.0f} s"
@@ -92,6 +83,18 @@ def main():
                 print(json.dumps(res), flush=True)
             else:
                 print(" ".join(f"{k}={v}" for k, v in res.items()), flush=True)
+
+        # Each tool's line is printed as soon as it is measured, so a run
+        # stopped during a long t-SNE still reports papermap's figures.
+        xy = os.path.join(args.dir, f"papermap-{n}.xy")
+        secs = figure(run([lay, "run", "--store", st, "--n", str(n), "--out", xy]), "seconds")
+        report("papermap-umap", secs, xy)
+        xy = os.path.join(args.dir, f"sklearn-{n}.xy")
+        try:
+            secs = figure(run([PY, "bench/layout/sklearn_tsne.py", vec, str(dim), xy], timeout=args.timeout), "seconds")
+            report("sklearn-tsne", secs, xy)
+        except subprocess.TimeoutExpired:
+            report("sklearn-tsne", None, None)
 
 
 if __name__ == "__main__":

@@ -103,6 +103,7 @@ func run(args []string) error {
 	fs.IntVar(&o.NegativeRate, "negrate", 0, "layout.Options.NegativeRate")
 	fs.IntVar(&o.SampleRows, "sample", 0, "layout.Options.SampleRows")
 	fs.IntVar(&o.RefineEpochs, "refine-epochs", 0, "layout.Options.RefineEpochs")
+	fs.Float64Var(&o.NoiseWeight, "nu", 0, "layout.Options.NoiseWeight (Neg-t-SNE's ν; 0: umap-learn's loss)")
 	var rate float64
 	fs.Float64Var(&rate, "refine-rate", 0, "layout.Options.RefineRate")
 	fs.Parse(args)

@@ -57,26 +57,34 @@ func TestTrustworthinessMatchesScikitLearn(t *testing.T) {
 
 func TestUMAPSeparatesBlobsAndKeepsNeighbours(t *testing.T) {
 	x, labels := blobs(600, 20, 6, 3)
-	xy, err := UMAP(x, Options{Seed: 7, Epochs: 200})
-	if err != nil {
-		t.Fatal(err)
-	}
 	pca, err := PCA2(x, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tu, _ := Trustworthiness(x, xy, 10, 0, 1)
 	tp, _ := Trustworthiness(x, pca, 10, 0, 1)
-	au, _ := LabelAgreement(xy, labels, 10, 0, 1)
 	ap, _ := LabelAgreement(pca, labels, 10, 0, 1)
-	t.Logf("umap: trust %.3f agree %.3f; pca: trust %.3f agree %.3f", tu, au, tp, ap)
-	// Six blobs in 20 dimensions: two principal components cannot keep
-	// them apart, a neighbour-preserving layout must.
-	if au < 0.95 {
-		t.Errorf("label agreement %.3f, want >= 0.95", au)
-	}
-	if tu <= tp {
-		t.Errorf("umap trustworthiness %.3f not above pca's %.3f", tu, tp)
+	for _, tc := range []struct {
+		name  string
+		noise float64
+	}{{"umap loss", 0}, {"neg-t-sne", 0.1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			xy, err := UMAP(x, Options{Seed: 7, Epochs: 200, NoiseWeight: tc.noise})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tu, _ := Trustworthiness(x, xy, 10, 0, 1)
+			au, _ := LabelAgreement(xy, labels, 10, 0, 1)
+			t.Logf("layout: trust %.3f agree %.3f; pca: trust %.3f agree %.3f", tu, au, tp, ap)
+			// Six blobs in 20 dimensions: two principal components mix
+			// their edges (agreement 0.956), a neighbour-preserving layout
+			// keeps them apart (1.000 with either loss at this seed).
+			if au < 0.99 {
+				t.Errorf("label agreement %.3f, want >= 0.99", au)
+			}
+			if tu <= tp {
+				t.Errorf("trustworthiness %.3f not above pca's %.3f", tu, tp)
+			}
+		})
 	}
 }
 
@@ -257,5 +265,48 @@ func TestDefaultsBySize(t *testing.T) {
 	o := Options{Neighbors: 7, PCADims: 30, NegativeRate: 3, Epochs: 40}.withDefaults(2000)
 	if got := [4]int{o.Neighbors, o.PCADims, o.NegativeRate, o.epochs(2000)}; got != [4]int{7, 30, 3, 40} {
 		t.Errorf("explicit options replaced by defaults: %v", got)
+	}
+}
+
+// The steps optimize takes are the negative gradients of the losses the
+// package documentation states: checked against central finite differences
+// of each loss (in float64 with math.Pow) at distances r along one axis,
+// where the step coefficient c of c·(yᵢ − yⱼ) is −(dL/dr)/r.
+func TestLossGradients(t *testing.T) {
+	phi := func(r float64) float64 { return 1 / (1 + curveA*math.Pow(r*r, curveB)) }
+	coef := func(f func(r float64) float64, r float64) float64 {
+		h := 1e-6 * r
+		return -(f(r+h) - f(r-h)) / (2 * h) / r
+	}
+	for _, tc := range []struct {
+		name          string
+		nu            float64
+		attract, push func(r float64) float64 // the losses of an edge and of a negative sample
+		tol           float64
+	}{
+		// umap-learn's repulsion adds 0.001 to d²: 1e-3 relative at d ≥ 1.
+		{"umap", -1, func(r float64) float64 { return -math.Log(phi(r)) },
+			func(r float64) float64 { return -math.Log(1 - phi(r)) }, 2e-3},
+		{"neg nu=1", 1, func(r float64) float64 { return -math.Log(phi(r) / (phi(r) + 1)) },
+			func(r float64) float64 { return -math.Log(1 / (phi(r) + 1)) }, 1e-4},
+		{"neg nu=0.1", 0.1, func(r float64) float64 { return -math.Log(phi(r) / (phi(r) + 0.1)) },
+			func(r float64) float64 { return -math.Log(0.1 / (phi(r) + 0.1)) }, 1e-4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := loss{nu: tc.nu}
+			for _, r := range []float64{1, 1.7, 3, 8} {
+				if got, want := l.attract(r*r), coef(tc.attract, r); math.Abs(got-want) > tc.tol*math.Abs(want) {
+					t.Errorf("r = %g: attraction %g, finite difference %g", r, got, want)
+				}
+				if got, want := l.repel(r*r), coef(tc.push, r); math.Abs(got-want) > tc.tol*math.Abs(want) {
+					t.Errorf("r = %g: repulsion %g, finite difference %g", r, got, want)
+				}
+			}
+		})
+	}
+	// Neg-t-SNE's attraction tends to UMAP's as ν grows (Damrich et al.
+	// 2023: UMAP is the high-ν end of the spectrum).
+	if a, u := (loss{nu: 1e9}).attract(2), (loss{nu: -1}).attract(2); math.Abs(a-u) > 1e-6*math.Abs(u) {
+		t.Errorf("attraction at ν = 1e9: %g, UMAP's %g", a, u)
 	}
 }

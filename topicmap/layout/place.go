@@ -57,7 +57,8 @@ func Place(known blas32.General, knownXY []float32, fresh blas32.General, opts P
 	if epochs == 0 {
 		epochs = 30
 	}
-	negRate := Options{}.withDefaults(known.Rows).NegativeRate
+	def := Options{}.withDefaults(known.Rows)
+	negRate, l := def.NegativeRate, lossOf(def)
 	near := make([]idxDist, 0, k)
 	w := make([]float64, k)
 	for i := 0; i < fresh.Rows; i++ {
@@ -86,7 +87,7 @@ func Place(known blas32.General, knownXY []float32, fresh blas32.General, opts P
 		cx, cy := float32(sx/sw), float32(sy/sw)
 		if epochs > 0 {
 			rng := rand.New(rand.NewPCG(opts.Seed, uint64(i)))
-			cx, cy = settle(cx, cy, near, w[:len(near)], knownXY, epochs, negRate, rng)
+			cx, cy = settle(cx, cy, near, w[:len(near)], knownXY, epochs, negRate, l, rng)
 		}
 		out[2*i], out[2*i+1] = cx, cy
 	}
@@ -102,13 +103,12 @@ func Place(known blas32.General, knownXY []float32, fresh blas32.General, opts P
 // of its edges: with a single pull, twins of laid-out papers settled 1.3×
 // farther from their originals than the weighted mean put them, with the
 // double pull 0.45× as far (TestPlaceTwinSettlesByOriginal).
-func settle(cx, cy float32, near []idxDist, w []float64, knownXY []float32, epochs, negRate int, rng *rand.Rand) (float32, float32) {
+func settle(cx, cy float32, near []idxDist, w []float64, knownXY []float32, epochs, negRate int, l loss, rng *rand.Rand) (float32, float32) {
 	var maxW float64
 	for _, v := range w {
 		maxW = max(maxW, v)
 	}
 	n := len(knownXY) / 2
-	const a, b = curveA, curveB
 	next := make([]float64, len(near))
 	for ep := 0; ep < epochs; ep++ {
 		alpha := float32(0.25 * (1 - float64(ep)/float64(epochs)))
@@ -119,8 +119,7 @@ func settle(cx, cy float32, near []idxDist, w []float64, knownXY []float32, epoc
 			next[t] += maxW / w[t]
 			dx, dy := cx-knownXY[2*c.i], cy-knownXY[2*c.i+1]
 			if d2 := float64(dx*dx + dy*dy); d2 > 0 {
-				pb := pow(d2, b)
-				coef := float32(-2 * a * b * pb / d2 / (a*pb + 1))
+				coef := float32(l.attract(d2))
 				cx += 2 * clip(coef*dx) * alpha
 				cy += 2 * clip(coef*dy) * alpha
 			}
@@ -131,7 +130,7 @@ func settle(cx, cy float32, near []idxDist, w []float64, knownXY []float32, epoc
 				if d2 <= 0 {
 					continue // the point's own twin: no direction to push
 				}
-				coef := float32(2 * b / ((0.001 + d2) * (a*pow(d2, b) + 1)))
+				coef := float32(l.repel(d2))
 				cx += clip(coef*dx) * alpha
 				cy += clip(coef*dy) * alpha
 			}
