@@ -30,7 +30,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +37,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/papermap/papermap/bench/internal/cpuprof"
 	"github.com/papermap/papermap/bench/internal/rawf32"
 
 	"github.com/papermap/papermap/vectorstore"
@@ -117,18 +117,12 @@ func main() {
 	}
 	wg.Wait()
 
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		pprof.StartCPUProfile(f)
-	}
+	stopProfile := cpuprof.Start(*cpuprofile)
 	t0, c0 := time.Now(), cpuSeconds()
 	idx := ann.New(r, ann.Options{M: *m, EfConstruction: *efc, Seed: 1})
 	idx.Build(rowsN, *workers)
 	build, buildCPU := time.Since(t0), cpuSeconds()-c0
-	pprof.StopCPUProfile()
+	stopProfile()
 	emit(map[string]any{"tool": "papermap-hnsw", "n": rowsN, "dim": *dim, "m": idxM(*m), "efc": idxEfc(*efc),
 		"build_s": build.Seconds(), "build_cpu_s": buildCPU, "index_heap_mb": float64(idx.Bytes()) / (1 << 20),
 		"peak_rss_mb": peakRSS(), "threads": runtime.GOMAXPROCS(0)})

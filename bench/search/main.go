@@ -20,11 +20,10 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"os"
-	"runtime/pprof"
 	"slices"
 	"time"
 
+	"github.com/papermap/papermap/bench/internal/cpuprof"
 	"github.com/papermap/papermap/corpus"
 )
 
@@ -51,15 +50,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "profile the open and the first search into this file")
 	flag.Parse()
 	ctx := context.Background()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			log.Fatal(err)
-		}
-	}
+	stopProfile := cpuprof.Start(*cpuprofile)
 	t0 := time.Now()
 	c, err := corpus.Open(ctx, *store, corpus.Options{ReadOnly: true})
 	if err != nil {
@@ -74,7 +65,7 @@ func main() {
 		log.Fatal(err)
 	}
 	first := time.Since(t1)
-	pprof.StopCPUProfile()
+	stopProfile()
 	fmt.Printf("store %s: %d papers, opened in %v\n", *store, c.Len(), open.Round(time.Millisecond))
 	fmt.Printf("mode %q: first search %v (loads the exact-term index)\n", *mode, first.Round(time.Millisecond))
 	if *n <= 0 {

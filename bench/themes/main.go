@@ -22,12 +22,11 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"os"
-	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/papermap/papermap/bench/internal/cpuprof"
 	"github.com/papermap/papermap/cluster"
 	"github.com/papermap/papermap/corpus"
 )
@@ -51,16 +50,7 @@ func main() {
 	}
 	defer c.Close()
 	fmt.Printf("open: %.1f s\n", time.Since(start).Seconds())
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			log.Fatal(err)
-		}
-		defer pprof.StopCPUProfile()
-	}
+	defer cpuprof.Start(*cpuprofile)()
 	t0, cpu0 := time.Now(), cpuSeconds()
 	// The time before FitThemes' first stage (reading the store's vectors)
 	// is a stage of its own.
