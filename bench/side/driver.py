@@ -409,8 +409,17 @@ def case_layout(args, rep):
 def run_jsonl(argv, env):
     """Runs a tool that prints one JSON object per line; returns them."""
     log("  " + " ".join(argv))
-    out = subprocess.run(argv, env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
-    return [json.loads(l) for l in out.splitlines() if l.strip()]
+    rows = []
+    # Each line is logged as it comes, so that a long run (case 7 at 1M:
+    # an hour) shows its progress, and what it measured survives a timeout.
+    with subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True) as p:
+        for line in p.stdout:
+            if line.strip():
+                log("    " + line.strip())
+                rows.append(json.loads(line))
+    if p.returncode:
+        raise subprocess.CalledProcessError(p.returncode, argv)
+    return rows
 
 
 def first_at(rows, key, goal=0.95):
@@ -439,7 +448,7 @@ def case_ann(args, rep, env_fa):
         dim = D
     q = args.ann_q or make_queries(args, 1000)
     nq = 200
-    efs = "32,64,128,256,512,1024,2048"
+    efs = "32,64,128,256,512,768,1024,1536,2048,3072"
     th = args.ann_threads
     common = ["--x", x, "--q", q, "--dim", str(dim), "--nq", str(nq), "--n", str(n), "--threads", str(th)]
     genv = dict(go_env(), GOMAXPROCS=str(th))
@@ -451,7 +460,7 @@ def case_ann(args, rep, env_fa):
         hn = run_jsonl([PY, f"{ROOT}/bench/ann/faiss_ann.py", "--kind", "hnsw", "--ef", efs] + common, penv)
         peers.append(("faiss-IndexHNSWFlat", hn, "ef"))
     if "ivf" in args.ann_faiss:
-        ivf = ["--kind", "ivf", "--nprobe", "1,2,4,8,16,32,64,128,256"]
+        ivf = ["--kind", "ivf", "--nprobe", "1,2,4,8,16,32,64,128,256,512"]
         if args.ann_nlist:
             ivf += ["--nlist", str(args.ann_nlist)]
         if args.ann_train:
