@@ -16,3 +16,8 @@ func dotAVX2(a, b *float32, n8 int) float32
 //
 //go:noescape
 func prefetchAVX2(p *float32, lines int)
+
+// dotU8AVX2 returns Σ a[i]·float(b[i]) over the first 8·n8 values.
+//
+//go:noescape
+func dotU8AVX2(a *float32, b *byte, n8 int) float32
