@@ -92,6 +92,7 @@ func main() {
 	graphPath := flag.String("graph", "", "save the built graph here, or load it from here if the file exists")
 	buildCodes := flag.Bool("buildcodes", false, "build the graph walking over 8-bit codes (ann.CodeOptions.Build)")
 	thp := flag.Bool("thp", false, "copy the codes and the rows into memory advised for transparent huge pages before the queries")
+	gtOnly := flag.Bool("gtonly", false, "stop after the exact top 10 (to save it with -gt)")
 	gtPath := flag.String("gt", "", "save the exact top 10 here, or load it from here if the file exists")
 	flag.Parse()
 	if *store != "" {
@@ -105,6 +106,9 @@ func main() {
 	nQ := len(q) / *dim
 
 	exact := groundTruth(*gtPath, r, rowsN, q, nQ, *dim)
+	if *gtOnly {
+		return
+	}
 
 	stopProfile := cpuprof.Start(*cpuprofile)
 	t0, c0 := time.Now(), cpuSeconds()
