@@ -114,6 +114,7 @@ type annIndex struct {
 	// a build with what is built so far.
 	checkpoint func(*annIndex)
 	notice     func(string) // the store's Options.Notice
+	codes      *indexCodes  // the nodes' 8-bit codes, nil: walk over the vectors (indexcodes.go)
 }
 
 // Vec implements ann.Vectors: a live node's vector is its row of the
@@ -222,6 +223,7 @@ func (s *Store) loadIndex(ctx context.Context, build bool) (*annIndex, error) {
 	path := filepath.Join(s.dir, indexName)
 	ix, err := s.readIndex(path)
 	if err == nil {
+		s.loadCodes(ix, build) // indexcodes.go
 		ix.notice = s.opts.Notice
 		if build {
 			ix.checkpoint = s.indexCheckpointer()
@@ -268,7 +270,10 @@ func (s *Store) saveIndex(ix *annIndex) error {
 	if err != nil {
 		return err
 	}
-	return writeIndex(filepath.Join(s.dir, indexName), ix, indexStamp{identity: s.indexIdentity(), logBytes: s.size, tailCRC: tail})
+	if err := writeIndex(filepath.Join(s.dir, indexName), ix, indexStamp{identity: s.indexIdentity(), logBytes: s.size, tailCRC: tail}); err != nil {
+		return err
+	}
+	return s.saveCodes(ix) // indexcodes.go
 }
 
 // buildIndex builds the index of every row of t (checkpoint: see
@@ -287,6 +292,7 @@ func buildIndex(ctx context.Context, t *table, checkpoint func(*annIndex)) (*ann
 		ix.nodeRow[i], ix.rowNode[i] = int32(i), int32(i)
 	}
 	ix.g = ann.New(ix, ann.Options{M: indexM, Seed: indexSeed})
+	ix.makeCodes(n) // indexcodes.go
 	ix.checkpoint = checkpoint
 	if err := ix.build(ctx, n); err != nil {
 		return nil, err
@@ -423,6 +429,7 @@ func (ix *annIndex) insert(ctx context.Context, rows []int) error {
 		ix.nodeRow = append(ix.nodeRow, int32(row))
 		ix.rowNode[row] = node
 	}
+	ix.codesAdding(rows) // indexcodes.go
 	ix.dirty = true
 	return ix.build(ctx, len(ix.nodeRow))
 }
