@@ -483,6 +483,12 @@ func (x *Index) searchLayer(s *searcher, q []float32, cq *codedQuery, eps []Resu
 			break
 		}
 		cand = heapPop(cand, true)
+		if l == 0 && len(cand) > 0 {
+			// The next candidate's list, while this one's neighbours
+			// are scored (hnswlib does the same).
+			b := int(cand[0].Node) * (x.m0 + 1)
+			prefetchList(x.l0[b : b+x.m0+1])
+		}
 		s.nb = x.neighbours(c.Node, l, s.nb)
 		s.vs, s.cs = s.vs[:0], s.cs[:0]
 		fresh := s.nb[:0] // the unvisited neighbours, in place
