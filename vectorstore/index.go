@@ -1026,7 +1026,10 @@ func (ix *annIndex) search(q []float32, k, ef int, cand []int32, excluded map[in
 	}
 	for ; ; ef *= 4 {
 		var res []ann.Result
-		ix.t.walk(func() { res = ix.g.Search(q, ef, ef, accept) })
+		// Only the best max(indexRescore·k, indexRescoreMin) are used:
+		// asking for no more spares ann's rescoring of the rest (a walk
+		// over codes scores its results again from the rows).
+		ix.t.walk(func() { res = ix.g.Search(q, max(indexRescore*k, indexRescoreMin), ef, accept) })
 		if len(res) >= want || ef >= 1<<14 {
 			if len(res) < want {
 				return nil, false
