@@ -52,7 +52,7 @@ done:
 	MOVSS X0, ret+24(FP)
 	RET
 
-// func prefetchAVX2(p *float32, lines int)
+// func prefetchAVX2(p unsafe.Pointer, lines int)
 // Asks for the cache lines of p[0 : 16·lines] ahead of their use.
 TEXT ·prefetchAVX2(SB), NOSPLIT, $0-16
 	MOVQ p+0(FP), SI

@@ -177,6 +177,6 @@ func dotU8(a []float32, b []byte) float32 {
 // prefetchBytes asks the CPU to bring b into the cache (see prefetch).
 func prefetchBytes(b []byte) {
 	if useAVX2 && len(b) > 0 {
-		prefetchAVX2((*float32)(unsafe.Pointer(unsafe.SliceData(b))), (len(b)+63)/64)
+		prefetchAVX2(unsafe.Pointer(unsafe.SliceData(b)), (len(b)+63)/64)
 	}
 }
