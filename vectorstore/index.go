@@ -1002,6 +1002,12 @@ func (ix *annIndex) search(q []float32, k, ef int, cand []int32, excluded map[in
 	var accept func(int32) bool
 	if ef <= 0 {
 		ef = DefaultIndexEf(n)
+		if ix.g.M() < indexM {
+			// A graph built before M 24 (M 16) needs about twice the
+			// candidates for the same recall (bench/RESULTS.md, "The
+			// index at 1M × 384 in 5 ms": 384 against 192 at 100,000).
+			ef *= 2
+		}
 	}
 	ef = max(ef, k)
 	if cand != nil || len(excluded) > 0 {

@@ -93,6 +93,9 @@ func New(vecs Vectors, opts Options) *Index {
 		ml: 1 / math.Log(float64(m)), entry: -1}
 }
 
+// M returns the graph's degree (Options.M; the bottom layer keeps 2M).
+func (x *Index) M() int { return x.m }
+
 // Len returns the number of nodes, deleted ones included.
 func (x *Index) Len() int { return len(x.level) }
 
