@@ -31,6 +31,8 @@
 //	LOCK           the writer lock (see "Writers and readers"), with the writer's pid
 //	index.hnsw     the approximate index, from Options.IndexThreshold records on
 //	               (see "Approximate index"); derived from the log, never trusted over it
+//	index.sq8      8-bit codes of the index's vectors, which its walk reads; derived
+//	               from the vectors, checked whole, made again by a writer when unusable
 //	other files    written by WriteFile (the lexical model, the theme model)
 //
 // Files are created with mode 0600, the directory with 0700 (with its
@@ -223,6 +225,17 @@
 // the graph (nodes outside it route but are not returned; the search
 // widens until it finds k matching records, or scans); a more selective
 // filter scans its matching rows.
+//
+// The walk through the graph reads 8-bit codes of the vectors (one byte
+// per dimension, ann.Quantizer: a quarter of the memory a float32 row
+// takes) kept in DIR/index.sq8 beside the graph, and scores the best of
+// what it finds again from the rows before the scan's kernel scores the
+// candidates: the codes steer the walk, never a score. The file is
+// checked whole when the index loads (checksum, quantizer, node count,
+// and the codes of 64 nodes against their rows); a reader whose file is
+// damaged or belongs to another graph walks over the rows instead, with
+// a notice, and a writer makes the codes again (about a second at a
+// million records) and saves them with the index.
 //
 // The graph is kept in DIR/index.hnsw, replaced atomically: the graph's
 // arrays as they are searched, each node's record as its rank among the

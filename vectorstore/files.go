@@ -105,7 +105,7 @@ func checkAuxName(name string) error {
 		strings.HasPrefix(name, "."),
 		name != filepath.Base(name):
 		return fmt.Errorf("vectorstore: %q is not a plain file name", name)
-	case name == logName || name == manifestName || name == lockName || name == indexName || name == snapName:
+	case name == logName || name == manifestName || name == lockName || name == indexName || name == codesName || name == snapName:
 		return fmt.Errorf("vectorstore: %q is one of the store's own files", name)
 	}
 	return nil

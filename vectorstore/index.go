@@ -48,29 +48,37 @@ const indexName = "index.hnsw"
 const DefaultIndexThreshold = 50_000
 
 // DefaultIndexEf returns the candidate list of an index search over n
-// records, the default of QueryOptions.IndexEf: 256 up to 50,000 records
-// (where the index starts, DefaultIndexThreshold), then
-// 256·(n/50,000)^0.66 (405 at 100,000, 640 at 200,000, 1,849 at a
-// million). It is set for the harder queries, new texts rather than
-// stored papers' own vectors, measured on 2026-12-06 on real 384-dim
-// embeddings of the 1M corpus with new papers as queries (bench/RESULTS.md,
-// "The index's default candidate list"): recall@10 0.953 at ef 256 on
-// 50,000 records, 0.945 at 512 and 0.961 at 768 on 200,000. The old
-// default (128 up to 100,000) recalled only 0.89-0.90 there. Stored
-// papers' own vectors need fewer: 0.950 at ef 768 and 0.961 at 1,024 on
-// the 1M lexical store (256 dims), so there the default buys recall
-// (about 0.97) at some 9 ms per query rather than 4.3.
+// records, the default of QueryOptions.IndexEf: 256 up to 100,000
+// records, then 256·(n/100,000)^0.55 (375 at 200,000, 909 at a million).
+// It is set for the harder queries, new texts rather than stored papers'
+// own vectors, on the graph the store builds (M 24, walked over codes),
+// from real 384-dim embeddings of the 1M corpus with 200 new papers as
+// queries measured on 2026-12-07 (bench/RESULTS.md, "The index at 1M ×
+// 384 in 5 ms"): recall@10 0.964 at ef 256 on 100,000 records, 0.966 at
+// 384 on 200,000, and 0.9595 at 896 and 0.965 at 1,024 on a million
+// (median 3.0-3.4 ms). A graph of M 16, built before, is searched with
+// twice this (queryIndex's search).
 func DefaultIndexEf(n int) int {
-	const base, from = 256, 50_000
+	const base, from = 256, 100_000
 	if n <= from {
 		return base
 	}
-	return int(math.Ceil(base * math.Pow(float64(n)/from, 0.66)))
+	return int(math.Ceil(base * math.Pow(float64(n)/from, 0.55)))
 }
 
 // indexM is the graph's degree (ann.Options.M); indexSeed draws its layers.
+// M 24 was measured against 16 and 32 on the first 100,000 and 200,000
+// of the 1M corpus's real 384-dim embeddings, new papers as queries, the
+// walk over codes (bench/RESULTS.md, "The index at 1M × 384 in 5 ms"):
+// at 100,000 recall@10 0.95 needs ef 384 at M 16 (0.949), 192 at M 24
+// (0.9465-0.9475) and 128-192 at M 32 (0.943-0.966), at about 0.6-0.8,
+// 0.45-0.49 and 0.47-0.70 ms of CPU per query; at 200,000 M 32 is no
+// faster than M 24 at recall 0.96, for 18% more build CPU. At a million
+// M 24 over codes gives 0.953 at ef 768 in 2.5-3.1 ms (M 16 over the
+// rows: 0.951 at ef 1,536 in 8.7 ms) and builds in 613 s of CPU (M 16:
+// 751 s); its graph takes 1.5 times M 16's memory (196 MB at 1M).
 const (
-	indexM    = 16
+	indexM    = 24
 	indexSeed = 1
 )
 
@@ -114,6 +122,7 @@ type annIndex struct {
 	// a build with what is built so far.
 	checkpoint func(*annIndex)
 	notice     func(string) // the store's Options.Notice
+	codes      *indexCodes  // the nodes' 8-bit codes, nil: walk over the vectors (indexcodes.go)
 }
 
 // Vec implements ann.Vectors: a live node's vector is its row of the
@@ -222,6 +231,7 @@ func (s *Store) loadIndex(ctx context.Context, build bool) (*annIndex, error) {
 	path := filepath.Join(s.dir, indexName)
 	ix, err := s.readIndex(path)
 	if err == nil {
+		s.loadCodes(ix, build) // indexcodes.go
 		ix.notice = s.opts.Notice
 		if build {
 			ix.checkpoint = s.indexCheckpointer()
@@ -268,7 +278,10 @@ func (s *Store) saveIndex(ix *annIndex) error {
 	if err != nil {
 		return err
 	}
-	return writeIndex(filepath.Join(s.dir, indexName), ix, indexStamp{identity: s.indexIdentity(), logBytes: s.size, tailCRC: tail})
+	if err := writeIndex(filepath.Join(s.dir, indexName), ix, indexStamp{identity: s.indexIdentity(), logBytes: s.size, tailCRC: tail}); err != nil {
+		return err
+	}
+	return s.saveCodes(ix) // indexcodes.go
 }
 
 // buildIndex builds the index of every row of t (checkpoint: see
@@ -287,6 +300,7 @@ func buildIndex(ctx context.Context, t *table, checkpoint func(*annIndex)) (*ann
 		ix.nodeRow[i], ix.rowNode[i] = int32(i), int32(i)
 	}
 	ix.g = ann.New(ix, ann.Options{M: indexM, Seed: indexSeed})
+	ix.makeCodes(n) // indexcodes.go
 	ix.checkpoint = checkpoint
 	if err := ix.build(ctx, n); err != nil {
 		return nil, err
@@ -423,6 +437,7 @@ func (ix *annIndex) insert(ctx context.Context, rows []int) error {
 		ix.nodeRow = append(ix.nodeRow, int32(row))
 		ix.rowNode[row] = node
 	}
+	ix.codesAdding(rows) // indexcodes.go
 	ix.dirty = true
 	return ix.build(ctx, len(ix.nodeRow))
 }
@@ -987,6 +1002,12 @@ func (ix *annIndex) search(q []float32, k, ef int, cand []int32, excluded map[in
 	var accept func(int32) bool
 	if ef <= 0 {
 		ef = DefaultIndexEf(n)
+		if ix.g.M() < indexM {
+			// A graph built before M 24 (M 16) needs about twice the
+			// candidates for the same recall (bench/RESULTS.md, "The
+			// index at 1M × 384 in 5 ms": 384 against 192 at 100,000).
+			ef *= 2
+		}
 	}
 	ef = max(ef, k)
 	if cand != nil || len(excluded) > 0 {
@@ -1011,7 +1032,10 @@ func (ix *annIndex) search(q []float32, k, ef int, cand []int32, excluded map[in
 	}
 	for ; ; ef *= 4 {
 		var res []ann.Result
-		ix.t.walk(func() { res = ix.g.Search(q, ef, ef, accept) })
+		// Only the best max(indexRescore·k, indexRescoreMin) are used:
+		// asking for no more spares ann's rescoring of the rest (a walk
+		// over codes scores its results again from the rows).
+		ix.t.walk(func() { res = ix.g.Search(q, max(indexRescore*k, indexRescoreMin), ef, accept) })
 		if len(res) >= want || ef >= 1<<14 {
 			if len(res) < want {
 				return nil, false

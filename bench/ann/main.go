@@ -9,6 +9,15 @@
 // files): first the build, then one line per ef. bench/compare's case 7
 // runs both.
 //
+// -walk float,sq8 measures each ef twice on the same graph: walking over
+// the float32 rows, and over 8-bit codes (ann.UseCodes, with -rerank of
+// the best rescored from the rows; the quantizer is trained on all n
+// rows, its time reported). -graph FILE saves the built graph (flat
+// layout) or, when FILE exists, loads it instead of building, and -gt FILE
+// does the same for the exact top 10 of the queries, so that a sweep of
+// search settings at 1M does not pay for the build or the brute force
+// again. -qprofile writes a CPU profile of the queries.
+//
 // With -store DIR it measures the product path instead: a store opened
 // read-only, its saved index (index.hnsw) loaded at the first query, and
 // nq "similar" queries (a seeded sample of stored papers' own vectors, the
@@ -21,7 +30,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -36,6 +47,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/papermap/papermap/bench/internal/cpuprof"
 	"github.com/papermap/papermap/bench/internal/rawf32"
@@ -74,6 +86,14 @@ func main() {
 	store := flag.String("store", "", "measure Query on this store instead")
 	threshold := flag.Int("threshold", 0, "with -store: vectorstore.Options.IndexThreshold (0: the default)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the build to this file")
+	qprofile := flag.String("qprofile", "", "write a CPU profile of the queries to this file")
+	walks := flag.String("walk", "float", "walks to measure at each ef: float (the rows), sq8 (8-bit codes, rescored)")
+	rerank := flag.Int("rerank", 0, "with -walk sq8: results rescored from the rows (0: ann.DefaultRerank)")
+	graphPath := flag.String("graph", "", "save the built graph here, or load it from here if the file exists")
+	buildCodes := flag.Bool("buildcodes", false, "build the graph walking over 8-bit codes (ann.CodeOptions.Build)")
+	thp := flag.Bool("thp", false, "copy the codes and the rows into memory advised for transparent huge pages before the queries")
+	gtOnly := flag.Bool("gtonly", false, "stop after the exact top 10 (to save it with -gt)")
+	gtPath := flag.String("gt", "", "save the exact top 10 here, or load it from here if the file exists")
 	flag.Parse()
 	if *store != "" {
 		measureStore(*store, *nq, *threshold, *efs)
@@ -81,17 +101,177 @@ func main() {
 	}
 	x := load(*xpath, *dim, *n)
 	q := load(*qpath, *dim, *nq)
-	r := rows{x: x, dim: *dim}
+	r := &rows{x: x, dim: *dim} // a pointer: -thp moves the rows under the index
 	rowsN := len(x) / *dim
 	nQ := len(q) / *dim
 
-	// The exact top 10 by brute force, split between the CPUs.
+	exact := groundTruth(*gtPath, r, rowsN, q, nQ, *dim)
+	if *gtOnly {
+		return
+	}
+
+	stopProfile := cpuprof.Start(*cpuprofile)
+	t0, c0 := time.Now(), cpuSeconds()
+	idx, built := loadGraph(*graphPath, r, rowsN)
+	if !built {
+		idx = ann.New(r, ann.Options{M: *m, EfConstruction: *efc, Seed: 1})
+		if *buildCodes {
+			// The quantizer's training and encoding are part of the build.
+			qz := ann.TrainQuantizer(r, rowsN, *dim)
+			idx.UseCodes(qz, ann.EncodeRows(qz, r, rowsN), ann.CodeOptions{Build: true})
+		}
+		idx.Build(rowsN, *workers)
+	}
+	build, buildCPU := time.Since(t0), cpuSeconds()-c0
+	stopProfile()
+	if !built && *graphPath != "" {
+		saveGraph(*graphPath, idx)
+	}
+	emit(map[string]any{"tool": "papermap-hnsw", "n": rowsN, "dim": *dim, "m": idxM(*m), "efc": idxEfc(*efc),
+		"build_s": build.Seconds(), "build_cpu_s": buildCPU, "index_heap_mb": float64(idx.Bytes()) / (1 << 20),
+		"peak_rss_mb": peakRSS(), "threads": runtime.GOMAXPROCS(0), "graph_loaded": built, "build_on_codes": *buildCodes && !built})
+	var codes *ann.CodeRows
+	var qz *ann.Quantizer
+	if strings.Contains(*walks, "sq8") {
+		t0, c0 := time.Now(), cpuSeconds()
+		qz = ann.TrainQuantizer(r, rowsN, *dim)
+		codes = ann.EncodeRows(qz, r, rowsN)
+		emit(map[string]any{"tool": "papermap-hnsw", "codes": "sq8", "encode_s": time.Since(t0).Seconds(),
+			"encode_cpu_s": cpuSeconds() - c0, "codes_mb": float64(len(codes.Bytes())) / (1 << 20), "peak_rss_mb": peakRSS()})
+	}
+	if *thp {
+		if codes != nil {
+			codes = ann.CodeRowsOf(qz, hugeCopy(codes.Bytes()))
+		}
+		if strings.Contains(*walks, "float") {
+			r.x = unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(hugeCopy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(r.x))), 4*len(r.x)))))), len(r.x))
+		}
+	}
+	stopQ := cpuprof.Start(*qprofile)
+	defer stopQ()
+	for _, f := range strings.Split(*efs, ",") {
+		ef, _ := strconv.Atoi(f)
+		for _, walk := range strings.Split(*walks, ",") {
+			switch walk {
+			case "float":
+				idx.UseCodes(nil, nil, ann.CodeOptions{})
+			case "sq8":
+				idx.UseCodes(qz, codes, ann.CodeOptions{Rerank: *rerank})
+			default:
+				log.Fatalf("-walk %q: float or sq8", walk)
+			}
+			var times []float64
+			var rec float64
+			c0 := cpuSeconds()
+			for i := range nQ {
+				qv := q[i**dim : (i+1)**dim]
+				t := time.Now()
+				res := idx.Search(qv, 10, ef, nil)
+				times = append(times, time.Since(t).Seconds()*1000)
+				hit := 0
+				for _, h := range res {
+					if slices.Contains(exact[i], h.Node) {
+						hit++
+					}
+				}
+				rec += float64(hit) / 10
+			}
+			cpu := cpuSeconds() - c0
+			slices.Sort(times)
+			out := map[string]any{"tool": "papermap-hnsw", "ef": ef, "recall": rec / float64(nQ),
+				"median_ms": times[len(times)/2], "p99_ms": times[len(times)*99/100], "cpu_per_query_ms": 1000 * cpu / float64(nQ)}
+			if walk != "float" {
+				out["walk"], out["rerank"] = walk, max(*rerank, 0)
+				if *rerank <= 0 {
+					out["rerank"] = ann.DefaultRerank
+				}
+			}
+			emit(out)
+		}
+	}
+}
+
+// groundTruth returns the exact top 10 of each query by brute force, or
+// reads it from path when path names a file written by an earlier run
+// with the same numbers of rows and queries (and writes it there if not).
+func groundTruth(path string, r *rows, rowsN int, q []float32, nQ, dim int) [][]int32 {
+	if path != "" {
+		if b, err := os.ReadFile(path); err == nil {
+			if len(b) == 8+nQ*40 && int(binary.LittleEndian.Uint32(b)) == rowsN && int(binary.LittleEndian.Uint32(b[4:])) == nQ {
+				exact := make([][]int32, nQ)
+				for i := range exact {
+					for j := range 10 {
+						exact[i] = append(exact[i], int32(binary.LittleEndian.Uint32(b[8+40*i+4*j:])))
+					}
+				}
+				return exact
+			}
+			log.Fatalf("-gt %s: not the top 10 of %d queries over %d rows", path, nQ, rowsN)
+		}
+	}
+	exact := bruteForce(r, rowsN, q, nQ, dim)
+	if path != "" {
+		b := binary.LittleEndian.AppendUint32(nil, uint32(rowsN))
+		b = binary.LittleEndian.AppendUint32(b, uint32(nQ))
+		for _, e := range exact {
+			for _, v := range e {
+				b = binary.LittleEndian.AppendUint32(b, uint32(v))
+			}
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	return exact
+}
+
+// loadGraph returns the graph saved at path, if there is one, over r.
+func loadGraph(path string, r *rows, rowsN int) (*ann.Index, bool) {
+	if path == "" {
+		return nil, false
+	}
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil, false
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	idx, _, err := ann.LoadFlat(b, r)
+	if err != nil {
+		log.Fatalf("-graph %s: %v", path, err)
+	}
+	if idx.Len() != rowsN {
+		log.Fatalf("-graph %s: a graph of %d nodes, not %d", path, idx.Len(), rowsN)
+	}
+	return idx, true
+}
+
+func saveGraph(path string, idx *ann.Index) {
+	f, err := os.Create(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := idx.WriteFlat(w); err != nil {
+		log.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		log.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// bruteForce returns the exact top 10 of each query, split between the CPUs.
+func bruteForce(r *rows, rowsN int, q []float32, nQ, dim int) [][]int32 {
 	exact := make([][]int32, nQ)
 	var wg sync.WaitGroup
 	for w := range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := w; i < nQ; i += runtime.GOMAXPROCS(0) {
-				qv := q[i**dim : (i+1)**dim]
+				qv := q[i*dim : (i+1)*dim]
 				all := make([]ann.Result, rowsN)
 				for j := range rowsN {
 					var s float32
@@ -116,39 +296,7 @@ func main() {
 		})
 	}
 	wg.Wait()
-
-	stopProfile := cpuprof.Start(*cpuprofile)
-	t0, c0 := time.Now(), cpuSeconds()
-	idx := ann.New(r, ann.Options{M: *m, EfConstruction: *efc, Seed: 1})
-	idx.Build(rowsN, *workers)
-	build, buildCPU := time.Since(t0), cpuSeconds()-c0
-	stopProfile()
-	emit(map[string]any{"tool": "papermap-hnsw", "n": rowsN, "dim": *dim, "m": idxM(*m), "efc": idxEfc(*efc),
-		"build_s": build.Seconds(), "build_cpu_s": buildCPU, "index_heap_mb": float64(idx.Bytes()) / (1 << 20),
-		"peak_rss_mb": peakRSS(), "threads": runtime.GOMAXPROCS(0)})
-	for _, f := range strings.Split(*efs, ",") {
-		ef, _ := strconv.Atoi(f)
-		var times []float64
-		var rec float64
-		c0 := cpuSeconds()
-		for i := range nQ {
-			qv := q[i**dim : (i+1)**dim]
-			t := time.Now()
-			res := idx.Search(qv, 10, ef, nil)
-			times = append(times, time.Since(t).Seconds()*1000)
-			hit := 0
-			for _, h := range res {
-				if slices.Contains(exact[i], h.Node) {
-					hit++
-				}
-			}
-			rec += float64(hit) / 10
-		}
-		cpu := cpuSeconds() - c0
-		slices.Sort(times)
-		emit(map[string]any{"tool": "papermap-hnsw", "ef": ef, "recall": rec / float64(nQ),
-			"median_ms": times[len(times)/2], "p99_ms": times[len(times)*99/100], "cpu_per_query_ms": 1000 * cpu / float64(nQ)})
-	}
+	return exact
 }
 
 func emit(v map[string]any) {
@@ -257,4 +405,21 @@ func measureStore(dir string, nq, threshold int, efs string) {
 		emit(map[string]any{"tool": "papermap-store", "ef": ef, "recall": rec / float64(nq),
 			"median_ms": tIdx[len(tIdx)/2], "p99_ms": tIdx[len(tIdx)*99/100], "peak_rss_mb": peakRSS()})
 	}
+}
+
+// hugeCopy returns a copy of b in anonymous memory advised for transparent
+// huge pages (MADV_HUGEPAGE), 2 MiB aligned.
+func hugeCopy(b []byte) []byte {
+	const huge = 2 << 20
+	m, err := syscall.Mmap(-1, 0, len(b)+huge, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		log.Fatal(err)
+	}
+	off := (huge - int(uintptr(unsafe.Pointer(&m[0]))%huge)) % huge
+	m = m[off : off+len(b)]
+	if err := syscall.Madvise(m, 14); err != nil { // MADV_HUGEPAGE
+		log.Fatal(err)
+	}
+	copy(m, b)
+	return m
 }

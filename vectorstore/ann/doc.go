@@ -14,11 +14,31 @@
 //	idx.Delete(3)                         // never returned again
 //	hits := idx.Search(q, 10, 128, nil)   // the 10 best of a 128-node search
 //
+//	qz := ann.TrainQuantizer(vecs, n, dim) // 8-bit codes for the walk
+//	idx.UseCodes(qz, ann.EncodeRows(qz, vecs, n), ann.CodeOptions{})
+//
 // The index does not copy vectors: it asks Vectors for them, so a store
 // can keep them where it likes (in one matrix, in a memory-mapped file).
 // A deleted node keeps routing searches, so its vector must stay
 // available (package vectorstore keeps a copy of a deleted record's
 // vector for this).
+//
+// # Codes
+//
+// At a million 384-dim vectors (1.5 GB) a search is bound by memory: each
+// node scored is a random read of 24 cache lines. UseCodes makes the walk
+// read 8-bit codes instead, one byte per dimension (Quantizer: min-max
+// scalar quantization per dimension, as FAISS's IndexHNSWSQ with QT_8bit;
+// H. Jégou, M. Douze, J. Johnson, "Billion-scale similarity search with
+// GPUs", IEEE Trans. Big Data 7(3), 2021, for the FAISS quantizers), and
+// score them against the float query (the asymmetric distance of
+// H. Jégou, M. Douze, C. Schmid, "Product quantization for nearest
+// neighbor search", IEEE TPAMI 33(1), 2011), with an AVX2 kernel that
+// widens 8 bytes to 8 floats per step (dot_amd64.s). The best
+// CodeOptions.Rerank nodes are then scored again from their vectors, so
+// that the order of the top k is exact (the re-ranking of FAISS's
+// IndexRefine). The codes take a quarter of the vectors' memory; the
+// index does not copy them either (Codes, like Vectors).
 //
 // Encode and Decode write and read the graph (not the vectors); Decode
 // checks every count and neighbour, so no input makes it or a later

@@ -26,6 +26,13 @@ func dot(a, b []float32) float32 {
 // (hnswlib does the same).
 func prefetch(v []float32) {
 	if useAVX2 && len(v) > 0 {
-		prefetchAVX2(unsafe.SliceData(v), (len(v)+15)/16)
+		prefetchAVX2(unsafe.Pointer(unsafe.SliceData(v)), (len(v)+15)/16)
+	}
+}
+
+// prefetchList asks the CPU to bring a neighbour list into the cache.
+func prefetchList(l []int32) {
+	if useAVX2 && len(l) > 0 {
+		prefetchAVX2(unsafe.Pointer(unsafe.SliceData(l)), (len(l)+15)/16)
 	}
 }

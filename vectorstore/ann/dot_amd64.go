@@ -2,7 +2,11 @@
 
 package ann
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 // useAVX2 reports whether the AVX2+FMA dot product in dot_amd64.s may run.
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
@@ -15,4 +19,9 @@ func dotAVX2(a, b *float32, n8 int) float32
 // prefetchAVX2 asks for the lines cache lines from p on.
 //
 //go:noescape
-func prefetchAVX2(p *float32, lines int)
+func prefetchAVX2(p unsafe.Pointer, lines int)
+
+// dotU8AVX2 returns Σ a[i]·float(b[i]) over the first 8·n8 values.
+//
+//go:noescape
+func dotU8AVX2(a *float32, b *byte, n8 int) float32

@@ -6,24 +6,29 @@ import (
 	"testing"
 )
 
-// TestDot checks the kernel against a float64 sum, for lengths that
-// exercise the 32-wide loop, the 8-wide loop and the scalar tail. The
-// tolerance is float32 rounding over d terms of size ≤ 1 (d·2^-24 ≈ 1e-5
-// for d = 384, with margin).
+// TestDot checks the kernels against a float64 sum, for lengths that
+// exercise their 32-wide loops, 8-wide loops and scalar tails: dot (float
+// against float) and dotU8 (float against the bytes of a code, terms up
+// to 255 in size). The tolerance is float32 rounding over d terms of the
+// given size (d·size·2^-24, about 1e-5·size for d = 384, with margin).
 func TestDot(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, d := range []int{0, 1, 7, 8, 9, 31, 32, 33, 40, 256, 384, 1000} {
-		a, b := make([]float32, d), make([]float32, d)
+		a, b, c := make([]float32, d), make([]float32, d), make([]byte, d)
 		for i := range a {
-			a[i], b[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+			a[i], b[i], c[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64()), byte(rng.IntN(256))
 		}
-		var want float64
+		var want, wantU8 float64
 		for i := range a {
 			want += float64(a[i]) * float64(b[i])
+			wantU8 += float64(a[i]) * float64(c[i])
 		}
-		got := dot(a, b)
-		if math.Abs(float64(got)-want) > 1e-4*math.Max(1, math.Sqrt(float64(d))) {
+		tol := 1e-4 * math.Max(1, math.Sqrt(float64(d)))
+		if got := dot(a, b); math.Abs(float64(got)-want) > tol {
 			t.Errorf("d=%d: dot = %g, want %g", d, got, want)
+		}
+		if got := dotU8(a, c); math.Abs(float64(got)-wantU8) > 255*tol {
+			t.Errorf("d=%d: dotU8 = %g, want %g", d, got, wantU8)
 		}
 	}
 }

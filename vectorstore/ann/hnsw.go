@@ -51,23 +51,27 @@ type Result struct {
 // Search may run concurrently with other Searches; Add and Delete must
 // not run concurrently with anything else (the caller serialises them).
 type Index struct {
-	vecs     Vectors
-	m, m0    int
-	efC      int
-	seed     uint64
-	ml       float64
-	l0       []int32 // node·(m0+1): count, then up to m0 neighbours
-	up       []int32 // the lists of layers ≥ 1, node after node
-	upOff    []int32 // per node: its lists in up, layer l ≥ 1 at upOff+(l-1)·(m+1)
-	level    []uint8
-	deleted  []uint64 // bitset
-	nDeleted int
-	entry    int32 // -1 when empty
-	top      int   // layer of entry
-	pool     sync.Pool
-	parallel bool         // Build's workers are running: lock lists
-	locks    []sync.Mutex // striped by node while parallel
-	gmu      sync.Mutex   // entry and top while parallel
+	vecs         Vectors
+	m, m0        int
+	efC          int
+	seed         uint64
+	ml           float64
+	l0           []int32 // node·(m0+1): count, then up to m0 neighbours
+	up           []int32 // the lists of layers ≥ 1, node after node
+	upOff        []int32 // per node: its lists in up, layer l ≥ 1 at upOff+(l-1)·(m+1)
+	level        []uint8
+	deleted      []uint64 // bitset
+	nDeleted     int
+	entry        int32 // -1 when empty
+	top          int   // layer of entry
+	pool         sync.Pool
+	parallel     bool         // Build's workers are running: lock lists
+	locks        []sync.Mutex // striped by node while parallel
+	gmu          sync.Mutex   // entry and top while parallel
+	qz           *Quantizer   // with codes: Search walks over them (UseCodes)
+	codes        Codes
+	rerank       int
+	buildOnCodes bool
 }
 
 const nLocks = 1 << 12
@@ -88,6 +92,9 @@ func New(vecs Vectors, opts Options) *Index {
 	return &Index{vecs: vecs, m: m, m0: 2 * m, efC: max(efC, m), seed: opts.Seed,
 		ml: 1 / math.Log(float64(m)), entry: -1}
 }
+
+// M returns the graph's degree (Options.M; the bottom layer keeps 2M).
+func (x *Index) M() int { return x.m }
 
 // Len returns the number of nodes, deleted ones included.
 func (x *Index) Len() int { return len(x.level) }
@@ -237,13 +244,23 @@ func (x *Index) insert(s *searcher, node int32) {
 	if x.parallel && !raises {
 		x.gmu.Unlock()
 	}
-	ep := Result{Node: entry, Sim: dot(q, x.vecs.Vec(entry))}
+	// With codes the walk scores them, and its candidates are scored
+	// again from their vectors before the heuristic picks among them.
+	var cq *codedQuery
+	if x.codes != nil && x.buildOnCodes {
+		cq = &s.cq
+		x.qz.prepare(cq, q)
+	}
+	ep := Result{Node: entry, Sim: x.score(q, cq, entry)}
 	for l := top; l > lv; l-- {
-		ep = x.greedy(s, q, ep, l)
+		ep = x.greedy(s, q, cq, ep, l)
 	}
 	eps := []Result{ep}
 	for l := min(lv, top); l >= 0; l-- {
-		w := x.searchLayer(s, q, eps, x.efC, l, nil)
+		w := x.searchLayer(s, q, cq, eps, x.efC, l, nil)
+		if cq != nil {
+			x.rescore(s, q, w)
+		}
 		keep := x.m
 		nb := append(s.keep[:0], x.selectNeighbours(q, w, keep, s)...)
 		s.keep = nb
@@ -344,13 +361,23 @@ func (x *Index) selectNeighbours(q []float32, cand []Result, m int, s *searcher)
 	return out
 }
 
-// greedy walks layer l from ep to the node most similar to q.
-func (x *Index) greedy(s *searcher, q []float32, ep Result, l int) Result {
+// score returns the similarity of q with node: over its code when cq is
+// not nil (q prepared for the codes), else over its vector.
+func (x *Index) score(q []float32, cq *codedQuery, node int32) float32 {
+	if cq != nil {
+		return cq.sim(x.codes.Code(node))
+	}
+	return dot(q, x.vecs.Vec(node))
+}
+
+// greedy walks layer l from ep to the node most similar to q (scored as
+// by score).
+func (x *Index) greedy(s *searcher, q []float32, cq *codedQuery, ep Result, l int) Result {
 	for changed := true; changed; {
 		changed = false
 		s.nb = x.neighbours(ep.Node, l, s.nb)
 		for _, o := range s.nb {
-			if sim := dot(q, x.vecs.Vec(o)); sim > ep.Sim {
+			if sim := x.score(q, cq, o); sim > ep.Sim {
 				ep, changed = Result{Node: o, Sim: sim}, true
 			}
 		}
@@ -361,28 +388,88 @@ func (x *Index) greedy(s *searcher, q []float32, ep Result, l int) Result {
 // Search returns up to k nodes most similar to q, best first, found with
 // a candidate list of ef (raised to k). Deleted nodes and, when accept is
 // not nil, nodes it refuses route the search but are not returned.
+//
+// With codes (UseCodes), the walk scores the codes, and the best
+// max(k, rerank) nodes it finds are scored again from their vectors and
+// put in that order: those results carry exact similarities, any later
+// ones (k above rerank) the codes' approximate ones, in the codes' order.
 func (x *Index) Search(q []float32, k, ef int, accept func(int32) bool) []Result {
 	if x.entry < 0 || k <= 0 {
 		return nil
 	}
 	s := x.searcher()
 	defer x.pool.Put(s)
-	ep := Result{Node: x.entry, Sim: dot(q, x.vecs.Vec(x.entry))}
+	var cq *codedQuery
+	if x.codes != nil {
+		cq = &s.cq
+		x.qz.prepare(cq, q)
+	}
+	ep := Result{Node: x.entry, Sim: x.score(q, cq, x.entry)}
 	for l := x.top; l > 0; l-- {
-		ep = x.greedy(s, q, ep, l)
+		ep = x.greedy(s, q, cq, ep, l)
 	}
 	filter := accept
 	if x.nDeleted > 0 {
 		filter = func(n int32) bool { return !x.IsDeleted(n) && (accept == nil || accept(n)) }
 	}
-	w := x.searchLayer(s, q, []Result{ep}, max(ef, k), 0, filter)
+	w := x.searchLayer(s, q, cq, []Result{ep}, max(ef, k), 0, filter)
+	if cq != nil {
+		x.rescore(s, q, w[:min(len(w), max(k, x.rerank))])
+	}
 	return slices.Clone(w[:min(k, len(w))])
+}
+
+// rescore scores r again from the vectors and sorts it.
+func (x *Index) rescore(s *searcher, q []float32, r []Result) {
+	s.vs = s.vs[:0]
+	for _, c := range r {
+		v := x.vecs.Vec(c.Node)
+		prefetch(v)
+		s.vs = append(s.vs, v)
+	}
+	for i := range r {
+		r[i].Sim = dot(q, s.vs[i])
+	}
+	sortDesc(r)
+}
+
+// CodeOptions tunes the use of codes (UseCodes). The zero value gives the
+// defaults stated on each field.
+type CodeOptions struct {
+	// Rerank is how many of the best nodes of a Search's walk over the
+	// codes are scored again from their vectors (at least k). The
+	// default is DefaultRerank.
+	Rerank int
+	// Build makes Build and Add walk over the codes too (the candidates
+	// of a new node are then scored again from their vectors before the
+	// neighbour heuristic picks among them). By default they walk over
+	// the vectors.
+	Build bool
+}
+
+// DefaultRerank is the default of CodeOptions.Rerank.
+const DefaultRerank = 64
+
+// UseCodes makes Search walk the graph over 8-bit codes instead of the
+// vectors, then score again the best max(k, opts.Rerank) nodes from their
+// vectors. codes.Code(node) must give qz's code of node's vector for
+// every node, those added later included (before their Add).
+// UseCodes(nil, nil, CodeOptions{}) goes back to the vectors. Like Add, it
+// must not run concurrently with anything else.
+func (x *Index) UseCodes(qz *Quantizer, codes Codes, opts CodeOptions) {
+	if (qz == nil) != (codes == nil) {
+		panic("ann: UseCodes with a quantizer and no codes, or codes and no quantizer")
+	}
+	if opts.Rerank <= 0 {
+		opts.Rerank = DefaultRerank
+	}
+	x.qz, x.codes, x.rerank, x.buildOnCodes = qz, codes, opts.Rerank, opts.Build && codes != nil
 }
 
 // searchLayer is Algorithm 2: the ef nodes of layer l most similar to q
 // reachable from eps, best first. Nodes refused by accept are visited but
 // not kept. The result lives in s until its next use.
-func (x *Index) searchLayer(s *searcher, q []float32, eps []Result, ef, l int, accept func(int32) bool) []Result {
+func (x *Index) searchLayer(s *searcher, q []float32, cq *codedQuery, eps []Result, ef, l int, accept func(int32) bool) []Result {
 	s.next()
 	cand := s.cand[:0] // max-heap on Sim
 	res := s.res[:0]   // min-heap on Sim, at most ef
@@ -399,20 +486,37 @@ func (x *Index) searchLayer(s *searcher, q []float32, eps []Result, ef, l int, a
 			break
 		}
 		cand = heapPop(cand, true)
+		if l == 0 && len(cand) > 0 {
+			// The next candidate's list, while this one's neighbours
+			// are scored (hnswlib does the same).
+			b := int(cand[0].Node) * (x.m0 + 1)
+			prefetchList(x.l0[b : b+x.m0+1])
+		}
 		s.nb = x.neighbours(c.Node, l, s.nb)
-		s.vs = s.vs[:0]
+		s.vs, s.cs = s.vs[:0], s.cs[:0]
 		fresh := s.nb[:0] // the unvisited neighbours, in place
 		for _, o := range s.nb {
 			if !s.visited(o) {
 				s.visit(o)
 				fresh = append(fresh, o)
-				v := x.vecs.Vec(o)
-				prefetch(v)
-				s.vs = append(s.vs, v)
+				if cq != nil {
+					c := x.codes.Code(o)
+					prefetchBytes(c)
+					s.cs = append(s.cs, c)
+				} else {
+					v := x.vecs.Vec(o)
+					prefetch(v)
+					s.vs = append(s.vs, v)
+				}
 			}
 		}
 		for i, o := range fresh {
-			sim := dot(q, s.vs[i])
+			var sim float32
+			if cq != nil {
+				sim = cq.sim(s.cs[i])
+			} else {
+				sim = dot(q, s.vs[i])
+			}
 			if len(res) < ef || sim > res[0].Sim {
 				cand = heapPush(cand, Result{Node: o, Sim: sim}, true)
 				if accept == nil || accept(o) {
@@ -495,6 +599,8 @@ type searcher struct {
 	keep    []Result
 	shrink  []Result
 	vs      [][]float32
+	cs      [][]byte
+	cq      codedQuery
 }
 
 func (x *Index) searcher() *searcher {
