@@ -318,16 +318,8 @@ func TestIndexStale(t *testing.T) {
 // bytes: a reader then answers exactly (the scan) and says why, and a
 // writer rebuilds the index (with a notice) and saves a good one.
 func TestIndexDamage(t *testing.T) {
-	dir := t.TempDir()
+	dir, path, good := indexedStore(t, 7)
 	var nt notices
-	s := openIndexed(t, dir, false, &nt)
-	mustAdd(t, s, blobRecords(7, "p", ixN))
-	mustClose(t, s)
-	path := filepath.Join(dir, indexName)
-	good, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	qs := queries(7, 5)
 	rest := indexRestOff(t, good)
 	rng := rand.New(rand.NewPCG(11, 12))
@@ -394,12 +386,38 @@ func TestIndexDamage(t *testing.T) {
 	}
 }
 
+// indexedStore writes ixN blob records (seed) to a new store, whose
+// writer saves its index, and returns the store, the index file and its
+// bytes.
+func indexedStore(t *testing.T, seed uint64) (dir, path string, data []byte) {
+	t.Helper()
+	dir = t.TempDir()
+	var nt notices
+	s := openIndexed(t, dir, false, &nt)
+	mustAdd(t, s, blobRecords(seed, "p", ixN))
+	mustClose(t, s)
+	path = filepath.Join(dir, indexName)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, path, data
+}
+
 // indexRestOff returns where the records' IDs and hashes start in an index
-// file of version 2 (restOff in its header).
+// file of version 2 or 3 (restOff in its header).
 func indexRestOff(t *testing.T, b []byte) int {
 	t.Helper()
+	v, _ := indexHeader(t, b)
+	return int(v[6])
+}
+
+// indexHeader returns the header fields of an index file of version 2 or
+// 3 (dim, identity length, logBytes, tailCRC, live, nodes, restOff) and
+// the header's length.
+func indexHeader(t *testing.T, b []byte) (v [7]uint64, length int) {
+	t.Helper()
 	p := b[len(indexMagic):]
-	var v [7]uint64
 	for i := range v {
 		x, k := binary.Uvarint(p)
 		if k <= 0 {
@@ -410,7 +428,7 @@ func indexRestOff(t *testing.T, b []byte) int {
 			p = p[x:]
 		}
 	}
-	return int(v[6])
+	return v, len(b) - len(p)
 }
 
 // TestIndexStaleDamagedIDs damages the records' IDs of an index whose
@@ -744,4 +762,74 @@ func TestIndexCloseContext(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, indexName)); err != nil || !strings.Contains(nt.all(), "building the approximate index") {
 		t.Errorf("the next writer did not build the index: %v, notices %q", err, nt.all())
 	}
+}
+
+// indexLists returns, for an index file of version 3, where the layer-0
+// lists start, how many bytes one node's take, and the graph's entry node.
+func indexLists(t *testing.T, b []byte) (l0, perNode, entry int) {
+	t.Helper()
+	if !bytes.HasPrefix(b, indexMagic) {
+		t.Fatal("not an index file of version 3")
+	}
+	v, length := indexHeader(t, b)
+	n := int(v[5])
+	graph := int(pad8(int64(length)) + pad8(4*int64((n+7)/8)))
+	m := int(binary.LittleEndian.Uint32(b[graph+8:]))
+	entry = int(int64(binary.LittleEndian.Uint64(b[graph+40:])))
+	return graph + 56 + int(pad8(int64(n))) + 8*((n+63)/64), 4 * (2*m + 1), entry
+}
+
+// TestIndexChunkDamage damages one chunk of the graph's lists (version 3:
+// checked when a walk first meets them): a reader whose walk meets the
+// chunk answers exactly (the scan) with a notice naming the file and
+// scans from then on; a reader whose walks do not meet it uses the index
+// (the damage is still there for CheckLists to find: it was never read).
+// A writer checks every chunk and rebuilds (TestIndexDamage, whose last
+// damage is in the lists).
+func TestIndexChunkDamage(t *testing.T) {
+	dir, path, good := indexedStore(t, 7)
+	var nt notices
+	l0, per, entry := indexLists(t, good)
+	const chunk = 8 // ann.FlatChunk
+	last := (ixN - 1) / chunk
+	qs := queries(7, 5)
+	rng := rand.New(rand.NewPCG(5, 6))
+	met := 0
+	for trial, c := range []int{entry / chunk, 0, last, rng.IntN(last), rng.IntN(last), rng.IntN(last), rng.IntN(last), rng.IntN(last)} {
+		node := c*chunk + rng.IntN(min(chunk, ixN-c*chunk))
+		if err := os.WriteFile(path, flip(good, l0+node*per+rng.IntN(per)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		nt = notices{}
+		r := openIndexed(t, dir, true, &nt)
+		// A small candidate list meets fewer chunks. The query whose
+		// walk meets the damage, and every later one, must be exact.
+		opts := QueryOptions{IndexEf: 10 + 100*(trial%3)}
+		for i := range qs {
+			before := nt.all() != ""
+			got := recallAgainstScan(t, r, qs[i:i+1], 10, opts)
+			switch {
+			case nt.all() != "" && !before:
+				met++
+				if !strings.Contains(nt.all(), indexName) || !strings.Contains(nt.all(), "damaged") {
+					t.Errorf("trial %d (chunk %d): notice %q", trial, c, nt.all())
+				}
+				fallthrough
+			case before:
+				if got != 1 || r.idx.ix.Load() != nil {
+					t.Errorf("trial %d (chunk %d), query %d: after the damage was met: recall %.3f, index kept %v", trial, c, i, got, r.idx.ix.Load() != nil)
+				}
+			case got < 0.8:
+				t.Errorf("trial %d (chunk %d), query %d: recall %.3f through the index", trial, c, i, got)
+			}
+		}
+		if ix := r.idx.ix.Load(); nt.all() == "" && (ix == nil || ix.g.CheckLists() == nil) {
+			t.Errorf("trial %d (chunk %d): no notice, and the index was dropped or its damage is gone", trial, c)
+		}
+		if trial == 0 && nt.all() == "" {
+			t.Errorf("the entry node's chunk is met by every walk: no notice")
+		}
+		r.Close()
+	}
+	t.Logf("%d of 8 damaged chunks met by the walks", met)
 }

@@ -188,6 +188,15 @@ func (x *Index) FlatSums() []uint32 {
 	return sums
 }
 
+// FlatListsOffset returns where the lists start in the graph's flat
+// layout: they run from there to its end (FlatSize), and everything
+// before them (header, layers, deletion marks) is what LoadFlatLazy reads
+// at once.
+func (x *Index) FlatListsOffset() int64 {
+	n := int64(len(x.level))
+	return flatHeader + pad8(n) + 8*((n+63)/64)
+}
+
 // upEnd returns where the upper lists of nodes before b end (upLen when b
 // is the last node).
 func (x *Index) upEnd(b, upLen int) int {
