@@ -136,6 +136,9 @@ func (c *Corpus) SearchMany(ctx context.Context, queries []string, k int, opts S
 // lenient, a query none of whose words the lexical model knows gets no
 // hits instead of failing the search.
 func (c *Corpus) searchDense(ctx context.Context, queries []string, k int, opts SearchOptions, lenient bool) ([][]vectorstore.Hit, [][]float32, error) {
+	if p, ok := c.store.(interface{ PrepareQuery(context.Context) }); ok && !opts.Exact {
+		p.PrepareQuery(ctx) // the index loads while the queries are embedded
+	}
 	vecs, err := c.embedQueries(ctx, queries, lenient)
 	if err != nil {
 		return nil, nil, err

@@ -218,6 +218,26 @@ func (s *Store) indexFor(ctx context.Context, exact bool) *annIndex {
 	return ix
 }
 
+// PrepareQuery starts loading the approximate index on another goroutine,
+// when a reader's next query will use it: a caller about to embed a query
+// (the lexical model is read and checked first, tens of milliseconds at a
+// million papers) lets both happen at once. It returns at once and does
+// nothing for a writer (whose load may build the index for minutes), below
+// the threshold, or when the index is loaded or known unusable. The query
+// that follows waits for the load, or does it, as without PrepareQuery.
+func (s *Store) PrepareQuery(ctx context.Context) {
+	if !s.readOnly || s.idx.ix.Load() != nil {
+		return
+	}
+	go func() {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		if !s.closed && ctx.Err() == nil {
+			s.indexFor(ctx, false)
+		}
+	}()
+}
+
 // loadIndex reads the index file and brings it up to date with the
 // table; build allows building it from scratch when the file is missing,
 // damaged or too far behind (a writer), else those are errors (a reader).

@@ -833,3 +833,71 @@ func TestIndexChunkDamage(t *testing.T) {
 	}
 	t.Logf("%d of 8 damaged chunks met by the walks", met)
 }
+
+// TestIndexPrepareQuery checks that PrepareQuery loads a reader's index in
+// the background (queries racing with the load get the same hits as a
+// store that loads it itself), and starts nothing for a writer.
+func TestIndexPrepareQuery(t *testing.T) {
+	ctx := context.Background()
+	dir, _, _ := indexedStore(t, 9)
+	qs := queries(9, 8)
+	var nt notices
+	plain := openIndexed(t, dir, true, &nt)
+	defer plain.Close()
+	want, err := plain.QueryBatch(ctx, qs, 10, QueryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := openIndexed(t, dir, true, &nt)
+	r.PrepareQuery(ctx)
+	got := make([][][]Hit, 2)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() { got[i], _ = r.QueryBatch(ctx, qs, 10, QueryOptions{}) })
+	}
+	wg.Wait()
+	for i := range got {
+		if !slices.EqualFunc(got[i], want, slices.Equal) {
+			t.Errorf("goroutine %d: hits differ from a store without PrepareQuery", i)
+		}
+	}
+	mustClose(t, r)
+	r = openIndexed(t, dir, true, &nt)
+	r.PrepareQuery(ctx)
+	for deadline := time.Now().Add(10 * time.Second); r.idx.ix.Load() == nil; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("PrepareQuery did not load the index within 10 s")
+		}
+	}
+	mustClose(t, r)
+	if nt.all() != "" {
+		t.Errorf("notices: %q", nt.all())
+	}
+	// A writer of a store without an index file would build it: nothing
+	// starts.
+	if err := os.Remove(filepath.Join(dir, indexName)); err != nil {
+		t.Fatal(err)
+	}
+	w, err := Open(ctx, dir, Options{IndexThreshold: ixThreshold})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.PrepareQuery(ctx)
+	time.Sleep(100 * time.Millisecond)
+	// A load started would hold idx.mu for the build, or have ended it
+	// with the index set.
+	if w.idx.ix.Load() != nil || !w.idx.mu.TryLock() {
+		t.Error("PrepareQuery started a writer's index load (a build)")
+	} else {
+		w.idx.mu.Unlock()
+	}
+	if err := w.CloseContext(canceled()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func canceled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}
