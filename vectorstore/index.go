@@ -148,6 +148,10 @@ type indexState struct {
 	// loaded from one uses the mapping in place, so they are released
 	// only when the store is (indexRelease). Guarded by mu.
 	unmaps []func() error
+	// fetching are the goroutines asking for a reader's mapped index
+	// file ahead of its reads (prefetchCold); stop ends them.
+	fetching sync.WaitGroup
+	stop     atomic.Bool
 }
 
 // indexRelease unmaps the index files read by the store, which is closed
@@ -156,6 +160,8 @@ func (s *Store) indexRelease() error {
 	s.idx.mu.Lock()
 	defer s.idx.mu.Unlock()
 	s.idx.ix.Store(nil)
+	s.idx.stop.Store(true)
+	s.idx.fetching.Wait()
 	var errs []error
 	for _, unmap := range s.idx.unmaps {
 		errs = append(errs, unmap())
@@ -232,7 +238,8 @@ func (s *Store) PrepareQuery(ctx context.Context) {
 	go func() {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
-		if !s.closed && ctx.Err() == nil {
+		if !s.closed && ctx.Err() == nil && s.t.n() >= s.indexThreshold() {
+			s.t.prefetch() // the walk's rows
 			s.indexFor(ctx, false)
 		}
 	}()
@@ -813,6 +820,11 @@ func (s *Store) mapIndexFile(path string) ([]byte, error) {
 	}
 	s.idx.unmaps = append(s.idx.unmaps, unmap)
 	populateResident(data) // the cached pages: a walk reads lists all over the graph
+	if s.readOnly {
+		// The pages not cached: a reader reads the head whole and a walk
+		// lists all over the graph.
+		s.idx.fetching.Go(func() { prefetchCold(data, &s.idx.stop) })
+	}
 	return data, nil
 }
 
