@@ -16,7 +16,7 @@ import (
 func flatFixture(t *testing.T, n, d int) (*Index, rows, []byte, []uint32) {
 	t.Helper()
 	r := rows{x: blobs(6, n+20, d, 7, 1), dim: d}
-	idx := New(r, Options{Seed: 7})
+	idx := New(r, Options{Seed: 7, EfConstruction: 40}) // a quick build: the tests are of the layout
 	idx.Build(n, 0)
 	idx.Delete(3)
 	var b bytes.Buffer
