@@ -557,7 +557,7 @@ func TestIndexV1(t *testing.T) {
 	mustClose(t, w)
 	data, err := os.ReadFile(path)
 	if err != nil || !bytes.HasPrefix(data, indexMagic) {
-		t.Fatalf("the writer did not rewrite the index in version 2 (%v)", err)
+		t.Fatalf("the writer did not rewrite the index in version 3 (%v)", err)
 	}
 	r = openIndexed(t, dir, true, &nt)
 	defer r.Close()
@@ -900,4 +900,84 @@ func canceled() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	return ctx
+}
+
+// indexV2 returns an index file of version 3 as version 2 wrote it: no
+// checksums of the lists, the first checksum over the whole graph.
+func indexV2(t *testing.T, b []byte) []byte {
+	t.Helper()
+	v, length := indexHeader(t, b)
+	n, restOff := int(v[5]), int(v[6])
+	graph := int(pad8(int64(length)) + pad8(4*int64((n+7)/8)))
+	body := b[graph : restOff-4] // graph, ranks, dead
+	hdr := slices.Clone(indexMagicV2)
+	p := b[len(indexMagic):]
+	for i := range 6 { // all but restOff, the identity's bytes after its length
+		x, k := binary.Uvarint(p)
+		hdr, p = binary.AppendUvarint(hdr, x), p[k:]
+		if i == 1 {
+			hdr, p = append(hdr, p[:x]...), p[x:]
+		}
+	}
+	var out []byte
+	for w := 1; ; w++ {
+		out = binary.AppendUvarint(slices.Clone(hdr), uint64(pad8(int64(len(hdr)+w))+int64(len(body))+4))
+		if len(out) == len(hdr)+w {
+			break
+		}
+	}
+	out = append(out, make([]byte, pad8(int64(len(out)))-int64(len(out)))...)
+	out = append(out, body...)
+	out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(out, crcTable))
+	return append(out, b[restOff:]...)
+}
+
+// TestIndexV2 checks that an index file of version 2 is read (checked
+// whole) and used by a reader, and rewritten in version 3 by a writer,
+// with a notice; damage to its graph is still found.
+func TestIndexV2(t *testing.T) {
+	dir, path, good := indexedStore(t, 10)
+	v2 := indexV2(t, good)
+	if err := os.WriteFile(path, v2, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	qs := queries(10, 20)
+	var nt notices
+	r := openIndexed(t, dir, true, &nt)
+	if got := recallAgainstScan(t, r, qs, 10, QueryOptions{}); got < 0.95 {
+		t.Errorf("version 2 index: recall %.3f", got)
+	}
+	if ix := r.idx.ix.Load(); ix == nil || !ix.byRank || nt.all() != "" {
+		t.Fatalf("the version 2 index was not used by its stamp (notices %q)", nt.all())
+	}
+	mustClose(t, r)
+	rest := indexRestOff(t, v2)
+	if err := os.WriteFile(path, flip(v2, rest/2), 0o600); err != nil { // the graph
+		t.Fatal(err)
+	}
+	r = openIndexed(t, dir, true, &nt)
+	if got := recallAgainstScan(t, r, qs[:3], 10, QueryOptions{}); got != 1 || r.idx.ix.Load() != nil || !strings.Contains(nt.all(), "checksum mismatch") {
+		t.Errorf("a damaged version 2 graph: recall %.3f, used %v, notices %q", got, r.idx.ix.Load() != nil, nt.all())
+	}
+	mustClose(t, r)
+	if err := os.WriteFile(path, v2, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	nt = notices{}
+	w := openIndexed(t, dir, false, &nt)
+	recallAgainstScan(t, w, qs[:1], 10, QueryOptions{})
+	mustClose(t, w)
+	if !strings.Contains(nt.all(), "version 2") || strings.Contains(nt.all(), "rebuilding") {
+		t.Errorf("the writer's notices %q, want one saying it rewrites version 2 (not a rebuild)", nt.all())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil || !bytes.HasPrefix(data, indexMagic) {
+		t.Fatalf("the writer did not rewrite the index in version 3 (%v)", err)
+	}
+	nt = notices{}
+	r = openIndexed(t, dir, true, &nt)
+	defer r.Close()
+	if got := recallAgainstScan(t, r, qs, 10, QueryOptions{}); got < 0.95 || r.idx.ix.Load() == nil || nt.all() != "" {
+		t.Errorf("the rewritten index: recall %.3f, used %v, notices %q", got, r.idx.ix.Load() != nil, nt.all())
+	}
 }
