@@ -415,7 +415,7 @@ func indexRestOff(t *testing.T, b []byte) int {
 // indexHeader returns the header fields of an index file of version 2 or
 // 3 (dim, identity length, logBytes, tailCRC, live, nodes, restOff) and
 // the header's length.
-func indexHeader(t *testing.T, b []byte) (v [7]uint64, length int) {
+func indexHeader(t testing.TB, b []byte) (v [7]uint64, length int) {
 	t.Helper()
 	p := b[len(indexMagic):]
 	for i := range v {
@@ -766,7 +766,7 @@ func TestIndexCloseContext(t *testing.T) {
 
 // indexLists returns, for an index file of version 3, where the layer-0
 // lists start, how many bytes one node's take, and the graph's entry node.
-func indexLists(t *testing.T, b []byte) (l0, perNode, entry int) {
+func indexLists(t testing.TB, b []byte) (l0, perNode, entry int) {
 	t.Helper()
 	if !bytes.HasPrefix(b, indexMagic) {
 		t.Fatal("not an index file of version 3")
@@ -980,4 +980,73 @@ func TestIndexV2(t *testing.T) {
 	if got := recallAgainstScan(t, r, qs, 10, QueryOptions{}); got < 0.95 || r.idx.ix.Load() == nil || nt.all() != "" {
 		t.Errorf("the rewritten index: recall %.3f, used %v, notices %q", got, r.idx.ix.Load() != nil, nt.all())
 	}
+}
+
+// FuzzIndex changes a byte of a saved index file (version 3) and cuts it:
+// a reader's answers keep the scan's scores, and recall stays that of an
+// intact graph or the scan's (a damaged chunk the walk meets is never
+// read: the scan answers), without a panic.
+func FuzzIndex(f *testing.F) {
+	dir := f.TempDir()
+	var nt notices
+	s, err := Open(context.Background(), dir, Options{IndexThreshold: ixThreshold, Notice: nt.add})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := s.SetEmbedder(testInfo(ixDim)); err != nil {
+		f.Fatal(err)
+	}
+	if _, err := s.Add(context.Background(), blobRecords(12, "p", 1200)); err != nil {
+		f.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		f.Fatal(err)
+	}
+	good, err := os.ReadFile(filepath.Join(dir, indexName))
+	if err != nil {
+		f.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, name := range []string{logName, manifestName, snapName} {
+		if files[name], err = os.ReadFile(filepath.Join(dir, name)); err != nil {
+			f.Fatal(err)
+		}
+	}
+	// Seeds: the header, the list checksums, the graph's header and
+	// layers, lists near the start and the end, the ranks, the two
+	// checksums and the IDs; cuts.
+	l0, per, _ := indexLists(f, good)
+	v, length := indexHeader(f, good)
+	rest := int(v[6])
+	for _, at := range []int{3, length - 1, length + 4, l0 - 100, l0 + 5, l0 + 77*per + 9, rest - 200, rest - 9, rest - 2, rest + 5, len(good) - 2} {
+		f.Add(uint32(at), byte(0x40), uint32(0))
+	}
+	f.Add(uint32(0), byte(0), uint32(l0+500))
+	f.Add(uint32(0), byte(0), uint32(len(good)-1))
+	qs := queries(12, 4)
+	f.Fuzz(func(t *testing.T, at uint32, xor byte, cut uint32) {
+		b := slices.Clone(good)
+		if int(at) < len(b) {
+			b[at] ^= xor
+		}
+		if cut > 0 && int(cut) < len(b) {
+			b = b[:cut]
+		}
+		d := t.TempDir()
+		files[indexName] = b
+		for name, data := range files {
+			if err := os.WriteFile(filepath.Join(d, name), data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var nt notices
+		r, err := Open(context.Background(), d, Options{ReadOnly: true, IndexThreshold: ixThreshold, Notice: nt.add})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if got := recallAgainstScan(t, r, qs, 10, QueryOptions{}); got < 0.8 {
+			t.Errorf("recall %.3f (notices %q)", got, nt.all())
+		}
+	})
 }
