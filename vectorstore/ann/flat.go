@@ -158,10 +158,11 @@ func loadFlat(data []byte, vecs Vectors) (x *Index, size int64, lists [2][]byte,
 }
 
 // FlatChunk is how many nodes' neighbour lists share a checksum in
-// FlatSums and LoadFlatLazy: about 1 KiB of lists at M 16. A search of a
-// million nodes at ef 1,849 asks for the vectors of some 30,000 nodes,
-// which fall in about a fifth of the chunks of 8: those are checked, where
-// chunks of 64 would have been nearly all.
+// FlatSums and LoadFlatLazy: about 1 KiB of lists at M 16. One search of
+// the 1M store at ef 1,849 checked 22,587 of its 125,001 chunks of 8 (a
+// `similar` 24,768; bench/RESULTS.md, "search at 1M from a cold cache"):
+// some 25,000 nodes met, which chunks of 64 would have spread over nearly
+// all of them.
 const FlatChunk = 8
 
 var flatCRC = crc32.MakeTable(crc32.Castagnoli)
