@@ -136,6 +136,9 @@ func (c *Corpus) SearchMany(ctx context.Context, queries []string, k int, opts S
 // lenient, a query none of whose words the lexical model knows gets no
 // hits instead of failing the search.
 func (c *Corpus) searchDense(ctx context.Context, queries []string, k int, opts SearchOptions, lenient bool) ([][]vectorstore.Hit, [][]float32, error) {
+	if !opts.Exact {
+		c.prepareQuery(ctx) // the index loads while the queries are embedded
+	}
 	vecs, err := c.embedQueries(ctx, queries, lenient)
 	if err != nil {
 		return nil, nil, err
@@ -159,6 +162,14 @@ func (c *Corpus) searchDense(ctx context.Context, queries []string, k int, opts 
 		}
 	}
 	return hits, vecs, nil
+}
+
+// prepareQuery has a store that can (vectorstore.Store.PrepareQuery)
+// start loading its approximate index for the query to come.
+func (c *Corpus) prepareQuery(ctx context.Context) {
+	if p, ok := c.store.(interface{ PrepareQuery(context.Context) }); ok {
+		p.PrepareQuery(ctx)
+	}
 }
 
 // embedQueries embeds the queries. With lenient, a query none of whose
@@ -187,6 +198,9 @@ func (c *Corpus) Similar(ctx context.Context, id string, k int, opts SearchOptio
 	}
 	if k <= 0 {
 		k = DefaultK
+	}
+	if opts.Mode != ModeSparse && !opts.Exact {
+		c.prepareQuery(ctx) // the index loads while the paper is read
 	}
 	r, ok := c.lookup(id) // a DOI matches whatever its case
 	if !ok {

@@ -105,8 +105,12 @@ var (
 	indexCheckpoint = time.Minute
 )
 
-// indexMagic starts the index file.
-var indexMagic = []byte("papermap-hnsw v2\n")
+// indexMagic starts the index file (version 3); indexMagicV2 and
+// indexMagicV1 older ones, still read.
+var (
+	indexMagic   = []byte("papermap-hnsw v3\n")
+	indexMagicV2 = []byte("papermap-hnsw v2\n")
+)
 
 // annIndex is the loaded index: the graph and which record each node is.
 type annIndex struct {
@@ -153,6 +157,10 @@ type indexState struct {
 	// loaded from one uses the mapping in place, so they are released
 	// only when the store is (indexRelease). Guarded by mu.
 	unmaps []func() error
+	// fetching are the goroutines asking for a reader's mapped index
+	// file ahead of its reads (prefetchCold); stop ends them.
+	fetching sync.WaitGroup
+	stop     atomic.Bool
 }
 
 // indexRelease unmaps the index files read by the store, which is closed
@@ -161,6 +169,8 @@ func (s *Store) indexRelease() error {
 	s.idx.mu.Lock()
 	defer s.idx.mu.Unlock()
 	s.idx.ix.Store(nil)
+	s.idx.stop.Store(true)
+	s.idx.fetching.Wait()
 	var errs []error
 	for _, unmap := range s.idx.unmaps {
 		errs = append(errs, unmap())
@@ -221,6 +231,27 @@ func (s *Store) indexFor(ctx context.Context, exact bool) *annIndex {
 	}
 	s.idx.ix.Store(ix)
 	return ix
+}
+
+// PrepareQuery starts loading the approximate index on another goroutine,
+// when a reader's next query will use it: a caller about to embed a query
+// (the lexical model is read and checked first, tens of milliseconds at a
+// million papers) lets both happen at once. It returns at once and does
+// nothing for a writer (whose load may build the index for minutes), below
+// the threshold, or when the index is loaded or known unusable. The query
+// that follows waits for the load, or does it, as without PrepareQuery.
+func (s *Store) PrepareQuery(ctx context.Context) {
+	if !s.readOnly || s.idx.ix.Load() != nil {
+		return
+	}
+	go func() {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		if !s.closed && ctx.Err() == nil && s.t.n() >= s.indexThreshold() {
+			s.t.prefetch() // the walk's rows
+			s.indexFor(ctx, false)
+		}
+	}()
 }
 
 // loadIndex reads the index file and brings it up to date with the
@@ -424,6 +455,13 @@ func (ix *annIndex) patch(ctx context.Context, build bool) error {
 	if build && 2*ix.g.Deleted() > ix.g.Len() {
 		return fmt.Errorf("the index is out of date: %d of its %d nodes are dead", ix.g.Deleted(), ix.g.Len())
 	}
+	if len(missing) > 0 {
+		// Inserting changes the lists of the nodes it links to: all are
+		// checked first (a writer's are already).
+		if err := ix.g.CheckLists(); err != nil {
+			return fmt.Errorf("the index is damaged: %v", err)
+		}
+	}
 	return ix.insert(ctx, missing)
 }
 
@@ -581,22 +619,34 @@ func (s *Store) indexClose(ctx context.Context) {
 
 // The index file (integers little-endian unless uvarint):
 //
-//	magic     "papermap-hnsw v2\n"
+//	magic     "papermap-hnsw v3\n"
 //	header    uvarint dim, uvarint-length identity (indexIdentity),
 //	          uvarint logBytes, uvarint tailCRC, uvarint live records,
 //	          uvarint nodes, uvarint restOff; zero bytes to a multiple of 8
+//	sums      ⌈nodes/ann.FlatChunk⌉ × uint32: CRC-32C of each chunk of 8
+//	          nodes' neighbour lists (ann.Index.FlatSums); zero-padded to 8
 //	graph     ann's flat layout (ann.Index.WriteFlat), used in place
 //	ranks     nodes × int32: the node's record as its position among the
 //	          live records in ID order, -1 for a dead node; zero-padded to 8
 //	dead      per dead node with a saved vector: uvarint node+1, dim ×
 //	          float32; then uvarint 0
 //	crc       uint32, CRC-32C of everything before it (ends at restOff)
+//	          but the graph's lists (from ann.Index.FlatListsOffset to the
+//	          graph's end), which the sums cover
 //	rest      per node: uvarint-length record ID, 32-byte record hash
 //	          (HashRecord, binary; zero for a dead node)
 //	crc       uint32, CRC-32C of rest
 //
-// The first checksum is checked at every load, the second when the IDs
-// are read (the stamp does not match).
+// The first checksum is checked at every load (header, layers, deletion
+// marks, ranks: some 6 MB at a million nodes); a chunk of lists when a
+// walk first asks for the vector of one of its nodes (ann.LoadFlatLazy), so
+// a one-query process checks the lists it reads rather than the whole 130
+// MB, and a walk that meets a damaged chunk is answered by the scan, with a
+// notice (indexDamaged); a writer checks every chunk at load. The second
+// checksum is checked when the IDs are read (the stamp does not match).
+// Version 2 is version 3 without the sums, its first checksum covering the
+// lists: it is read, checked whole, and rewritten in version 3 by the next
+// writer, with a notice.
 // The stamp (logBytes, tailCRC: the log's length when the index was
 // written and the checksum of the log's last bytes before it, as in the
 // snapshot; and the number of live records) says which records the
@@ -621,15 +671,23 @@ type indexStamp struct {
 	tailCRC  uint32
 }
 
-// crcWriter checksums what it writes.
+// crcWriter checksums what it writes, but for the bytes at offsets skipLo
+// to skipHi-1 (the graph's lists in version 3, which have their own
+// checksums).
 type crcWriter struct {
-	w   io.Writer
-	crc uint32
-	n   int64
+	w              io.Writer
+	crc            uint32
+	n              int64
+	skipLo, skipHi int64
 }
 
 func (c *crcWriter) Write(p []byte) (int, error) {
-	c.crc = crc32.Update(c.crc, crcTable, p)
+	if lo, hi := c.skipLo-c.n, c.skipHi-c.n; hi > 0 && lo < int64(len(p)) {
+		lo, hi = max(lo, 0), min(hi, int64(len(p)))
+		c.crc = crc32.Update(crc32.Update(c.crc, crcTable, p[:lo]), crcTable, p[hi:])
+	} else {
+		c.crc = crc32.Update(c.crc, crcTable, p)
+	}
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
@@ -672,7 +730,9 @@ func writeIndex(path string, ix *annIndex, st indexStamp) error {
 		}
 	}
 	dead = append(dead, 0)
-	body := ix.g.FlatSize() + pad8(4*int64(n)) + int64(len(dead)) + 4
+	sums := ix.g.FlatSums()
+	sumsLen := pad8(4 * int64(len(sums)))
+	body := sumsLen + ix.g.FlatSize() + pad8(4*int64(n)) + int64(len(dead)) + 4
 	var full []byte
 	for w := 1; ; w++ {
 		full = binary.AppendUvarint(slices.Clone(hdr), uint64(pad8(int64(len(hdr)+w))+body))
@@ -682,13 +742,19 @@ func writeIndex(path string, ix *annIndex, st indexStamp) error {
 	}
 	full = append(full, make([]byte, pad8(int64(len(full)))-int64(len(full)))...)
 	return safefile.Write(path, 0o600, func(f io.Writer) error {
-		cw := &crcWriter{w: f}
+		graphAt := int64(len(full)) + sumsLen
+		cw := &crcWriter{w: f, skipLo: graphAt + ix.g.FlatListsOffset(), skipHi: graphAt + ix.g.FlatSize()}
 		w := bufio.NewWriterSize(cw, 1<<20)
 		w.Write(full)
+		b := make([]byte, 0, sumsLen)
+		for _, c := range sums {
+			b = binary.LittleEndian.AppendUint32(b, c)
+		}
+		w.Write(b[:sumsLen])
 		if err := ix.g.WriteFlat(w); err != nil {
 			return err
 		}
-		var b []byte
+		b = b[:0]
 		for node := range n {
 			r := int32(-1)
 			if row := ix.nodeRow[node]; row >= 0 {
@@ -768,7 +834,12 @@ func (s *Store) mapIndexFile(path string) ([]byte, error) {
 		return nil, indexError(path, err.Error())
 	}
 	s.idx.unmaps = append(s.idx.unmaps, unmap)
-	populateResident(data) // read whole by the checks below
+	populateResident(data) // the cached pages: a walk reads lists all over the graph
+	if s.readOnly {
+		// The pages not cached: a reader reads the head whole and a walk
+		// lists all over the graph.
+		s.idx.fetching.Go(func() { prefetchCold(data, &s.idx.stop) })
+	}
 	return data, nil
 }
 
@@ -793,7 +864,8 @@ func (s *Store) readIndex(path string) (*annIndex, error) {
 		ix.dirty = true // rewritten in version 2 by a writer
 		return ix, nil
 	}
-	if !bytes.HasPrefix(data, indexMagic) {
+	v3 := bytes.HasPrefix(data, indexMagic)
+	if !v3 && !bytes.HasPrefix(data, indexMagicV2) {
 		return nil, indexError(path, "not an index file of this version")
 	}
 	p := data[len(indexMagic):]
@@ -829,22 +901,67 @@ func (s *Store) readIndex(path string) (*annIndex, error) {
 		return nil, indexError(path, "cut short or bad header")
 	}
 	head, rest := data[:restOff-4], data[restOff:len(data)-4]
-	// The graph's checksum is summed on another CPU while the graph is
-	// checked (LoadFlat never panics on damaged bytes, and what it loads
-	// is dropped unless the checksum matches). The IDs and hashes (a third
-	// of the file) are read, and their checksum summed, only when the
-	// stamp does not match: no damaged byte is ever used.
-	sum := make(chan bool, 1)
-	go func() { sum <- crc32.Checksum(head, crcTable) == binary.LittleEndian.Uint32(data[restOff-4:]) }()
+	headSum := binary.LittleEndian.Uint32(data[restOff-4:])
 	ix := &annIndex{t: t, gone: map[int32][]float32{}, zero: make([]float32, t.dim)}
-	g, size, err := ann.LoadFlat(head[graphOff:], ix)
-	if !<-sum {
-		return nil, indexError(path, "checksum mismatch: damaged or cut short")
-	}
-	if err != nil || g.Len() != int(n) {
-		return nil, indexError(path, fmt.Sprintf("graph: %v", err))
+	var g *ann.Index
+	var size int64
+	if v3 {
+		// Version 3: the lists' checksums, then the graph; the file's
+		// checksum covers all but the lists, which are checked by chunk
+		// when a walk first meets them (ann.LoadFlatLazy), all of them
+		// at once by a writer. LoadFlatLazy never panics on damaged
+		// bytes, and what it loads is dropped unless the checksum
+		// matches.
+		chunks := (int64(n) + ann.FlatChunk - 1) / ann.FlatChunk
+		sumsOff := graphOff
+		graphOff += pad8(4 * chunks)
+		if graphOff > int64(len(head)) {
+			return nil, indexError(path, "cut short")
+		}
+		sums := make([]uint32, chunks)
+		for i := range sums {
+			sums[i] = binary.LittleEndian.Uint32(head[sumsOff+4*int64(i):])
+		}
+		var err error
+		g, size, err = ann.LoadFlatLazy(head[graphOff:], ix, sums)
+		if err != nil {
+			return nil, indexError(path, fmt.Sprintf("damaged or cut short: %v", err))
+		}
+		lo, hi := graphOff+g.FlatListsOffset(), graphOff+size
+		if crc32.Update(crc32.Checksum(head[:lo], crcTable), crcTable, head[hi:]) != headSum {
+			return nil, indexError(path, "checksum mismatch: damaged or cut short")
+		}
+		if g.Len() != int(n) {
+			return nil, indexError(path, fmt.Sprintf("a graph of %d nodes, the header says %d", g.Len(), n))
+		}
+		if !s.readOnly {
+			// A writer changes the graph and writes it whole: every
+			// list is checked first.
+			if err := g.CheckLists(); err != nil {
+				return nil, indexError(path, fmt.Sprintf("graph: %v", err))
+			}
+		}
+	} else {
+		// Version 2: the checksum covers the whole graph, summed on
+		// another CPU while the graph is checked (LoadFlat never panics
+		// on damaged bytes, and what it loads is dropped unless the
+		// checksum matches).
+		sum := make(chan bool, 1)
+		go func() { sum <- crc32.Checksum(head, crcTable) == headSum }()
+		var err error
+		g, size, err = ann.LoadFlat(head[graphOff:], ix)
+		if !<-sum {
+			return nil, indexError(path, "checksum mismatch: damaged or cut short")
+		}
+		if err != nil || g.Len() != int(n) {
+			return nil, indexError(path, fmt.Sprintf("graph: %v", err))
+		}
 	}
 	ix.g = g
+	if !v3 && !s.readOnly {
+		s.indexNotice("vectorstore: %s is in version 2: this writer rewrites it in version 3 (whose graph a search checks as it reads it)", path)
+		ix.dirty = true
+	}
 	off := graphOff + size
 	if off+pad8(4*int64(n)) > int64(len(head)) {
 		return nil, indexError(path, "cut short")
@@ -1090,6 +1207,12 @@ func (s *Store) queryIndex(ctx context.Context, ix *annIndex, units [][]float32,
 					return
 				}
 				rows, ok := ix.search(units[i], k, ef, cand, excluded)
+				if ix.g.Damaged() {
+					// The walk met lists that failed their check: its
+					// candidates may miss the best rows.
+					s.indexDamaged(ix)
+					rows, ok = nil, false
+				}
 				if !ok {
 					rows = cand // the exact scan of the filter's rows (nil: all)
 				}
@@ -1110,6 +1233,20 @@ func (s *Store) queryIndex(ctx context.Context, ix *annIndex, units [][]float32,
 		return nil, err
 	}
 	return out, nil
+}
+
+// indexDamaged drops a loaded index whose walk met damaged lists (a
+// reader's: a writer checks them all at load): this and later queries
+// scan every vector, and a notice says so once.
+func (s *Store) indexDamaged(ix *annIndex) {
+	s.idx.mu.Lock()
+	defer s.idx.mu.Unlock()
+	if s.idx.ix.Load() != ix {
+		return
+	}
+	s.idx.ix.Store(nil)
+	s.idx.failed = true
+	s.indexNotice("vectorstore: the index %s is unusable (part of its graph is damaged); searching every vector instead (exact, slower); the next write to %s rebuilds the index", filepath.Join(s.dir, indexName), s.dir)
 }
 
 // rowsOrEmpty keeps "no rows found" from reading as "every row" (nil) in

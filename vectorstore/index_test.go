@@ -318,16 +318,8 @@ func TestIndexStale(t *testing.T) {
 // bytes: a reader then answers exactly (the scan) and says why, and a
 // writer rebuilds the index (with a notice) and saves a good one.
 func TestIndexDamage(t *testing.T) {
-	dir := t.TempDir()
+	dir, path, good := indexedStore(t, 7)
 	var nt notices
-	s := openIndexed(t, dir, false, &nt)
-	mustAdd(t, s, blobRecords(7, "p", ixN))
-	mustClose(t, s)
-	path := filepath.Join(dir, indexName)
-	good, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	qs := queries(7, 5)
 	rest := indexRestOff(t, good)
 	rng := rand.New(rand.NewPCG(11, 12))
@@ -394,12 +386,38 @@ func TestIndexDamage(t *testing.T) {
 	}
 }
 
+// indexedStore writes ixN blob records (seed) to a new store, whose
+// writer saves its index, and returns the store, the index file and its
+// bytes.
+func indexedStore(t *testing.T, seed uint64) (dir, path string, data []byte) {
+	t.Helper()
+	dir = t.TempDir()
+	var nt notices
+	s := openIndexed(t, dir, false, &nt)
+	mustAdd(t, s, blobRecords(seed, "p", ixN))
+	mustClose(t, s)
+	path = filepath.Join(dir, indexName)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, path, data
+}
+
 // indexRestOff returns where the records' IDs and hashes start in an index
-// file of version 2 (restOff in its header).
+// file of version 2 or 3 (restOff in its header).
 func indexRestOff(t *testing.T, b []byte) int {
 	t.Helper()
+	v, _ := indexHeader(t, b)
+	return int(v[6])
+}
+
+// indexHeader returns the header fields of an index file of version 2 or
+// 3 (dim, identity length, logBytes, tailCRC, live, nodes, restOff) and
+// the header's length.
+func indexHeader(t testing.TB, b []byte) (v [7]uint64, length int) {
+	t.Helper()
 	p := b[len(indexMagic):]
-	var v [7]uint64
 	for i := range v {
 		x, k := binary.Uvarint(p)
 		if k <= 0 {
@@ -410,7 +428,7 @@ func indexRestOff(t *testing.T, b []byte) int {
 			p = p[x:]
 		}
 	}
-	return int(v[6])
+	return v, len(b) - len(p)
 }
 
 // TestIndexStaleDamagedIDs damages the records' IDs of an index whose
@@ -539,7 +557,7 @@ func TestIndexV1(t *testing.T) {
 	mustClose(t, w)
 	data, err := os.ReadFile(path)
 	if err != nil || !bytes.HasPrefix(data, indexMagic) {
-		t.Fatalf("the writer did not rewrite the index in version 2 (%v)", err)
+		t.Fatalf("the writer did not rewrite the index in version 3 (%v)", err)
 	}
 	r = openIndexed(t, dir, true, &nt)
 	defer r.Close()
@@ -744,4 +762,291 @@ func TestIndexCloseContext(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, indexName)); err != nil || !strings.Contains(nt.all(), "building the approximate index") {
 		t.Errorf("the next writer did not build the index: %v, notices %q", err, nt.all())
 	}
+}
+
+// indexLists returns, for an index file of version 3, where the layer-0
+// lists start, how many bytes one node's take, and the graph's entry node.
+func indexLists(t testing.TB, b []byte) (l0, perNode, entry int) {
+	t.Helper()
+	if !bytes.HasPrefix(b, indexMagic) {
+		t.Fatal("not an index file of version 3")
+	}
+	v, length := indexHeader(t, b)
+	n := int(v[5])
+	graph := int(pad8(int64(length)) + pad8(4*int64((n+7)/8)))
+	m := int(binary.LittleEndian.Uint32(b[graph+8:]))
+	entry = int(int64(binary.LittleEndian.Uint64(b[graph+40:])))
+	return graph + 56 + int(pad8(int64(n))) + 8*((n+63)/64), 4 * (2*m + 1), entry
+}
+
+// TestIndexChunkDamage damages one chunk of the graph's lists (version 3:
+// checked when a walk first meets them): a reader whose walk meets the
+// chunk answers exactly (the scan) with a notice naming the file and
+// scans from then on; a reader whose walks do not meet it uses the index
+// (the damage is still there for CheckLists to find: it was never read).
+// A writer checks every chunk and rebuilds (TestIndexDamage, whose last
+// damage is in the lists).
+func TestIndexChunkDamage(t *testing.T) {
+	dir, path, good := indexedStore(t, 7)
+	var nt notices
+	l0, per, entry := indexLists(t, good)
+	const chunk = 8 // ann.FlatChunk
+	last := (ixN - 1) / chunk
+	qs := queries(7, 5)
+	rng := rand.New(rand.NewPCG(5, 6))
+	met := 0
+	for trial, c := range []int{entry / chunk, 0, last, rng.IntN(last), rng.IntN(last), rng.IntN(last), rng.IntN(last), rng.IntN(last)} {
+		node := c*chunk + rng.IntN(min(chunk, ixN-c*chunk))
+		if err := os.WriteFile(path, flip(good, l0+node*per+rng.IntN(per)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		nt = notices{}
+		r := openIndexed(t, dir, true, &nt)
+		// A small candidate list meets fewer chunks. The query whose
+		// walk meets the damage, and every later one, must be exact.
+		opts := QueryOptions{IndexEf: 10 + 100*(trial%3)}
+		for i := range qs {
+			before := nt.all() != ""
+			got := recallAgainstScan(t, r, qs[i:i+1], 10, opts)
+			switch {
+			case nt.all() != "" && !before:
+				met++
+				if !strings.Contains(nt.all(), indexName) || !strings.Contains(nt.all(), "damaged") {
+					t.Errorf("trial %d (chunk %d): notice %q", trial, c, nt.all())
+				}
+				fallthrough
+			case before:
+				if got != 1 || r.idx.ix.Load() != nil {
+					t.Errorf("trial %d (chunk %d), query %d: after the damage was met: recall %.3f, index kept %v", trial, c, i, got, r.idx.ix.Load() != nil)
+				}
+			case got < 0.8:
+				t.Errorf("trial %d (chunk %d), query %d: recall %.3f through the index", trial, c, i, got)
+			}
+		}
+		if ix := r.idx.ix.Load(); nt.all() == "" && (ix == nil || ix.g.CheckLists() == nil) {
+			t.Errorf("trial %d (chunk %d): no notice, and the index was dropped or its damage is gone", trial, c)
+		}
+		if trial == 0 && nt.all() == "" {
+			t.Errorf("the entry node's chunk is met by every walk: no notice")
+		}
+		r.Close()
+	}
+	t.Logf("%d of 8 damaged chunks met by the walks", met)
+}
+
+// TestIndexPrepareQuery checks that PrepareQuery loads a reader's index in
+// the background (queries racing with the load get the same hits as a
+// store that loads it itself), and starts nothing for a writer.
+func TestIndexPrepareQuery(t *testing.T) {
+	ctx := context.Background()
+	dir, _, _ := indexedStore(t, 9)
+	qs := queries(9, 8)
+	var nt notices
+	plain := openIndexed(t, dir, true, &nt)
+	defer plain.Close()
+	want, err := plain.QueryBatch(ctx, qs, 10, QueryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := openIndexed(t, dir, true, &nt)
+	r.PrepareQuery(ctx)
+	got := make([][][]Hit, 2)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() { got[i], _ = r.QueryBatch(ctx, qs, 10, QueryOptions{}) })
+	}
+	wg.Wait()
+	for i := range got {
+		if !slices.EqualFunc(got[i], want, slices.Equal) {
+			t.Errorf("goroutine %d: hits differ from a store without PrepareQuery", i)
+		}
+	}
+	mustClose(t, r)
+	r = openIndexed(t, dir, true, &nt)
+	r.PrepareQuery(ctx)
+	for deadline := time.Now().Add(10 * time.Second); r.idx.ix.Load() == nil; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("PrepareQuery did not load the index within 10 s")
+		}
+	}
+	mustClose(t, r)
+	if nt.all() != "" {
+		t.Errorf("notices: %q", nt.all())
+	}
+	// A writer of a store without an index file would build it: nothing
+	// starts.
+	if err := os.Remove(filepath.Join(dir, indexName)); err != nil {
+		t.Fatal(err)
+	}
+	w, err := Open(ctx, dir, Options{IndexThreshold: ixThreshold})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.PrepareQuery(ctx)
+	time.Sleep(100 * time.Millisecond)
+	// A load started would hold idx.mu for the build, or have ended it
+	// with the index set.
+	if w.idx.ix.Load() != nil || !w.idx.mu.TryLock() {
+		t.Error("PrepareQuery started a writer's index load (a build)")
+	} else {
+		w.idx.mu.Unlock()
+	}
+	if err := w.CloseContext(canceled()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func canceled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}
+
+// indexV2 returns an index file of version 3 as version 2 wrote it: no
+// checksums of the lists, the first checksum over the whole graph.
+func indexV2(t *testing.T, b []byte) []byte {
+	t.Helper()
+	v, length := indexHeader(t, b)
+	n, restOff := int(v[5]), int(v[6])
+	graph := int(pad8(int64(length)) + pad8(4*int64((n+7)/8)))
+	body := b[graph : restOff-4] // graph, ranks, dead
+	hdr := slices.Clone(indexMagicV2)
+	p := b[len(indexMagic):]
+	for i := range 6 { // all but restOff, the identity's bytes after its length
+		x, k := binary.Uvarint(p)
+		hdr, p = binary.AppendUvarint(hdr, x), p[k:]
+		if i == 1 {
+			hdr, p = append(hdr, p[:x]...), p[x:]
+		}
+	}
+	var out []byte
+	for w := 1; ; w++ {
+		out = binary.AppendUvarint(slices.Clone(hdr), uint64(pad8(int64(len(hdr)+w))+int64(len(body))+4))
+		if len(out) == len(hdr)+w {
+			break
+		}
+	}
+	out = append(out, make([]byte, pad8(int64(len(out)))-int64(len(out)))...)
+	out = append(out, body...)
+	out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(out, crcTable))
+	return append(out, b[restOff:]...)
+}
+
+// TestIndexV2 checks that an index file of version 2 is read (checked
+// whole) and used by a reader, and rewritten in version 3 by a writer,
+// with a notice; damage to its graph is still found.
+func TestIndexV2(t *testing.T) {
+	dir, path, good := indexedStore(t, 10)
+	v2 := indexV2(t, good)
+	if err := os.WriteFile(path, v2, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	qs := queries(10, 20)
+	var nt notices
+	r := openIndexed(t, dir, true, &nt)
+	if got := recallAgainstScan(t, r, qs, 10, QueryOptions{}); got < 0.95 {
+		t.Errorf("version 2 index: recall %.3f", got)
+	}
+	if ix := r.idx.ix.Load(); ix == nil || !ix.byRank || nt.all() != "" {
+		t.Fatalf("the version 2 index was not used by its stamp (notices %q)", nt.all())
+	}
+	mustClose(t, r)
+	rest := indexRestOff(t, v2)
+	if err := os.WriteFile(path, flip(v2, rest/2), 0o600); err != nil { // the graph
+		t.Fatal(err)
+	}
+	r = openIndexed(t, dir, true, &nt)
+	if got := recallAgainstScan(t, r, qs[:3], 10, QueryOptions{}); got != 1 || r.idx.ix.Load() != nil || !strings.Contains(nt.all(), "checksum mismatch") {
+		t.Errorf("a damaged version 2 graph: recall %.3f, used %v, notices %q", got, r.idx.ix.Load() != nil, nt.all())
+	}
+	mustClose(t, r)
+	if err := os.WriteFile(path, v2, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	nt = notices{}
+	w := openIndexed(t, dir, false, &nt)
+	recallAgainstScan(t, w, qs[:1], 10, QueryOptions{})
+	mustClose(t, w)
+	if !strings.Contains(nt.all(), "version 2") || strings.Contains(nt.all(), "rebuilding") {
+		t.Errorf("the writer's notices %q, want one saying it rewrites version 2 (not a rebuild)", nt.all())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil || !bytes.HasPrefix(data, indexMagic) {
+		t.Fatalf("the writer did not rewrite the index in version 3 (%v)", err)
+	}
+	nt = notices{}
+	r = openIndexed(t, dir, true, &nt)
+	defer r.Close()
+	if got := recallAgainstScan(t, r, qs, 10, QueryOptions{}); got < 0.95 || r.idx.ix.Load() == nil || nt.all() != "" {
+		t.Errorf("the rewritten index: recall %.3f, used %v, notices %q", got, r.idx.ix.Load() != nil, nt.all())
+	}
+}
+
+// FuzzIndex changes a byte of a saved index file (version 3) and cuts it:
+// a reader's answers keep the scan's scores, and recall stays that of an
+// intact graph or the scan's (a damaged chunk the walk meets is never
+// read: the scan answers), without a panic.
+func FuzzIndex(f *testing.F) {
+	dir := f.TempDir()
+	var nt notices
+	s, err := Open(context.Background(), dir, Options{IndexThreshold: ixThreshold, Notice: nt.add})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := s.SetEmbedder(testInfo(ixDim)); err != nil {
+		f.Fatal(err)
+	}
+	if _, err := s.Add(context.Background(), blobRecords(12, "p", 1200)); err != nil {
+		f.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		f.Fatal(err)
+	}
+	good, err := os.ReadFile(filepath.Join(dir, indexName))
+	if err != nil {
+		f.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, name := range []string{logName, manifestName, snapName} {
+		if files[name], err = os.ReadFile(filepath.Join(dir, name)); err != nil {
+			f.Fatal(err)
+		}
+	}
+	// Seeds: the header, the list checksums, the graph's header and
+	// layers, lists near the start and the end, the ranks, the two
+	// checksums and the IDs; cuts.
+	l0, per, _ := indexLists(f, good)
+	v, length := indexHeader(f, good)
+	rest := int(v[6])
+	for _, at := range []int{3, length - 1, length + 4, l0 - 100, l0 + 5, l0 + 77*per + 9, rest - 200, rest - 9, rest - 2, rest + 5, len(good) - 2} {
+		f.Add(uint32(at), byte(0x40), uint32(0))
+	}
+	f.Add(uint32(0), byte(0), uint32(l0+500))
+	f.Add(uint32(0), byte(0), uint32(len(good)-1))
+	qs := queries(12, 4)
+	f.Fuzz(func(t *testing.T, at uint32, xor byte, cut uint32) {
+		b := slices.Clone(good)
+		if int(at) < len(b) {
+			b[at] ^= xor
+		}
+		if cut > 0 && int(cut) < len(b) {
+			b = b[:cut]
+		}
+		d := t.TempDir()
+		files[indexName] = b
+		for name, data := range files {
+			if err := os.WriteFile(filepath.Join(d, name), data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var nt notices
+		r, err := Open(context.Background(), d, Options{ReadOnly: true, IndexThreshold: ixThreshold, Notice: nt.add})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if got := recallAgainstScan(t, r, qs, 10, QueryOptions{}); got < 0.8 {
+			t.Errorf("recall %.3f (notices %q)", got, nt.all())
+		}
+	})
 }

@@ -112,6 +112,11 @@ type mappedSnapshot struct {
 	// waits for.
 	populating atomic.Bool
 	populated  sync.WaitGroup
+	// prefetching: the matrix's pages not cached are being (or were)
+	// asked for ahead of a walk (prefetch), by a goroutine in populated
+	// that stops at the next window once stop is set (close).
+	prefetching atomic.Bool
+	stop        atomic.Bool
 }
 
 // populate starts entering the cached pages of a mapped matrix into the
@@ -125,6 +130,18 @@ func (t *table) populate() {
 	}
 	b := sn.data[sn.vecOff-sn.vecOff%os.Getpagesize():]
 	sn.populated.Go(func() { populateResident(b) })
+}
+
+// prefetch starts asking for the pages of a mapped matrix that are not
+// cached (once, on another goroutine), ahead of a graph walk that meets
+// rows all over it: see prefetchCold.
+func (t *table) prefetch() {
+	sn := t.snap
+	if sn == nil || !t.mapped() || !sn.prefetching.CompareAndSwap(false, true) {
+		return
+	}
+	b := sn.data[sn.vecOff-sn.vecOff%os.Getpagesize() : sn.vecOff+4*sn.rows*t.dim]
+	sn.populated.Go(func() { prefetchCold(b, &sn.stop) })
 }
 
 func snapChunkRows(dim int) int { return max(1, snapChunkBytes/(4*dim)) }
@@ -241,6 +258,7 @@ func (sn *mappedSnapshot) close() error {
 	if sn == nil || sn.unmap == nil {
 		return nil
 	}
+	sn.stop.Store(true)
 	sn.populated.Wait()
 	err := sn.unmap()
 	sn.unmap, sn.data = nil, nil

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -303,7 +305,7 @@ func Resume(st Store, info embed.Info, s Settings, readOnly bool) (embed.Embedde
 	}
 	switch info.Backend {
 	case embed.BackendLexical:
-		data, err := st.ReadFile(LexicalModelFile)
+		data, release, err := readModel(st)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Errorf("store %s was built with the lexical embedder but its model file %s is missing: re-ingest into a new store", st.Dir(), LexicalModelFile)
@@ -312,9 +314,18 @@ func Resume(st Store, info embed.Info, s Settings, readOnly bool) (embed.Embedde
 		}
 		docs, err := lexical.Verify(data)
 		if err != nil {
+			if release != nil {
+				release()
+			}
 			return nil, lexicalDamaged(st.Dir(), err)
 		}
-		return &lazyLexical{dir: st.Dir(), info: info, data: data, docs: docs}, nil
+		l := &lazyLexical{dir: st.Dir(), info: info, data: data, docs: docs}
+		if release != nil {
+			// The model reads its basis in data for as long as it is
+			// used: the mapping goes with the embedder, not the store.
+			runtime.AddCleanup(l, func(release func()) { release() }, release)
+		}
+		return l, nil
 	case embed.BackendOllama:
 		if s.Ollama.Model != "" && s.Ollama.Model != info.Model {
 			return nil, &vectorstore.MismatchError{
@@ -328,6 +339,18 @@ func Resume(st Store, info embed.Info, s Settings, readOnly bool) (embed.Embedde
 		return &lazyOllama{st: st, readOnly: readOnly, opts: opts, info: info}, nil
 	}
 	return nil, fmt.Errorf("store %s: unknown embedder backend %q in its manifest", st.Dir(), info.Backend)
+}
+
+// readModel returns the lexical model file of st: mapped (release, when
+// not nil, unmaps it) for a store of papermap's own, read otherwise.
+func readModel(st Store) (data []byte, release func(), err error) {
+	if _, local := st.(*vectorstore.Store); local {
+		if data, release, err := mapModel(filepath.Join(st.Dir(), LexicalModelFile)); err == nil {
+			return data, release, nil
+		}
+	}
+	data, err = st.ReadFile(LexicalModelFile)
+	return data, nil, err
 }
 
 func lexicalDamaged(dir string, err error) error {

@@ -8,6 +8,9 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -327,5 +330,58 @@ func TestChooseAuto(t *testing.T) {
 	}
 	if !strings.Contains(notice, "no Ollama server at "+f.URL) {
 		t.Errorf("notice %q does not name the missing server", notice)
+	}
+}
+
+// TestLexicalResumeMapped resumes the lexical model of a store on disk
+// (read in place where files can be mapped): it embeds as the fitted
+// model did, still after the store is closed (the mapping belongs to the
+// embedder), and a model damaged on disk is refused.
+func TestLexicalResumeMapped(t *testing.T) {
+	ctx := context.Background()
+	texts := []string{"graph neural networks for molecules", "variance reduction with control variates", "galaxy surveys and redshift"}
+	dir := t.TempDir()
+	st, err := vectorstore.Open(ctx, dir, vectorstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb, vecs, err := Start(ctx, st, texts, Settings{Backend: embed.BackendLexical}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Resume(st, emb.Info(), Settings{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 { // the second round after a collection
+		again, err := back.Embed(ctx, texts, embed.Document)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range texts {
+			if !slices.Equal(again[i], vecs[i]) {
+				t.Errorf("round %d, text %d: resumed model gives %v, fitted %v", round, i, again[i], vecs[i])
+			}
+		}
+		runtime.GC()
+	}
+	path := filepath.Join(dir, LexicalModelFile)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, good[:len(good)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := vectorstore.Open(ctx, dir, vectorstore.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := Resume(r, emb.Info(), Settings{}, true); err == nil || !strings.Contains(err.Error(), LexicalModelFile+" is damaged") {
+		t.Errorf("Resume of a model cut in half on disk: %v, want an error saying it is damaged", err)
 	}
 }

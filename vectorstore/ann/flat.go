@@ -3,8 +3,11 @@ package ann
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math/bits"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -100,8 +103,22 @@ var littleEndian = func() bool { v := uint16(1); return *(*byte)(unsafe.Pointer(
 // an index that could panic: every count, layer and neighbour is checked
 // (the checksum that tells damage from a good file is the caller's).
 func LoadFlat(data []byte, vecs Vectors) (*Index, int64, error) {
+	x, size, _, err := loadFlat(data, vecs)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := x.checkLists(0, len(x.level)); err != nil {
+		return nil, 0, err
+	}
+	return x, size, nil
+}
+
+// loadFlat reads the header, the layers and the deletion marks of a flat
+// layout, derives upOff and checks the layers (not the lists: see
+// checkLists). lists are the bytes of the layout's l0 and up arrays.
+func loadFlat(data []byte, vecs Vectors) (x *Index, size int64, lists [2][]byte, err error) {
 	if len(data) < flatHeader || string(data[:8]) != flatMagic {
-		return nil, 0, fmt.Errorf("ann: load: %w: no flat layout header", errFormat)
+		return nil, 0, lists, fmt.Errorf("ann: load: %w: no flat layout header", errFormat)
 	}
 	le := binary.LittleEndian
 	m := int(le.Uint32(data[8:]))
@@ -110,14 +127,14 @@ func LoadFlat(data []byte, vecs Vectors) (*Index, int64, error) {
 	n64, entry64, upLen := le.Uint64(data[32:]), int64(le.Uint64(data[40:])), le.Uint64(data[48:])
 	if m < 2 || m > 255 || top > maxLevel || efC > 1<<20 || n64 >= 1<<31 || upLen >= 1<<31 ||
 		entry64 < -1 || entry64 >= int64(n64) || (n64 > 0) != (entry64 >= 0) {
-		return nil, 0, fmt.Errorf("ann: load: %w: M %d, top %d, %d nodes, entry %d", errFormat, m, top, n64, entry64)
+		return nil, 0, lists, fmt.Errorf("ann: load: %w: M %d, top %d, %d nodes, entry %d", errFormat, m, top, n64, entry64)
 	}
 	n := int64(n64)
-	x := New(vecs, Options{M: m, EfConstruction: int(efC), Seed: seed})
+	x = New(vecs, Options{M: m, EfConstruction: int(efC), Seed: seed})
 	x.entry, x.top = int32(entry64), top
-	size := flatHeader + pad8(n) + 8*((n+63)/64) + 4*n*int64(x.m0+1) + pad8(4*int64(upLen))
+	size = flatHeader + pad8(n) + 8*((n+63)/64) + 4*n*int64(x.m0+1) + pad8(4*int64(upLen))
 	if int64(len(data)) < size {
-		return nil, 0, fmt.Errorf("ann: load: %w: %d bytes, the layout needs %d", errFormat, len(data), size)
+		return nil, 0, lists, fmt.Errorf("ann: load: %w: %d bytes, the layout needs %d", errFormat, len(data), size)
 	}
 	off := int64(flatHeader)
 	inPlace := littleEndian && uintptr(unsafe.Pointer(unsafe.SliceData(data)))%8 == 0
@@ -126,21 +143,177 @@ func LoadFlat(data []byte, vecs Vectors) (*Index, int64, error) {
 	nw := (n + 63) / 64
 	x.deleted = u64s(data[off:off+8*nw], inPlace)
 	off += 8 * nw
-	x.l0 = i32s(data[off:off+4*n*int64(x.m0+1)], inPlace)
+	lists[0] = data[off : off+4*n*int64(x.m0+1)]
+	x.l0 = i32s(lists[0], inPlace)
 	off += 4 * n * int64(x.m0+1)
-	x.up = i32s(data[off:off+4*int64(upLen)], inPlace)
+	lists[1] = data[off : off+4*int64(upLen)]
+	x.up = i32s(lists[1], inPlace)
 	if !inPlace {
 		x.level = append([]byte(nil), x.level...)
 	}
-	if err := x.check(); err != nil {
+	if err := x.checkLayers(); err != nil {
+		return nil, 0, lists, err
+	}
+	return x, size, lists, nil
+}
+
+// FlatChunk is how many nodes' neighbour lists share a checksum in
+// FlatSums and LoadFlatLazy: about 1 KiB of lists at M 16. One search of
+// the 1M store at ef 1,849 checked 22,587 of its 125,001 chunks of 8 (a
+// `similar` 24,768; bench/RESULTS.md, "search at 1M from a cold cache"):
+// some 25,000 nodes met, which chunks of 64 would have spread over nearly
+// all of them.
+const FlatChunk = 8
+
+var flatCRC = crc32.MakeTable(crc32.Castagnoli)
+
+// FlatSums returns, for each FlatChunk nodes in order, the CRC-32C of
+// their lists as WriteFlat writes them: their layer-0 lists, then their
+// lists of the upper layers. A caller that keeps them with the layout can
+// load it with LoadFlatLazy.
+func (x *Index) FlatSums() []uint32 {
+	n := len(x.level)
+	sums := make([]uint32, 0, (n+FlatChunk-1)/FlatChunk)
+	var buf []byte
+	for a := 0; a < n; a += FlatChunk {
+		b := min(n, a+FlatChunk)
+		buf = buf[:0]
+		for _, v := range x.l0[a*(x.m0+1) : b*(x.m0+1)] {
+			buf = binary.LittleEndian.AppendUint32(buf, uint32(v))
+		}
+		for _, v := range x.up[x.upOff[a]:x.upEnd(b, len(x.up))] {
+			buf = binary.LittleEndian.AppendUint32(buf, uint32(v))
+		}
+		sums = append(sums, crc32.Checksum(buf, flatCRC))
+	}
+	return sums
+}
+
+// FlatListsOffset returns where the lists start in the graph's flat
+// layout: they run from there to its end (FlatSize), and everything
+// before them (header, layers, deletion marks) is what LoadFlatLazy reads
+// at once.
+func (x *Index) FlatListsOffset() int64 {
+	n := int64(len(x.level))
+	return flatHeader + pad8(n) + 8*((n+63)/64)
+}
+
+// upEnd returns where the upper lists of nodes before b end (upLen when b
+// is the last node).
+func (x *Index) upEnd(b, upLen int) int {
+	if b < len(x.upOff) {
+		return int(x.upOff[b])
+	}
+	return upLen
+}
+
+// LoadFlatLazy is LoadFlat for a process that searches a few times: it
+// checks the header, the layers and the deletion marks at once (a byte or
+// so per node), and the lists of a chunk of FlatChunk nodes only when a
+// search first asks for the vector (or, over codes, the code) of one of them, against sums (FlatSums
+// of the graph written) and by every count and neighbour. A search reads
+// a node's lists only after it has asked for the node's vector (to score
+// it: the entry node, then every node it meets), so no list is read
+// unchecked; and a graph walk of a million nodes reads a small part of
+// the lists (loading them all checked 130 MB and took 60-80 ms).
+//
+// A chunk that fails is never read: its nodes lose their links (they are
+// still met and returned, and lead nowhere), and Damaged reports true from
+// then on. CheckLists checks the chunks not checked yet, as a caller must
+// before Add, Delete or WriteFlat.
+func LoadFlatLazy(data []byte, vecs Vectors, sums []uint32) (*Index, int64, error) {
+	x, size, lists, err := loadFlat(data, vecs)
+	if err != nil {
 		return nil, 0, err
 	}
+	n := len(x.level)
+	if len(sums) != (n+FlatChunk-1)/FlatChunk {
+		return nil, 0, fmt.Errorf("ann: load: %w: %d list checksums for %d nodes", errFormat, len(sums), n)
+	}
+	z := &lazyLists{x: x, vecs: vecs, n: n, lists: lists, sums: sums, state: make([]atomic.Uint32, len(sums))}
+	x.vecs, x.lazy = z, z
 	return x, size, nil
 }
 
-// check derives upOff and the deletion count, and checks every count,
-// layer and neighbour of a loaded graph.
-func (x *Index) check() error {
+// lazyLists stands between a lazily loaded graph and its vectors: it
+// checks a node's chunk of lists before giving its vector (LoadFlatLazy).
+type lazyLists struct {
+	x       *Index
+	vecs    Vectors
+	n       int       // nodes loaded; nodes added since need no check
+	lists   [2][]byte // the bytes of l0 and up, as loaded
+	sums    []uint32
+	state   []atomic.Uint32 // per chunk: 0 not checked, 1 intact, 2 damaged
+	mu      sync.Mutex      // serialises checks
+	all     atomic.Bool     // every chunk is checked and intact
+	damaged atomic.Int32    // chunks found damaged
+}
+
+func (z *lazyLists) Vec(node int32) []float32 {
+	if !z.all.Load() && int(node) < z.n && z.state[int(node)/FlatChunk].Load() == 0 {
+		z.check(int(node) / FlatChunk)
+	}
+	return z.vecs.Vec(node)
+}
+
+// check checks chunk c, once: on damage its nodes' lists are emptied
+// (written into the loaded bytes, which are the caller's private copy).
+func (z *lazyLists) check(c int) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.state[c].Load() != 0 {
+		return
+	}
+	x := z.x
+	a, b := c*FlatChunk, min(z.n, (c+1)*FlatChunk)
+	upLen := len(z.lists[1]) / 4
+	crc := crc32.Checksum(z.lists[0][4*a*(x.m0+1):4*b*(x.m0+1)], flatCRC)
+	crc = crc32.Update(crc, flatCRC, z.lists[1][4*int(x.upOff[a]):4*x.upEnd(b, upLen)])
+	if crc == z.sums[c] && x.checkLists(a, b) == nil {
+		z.state[c].Store(1)
+		return
+	}
+	for node := a; node < b; node++ {
+		for l := 0; l <= int(x.level[node]); l++ {
+			cnt, _ := x.list(int32(node), l)
+			*cnt = 0
+		}
+	}
+	z.damaged.Add(1)
+	z.state[c].Store(2)
+}
+
+// CheckLists checks the lists of a graph loaded by LoadFlatLazy that no
+// search has checked yet, and returns an error when any chunk is damaged
+// (then it must not be changed or written). A graph loaded otherwise is
+// checked already.
+func (x *Index) CheckLists() error {
+	z, ok := x.vecs.(*lazyLists)
+	if !ok || z.all.Load() {
+		return nil
+	}
+	for c := range z.state {
+		if z.state[c].Load() == 0 {
+			z.check(c)
+		}
+	}
+	if d := z.damaged.Load(); d > 0 {
+		return fmt.Errorf("ann: load: %w: the lists of %d chunks of %d nodes fail their checksum or checks", errFormat, d, FlatChunk)
+	}
+	z.all.Store(true)
+	return nil
+}
+
+// Damaged reports whether a graph loaded by LoadFlatLazy has met lists
+// that failed their check: its searches may miss nodes.
+func (x *Index) Damaged() bool {
+	z, ok := x.vecs.(*lazyLists)
+	return ok && z.damaged.Load() > 0
+}
+
+// checkLayers derives upOff and the deletion count, and checks the
+// layers and the entry node of a loaded graph.
+func (x *Index) checkLayers() error {
 	n := len(x.level)
 	if n%64 != 0 && len(x.deleted) > 0 && x.deleted[len(x.deleted)-1]>>(n%64) != 0 {
 		return fmt.Errorf("ann: load: %w: deletion marks beyond the last node", errFormat)
@@ -166,7 +339,14 @@ func (x *Index) check() error {
 	if n > 0 && int(x.level[x.entry]) != x.top {
 		return fmt.Errorf("ann: load: %w: the entry node %d is on layer %d, not %d", errFormat, x.entry, x.level[x.entry], x.top)
 	}
-	for node := range n {
+	return nil
+}
+
+// checkLists checks every count and neighbour of the lists of nodes lo
+// to hi-1 (the layers are checked: checkLayers).
+func (x *Index) checkLists(lo, hi int) error {
+	n := len(x.level)
+	for node := lo; node < hi; node++ {
 		for l := 0; l <= int(x.level[node]); l++ {
 			capN := x.m
 			if l == 0 {
@@ -178,7 +358,9 @@ func (x *Index) check() error {
 				return fmt.Errorf("ann: load node %d: %w: %d neighbours on layer %d", node, errFormat, c, l)
 			}
 			for _, o := range slots[:c] {
-				if o < 0 || int(o) >= n || int(x.level[o]) < l {
+				// Every node has a list on layer 0: the layer of a
+				// neighbour there is not looked up (a random read).
+				if o < 0 || int(o) >= n || l > 0 && int(x.level[o]) < l {
 					return fmt.Errorf("ann: load node %d: %w: neighbour %d on layer %d", node, errFormat, o, l)
 				}
 			}

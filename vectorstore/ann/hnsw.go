@@ -72,6 +72,7 @@ type Index struct {
 	codes        Codes
 	rerank       int
 	buildOnCodes bool
+	lazy         *lazyLists // LoadFlatLazy's checks, which a walk over codes asks for itself
 }
 
 const nLocks = 1 << 12
@@ -365,9 +366,19 @@ func (x *Index) selectNeighbours(q []float32, cand []Result, m int, s *searcher)
 // not nil (q prepared for the codes), else over its vector.
 func (x *Index) score(q []float32, cq *codedQuery, node int32) float32 {
 	if cq != nil {
+		x.gate(node)
 		return cq.sim(x.codes.Code(node))
 	}
 	return dot(q, x.vecs.Vec(node))
+}
+
+// gate checks node's chunk of lists in a graph loaded by LoadFlatLazy
+// before a walk over codes reads them: such a walk does not ask for the
+// node's vector, where the check otherwise happens (lazyLists.Vec).
+func (x *Index) gate(node int32) {
+	if z := x.lazy; z != nil && !z.all.Load() && int(node) < z.n && z.state[int(node)/FlatChunk].Load() == 0 {
+		z.check(int(node) / FlatChunk)
+	}
 }
 
 // greedy walks layer l from ep to the node most similar to q (scored as
@@ -500,6 +511,7 @@ func (x *Index) searchLayer(s *searcher, q []float32, cq *codedQuery, eps []Resu
 				s.visit(o)
 				fresh = append(fresh, o)
 				if cq != nil {
+					x.gate(o)
 					c := x.codes.Code(o)
 					prefetchBytes(c)
 					s.cs = append(s.cs, c)
