@@ -65,7 +65,7 @@
 // art of using t-SNE for single-cell transcriptomics", Nature
 // Communications 10, 2019, use it), a union with PCA-50 neighbours at low
 // weight, and t-SNE's own perplexity-30 affinities optimised here: none
-// raised both figures, and the affinities gave 0.62-0.63 same-archive
+// raised both figures, and the affinities gave 0.61-0.63 same-archive
 // neighbours where t-SNE gives 0.635-0.638 (three seeds), so t-SNE's
 // optimiser has a part in the gap too (bench/RESULTS.md, "Map layout VI").
 //
