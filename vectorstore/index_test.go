@@ -318,7 +318,7 @@ func TestIndexStale(t *testing.T) {
 // bytes: a reader then answers exactly (the scan) and says why, and a
 // writer rebuilds the index (with a notice) and saves a good one.
 func TestIndexDamage(t *testing.T) {
-	dir, path, good := indexedStore(t, 7)
+	dir, path, good := indexedStore(t, 7, indexName)
 	var nt notices
 	qs := queries(7, 5)
 	rest := indexRestOff(t, good)
@@ -387,16 +387,16 @@ func TestIndexDamage(t *testing.T) {
 }
 
 // indexedStore writes ixN blob records (seed) to a new store, whose
-// writer saves its index, and returns the store, the index file and its
-// bytes.
-func indexedStore(t *testing.T, seed uint64) (dir, path string, data []byte) {
+// writer saves its index, and returns the store, its file name (the
+// index, its codes, the snapshot...) and that file's bytes.
+func indexedStore(t *testing.T, seed uint64, name string) (dir, path string, data []byte) {
 	t.Helper()
 	dir = t.TempDir()
 	var nt notices
 	s := openIndexed(t, dir, false, &nt)
 	mustAdd(t, s, blobRecords(seed, "p", ixN))
 	mustClose(t, s)
-	path = filepath.Join(dir, indexName)
+	path = filepath.Join(dir, name)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -436,16 +436,8 @@ func indexHeader(t testing.TB, b []byte) (v [7]uint64, length int) {
 // added records): the IDs are read then, so the index is not used.
 func TestIndexStaleDamagedIDs(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
+	dir, path, good := indexedStore(t, 8, indexName)
 	var nt notices
-	s := openIndexed(t, dir, false, &nt)
-	mustAdd(t, s, blobRecords(8, "p", ixN))
-	mustClose(t, s)
-	path := filepath.Join(dir, indexName)
-	good, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	bad := slices.Clone(good)
 	bad[indexRestOff(t, good)+3] ^= 0x20
 	if err := os.WriteFile(path, bad, 0o600); err != nil {
@@ -614,16 +606,8 @@ func TestIndexCheckpoint(t *testing.T) {
 // detector does not see the mapped matrix, so this test checks the
 // answers, not the lock).
 func TestIndexWalkDamagedMatrix(t *testing.T) {
-	dir := t.TempDir()
+	dir, path, good := indexedStore(t, 9, snapName)
 	var nt notices
-	s := openIndexed(t, dir, false, &nt)
-	mustAdd(t, s, blobRecords(9, "p", ixN))
-	mustClose(t, s)
-	path := filepath.Join(dir, snapName)
-	good, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	bad := slices.Clone(good)
 	vecOff := len(good) - ixN*ixDim*4
 	rng := rand.New(rand.NewPCG(13, 14))
@@ -787,7 +771,7 @@ func indexLists(t testing.TB, b []byte) (l0, perNode, entry int) {
 // A writer checks every chunk and rebuilds (TestIndexDamage, whose last
 // damage is in the lists).
 func TestIndexChunkDamage(t *testing.T) {
-	dir, path, good := indexedStore(t, 7)
+	dir, path, good := indexedStore(t, 7, indexName)
 	var nt notices
 	l0, per, entry := indexLists(t, good)
 	const chunk = 8 // ann.FlatChunk
@@ -839,7 +823,7 @@ func TestIndexChunkDamage(t *testing.T) {
 // store that loads it itself), and starts nothing for a writer.
 func TestIndexPrepareQuery(t *testing.T) {
 	ctx := context.Background()
-	dir, _, _ := indexedStore(t, 9)
+	dir, _, _ := indexedStore(t, 9, indexName)
 	qs := queries(9, 8)
 	var nt notices
 	plain := openIndexed(t, dir, true, &nt)
@@ -936,7 +920,7 @@ func indexV2(t *testing.T, b []byte) []byte {
 // whole) and used by a reader, and rewritten in version 3 by a writer,
 // with a notice; damage to its graph is still found.
 func TestIndexV2(t *testing.T) {
-	dir, path, good := indexedStore(t, 10)
+	dir, path, good := indexedStore(t, 10, indexName)
 	v2 := indexV2(t, good)
 	if err := os.WriteFile(path, v2, 0o600); err != nil {
 		t.Fatal(err)

@@ -97,16 +97,8 @@ func TestIndexCodes(t *testing.T) {
 // ≥ 0.95 over the vectors). The codes of another store's graph, intact,
 // are refused too. A writer then makes good codes again.
 func TestIndexCodesDamage(t *testing.T) {
-	dir := t.TempDir()
+	dir, path, good := indexedStore(t, 23, codesName)
 	var nt notices
-	s := openIndexed(t, dir, false, &nt)
-	mustAdd(t, s, blobRecords(23, "p", ixN))
-	mustClose(t, s)
-	path := filepath.Join(dir, codesName)
-	good, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	other := t.TempDir()
 	o := openIndexed(t, other, false, &nt)
 	mustAdd(t, o, blobRecords(24, "p", ixN))
