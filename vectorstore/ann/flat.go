@@ -250,10 +250,15 @@ type lazyLists struct {
 }
 
 func (z *lazyLists) Vec(node int32) []float32 {
+	z.ensure(node)
+	return z.vecs.Vec(node)
+}
+
+// ensure checks node's chunk of lists unless it is checked already.
+func (z *lazyLists) ensure(node int32) {
 	if !z.all.Load() && int(node) < z.n && z.state[int(node)/FlatChunk].Load() == 0 {
 		z.check(int(node) / FlatChunk)
 	}
-	return z.vecs.Vec(node)
 }
 
 // check checks chunk c, once: on damage its nodes' lists are emptied

@@ -376,8 +376,8 @@ func (x *Index) score(q []float32, cq *codedQuery, node int32) float32 {
 // before a walk over codes reads them: such a walk does not ask for the
 // node's vector, where the check otherwise happens (lazyLists.Vec).
 func (x *Index) gate(node int32) {
-	if z := x.lazy; z != nil && !z.all.Load() && int(node) < z.n && z.state[int(node)/FlatChunk].Load() == 0 {
-		z.check(int(node) / FlatChunk)
+	if x.lazy != nil {
+		x.lazy.ensure(node)
 	}
 }
 
