@@ -94,7 +94,7 @@ func run(args []string) error {
 	store := fs.String("store", "", "store directory")
 	out := fs.String("out", "", "output file of float32 x,y pairs")
 	n := fs.Int("n", 0, "first N papers (0: all)")
-	kind := fs.String("layout", "umap", "umap or pca")
+	kind := fs.String("layout", "umap", "umap, tsne or pca")
 	seed := fs.Uint64("seed", 1, "seed")
 	var o layout.Options
 	fs.IntVar(&o.PCADims, "pcadims", 0, "layout.Options.PCADims")
@@ -105,6 +105,9 @@ func run(args []string) error {
 	fs.IntVar(&o.RefineEpochs, "refine-epochs", 0, "layout.Options.RefineEpochs")
 	fs.Float64Var(&o.NoiseWeight, "nu", 0, "layout.Options.NoiseWeight (Neg-t-SNE's ν; 0: umap-learn's loss)")
 	var rate float64
+	iters := fs.Int("iters", 0, "layout.TSNEOptions.Iterations")
+	theta := fs.Float64("theta", 0, "layout.TSNEOptions.Theta")
+	perp := fs.Float64("perplexity", 0, "layout.TSNEOptions.Perplexity")
 	fs.Float64Var(&rate, "refine-rate", 0, "layout.Options.RefineRate")
 	fs.Parse(args)
 	o.Seed = *seed
@@ -138,6 +141,8 @@ func run(args []string) error {
 	switch *kind {
 	case "umap":
 		xy, err = layout.UMAP(x, o)
+	case "tsne":
+		xy, err = layout.TSNE(x, layout.TSNEOptions{Seed: *seed, Iterations: *iters, Theta: *theta, PCADims: o.PCADims, Perplexity: *perp})
 	case "pca":
 		xy, err = layout.PCA2(x, *seed)
 	default:

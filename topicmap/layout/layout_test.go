@@ -2,7 +2,6 @@ package layout
 
 import (
 	"math"
-	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -12,24 +11,7 @@ import (
 // blobs returns n unit rows in d dimensions around c well-separated centres,
 // and each row's centre as its label.
 func blobs(n, d, c int, seed uint64) (blas32.General, []string) {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	centres := make([][]float64, c)
-	for j := range centres {
-		centres[j] = make([]float64, d)
-		centres[j][j%d] = 1
-		for t := range centres[j] {
-			centres[j][t] += 0.1 * rng.NormFloat64()
-		}
-	}
-	x := blas32.General{Rows: n, Cols: d, Stride: d, Data: make([]float32, n*d)}
-	labels := make([]string, n)
-	for i := 0; i < n; i++ {
-		j := i % c
-		labels[i] = string(rune('a' + j))
-		for t := 0; t < d; t++ {
-			x.Data[i*d+t] = float32(centres[j][t] + 0.15*rng.NormFloat64())
-		}
-	}
+	x, labels := noisyBlobs(n, d, c, 0.15, seed)
 	return normalizeRows(x), labels
 }
 
