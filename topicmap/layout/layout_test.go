@@ -115,34 +115,46 @@ func TestPlacePutsNewPapersAmongTheirNeighbours(t *testing.T) {
 	x, labels := blobs(400, 12, 4, 9)
 	known := blas32.General{Rows: 360, Cols: 12, Stride: 12, Data: x.Data[:360*12]}
 	fresh := blas32.General{Rows: 40, Cols: 12, Stride: 12, Data: x.Data[360*12:]}
-	xy, err := UMAP(known, Options{Seed: 1, Epochs: 150})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nxy, err := Place(known, xy, fresh, PlaceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := append(slices.Clone(xy), nxy...)
-	// Each new paper's nearest laid-out paper on the map has its label.
-	hit := 0
-	for i := 0; i < 40; i++ {
-		best, bd := -1, math.Inf(1)
-		for j := 0; j < 360; j++ {
-			dx, dy := float64(all[2*(360+i)]-xy[2*j]), float64(all[2*(360+i)+1]-xy[2*j+1])
-			if d := dx*dx + dy*dy; d < bd {
-				best, bd = j, d
+	for _, tc := range []struct {
+		name string
+		lay  func() ([]float32, error)
+	}{
+		{"umap", func() ([]float32, error) { return UMAP(known, Options{Seed: 1, Epochs: 150}) }},
+		// t-SNE's map is wider (±24 here against UMAP's ±17): Place
+		// works from the neighbours' positions, at any scale.
+		{"tsne", func() ([]float32, error) { return TSNE(known, TSNEOptions{Seed: 1, Iterations: 500}) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			xy, err := tc.lay()
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		if labels[best] == labels[360+i] {
-			hit++
-		}
-	}
-	if hit < 38 {
-		t.Errorf("%d of 40 placed papers landed by a paper of their own blob, want >= 38", hit)
-	}
-	if _, err := Place(known, xy[:10], fresh, PlaceOptions{}); err == nil {
-		t.Error("wrong coordinate count accepted")
+			nxy, err := Place(known, xy, fresh, PlaceOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := append(slices.Clone(xy), nxy...)
+			// Each new paper's nearest laid-out paper on the map has its label.
+			hit := 0
+			for i := 0; i < 40; i++ {
+				best, bd := -1, math.Inf(1)
+				for j := 0; j < 360; j++ {
+					dx, dy := float64(all[2*(360+i)]-xy[2*j]), float64(all[2*(360+i)+1]-xy[2*j+1])
+					if d := dx*dx + dy*dy; d < bd {
+						best, bd = j, d
+					}
+				}
+				if labels[best] == labels[360+i] {
+					hit++
+				}
+			}
+			if hit < 38 {
+				t.Errorf("%d of 40 placed papers landed by a paper of their own blob, want >= 38", hit)
+			}
+			if _, err := Place(known, xy[:10], fresh, PlaceOptions{}); err == nil {
+				t.Error("wrong coordinate count accepted")
+			}
+		})
 	}
 }
 

@@ -133,7 +133,7 @@ func TSNE(x blas32.General, opts TSNEOptions) ([]float32, error) {
 type sparseP struct {
 	start []int // row i is col/val[start[i]:start[i+1]]
 	col   []int32
-	val   []float64
+	val   []float32 // float32 (as scikit-learn's): the iterations stream it
 }
 
 // tsneAffinities returns scikit-learn's joint probabilities: for each row,
@@ -272,24 +272,22 @@ func symmetrize(cond []float64, nbrs []int32, k int) sparseP {
 	if total == 0 {
 		total = 1
 	}
-	p.col, p.val = col[:w], val[:w]
+	p.col, p.val = col[:w], make([]float32, w)
 	for e := range p.val {
-		p.val[e] /= total
+		p.val[e] = float32(val[e] / total)
 	}
 	return p
 }
 
-// quadNode is a cell of the Barnes-Hut tree: its papers' centre of mass and
-// count, its width, and either its children (nodes child..child+nchild-1)
-// or, for a leaf, its papers (order[lo:hi]).
+// quadNode is a cell of the Barnes-Hut tree: its papers' centre of mass,
+// count and squared width (float32, as scikit-learn's tree: 24 bytes a
+// node keeps the tree in cache), and its children (nodes child..child+nchild−1)
+// or, for a leaf (nchild 0), its paper (child, when count is 1) or papers
+// (order[child:hi], coincident or nearly so, at the depth limit).
 type quadNode struct {
-	cx, cy    float64
-	width     float64
-	count     float64
-	child     int32
-	nchild    int32
-	lo, hi    int32
-	leafPoint int32 // the paper of a one-paper leaf, else -1
+	cx, cy, w2, count float32
+	child, nchild     int32
+	hi                int32
 }
 
 // tsneOptimizer holds the buffers of the gradient descent, allocated once.
@@ -386,7 +384,7 @@ func (o *tsneOptimizer) gradient(y []float64, exag float64) {
 			for e := p.start[i]; e < p.start[i+1]; e++ {
 				j := p.col[e]
 				dx, dy := yx-y[2*j], yy-y[2*j+1]
-				q := p.val[e] / (1 + dx*dx + dy*dy)
+				q := float64(p.val[e]) / (1 + dx*dx + dy*dy)
 				ax += q * dx
 				ay += q * dy
 			}
@@ -404,23 +402,21 @@ func (o *tsneOptimizer) repulsion(y []float64, i int32, w int) (fx, fy, z float6
 	for len(stack) > 0 {
 		nd := &o.nodes[stack[len(stack)-1]]
 		stack = stack[:len(stack)-1]
-		dx, dy := yx-nd.cx, yy-nd.cy
+		dx, dy := yx-float64(nd.cx), yy-float64(nd.cy)
 		d2 := dx*dx + dy*dy
 		switch {
-		case nd.nchild == 0:
-			if nd.leafPoint >= 0 {
-				if nd.leafPoint == i {
-					continue
-				}
-				q := 1 / (1 + d2)
-				z += q
-				q *= q
-				fx += q * dx
-				fy += q * dy
+		case nd.nchild == 0 && nd.count == 1:
+			if nd.child == i {
 				continue
 			}
+			q := 1 / (1 + d2)
+			z += q
+			q *= q
+			fx += q * dx
+			fy += q * dy
+		case nd.nchild == 0:
 			// A leaf of several papers (at the depth limit): each on its own.
-			for _, j := range o.order[nd.lo:nd.hi] {
+			for _, j := range o.order[nd.child:nd.hi] {
 				if j == i {
 					continue
 				}
@@ -431,9 +427,9 @@ func (o *tsneOptimizer) repulsion(y []float64, i int32, w int) (fx, fy, z float6
 				fx += q * dx
 				fy += q * dy
 			}
-		case nd.width*nd.width < o.theta2*d2:
+		case float64(nd.w2) < o.theta2*d2:
 			q := 1 / (1 + d2)
-			m := nd.count * q
+			m := float64(nd.count) * q
 			z += m
 			m *= q
 			fx += m * dx
@@ -472,39 +468,48 @@ func (o *tsneOptimizer) build(y []float64) {
 // split fills node nd with the papers order[lo:hi] in the square at (x0, y0)
 // of width w.
 func (o *tsneOptimizer) split(y []float64, nd int32, lo, hi int32, x0, y0, w float64, depth int) {
+	ord := o.order
 	var sx, sy float64
-	for _, i := range o.order[lo:hi] {
+	for _, i := range ord[lo:hi] {
 		sx += y[2*i]
 		sy += y[2*i+1]
 	}
 	cnt := float64(hi - lo)
-	node := quadNode{cx: sx / cnt, cy: sy / cnt, width: w, count: cnt, lo: lo, hi: hi, leafPoint: -1}
+	node := quadNode{cx: float32(sx / cnt), cy: float32(sy / cnt), w2: float32(w * w), count: float32(cnt), child: lo, hi: hi}
 	if hi-lo == 1 {
-		node.leafPoint = o.order[lo]
+		node.child = ord[lo]
 	}
 	if hi-lo == 1 || depth >= maxDepth {
 		o.nodes[nd] = node
 		return
 	}
-	// Partition into quadrants: by x, then each half by y.
+	// Partition into quadrants: by x (left, right), then each half by y.
 	h := w / 2
 	mx, my := x0+h, y0+h
-	ord := o.order
-	part := func(lo, hi int32, right func(i int32) bool) int32 {
-		for lo < hi {
-			if right(ord[lo]) {
-				hi--
-				ord[lo], ord[hi] = ord[hi], ord[lo]
+	a, b := lo, hi
+	for a < b {
+		if y[2*ord[a]] >= mx {
+			b--
+			ord[a], ord[b] = ord[b], ord[a]
+		} else {
+			a++
+		}
+	}
+	midX := a
+	var cut [2]int32
+	for half, r := range [2][2]int32{{lo, midX}, {midX, hi}} {
+		a, b := r[0], r[1]
+		for a < b {
+			if y[2*ord[a]+1] >= my {
+				b--
+				ord[a], ord[b] = ord[b], ord[a]
 			} else {
-				lo++
+				a++
 			}
 		}
-		return lo
+		cut[half] = a
 	}
-	midX := part(lo, hi, func(i int32) bool { return y[2*i] >= mx })
-	left := part(lo, midX, func(i int32) bool { return y[2*i+1] >= my })
-	right := part(midX, hi, func(i int32) bool { return y[2*i+1] >= my })
-	bounds := [5]int32{lo, left, midX, right, hi}
+	bounds := [5]int32{lo, cut[0], midX, cut[1], hi}
 	corner := [4][2]float64{{x0, y0}, {x0, my}, {mx, y0}, {mx, my}}
 	first := int32(len(o.nodes))
 	var nc int32
@@ -523,4 +528,28 @@ func (o *tsneOptimizer) split(y []float64, nd int32, lo, hi int32, x0, y0, w flo
 			c++
 		}
 	}
+}
+
+// Names of the neighbour-preserving layouts.
+const (
+	MethodTSNE = "tsne"
+	MethodUMAP = "umap"
+)
+
+// TSNEMaxRows is the largest number of papers DefaultMethod lays out by
+// t-SNE. Up to it t-SNE kept as many of each paper's neighbours as
+// scikit-learn's t-SNE and more of their labels than UMAP, in less time
+// than scikit-learn; at 100,000 papers it took 3 minutes on two cores
+// where UMAP takes under one, and above it UMAP's sample-and-refine path
+// keeps the time linear (bench/RESULTS.md, "Map layout VII").
+const TSNEMaxRows = 100000
+
+// DefaultMethod returns the layout the map uses for n papers: MethodTSNE
+// from 3 to TSNEMaxRows papers, MethodUMAP otherwise (UMAP places fewer
+// than three papers by PCA).
+func DefaultMethod(n int) string {
+	if n >= 3 && n <= TSNEMaxRows {
+		return MethodTSNE
+	}
+	return MethodUMAP
 }

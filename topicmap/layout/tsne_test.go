@@ -80,9 +80,11 @@ func TestTSNEDeterministicAcrossThreads(t *testing.T) {
 // trustworthiness@10 (cosine) 0.8790 / 0.8756 / 0.8811 and label agreement@10
 // 0.5487 / 0.5369 / 0.5499 (with the randomized PCA scikit-learn picks by
 // default: 0.8780 / 0.8735 / 0.8781 and 0.5560 / 0.5547 / 0.5519).
-// This implementation gave 0.8773 and 0.5296 when the test was written; the
-// tolerance of 0.02 below scikit-learn's lowest seed covers its own seed
-// spread (0.013) and this layout's.
+// This implementation gave 0.8798 and 0.5524 (0.8773 and 0.5296 with a
+// float64 tree: at 800 rows the early exaggeration with scikit-learn's
+// learning rate of 50 contracts the groups to a point and rounding decides
+// how they unfold); the tolerance of 0.02 below scikit-learn's lowest seed
+// covers its own seed spread (0.013) and that.
 func TestTSNEMatchesScikitLearnOnOverlappingBlobs(t *testing.T) {
 	x, labels := noisyBlobs(800, 30, 8, 0.45, 11)
 	xy, err := TSNE(x, TSNEOptions{Seed: 1})
@@ -149,7 +151,7 @@ func TestTSNEAffinities(t *testing.T) {
 	at := func(i, j int) float64 {
 		for e := p.start[i]; e < p.start[i+1]; e++ {
 			if int(p.col[e]) == j {
-				return p.val[e]
+				return float64(p.val[e])
 			}
 		}
 		return 0
@@ -163,13 +165,13 @@ func TestTSNEAffinities(t *testing.T) {
 			if e > p.start[i] && p.col[e] <= p.col[e-1] {
 				t.Fatalf("row %d: columns not increasing", i)
 			}
-			if math.Abs(at(j, i)-p.val[e]) > 1e-15 {
+			if math.Abs(at(j, i)-float64(p.val[e])) > 1e-15 {
 				t.Fatalf("P not symmetric at %d, %d", i, j)
 			}
-			total += p.val[e]
+			total += float64(p.val[e])
 		}
 	}
-	if math.Abs(total-1) > 1e-9 {
+	if math.Abs(total-1) > 1e-6 { // float32 values
 		t.Errorf("P sums to %v", total)
 	}
 	// Each row's conditional distribution has perplexity perp (the
