@@ -300,6 +300,7 @@ type tsneOptimizer struct {
 	nodes  []quadNode
 	order  []int32 // papers in tree order
 	grad   []float64
+	attr   []float64 // the attraction Σⱼ pᵢⱼ qᵢⱼZ (yᵢ−yⱼ), per paper
 	update []float64
 	gains  []float64
 	sumQ   []float64 // per paper: its part of Z
@@ -311,7 +312,7 @@ func newTSNEOptimizer(p sparseP, theta float64, threads int) *tsneOptimizer {
 	o := &tsneOptimizer{p: p, threads: threads, n: n,
 		order: make([]int32, n), grad: make([]float64, 2*n),
 		update: make([]float64, 2*n), gains: make([]float64, 2*n),
-		sumQ: make([]float64, n), stacks: make([][]int32, threads)}
+		attr: make([]float64, 2*n), sumQ: make([]float64, n), stacks: make([][]int32, threads)}
 	o.theta2 = theta * theta
 	return o
 }
@@ -358,9 +359,31 @@ func (o *tsneOptimizer) run(y []float64, iters int) {
 // by exag: 4·(exag·Σⱼ pᵢⱼ qᵢⱼZ (yᵢ−yⱼ) − Σⱼ (qᵢⱼZ)² (yᵢ−yⱼ) / Z), the
 // second sum by Barnes-Hut over the quadtree of y.
 func (o *tsneOptimizer) gradient(y []float64, exag float64) {
-	o.build(y)
 	tasks := (o.n + tsneChunk - 1) / tsneChunk
-	// Repulsion, unnormalised, per paper; Z's parts per paper.
+	// The tree is built on one goroutine while the others sum the
+	// attraction (which does not need it): the build is serial.
+	built := make(chan struct{})
+	go func() {
+		o.build(y)
+		close(built)
+	}()
+	p := o.p
+	parallel.For(o.threads, tasks, func(_, c int) {
+		for i := c * tsneChunk; i < min(o.n, (c+1)*tsneChunk); i++ {
+			yx, yy := y[2*i], y[2*i+1]
+			var ax, ay float64
+			for e := p.start[i]; e < p.start[i+1]; e++ {
+				j := p.col[e]
+				dx, dy := yx-y[2*j], yy-y[2*j+1]
+				q := float64(p.val[e]) / (1 + dx*dx + dy*dy)
+				ax += q * dx
+				ay += q * dy
+			}
+			o.attr[2*i], o.attr[2*i+1] = ax, ay
+		}
+	})
+	<-built
+	// Repulsion, unnormalised, per paper in tree order; Z's parts per paper.
 	parallel.For(o.threads, tasks, func(w, c int) {
 		for t := c * tsneChunk; t < min(o.n, (c+1)*tsneChunk); t++ {
 			i := o.order[t]
@@ -376,22 +399,9 @@ func (o *tsneOptimizer) gradient(y []float64, exag float64) {
 	if z == 0 {
 		z = 1
 	}
-	p := o.p
-	parallel.For(o.threads, tasks, func(_, c int) {
-		for i := c * tsneChunk; i < min(o.n, (c+1)*tsneChunk); i++ {
-			yx, yy := y[2*i], y[2*i+1]
-			var ax, ay float64
-			for e := p.start[i]; e < p.start[i+1]; e++ {
-				j := p.col[e]
-				dx, dy := yx-y[2*j], yy-y[2*j+1]
-				q := float64(p.val[e]) / (1 + dx*dx + dy*dy)
-				ax += q * dx
-				ay += q * dy
-			}
-			o.grad[2*i] = 4 * (exag*ax - o.grad[2*i]/z)
-			o.grad[2*i+1] = 4 * (exag*ay - o.grad[2*i+1]/z)
-		}
-	})
+	for e, a := range o.attr {
+		o.grad[e] = 4 * (exag*a - o.grad[e]/z)
+	}
 }
 
 // repulsion returns Σⱼ (qᵢⱼZ)²(yᵢ−yⱼ) and Σⱼ qᵢⱼZ over all j ≠ i, with
