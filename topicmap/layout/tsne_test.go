@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -187,6 +188,40 @@ func TestTSNEAffinities(t *testing.T) {
 		}
 		if math.Abs(sum-1) > 1e-9 || math.Abs(math.Exp(h)-perp) > 1e-3 {
 			t.Fatalf("row %d: conditional P sums to %v, perplexity %v, want 1 and %v", i, sum, math.Exp(h), perp)
+		}
+	}
+}
+
+func TestTSNESmallAndBad(t *testing.T) {
+	for n := 0; n < 3; n++ {
+		x := blas32.General{Rows: n, Cols: 2, Stride: 2, Data: make([]float32, 2*n)}
+		if _, err := TSNE(x, TSNEOptions{}); !errors.Is(err, ErrTooFewRows) {
+			t.Errorf("%d rows: error %v, want ErrTooFewRows", n, err)
+		}
+	}
+	one := blas32.General{Rows: 5, Cols: 1, Stride: 1, Data: []float32{1, 2, 3, 4, 5}}
+	if _, err := TSNE(one, TSNEOptions{}); !errors.Is(err, ErrTooFewRows) {
+		t.Errorf("one column: error %v, want ErrTooFewRows", err)
+	}
+	nan := blas32.General{Rows: 4, Cols: 2, Stride: 2, Data: []float32{1, 0, 0, 1, float32(math.NaN()), 1, 1, 1}}
+	if _, err := TSNE(nan, TSNEOptions{}); !errors.Is(err, ErrNotFinite) {
+		t.Errorf("NaN: error %v, want ErrNotFinite", err)
+	}
+	// Three and ten rows: the perplexity is lowered to (rows−1)/3, and the
+	// layout is finite, with distinct papers apart.
+	for _, n := range []int{3, 10} {
+		x, _ := blobs(n, 4, 2, 3)
+		xy, err := TSNE(x, TSNEOptions{})
+		if err != nil {
+			t.Fatalf("%d rows: %v", n, err)
+		}
+		for i, v := range xy {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				t.Fatalf("%d rows: coordinate %d is %v", n, i, v)
+			}
+		}
+		if xy[0] == xy[2] && xy[1] == xy[3] {
+			t.Errorf("%d rows: papers 0 and 1 at the same place", n)
 		}
 	}
 }
