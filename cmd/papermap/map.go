@@ -50,7 +50,7 @@ The layout is saved in the store (by map, unless another papermap
 process is writing to the store at that moment, and by analyze); later maps
 reuse it, placing papers added since beside their nearest neighbours.
 Without a saved layout, map computes it: by t-SNE up to 100,000 papers
-(seconds for thousands of papers, about 3 minutes for 100,000 on two
+(seconds for thousands of papers, 2-3 minutes for 100,000 on two
 cores), by UMAP above (it lays out a sample of 100,000, places the others
 beside their neighbours and refines the whole map; the layout alone took
 9.4 minutes and 6.9 GB for a million papers on two cores).

@@ -549,9 +549,9 @@ const (
 // TSNEMaxRows is the largest number of papers DefaultMethod lays out by
 // t-SNE. Up to it t-SNE kept as many of each paper's neighbours as
 // scikit-learn's t-SNE and more of their labels than UMAP, in less time
-// than scikit-learn; at 100,000 papers it took 3 minutes on two cores
-// where UMAP takes under one, and above it UMAP's sample-and-refine path
-// keeps the time linear (bench/RESULTS.md, "Map layout VII").
+// than scikit-learn; at 100,000 papers it took 134 s on two cores where
+// UMAP took 47 s, and above it UMAP's sample-and-refine path keeps the
+// time linear (bench/RESULTS.md, "Map layout VII").
 const TSNEMaxRows = 100000
 
 // DefaultMethod returns the layout the map uses for n papers: MethodTSNE
