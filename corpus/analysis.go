@@ -37,13 +37,19 @@ func snippetRunes(n int) int {
 
 // Layouts lists the map layouts MapOptions.Layout accepts; the first is the
 // default.
-var Layouts = []string{LayoutUMAP, LayoutPCA}
+var Layouts = []string{LayoutAuto, LayoutTSNE, LayoutUMAP, LayoutPCA}
 
 // Map layouts.
 const (
-	// LayoutUMAP places papers so that neighbours in the embedding space
-	// stay neighbours on the map (topicmap/layout.UMAP).
-	LayoutUMAP = "umap"
+	// LayoutAuto is t-SNE or UMAP by the number of papers
+	// (topicmap/layout.DefaultMethod); the map records which.
+	LayoutAuto = "auto"
+	// LayoutTSNE places papers so that neighbours in the embedding space
+	// stay neighbours on the map, by Barnes-Hut t-SNE (topicmap/layout.TSNE).
+	LayoutTSNE = layout.MethodTSNE
+	// LayoutUMAP does so by UMAP (topicmap/layout.UMAP), in time linear in
+	// the number of papers.
+	LayoutUMAP = layout.MethodUMAP
 	// LayoutPCA places papers on the first two principal components of
 	// the vectors (the theme model's projection).
 	LayoutPCA = "pca"
@@ -53,7 +59,7 @@ const (
 type MapOptions struct {
 	// Title is drawn above the map.
 	Title string
-	// Layout is one of Layouts; "" means LayoutUMAP.
+	// Layout is one of Layouts; "" means LayoutAuto.
 	Layout string
 }
 
@@ -61,7 +67,7 @@ type MapOptions struct {
 // paper placed by the layout and coloured by theme, with categorical
 // metadata fields to colour by. The map holds every level of m's theme
 // hierarchy (Theme.Level 0 the broadest, Parent the broader theme), each
-// point in its finest theme, and ThemeLevel is m's chosen level. A UMAP layout saved in the store is reused:
+// point in its finest theme, and ThemeLevel is m's chosen level. A t-SNE or UMAP layout saved in the store is reused:
 // its papers keep their places and papers added since are placed from their
 // neighbours (layout.Place); a writable corpus saves a newly computed one.
 func (c *Corpus) Map(ctx context.Context, m *ThemeModel, opts MapOptions) (*topicmap.Map, error) {
@@ -85,9 +91,12 @@ func (c *Corpus) Map(ctx context.Context, m *ThemeModel, opts MapOptions) (*topi
 			pca := cluster.PCA{Mean: m.Mean, Components: blas32.General{Rows: 2, Cols: dim, Stride: dim, Data: append(slices.Clone(m.Axes[0]), m.Axes[1]...)}}
 			xy = pca.Transform(x).Data
 		}
-	case LayoutUMAP:
+	case LayoutAuto, LayoutTSNE, LayoutUMAP:
+		if opts.Layout == LayoutAuto {
+			opts.Layout = layout.DefaultMethod(n)
+		}
 		var err error
-		if xy, err = c.umapLayout(ctx, ids, x, m.Seed); err != nil {
+		if xy, err = c.neighbourLayout(ctx, opts.Layout, ids, x, m.Seed); err != nil {
 			return nil, err
 		}
 	default:
@@ -154,7 +163,7 @@ func (c *Corpus) Map(ctx context.Context, m *ThemeModel, opts MapOptions) (*topi
 	return out, nil
 }
 
-// layoutFile holds the saved UMAP layout in the store.
+// layoutFile holds the saved t-SNE or UMAP layout in the store.
 const layoutFile = "layout.json"
 
 // savedLayout is the content of layoutFile: each laid-out paper's ID, the
@@ -169,15 +178,16 @@ type savedLayout struct {
 	XY       []float32  `json:"xy"`
 }
 
-// umapLayout returns the UMAP positions of the rows of x (IDs ids): the saved
-// layout's for the papers it holds unchanged, placed from their neighbours
-// for the others; computed afresh (and saved when the corpus is writable)
-// when nothing is saved or when more than half the papers are new.
-func (c *Corpus) umapLayout(ctx context.Context, ids []string, x blas32.General, seed uint64) ([]float32, error) {
+// neighbourLayout returns the positions of the rows of x (IDs ids) by
+// method (LayoutTSNE or LayoutUMAP): the saved layout's for the papers it
+// holds unchanged, placed from their neighbours for the others; computed
+// afresh (and saved when the corpus is writable) when nothing is saved for
+// this method or when more than half the papers are new.
+func (c *Corpus) neighbourLayout(ctx context.Context, method string, ids []string, x blas32.General, seed uint64) ([]float32, error) {
 	n := len(ids)
 	var saved savedLayout
 	if b, err := c.store.ReadFile(layoutFile); err == nil {
-		if json.Unmarshal(b, &saved) != nil || saved.Version != 1 || saved.Layout != LayoutUMAP ||
+		if json.Unmarshal(b, &saved) != nil || saved.Version != 1 || saved.Layout != method ||
 			saved.Seed != seed || saved.Embedder != c.emb.Info() || len(saved.XY) != 2*len(saved.IDs) || len(saved.Hashes) != len(saved.IDs) {
 			saved = savedLayout{} // damaged or for other vectors: recompute
 		}
@@ -221,13 +231,18 @@ func (c *Corpus) umapLayout(ctx context.Context, ids []string, x blas32.General,
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	xy, err := layout.UMAP(x, layout.Options{Seed: seed})
+	var err error
+	if method == LayoutTSNE {
+		xy, err = layout.TSNE(x, layout.TSNEOptions{Seed: seed})
+	} else {
+		xy, err = layout.UMAP(x, layout.Options{Seed: seed})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lay out the map: %w", err)
 	}
 	cw, canCache := c.store.(vectorstore.CacheWriter)
 	if !c.opts.ReadOnly || canCache {
-		s := savedLayout{Version: 1, Layout: LayoutUMAP, Seed: seed, Embedder: c.emb.Info(), IDs: ids, Hashes: make([]string, n), XY: xy}
+		s := savedLayout{Version: 1, Layout: method, Seed: seed, Embedder: c.emb.Info(), IDs: ids, Hashes: make([]string, n), XY: xy}
 		for i, id := range ids {
 			s.Hashes[i], _ = c.store.Lookup(id)
 		}
@@ -579,8 +594,8 @@ func methodText(m *ThemeModel) string {
 		"(cosine geometry, k-means++ seeding, seed %d); %s.%s Each theme is named from its most distinctive words "+
 		"(each word's share among the theme's words against its share in the corpus or the parent theme, p·ln(p/q)); "+
 		"its central papers are those nearest its centre. Stability is the mean best-match Jaccard index of a theme across "+
-		"k-means fits on subsamples; below 0.5 a theme is marked unstable. The map places papers by UMAP (neighbours in the embedding space stay neighbours on the map).",
-		m.Embedder.Backend, m.Embedder.Model, m.Embedder.Dimensions, m.Seed, how, tree)
+		"k-means fits on subsamples; below 0.5 a theme is marked unstable. The map places papers by t-SNE (Barnes-Hut; UMAP above %d papers) so that neighbours in the embedding space stay neighbours on the map.",
+		m.Embedder.Backend, m.Embedder.Model, m.Embedder.Dimensions, m.Seed, how, tree, layout.TSNEMaxRows)
 }
 
 func yearsOf(c *Corpus, ids []string) []int {

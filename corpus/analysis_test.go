@@ -15,9 +15,9 @@ import (
 	"github.com/papermap/papermap/paper"
 )
 
-// The map of a writable corpus saves its UMAP layout; papers added later
-// are placed from their neighbours while every other paper keeps its place,
-// and --layout pca gives the theme model's projection.
+// The map of a writable corpus saves its layout (t-SNE at 2,000 papers);
+// papers added later are placed from their neighbours while every other
+// paper keeps its place; --layout umap and pca give the other layouts.
 func TestMapLayoutSavedAndExtended(t *testing.T) {
 	papers := readArxiv(t)
 	c := ingestArxiv(t, nil)
@@ -35,7 +35,7 @@ func TestMapLayoutSavedAndExtended(t *testing.T) {
 			chosen++
 		}
 	}
-	if first.Layout != LayoutUMAP || len(first.Points) != 2000 || chosen != 8 {
+	if first.Layout != LayoutTSNE || len(first.Points) != 2000 || chosen != 8 {
 		t.Fatalf("map: layout %q, %d points, %d themes at the chosen level", first.Layout, len(first.Points), chosen)
 	}
 	if _, err := c.store.ReadFile(layoutFile); err != nil {
@@ -77,9 +77,16 @@ func TestMapLayoutSavedAndExtended(t *testing.T) {
 		t.Fatal(err)
 	}
 	if pca.Layout != LayoutPCA || pca.Points[0].X == second.Points[0].X {
-		t.Errorf("pca layout %q gives the same coordinates as umap", pca.Layout)
+		t.Errorf("pca layout %q gives the same coordinates as t-SNE", pca.Layout)
 	}
-	if _, err := c.Map(t.Context(), m, MapOptions{Layout: "tsne"}); err == nil {
+	umap, err := c.Map(t.Context(), m, MapOptions{Layout: LayoutUMAP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if umap.Layout != LayoutUMAP || umap.Points[0].X == second.Points[0].X {
+		t.Errorf("umap layout %q gives the same coordinates as t-SNE", umap.Layout)
+	}
+	if _, err := c.Map(t.Context(), m, MapOptions{Layout: "spectral"}); err == nil {
 		t.Error("unknown layout accepted")
 	}
 }

@@ -1,5 +1,7 @@
-"""bench/compare case 6: papermap's map layout (UMAP in Go) against
-scikit-learn's t-SNE (PCA-50 first, cosine) on the same stored vectors, at
+"""bench/compare case 6: papermap's map layout (its default for the size:
+t-SNE in Go up to 100,000 papers, UMAP above; --papermap adds others)
+against scikit-learn's t-SNE (PCA-50 first, cosine) on the same stored
+vectors, at
 2,000 (arXiv, label `archive`), 20,000 and 100,000 papers (ACM, label
 `venue`, read from ../shared/data and never copied into the repository).
 For each size: the time of each tool and, computed by the same Go code
@@ -9,9 +11,10 @@ sampled papers above 2,000). t-SNE runs are stopped after --timeout seconds
 and recorded as such.
 
     /usr/bin/python3 bench/layout/compare.py [--sizes 2000,20000,100000] [--timeout 3600] [--dir DIR]
+        [--papermap auto,umap]
 
 Prints one line per size and tool:
-    layout-N tool=... seconds=... trustworthiness@10=... LABEL_agreement@10=...
+    layout-N tool=... seconds=... [default=True] trustworthiness@10=... LABEL_agreement@10=...
 and, with --json, one JSON object per line instead.
 """
 import argparse
@@ -44,6 +47,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=3600, help="seconds before a t-SNE run is stopped")
     ap.add_argument("--dir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "papermap-bench-layout"))
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--papermap", default="auto",
+                    help="papermap layouts to run, comma-separated: auto (the default for the size), tsne, umap")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     pm, lay = os.path.join(args.dir, "papermap"), os.path.join(args.dir, "layout")
@@ -70,8 +75,8 @@ def main():
         vec = os.path.join(args.dir, f"vectors-{n}.f32")
         dim = int(figure(run([lay, "vectors", "--store", st, "--n", str(n), "--out", vec]), "dim"))
 
-        def report(tool, secs, xy):
-            res = {"case": f"layout-{n}", "tool": tool, "seconds": secs}
+        def report(tool, secs, xy, extra=None):
+            res = {"case": f"layout-{n}", "tool": tool, "seconds": secs, **(extra or {})}
             if xy is None:
                 res["note"] = f"stopped after {args.timeout:.0f} s"
             else:
@@ -86,9 +91,11 @@ def main():
 
         # Each tool's line is printed as soon as it is measured, so a run
         # stopped during a long t-SNE still reports papermap's figures.
-        xy = os.path.join(args.dir, f"papermap-{n}.xy")
-        secs = figure(run([lay, "run", "--store", st, "--n", str(n), "--out", xy]), "seconds")
-        report("papermap-umap", secs, xy)
+        for kind in [k for k in args.papermap.split(",") if k]:
+            xy = os.path.join(args.dir, f"papermap-{kind}-{n}.xy")
+            out = run([lay, "run", "--store", st, "--n", str(n), "--layout", kind, "--out", xy])
+            method = re.search(r"layout=(\w+)", out).group(1)
+            report(f"papermap-{method}", figure(out, "seconds"), xy, {"default": True} if kind == "auto" else None)
         xy = os.path.join(args.dir, f"sklearn-{n}.xy")
         try:
             secs = figure(run([PY, "bench/layout/sklearn_tsne.py", vec, str(dim), xy], timeout=args.timeout), "seconds")

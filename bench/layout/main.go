@@ -4,8 +4,9 @@
 //	go run ./bench/layout vectors --store DIR --out FILE [--n N]
 //	    writes the first N stored vectors (ID order) as little-endian
 //	    float32 rows, FILE.ids with their IDs, for peers such as scikit-learn
-//	go run ./bench/layout run --store DIR --out FILE.xy [--n N] [--layout umap|pca] [--seed S]
-//	    lays out the first N stored papers and prints the time
+//	go run ./bench/layout run --store DIR --out FILE.xy [--n N] [--layout auto|tsne|umap|pca] [--seed S]
+//	    lays out the first N stored papers and prints the time (auto: the
+//	    map's default for N papers, layout.DefaultMethod)
 //	go run ./bench/layout eval --store DIR (--map FILE.json | --xy FILE.xy) [--n N]
 //	    --labels FILE.jsonl --field NAME [--k 10] [--queries Q]
 //	    prints trustworthiness@k against the stored vectors and the share
@@ -94,7 +95,7 @@ func run(args []string) error {
 	store := fs.String("store", "", "store directory")
 	out := fs.String("out", "", "output file of float32 x,y pairs")
 	n := fs.Int("n", 0, "first N papers (0: all)")
-	kind := fs.String("layout", "umap", "umap or pca")
+	kind := fs.String("layout", "auto", "auto (the map's default for the size), tsne, umap or pca")
 	seed := fs.Uint64("seed", 1, "seed")
 	var o layout.Options
 	fs.IntVar(&o.PCADims, "pcadims", 0, "layout.Options.PCADims")
@@ -105,6 +106,9 @@ func run(args []string) error {
 	fs.IntVar(&o.RefineEpochs, "refine-epochs", 0, "layout.Options.RefineEpochs")
 	fs.Float64Var(&o.NoiseWeight, "nu", 0, "layout.Options.NoiseWeight (Neg-t-SNE's ν; 0: umap-learn's loss)")
 	var rate float64
+	iters := fs.Int("iters", 0, "layout.TSNEOptions.Iterations")
+	theta := fs.Float64("theta", 0, "layout.TSNEOptions.Theta")
+	perp := fs.Float64("perplexity", 0, "layout.TSNEOptions.Perplexity")
 	fs.Float64Var(&rate, "refine-rate", 0, "layout.Options.RefineRate")
 	fs.Parse(args)
 	o.Seed = *seed
@@ -134,10 +138,15 @@ func run(args []string) error {
 			os.Exit(124)
 		}()
 	}
+	if *kind == "auto" {
+		*kind = layout.DefaultMethod(x.Rows)
+	}
 	var xy []float32
 	switch *kind {
-	case "umap":
+	case layout.MethodUMAP:
 		xy, err = layout.UMAP(x, o)
+	case layout.MethodTSNE:
+		xy, err = layout.TSNE(x, layout.TSNEOptions{Seed: *seed, Iterations: *iters, Theta: *theta, PCADims: o.PCADims, Perplexity: *perp})
 	case "pca":
 		xy, err = layout.PCA2(x, *seed)
 	default:

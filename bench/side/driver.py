@@ -398,7 +398,8 @@ def case_layout(args, rep):
         r = json.loads(line)
         res.setdefault(r["case"], {})[r["tool"]] = r
     for case, tools in res.items():
-        pm, sk = tools["papermap-umap"], tools["sklearn-tsne"]
+        pm = next(r for r in tools.values() if r.get("default"))  # papermap's default layout
+        sk = tools["sklearn-tsne"]
         q = lambda r: " ".join(f"{r['tool']}:{k}={v:.3f}" for k, v in r.items() if "@" in k)
         if sk["seconds"] is None:
             rep.line(case, pm["seconds"], "sklearn-tsne", float("nan"), f"{q(pm)} sklearn: {sk.get('note')}")

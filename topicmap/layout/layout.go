@@ -147,21 +147,10 @@ func UMAP(x blas32.General, opts Options) ([]float32, error) {
 
 	// 1. PCA: the reduced vectors feed the neighbour search and their first
 	// two columns the starting positions.
-	dims := opts.PCADims
-	if dims < 0 || dims > x.Cols {
-		dims = x.Cols
-	}
-	dims = max(2, min(dims, n-1))
-	pca, err := cluster.FitPCA(x, dims, cluster.PCAOptions{Seed: opts.Seed, Threads: opts.Threads})
+	red, unit, err := reduce(x, opts.PCADims, opts.Seed, opts.Threads)
 	if err != nil {
-		return nil, fmt.Errorf("layout: reduce the vectors: %w", err)
+		return nil, err
 	}
-	red := pca.Transform(x)
-	search := red
-	if opts.PCADims < 0 {
-		search = copyGeneral(x)
-	}
-	unit := normalizeRows(search)
 
 	// 2. Neighbours.
 	nbrs, err := cluster.KNN{K: k, Seed: opts.Seed, Threads: opts.Threads}.Search(unit)
@@ -298,6 +287,28 @@ func sampleStart(red, unit blas32.General, g graph, opts Options, k int) ([]floa
 		xy[i] += float32(rng.NormFloat64() * 1e-4 * initScale)
 	}
 	return xy, nil
+}
+
+// reduce returns x reduced to pcaDims principal components (0 < pcaDims;
+// at most the columns and rows−1, at least 2; a negative value: all columns)
+// and the unit rows the neighbours are searched in: the reduced rows, or
+// x's own when pcaDims < 0.
+func reduce(x blas32.General, pcaDims int, seed uint64, threads int) (red, unit blas32.General, err error) {
+	dims := pcaDims
+	if dims < 0 || dims > x.Cols {
+		dims = x.Cols
+	}
+	dims = max(2, min(dims, x.Rows-1))
+	pca, err := cluster.FitPCA(x, dims, cluster.PCAOptions{Seed: seed, Threads: threads})
+	if err != nil {
+		return red, unit, fmt.Errorf("layout: reduce the vectors: %w", err)
+	}
+	red = pca.Transform(x)
+	search := red
+	if pcaDims < 0 {
+		search = copyGeneral(x)
+	}
+	return red, normalizeRows(search), nil
 }
 
 func gatherRows(x blas32.General, rows []int) blas32.General {

@@ -2,7 +2,6 @@ package layout
 
 import (
 	"math"
-	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -12,24 +11,7 @@ import (
 // blobs returns n unit rows in d dimensions around c well-separated centres,
 // and each row's centre as its label.
 func blobs(n, d, c int, seed uint64) (blas32.General, []string) {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	centres := make([][]float64, c)
-	for j := range centres {
-		centres[j] = make([]float64, d)
-		centres[j][j%d] = 1
-		for t := range centres[j] {
-			centres[j][t] += 0.1 * rng.NormFloat64()
-		}
-	}
-	x := blas32.General{Rows: n, Cols: d, Stride: d, Data: make([]float32, n*d)}
-	labels := make([]string, n)
-	for i := 0; i < n; i++ {
-		j := i % c
-		labels[i] = string(rune('a' + j))
-		for t := 0; t < d; t++ {
-			x.Data[i*d+t] = float32(centres[j][t] + 0.15*rng.NormFloat64())
-		}
-	}
+	x, labels := noisyBlobs(n, d, c, 0.15, seed)
 	return normalizeRows(x), labels
 }
 
@@ -133,34 +115,46 @@ func TestPlacePutsNewPapersAmongTheirNeighbours(t *testing.T) {
 	x, labels := blobs(400, 12, 4, 9)
 	known := blas32.General{Rows: 360, Cols: 12, Stride: 12, Data: x.Data[:360*12]}
 	fresh := blas32.General{Rows: 40, Cols: 12, Stride: 12, Data: x.Data[360*12:]}
-	xy, err := UMAP(known, Options{Seed: 1, Epochs: 150})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nxy, err := Place(known, xy, fresh, PlaceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := append(slices.Clone(xy), nxy...)
-	// Each new paper's nearest laid-out paper on the map has its label.
-	hit := 0
-	for i := 0; i < 40; i++ {
-		best, bd := -1, math.Inf(1)
-		for j := 0; j < 360; j++ {
-			dx, dy := float64(all[2*(360+i)]-xy[2*j]), float64(all[2*(360+i)+1]-xy[2*j+1])
-			if d := dx*dx + dy*dy; d < bd {
-				best, bd = j, d
+	for _, tc := range []struct {
+		name string
+		lay  func() ([]float32, error)
+	}{
+		{"umap", func() ([]float32, error) { return UMAP(known, Options{Seed: 1, Epochs: 150}) }},
+		// t-SNE's map is wider (±24 here against UMAP's ±17): Place
+		// works from the neighbours' positions, at any scale.
+		{"tsne", func() ([]float32, error) { return TSNE(known, TSNEOptions{Seed: 1, Iterations: 500}) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			xy, err := tc.lay()
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		if labels[best] == labels[360+i] {
-			hit++
-		}
-	}
-	if hit < 38 {
-		t.Errorf("%d of 40 placed papers landed by a paper of their own blob, want >= 38", hit)
-	}
-	if _, err := Place(known, xy[:10], fresh, PlaceOptions{}); err == nil {
-		t.Error("wrong coordinate count accepted")
+			nxy, err := Place(known, xy, fresh, PlaceOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := append(slices.Clone(xy), nxy...)
+			// Each new paper's nearest laid-out paper on the map has its label.
+			hit := 0
+			for i := 0; i < 40; i++ {
+				best, bd := -1, math.Inf(1)
+				for j := 0; j < 360; j++ {
+					dx, dy := float64(all[2*(360+i)]-xy[2*j]), float64(all[2*(360+i)+1]-xy[2*j+1])
+					if d := dx*dx + dy*dy; d < bd {
+						best, bd = j, d
+					}
+				}
+				if labels[best] == labels[360+i] {
+					hit++
+				}
+			}
+			if hit < 38 {
+				t.Errorf("%d of 40 placed papers landed by a paper of their own blob, want >= 38", hit)
+			}
+			if _, err := Place(known, xy[:10], fresh, PlaceOptions{}); err == nil {
+				t.Error("wrong coordinate count accepted")
+			}
+		})
 	}
 }
 
