@@ -469,7 +469,7 @@ func sampleReport(m *Map, embed bool) *Report {
 // arxivHierMap reads testdata/arxiv-2000-hier-map.json, the map papermap
 // drew of the same 2,000 arXiv papers with its theme hierarchy (`papermap
 // analyze` then `papermap map -o FILE.json`: lexical vectors, k = 6 chosen
-// automatically, 32 sub-themes below them, UMAP layout): every level's
+// automatically, 32 sub-themes below them, t-SNE layout): every level's
 // themes with their level and parent, each paper in its finest theme.
 func arxivHierMap(tb testing.TB) *Map {
 	tb.Helper()
@@ -499,7 +499,7 @@ func arxivHierMap(tb testing.TB) *Map {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		tb.Fatal(err)
 	}
-	m := &Map{Title: doc.Title, Layout: "umap", ThemeLevel: doc.ThemeLevel}
+	m := &Map{Title: doc.Title, Layout: "tsne", ThemeLevel: doc.ThemeLevel}
 	type key struct{ level, id int }
 	index := map[key]int{}
 	for i, t := range doc.Themes {
