@@ -33,7 +33,9 @@ func (c *Corpus) searchHybrid(ctx context.Context, queries []string, k int, opts
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		out[i] = c.fuse(idx, q, vecs[i], dense[i], m, k, keep, opts.Fuse)
+		if idx, out[i], err = c.fuse(ctx, idx, opts.Sparse, q, vecs[i], dense[i], m, k, keep, opts.Fuse); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -75,7 +77,8 @@ func (c *Corpus) similarHybrid(ctx context.Context, r vectorstore.Record, k int,
 	idx.SetOptions(opts.Sparse)
 	where := c.keeper(opts.Where)
 	keep := func(id string) bool { return id != r.ID && (where == nil || where(id)) }
-	return c.fuse(idx, embedText(r), r.Embedding, dense, m, k, keep, opts.Fuse), nil
+	_, res, err := c.fuse(ctx, idx, opts.Sparse, embedText(r), r.Embedding, dense, m, k, keep, opts.Fuse)
+	return res, err
 }
 
 // similarSparse is Similar in sparse mode: the papers that share the
@@ -91,7 +94,10 @@ func (c *Corpus) similarSparse(ctx context.Context, r vectorstore.Record, k int,
 	idx.SetOptions(opts.Sparse)
 	where := c.keeper(opts.Where)
 	keep := func(id string) bool { return id != r.ID && (where == nil || where(id)) }
-	h, _ := idx.Search(embedText(r), k, keep, nil)
+	_, h, _, err := c.searchSparse(ctx, idx, opts.Sparse, embedText(r), k, keep, nil)
+	if err != nil {
+		return nil, err
+	}
 	return c.results(vectorHits(h)), nil
 }
 
@@ -107,8 +113,8 @@ func candidates(k int, opts SearchOptions) int {
 // fuse ranks the union of the dense hits and the m best exact-term hits of
 // text (those keep accepts) by sparse.Fuse; vec is the query's vector (nil
 // when it has none), which gives the exact-term-only candidates their
-// cosine.
-func (c *Corpus) fuse(idx *sparse.Index, text string, vec []float32, dense []vectorstore.Hit, m, k int, keep func(string) bool, fo sparse.FuseOptions) []Result {
+// cosine. It returns the sparse index searched (see searchSparse).
+func (c *Corpus) fuse(ctx context.Context, idx *sparse.Index, so sparse.Options, text string, vec []float32, dense []vectorstore.Hit, m, k int, keep func(string) bool, fo sparse.FuseOptions) (*sparse.Index, []Result, error) {
 	ids := make([]string, 0, 2*m)
 	dscore := make([]float32, 0, 2*m)
 	seen := make(map[string]bool, 2*m)
@@ -118,7 +124,10 @@ func (c *Corpus) fuse(idx *sparse.Index, text string, vec []float32, dense []vec
 		seen[h.ID] = true
 	}
 	nDense := len(ids)
-	sh, sscore := idx.Search(text, m, keep, ids)
+	idx, sh, sscore, err := c.searchSparse(ctx, idx, so, text, m, keep, ids)
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, h := range sh {
 		if !seen[h.ID] {
 			ids = append(ids, h.ID)
@@ -133,7 +142,7 @@ func (c *Corpus) fuse(idx *sparse.Index, text string, vec []float32, dense []vec
 		}
 		dscore = append(dscore, s)
 	}
-	return c.results(vectorHits(sparse.Fuse(ids, dscore, sscore, k, fo)))
+	return idx, c.results(vectorHits(sparse.Fuse(ids, dscore, sscore, k, fo))), nil
 }
 
 // keeper returns a test of the Where filter on stored papers, or nil when

@@ -124,7 +124,10 @@ func (c *Corpus) SearchMany(ctx context.Context, queries []string, k int, opts S
 		keep := c.keeper(opts.Where)
 		hits := make([][]vectorstore.Hit, len(queries))
 		for i, q := range queries {
-			h, _ := idx.Search(q, k, keep, nil)
+			var h []sparse.Hit
+			if idx, h, _, err = c.searchSparse(ctx, idx, opts.Sparse, q, k, keep, nil); err != nil {
+				return nil, err
+			}
 			hits[i] = vectorHits(h)
 		}
 		return c.resultsOf(hits), nil

@@ -3,9 +3,11 @@ package sparse
 import (
 	"cmp"
 	"container/heap"
+	"fmt"
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Scoring names a term-weighting scheme of Options.Scoring.
@@ -103,6 +105,35 @@ type Index struct {
 	// lazy is the saved index Read left in place, nil once it is
 	// decoded into the fields above (materialize, see lazy.go).
 	lazy *lazy
+	// damaged: a part of the saved index read since failed its check
+	// (a file checked by chunk, see chunks.go).
+	damaged atomic.Bool
+}
+
+// Damaged reports whether a search (or a decoding) of an index Read from a
+// file checked by chunk (version 4) has read a part that fails its
+// checksum or bounds: its results, and those of later searches, may be
+// wrong, and the owner should rebuild the index, as for a file that Read
+// refuses. It stays false for an index checked whole or built in memory.
+func (x *Index) Damaged() bool { return x.damaged.Load() }
+
+// Check checks every part of a saved index that no search has checked
+// yet, and returns an error wrapping ErrCorrupt when any fails (then
+// Damaged reports true). A caller that changes or saves an index read
+// from a file calls it first, so that what it writes is never made from
+// damaged bytes; one that only searches need not.
+func (x *Index) Check() error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if l := x.lazy; l != nil {
+		if bad := l.checkAll(); bad > 0 {
+			return fmt.Errorf("%w: %d chunks fail their checksum", ErrCorrupt, bad)
+		}
+	}
+	if x.damaged.Load() {
+		return fmt.Errorf("%w: a part read earlier failed its check", ErrCorrupt)
+	}
+	return nil
 }
 
 // weights are the per-term and per-document factors of the scoring.
@@ -501,7 +532,7 @@ func (x *Index) IDs() []string {
 	if l := x.lazy; l != nil {
 		out := make([]string, l.n)
 		for i := range out {
-			out[i] = l.id(int(le.Uint32(l.idSorted[4*i:])))
+			out[i] = l.id(l.sortedDoc(i))
 		}
 		return out
 	}
