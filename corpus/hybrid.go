@@ -135,10 +135,15 @@ func (c *Corpus) fuse(ctx context.Context, idx *sparse.Index, so sparse.Options,
 		}
 	}
 	// Candidates found by exact terms only get their cosine too.
-	for _, id := range ids[nDense:] {
+	var recs []vectorstore.Record
+	var found []bool
+	if vec != nil {
+		recs, found = c.getAll(ids[nDense:])
+	}
+	for i := range ids[nDense:] {
 		var s float32
-		if r, ok := c.store.Get(id); ok && vec != nil {
-			s = float32(cluster.Dot(vec, r.Embedding))
+		if vec != nil && found[i] {
+			s = float32(cluster.Dot(vec, recs[i].Embedding))
 		}
 		dscore = append(dscore, s)
 	}
