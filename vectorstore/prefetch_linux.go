@@ -49,20 +49,3 @@ func prefetchCold(b []byte, stop *atomic.Bool) {
 		}
 	}
 }
-
-// willNeed asks the kernel to read the pages of the file mapping that
-// hold b into the page cache, in the background (MADV_WILLNEED returns
-// once the reads are started). A few rows scattered over a cold mapping
-// asked for so, all at once, are read side by side, where their faults,
-// one after another, would each wait for its own read (and read around it
-// up to the read-ahead size: 8 MiB on the test VM's disk). Advisory:
-// errors leave the pages to their faults.
-func willNeed(b []byte) {
-	if len(b) == 0 {
-		return
-	}
-	page := uintptr(os.Getpagesize())
-	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-	lo := start &^ (page - 1)
-	_, _, _ = unix.Syscall(unix.SYS_MADVISE, lo, start+uintptr(len(b))-lo, unix.MADV_WILLNEED)
-}

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/papermap/papermap/internal/readahead"
 	"github.com/papermap/papermap/internal/safefile"
 )
 
@@ -145,7 +146,7 @@ func (t *table) prefetch() {
 }
 
 // adviseRows asks for the chunks of the given rows that are not checked
-// yet, ahead of their reading (see willNeed): a reader's graph walk over
+// yet, ahead of their reading (readahead.WillNeed): a reader's graph walk over
 // the index's codes reads only some hundred rows of a cold matrix (those
 // it scores again, then the exact scan of its candidates), each in its
 // own chunk, and the check of a chunk reads all of it.
@@ -165,7 +166,7 @@ func (t *table) adviseRows(rows ...int32) {
 		}
 		last = c
 		lo, hi := c*sn.chunkRows, min((c+1)*sn.chunkRows, sn.rows)
-		willNeed(sn.data[sn.vecOff+4*lo*t.dim : sn.vecOff+4*hi*t.dim])
+		readahead.WillNeed(sn.data[sn.vecOff+4*lo*t.dim : sn.vecOff+4*hi*t.dim])
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/papermap/papermap/internal/readahead"
 )
 
 // The saved format (version 3; version 4 has the same body, checked by
@@ -80,16 +82,27 @@ func (l *lazy) u32(b []byte, i int) uint32 {
 
 // span returns item i of data, whose offsets are table off.
 func (l *lazy) span(off, data []byte, i int) []byte {
-	if i < 0 || 8*i+16 > len(off) || !l.chk.ok(off, 8*i, 16) {
-		l.fail()
-		return nil
-	}
-	a, b := le.Uint64(off[8*i:]), le.Uint64(off[8*i+8:])
-	if a > b || b > uint64(len(data)) || !l.chk.ok(data, int(a), int(b-a)) {
+	a, b, ok := l.spanOf(off, len(data), i)
+	if !ok || !l.chk.ok(data, a, b-a) {
 		l.fail()
 		return nil
 	}
 	return data[a:b:b]
+}
+
+// spanOf returns where item i of data (of n bytes), whose offsets are
+// table off, lies, checking the offsets but not the item's bytes.
+func (l *lazy) spanOf(off []byte, n, i int) (a, b int, ok bool) {
+	if i < 0 || 8*i+16 > len(off) || !l.chk.ok(off, 8*i, 16) {
+		l.fail()
+		return 0, 0, false
+	}
+	ua, ub := le.Uint64(off[8*i:]), le.Uint64(off[8*i+8:])
+	if ua > ub || ub > uint64(n) {
+		l.fail()
+		return 0, 0, false
+	}
+	return int(ua), int(ub), true
 }
 
 // below returns the i-th uint32 of table b, which must be below n.
@@ -256,6 +269,16 @@ func (l *lazy) search(o Options, text string, acc []float32, touched []int32) []
 			total += l.termDF(t)
 		}
 		touched = make([]int32, 0, min(total, l.n))
+	}
+	// The postings of the query's terms, asked for at once: a paper's
+	// text as the query (similar) has a hundred terms, whose postings
+	// lie all over the file, and from a cold page cache each would
+	// otherwise wait for its own read. (Asking reads nothing: the
+	// postings are checked as they are decoded.)
+	for _, t := range order {
+		if a, b, ok := l.spanOf(l.postOff, len(l.post), t); ok {
+			readahead.WillNeed(l.post[a:b])
+		}
 	}
 	for i, t := range order {
 		idf, q := l.idf(t, o), qw[i]
