@@ -254,13 +254,15 @@ func (c *Corpus) results(hits []vectorstore.Hit) []Result {
 }
 
 // getAll returns the stored record of each of ids (found false for those
-// not stored), read side by side: from a cold page cache each is a random
-// read of the log, one after another some 3 ms each on the test VM, and a
-// hybrid search reads up to a hundred (bench/RESULTS.md, "Cold hybrid
-// search at 1M").
+// not stored), read side by side: from a cold page cache each is a few
+// random reads (the row index, the matrix, the log), one after another
+// some 3 ms each on the test VM, and a hybrid search reads up to a
+// hundred. Random reads of a cold file there took 1.15 s for 8,000 from
+// one thread, 0.65 s from 8 and 0.35 s from 32 (bench/RESULTS.md, "search
+// at 1M from a cold cache").
 func (c *Corpus) getAll(ids []string) ([]vectorstore.Record, []bool) {
 	recs, found := make([]vectorstore.Record, len(ids)), make([]bool, len(ids))
-	const readers = 8
+	const readers = 32
 	var wg sync.WaitGroup
 	for w := range min(readers, len(ids)) {
 		wg.Go(func() {

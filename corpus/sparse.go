@@ -59,13 +59,16 @@ func (c *Corpus) sparseIndex(ctx context.Context) (*sparse.Index, error) {
 	return idx, nil
 }
 
-// searchSparse is idx.Search (with opts), done again on an index rebuilt
-// from the records when the search finds idx damaged: a reader's saved
-// index is checked part by part as searches read it (sparse.Read), so
-// damage the load did not see can surface here, and no answer is made
-// from it. It returns the index searched.
-func (c *Corpus) searchSparse(ctx context.Context, idx *sparse.Index, opts sparse.Options, text string, k int, keep func(string) bool, also []string) (*sparse.Index, []sparse.Hit, []float32, error) {
-	h, s := idx.Search(text, k, keep, also)
+// searchSparse is idx.SearchThen (with opts; also may be nil), done again
+// on an index rebuilt from the records when the search finds idx damaged:
+// a reader's saved index is checked part by part as searches read it
+// (sparse.Read), so damage the load did not see can surface here, and no
+// answer is made from it. It returns the index searched.
+func (c *Corpus) searchSparse(ctx context.Context, idx *sparse.Index, opts sparse.Options, text string, k int, keep func(string) bool, also func() []string) (*sparse.Index, []sparse.Hit, []float32, error) {
+	if also == nil {
+		also = func() []string { return nil }
+	}
+	h, s := idx.SearchThen(text, k, keep, also)
 	if !idx.Damaged() {
 		return idx, h, s, nil
 	}
@@ -80,7 +83,7 @@ func (c *Corpus) searchSparse(ctx context.Context, idx *sparse.Index, opts spars
 		return nil, nil, nil, err
 	}
 	idx.SetOptions(opts)
-	h, s = idx.Search(text, k, keep, also)
+	h, s = idx.SearchThen(text, k, keep, also)
 	return idx, h, s, nil
 }
 

@@ -427,16 +427,25 @@ func (x *Index) accumulate(q query, w *weights, acc []float32, touched []int32) 
 // also returns the score of each document of also (0 for those that share
 // no term with the query or are not indexed), from the same pass.
 func (x *Index) Search(text string, k int, keep func(id string) bool, also []string) ([]Hit, []float32) {
+	return x.SearchThen(text, k, keep, func() []string { return also })
+}
+
+// SearchThen is Search whose also is asked for once the query is scored:
+// a caller that learns also from work of its own (the dense half of a
+// hybrid search) can have the query scored meanwhile, on another CPU.
+// also is called once, with the index locked for reading: it must not
+// change the index.
+func (x *Index) SearchThen(text string, k int, keep func(id string) bool, alsoFn func() []string) ([]Hit, []float32) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	scores := make([]float32, len(also))
+	var also []string
 	var acc []float32
 	var touched []int32
 	var idOf func(d int32) string
 	var docOf func(id string) (int32, bool)
 	if l := x.lazy; l != nil {
 		if l.n == 0 {
-			return nil, scores
+			return nil, make([]float32, len(alsoFn()))
 		}
 		acc = make([]float32, l.n)
 		touched = l.search(x.opts, text, acc, nil)
@@ -444,7 +453,7 @@ func (x *Index) Search(text string, k int, keep func(id string) bool, also []str
 		docOf = func(id string) (int32, bool) { d, ok := l.doc(id); return int32(d), ok }
 	} else {
 		if len(x.ids) == 0 {
-			return nil, scores
+			return nil, make([]float32, len(alsoFn()))
 		}
 		w := x.prepare()
 		q := x.parse(text, w)
@@ -453,6 +462,8 @@ func (x *Index) Search(text string, k int, keep func(id string) bool, also []str
 		idOf = func(d int32) string { return x.ids[d] }
 		docOf = func(id string) (int32, bool) { d, ok := x.docOf[id]; return d, ok }
 	}
+	also = alsoFn()
+	scores := make([]float32, len(also))
 	for i, id := range also {
 		if d, ok := docOf(id); ok {
 			scores[i] = acc[d]
