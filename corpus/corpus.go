@@ -99,8 +99,12 @@ func Open(ctx context.Context, dir string, opts Options) (*Corpus, error) {
 	return c, nil
 }
 
-// Close releases the store.
-func (c *Corpus) Close() error { return c.store.Close() }
+// Close releases the store. A writer first leaves the fingerprint of the
+// records for readers when the store has none for them (keepFingerprint).
+func (c *Corpus) Close() error {
+	c.keepFingerprint()
+	return c.store.Close()
+}
 
 // CloseContext releases the store like Close; cancelling ctx stops the
 // approximate index's build that a writer's Close may run (minutes at a
@@ -108,6 +112,7 @@ func (c *Corpus) Close() error { return c.store.Close() }
 // index (vectorstore.Store.CloseContext). Stores without such a build
 // (Weaviate) just close.
 func (c *Corpus) CloseContext(ctx context.Context) error {
+	c.keepFingerprint()
 	if s, ok := c.store.(interface{ CloseContext(context.Context) error }); ok {
 		return s.CloseContext(ctx)
 	}

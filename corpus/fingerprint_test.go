@@ -10,6 +10,7 @@ import (
 
 	"github.com/papermap/papermap/embed"
 	"github.com/papermap/papermap/embed/backend"
+	"github.com/papermap/papermap/paper"
 )
 
 // TestFingerprintOnePass checks that the fingerprint taken in one pass
@@ -41,13 +42,7 @@ func TestFingerprintKept(t *testing.T) {
 	ctx := t.Context()
 	papers := readSeed(t)
 	dir := filepath.Join(t.TempDir(), "store")
-	w, err := Open(ctx, dir, Options{Embedder: backend.Settings{Backend: embed.BackendLexical}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Ingest(ctx, papers[:20], IngestOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	w := writerOf(t, dir, papers[:20])
 	fp := w.fingerprint()
 	if want := w.hashRecords(); fp != want {
 		t.Fatalf("fingerprint %s, hashing the records %s", fp, want)
@@ -102,4 +97,85 @@ func TestFingerprintKept(t *testing.T) {
 		}
 		r.Close()
 	}
+}
+
+// TestFingerprintKeptByIdleWriter: a writer that stores nothing (an
+// ingest of papers already stored, or no command that writes) leaves the
+// fingerprint file for the records when it is missing or stale, so that
+// readers do not hash every record; it leaves a current one alone.
+func TestFingerprintKeptByIdleWriter(t *testing.T) {
+	ctx := t.Context()
+	papers := readSeed(t)
+	dir := filepath.Join(t.TempDir(), "store")
+	w := writerOf(t, dir, papers[:20])
+	want := w.hashRecords()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, fingerprintFile)
+	for _, tc := range []struct {
+		name   string
+		before func()
+		ingest bool
+	}{
+		{"missing, nothing ingested", func() { os.Remove(path) }, false},
+		{"missing, papers already stored ingested", func() { os.Remove(path) }, true},
+		{"of another stamp", func() { os.WriteFile(path, []byte("other-stamp\n"+want+"\n"), 0o600) }, false},
+	} {
+		tc.before()
+		w, err := Open(ctx, dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.ingest {
+			st, err := w.Ingest(ctx, papers[:5], IngestOptions{})
+			if err != nil || st.Added+st.Updated != 0 || st.Unchanged != 5 {
+				t.Fatalf("%s: ingest of stored papers: %+v (%v)", tc.name, st, err)
+			}
+		}
+		stamp, err := w.store.(interface{ LogStamp() (string, error) }).LogStamp()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil || string(data) != stamp+"\n"+want+"\n" {
+			t.Errorf("%s: the writer left %q (%v), want the stamp %s and fingerprint %s", tc.name, data, err, stamp, want)
+		}
+	}
+	// A current file is left as it is (a writer does not hash again).
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp, _, _ := strings.Cut(string(data), "\n")
+	kept := stamp + "\nkept-for-this-stamp-0123456789ab\n"
+	if err := os.WriteFile(path, []byte(kept), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w, err = Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != kept {
+		t.Errorf("a current fingerprint file was rewritten: %q", data)
+	}
+}
+
+// writerOf opens a new lexical store in dir as a writer and ingests papers.
+func writerOf(t *testing.T, dir string, papers []paper.Paper) *Corpus {
+	t.Helper()
+	w, err := Open(t.Context(), dir, Options{Embedder: backend.Settings{Backend: embed.BackendLexical}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Ingest(t.Context(), papers, IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return w
 }

@@ -17,42 +17,72 @@ func (c *Corpus) searchHybrid(ctx context.Context, queries []string, k int, opts
 		return c.searchWeaviate(ctx, ws, queries, k, opts, true)
 	}
 	m := candidates(k, opts)
-	wait := c.sparseIndexAsync(ctx)
-	dense, vecs, err := c.searchDense(ctx, queries, m, opts, true)
-	idx, serr := wait()
-	if serr != nil {
-		return nil, serr
-	}
+	var vecs [][]float32
+	dense, sh, ss, err := c.hybridHalves(ctx, queries, m, c.keeper(opts.Where), opts.Sparse, func() ([][]vectorstore.Hit, error) {
+		d, v, err := c.searchDense(ctx, queries, m, opts, true)
+		vecs = v
+		return d, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	idx.SetOptions(opts.Sparse)
-	keep := c.keeper(opts.Where)
 	out := make([][]Result, len(queries))
-	for i, q := range queries {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		out[i] = c.fuse(idx, q, vecs[i], dense[i], m, k, keep, opts.Fuse)
+	for i := range queries {
+		out[i] = c.fuse(dense[i], sh[i], ss[i], vecs[i], k, opts.Fuse)
 	}
 	return out, nil
 }
 
-// sparseIndexAsync starts sparseIndex and returns what waits for it: a
-// hybrid search loads the exact-term index (checked whole: 179 MB at a
-// million papers) while its dense half runs, on another CPU.
-func (c *Corpus) sparseIndexAsync(ctx context.Context) func() (*sparse.Index, error) {
-	var idx *sparse.Index
-	var err error
+// hybridHalves runs the two halves of a hybrid search of texts side by
+// side: dense (the dense candidates of each text) on another goroutine,
+// while this one loads the exact-term index and scores each text by its
+// terms (sparse.Index.SearchThen), which at a million papers takes
+// some 0.1 s of CPU per text; the exact-term scores of a text's dense
+// candidates are read once dense has returned. It returns each text's
+// dense candidates, its m best exact-term hits among the papers keep
+// accepts, and the exact-term scores of its dense candidates.
+func (c *Corpus) hybridHalves(ctx context.Context, texts []string, m int, keep func(string) bool, so sparse.Options, dense func() ([][]vectorstore.Hit, error)) ([][]vectorstore.Hit, [][]sparse.Hit, [][]float32, error) {
+	var dh [][]vectorstore.Hit
+	var derr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		idx, err = c.sparseIndex(ctx)
+		dh, derr = dense()
 	}()
-	return func() (*sparse.Index, error) {
+	fail := func(err error) ([][]vectorstore.Hit, [][]sparse.Hit, [][]float32, error) {
 		<-done
-		return idx, err
+		return nil, nil, nil, err
 	}
+	idx, err := c.sparseIndex(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	idx.SetOptions(so)
+	sh, ss := make([][]sparse.Hit, len(texts)), make([][]float32, len(texts))
+	for i, text := range texts {
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
+		also := func() []string {
+			<-done
+			if derr != nil {
+				return nil
+			}
+			ids := make([]string, len(dh[i]))
+			for j, h := range dh[i] {
+				ids[j] = h.ID
+			}
+			return ids
+		}
+		if idx, sh[i], ss[i], err = c.searchSparse(ctx, idx, so, text, m, keep, also); err != nil {
+			return fail(err)
+		}
+	}
+	<-done
+	if derr != nil {
+		return nil, nil, nil, derr
+	}
+	return dh, sh, ss, nil
 }
 
 // similarHybrid is Similar in hybrid mode: the dense neighbours of the
@@ -63,19 +93,16 @@ func (c *Corpus) similarHybrid(ctx context.Context, r vectorstore.Record, k int,
 		return c.similarWeaviate(ctx, ws, r, k, opts, true)
 	}
 	m := candidates(k, opts)
-	wait := c.sparseIndexAsync(ctx)
-	dense, err := c.store.Query(ctx, r.Embedding, m, vectorstore.QueryOptions{Where: opts.Where, Exclude: []string{r.ID}, Exact: opts.Exact})
-	idx, serr := wait()
-	if serr != nil {
-		return nil, serr
-	}
+	where := c.keeper(opts.Where)
+	keep := func(id string) bool { return id != r.ID && (where == nil || where(id)) }
+	dense, sh, ss, err := c.hybridHalves(ctx, []string{embedText(r)}, m, keep, opts.Sparse, func() ([][]vectorstore.Hit, error) {
+		d, err := c.store.Query(ctx, r.Embedding, m, vectorstore.QueryOptions{Where: opts.Where, Exclude: []string{r.ID}, Exact: opts.Exact})
+		return [][]vectorstore.Hit{d}, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	idx.SetOptions(opts.Sparse)
-	where := c.keeper(opts.Where)
-	keep := func(id string) bool { return id != r.ID && (where == nil || where(id)) }
-	return c.fuse(idx, embedText(r), r.Embedding, dense, m, k, keep, opts.Fuse), nil
+	return c.fuse(dense[0], sh[0], ss[0], r.Embedding, k, opts.Fuse), nil
 }
 
 // similarSparse is Similar in sparse mode: the papers that share the
@@ -91,7 +118,10 @@ func (c *Corpus) similarSparse(ctx context.Context, r vectorstore.Record, k int,
 	idx.SetOptions(opts.Sparse)
 	where := c.keeper(opts.Where)
 	keep := func(id string) bool { return id != r.ID && (where == nil || where(id)) }
-	h, _ := idx.Search(embedText(r), k, keep, nil)
+	_, h, _, err := c.searchSparse(ctx, idx, opts.Sparse, embedText(r), k, keep, nil)
+	if err != nil {
+		return nil, err
+	}
 	return c.results(vectorHits(h)), nil
 }
 
@@ -104,21 +134,21 @@ func candidates(k int, opts SearchOptions) int {
 	return max(m, k)
 }
 
-// fuse ranks the union of the dense hits and the m best exact-term hits of
-// text (those keep accepts) by sparse.Fuse; vec is the query's vector (nil
-// when it has none), which gives the exact-term-only candidates their
-// cosine.
-func (c *Corpus) fuse(idx *sparse.Index, text string, vec []float32, dense []vectorstore.Hit, m, k int, keep func(string) bool, fo sparse.FuseOptions) []Result {
-	ids := make([]string, 0, 2*m)
-	dscore := make([]float32, 0, 2*m)
-	seen := make(map[string]bool, 2*m)
+// fuse ranks the union of the dense hits and the exact-term hits sh by
+// sparse.Fuse, given alsoScores, the exact-term scores of the dense hits
+// (hybridHalves); vec is the query's vector (nil when it has none), which
+// gives the exact-term-only candidates their cosine.
+func (c *Corpus) fuse(dense []vectorstore.Hit, sh []sparse.Hit, alsoScores []float32, vec []float32, k int, fo sparse.FuseOptions) []Result {
+	ids := make([]string, 0, len(dense)+len(sh))
+	dscore := make([]float32, 0, len(dense)+len(sh))
+	sscore := append(make([]float32, 0, len(dense)+len(sh)), alsoScores...)
+	seen := make(map[string]bool, len(dense))
 	for _, h := range dense {
 		ids = append(ids, h.ID)
 		dscore = append(dscore, h.Score)
 		seen[h.ID] = true
 	}
 	nDense := len(ids)
-	sh, sscore := idx.Search(text, m, keep, ids)
 	for _, h := range sh {
 		if !seen[h.ID] {
 			ids = append(ids, h.ID)
@@ -126,10 +156,15 @@ func (c *Corpus) fuse(idx *sparse.Index, text string, vec []float32, dense []vec
 		}
 	}
 	// Candidates found by exact terms only get their cosine too.
-	for _, id := range ids[nDense:] {
+	var recs []vectorstore.Record
+	var found []bool
+	if vec != nil {
+		recs, found = c.getAll(ids[nDense:])
+	}
+	for i := range ids[nDense:] {
 		var s float32
-		if r, ok := c.store.Get(id); ok && vec != nil {
-			s = float32(cluster.Dot(vec, r.Embedding))
+		if vec != nil && found[i] {
+			s = float32(cluster.Dot(vec, recs[i].Embedding))
 		}
 		dscore = append(dscore, s)
 	}

@@ -1,9 +1,12 @@
 package corpus
 
 import (
+	"bytes"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/papermap/papermap/embed"
@@ -152,6 +155,82 @@ func TestSparseIndexDerived(t *testing.T) {
 				t.Errorf("the writer did not save an index of the current records: %v", err)
 			}
 		})
+	}
+}
+
+// TestSparseIndexDamagedChunk: a saved exact-term index whose chunks after
+// the first are damaged is read (Read checks the first), and the damage
+// is met by a reader's search, which answers from an index rebuilt from
+// the records, with a notice, as it does for every mode that reads the
+// index; a writer checks every chunk at load and rebuilds and saves it.
+func TestSparseIndexDamagedChunk(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	papers := readArxiv(t)[:400]
+	c := openLexical(t, dir, false)
+	if _, err := c.Ingest(t.Context(), papers, IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	query := papers[250].Title
+	want := map[string][]string{}
+	for _, mode := range []string{ModeSparse, ModeHybrid} {
+		res, err := c.Search(t.Context(), query, 5, SearchOptions{Mode: mode})
+		if err != nil || len(res) == 0 || res[0].ID != papers[250].ID {
+			t.Fatalf("%s search for the title of %s: %v, %v", mode, papers[250].ID, ids(res), err)
+		}
+		want[mode] = ids(res)
+	}
+	simWant, err := c.Similar(t.Context(), papers[250].ID, 5, SearchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	index := filepath.Join(dir, sparseIndexFile)
+	saved, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The footer (sparse/chunks.go): the body's end, the chunk size.
+	f := saved[len(saved)-16:]
+	end, size := int(binary.LittleEndian.Uint64(f)), int(binary.LittleEndian.Uint32(f[8:]))
+	if end <= 2*size {
+		t.Fatalf("an index of %d bytes in chunks of %d: too few chunks to damage some after the first", end, size)
+	}
+	damaged := bytes.Clone(saved)
+	for at := size + size/2; at < end; at += size {
+		damaged[at] ^= 0x55
+	}
+	for _, ro := range []bool{true, false} {
+		for _, what := range []string{ModeSparse, ModeHybrid, "similar"} {
+			if err := os.WriteFile(index, damaged, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var notes bytes.Buffer
+			x, err := Open(t.Context(), dir, Options{Embedder: backend.Settings{Backend: embed.BackendLexical}, ReadOnly: ro, Notice: &notes})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res []Result
+			if what == "similar" {
+				res, err = x.Similar(t.Context(), papers[250].ID, 5, SearchOptions{})
+			} else {
+				res, err = x.Search(t.Context(), query, 5, SearchOptions{Mode: what})
+			}
+			x.Close()
+			exp := want[what]
+			if what == "similar" {
+				exp = ids(simWant)
+			}
+			if err != nil || !slices.Equal(ids(res), exp) {
+				t.Errorf("read-only %v, %s: %v, %v; want %v", ro, what, ids(res), err, exp)
+			}
+			if !strings.Contains(notes.String(), "exact-term index") || !strings.Contains(notes.String(), "damaged") {
+				t.Errorf("read-only %v, %s: no notice of the damaged index: %q", ro, what, notes.String())
+			}
+			now, _ := os.ReadFile(index)
+			if rewritten := !bytes.Equal(now, damaged); rewritten == ro {
+				t.Errorf("read-only %v, %s: the file was rewritten: %v", ro, what, rewritten)
+			}
+		}
 	}
 }
 

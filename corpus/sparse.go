@@ -22,8 +22,9 @@ const sparseIndexFile = "sparse.index"
 
 // sparseState caches the sparse index of an open corpus.
 type sparseState struct {
-	mu  sync.Mutex // guards idx
-	idx *sparse.Index
+	mu       sync.Mutex // guards idx and skipFile
+	idx      *sparse.Index
+	skipFile bool // the saved file is damaged (searchSparse): rebuild
 }
 
 // sparseIndex returns the corpus's sparse index, loading it, or rebuilding
@@ -38,7 +39,9 @@ func (c *Corpus) sparseIndex(ctx context.Context) (*sparse.Index, error) {
 		return c.sparse.idx, nil
 	}
 	fp := c.fingerprint()
-	if idx, ok := c.loadSparse(fp); ok {
+	if c.sparse.skipFile {
+		// The file was found damaged by a search: rebuilt below.
+	} else if idx, ok := c.loadSparse(fp); ok {
 		c.sparse.idx = idx
 		return idx, nil
 	}
@@ -51,8 +54,37 @@ func (c *Corpus) sparseIndex(ctx context.Context) (*sparse.Index, error) {
 		if err := c.saveSparse(idx); err != nil {
 			return nil, err
 		}
+		c.sparse.skipFile = false
 	}
 	return idx, nil
+}
+
+// searchSparse is idx.SearchThen (with opts; also may be nil), done again
+// on an index rebuilt from the records when the search finds idx damaged:
+// a reader's saved index is checked part by part as searches read it
+// (sparse.Read), so damage the load did not see can surface here, and no
+// answer is made from it. It returns the index searched.
+func (c *Corpus) searchSparse(ctx context.Context, idx *sparse.Index, opts sparse.Options, text string, k int, keep func(string) bool, also func() []string) (*sparse.Index, []sparse.Hit, []float32, error) {
+	if also == nil {
+		also = func() []string { return nil }
+	}
+	h, s := idx.SearchThen(text, k, keep, also)
+	if !idx.Damaged() {
+		return idx, h, s, nil
+	}
+	c.sparse.mu.Lock()
+	if c.sparse.idx == idx {
+		c.noticef("search: part of the exact-term index %s is damaged (it fails its checksum); rebuilding it", sparseIndexFile)
+		c.sparse.idx, c.sparse.skipFile = nil, true
+	}
+	c.sparse.mu.Unlock()
+	idx, err := c.sparseIndex(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	idx.SetOptions(opts)
+	h, s = idx.SearchThen(text, k, keep, also)
+	return idx, h, s, nil
 }
 
 // loadSparse reads the saved index if it matches fingerprint fp.
@@ -74,6 +106,11 @@ func (c *Corpus) loadSparse(fp string) (*sparse.Index, bool) {
 		return nil, false
 	}
 	idx, err := sparse.Read(data, sparse.Options{})
+	if err == nil && !c.opts.ReadOnly {
+		// A writer changes and saves the index: every part is checked
+		// first. (A reader's searches check the parts they read.)
+		err = idx.Check()
+	}
 	if errors.Is(err, sparse.ErrOldFormat) {
 		c.noticef("search: the exact-term index was saved by an earlier papermap; rebuilding it (the next ingest or reindex saves it)")
 		return nil, false

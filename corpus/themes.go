@@ -306,11 +306,9 @@ func (c *Corpus) fingerprint() string {
 	if c.fp.stamp == stamp {
 		return c.fp.value
 	}
-	if data, err := c.store.ReadFile(fingerprintFile); err == nil {
-		if s, fp, ok := strings.Cut(strings.TrimSuffix(string(data), "\n"), "\n"); ok && s == stamp && len(fp) == 32 {
-			c.fp.stamp, c.fp.value = stamp, fp
-			return fp
-		}
+	if fp, ok := c.keptFingerprint(stamp); ok {
+		c.fp.stamp, c.fp.value = stamp, fp
+		return fp
 	}
 	fp := c.hashRecords()
 	c.fp.stamp, c.fp.value = stamp, fp
@@ -319,6 +317,45 @@ func (c *Corpus) fingerprint() string {
 		_ = c.store.WriteFile(fingerprintFile, []byte(stamp+"\n"+fp+"\n"))
 	}
 	return fp
+}
+
+// keptFingerprint returns the fingerprint in fingerprintFile when it is
+// kept under stamp.
+func (c *Corpus) keptFingerprint(stamp string) (string, bool) {
+	data, err := c.store.ReadFile(fingerprintFile)
+	if err != nil {
+		return "", false
+	}
+	s, fp, ok := strings.Cut(strings.TrimSuffix(string(data), "\n"), "\n")
+	return fp, ok && s == stamp && len(fp) == 32
+}
+
+// keepFingerprint makes a writer leave fingerprintFile for the records as
+// they are, when it is missing or of another stamp: a store written before
+// the file, or by a writer that stored nothing (which takes no
+// fingerprint), would otherwise make every hybrid reader hash every record
+// (3.6 s at a million papers). Close calls it; the hashing it may cost is
+// the one each reader would pay. A failure to write is ignored, as in
+// fingerprint (the file is a cache).
+func (c *Corpus) keepFingerprint() {
+	if c.opts.ReadOnly || c.store.Len() == 0 {
+		return
+	}
+	ls, ok := c.store.(interface{ LogStamp() (string, error) })
+	if !ok {
+		return
+	}
+	stamp, err := ls.LogStamp()
+	if err != nil {
+		return
+	}
+	if _, ok := c.keptFingerprint(stamp); ok {
+		return
+	}
+	fp := c.fingerprint() // writes the file when it hashes
+	if _, ok := c.keptFingerprint(stamp); !ok {
+		_ = c.store.WriteFile(fingerprintFile, []byte(stamp+"\n"+fp+"\n"))
+	}
 }
 
 // hashRecords is the fingerprint: the first 16 bytes of the SHA-256 of

@@ -32,7 +32,7 @@
 //	index.hnsw     the approximate index, from Options.IndexThreshold records on
 //	               (see "Approximate index"); derived from the log, never trusted over it
 //	index.sq8      8-bit codes of the index's vectors, which its walk reads; derived
-//	               from the vectors, checked whole, made again by a writer when unusable
+//	               from the vectors, checked by chunk as read, made again when damaged
 //	other files    written by WriteFile (the lexical model, the theme model)
 //
 // Files are created with mode 0600, the directory with 0700 (with its
@@ -230,12 +230,16 @@
 // per dimension, ann.Quantizer: a quarter of the memory a float32 row
 // takes) kept in DIR/index.sq8 beside the graph, and scores the best of
 // what it finds again from the rows before the scan's kernel scores the
-// candidates: the codes steer the walk, never a score. The file is
-// checked whole when the index loads (checksum, quantizer, node count,
-// and the codes of 64 nodes against their rows); a reader whose file is
-// damaged or belongs to another graph walks over the rows instead, with
-// a notice, and a writer makes the codes again (about a second at a
-// million records) and saves them with the index.
+// candidates: the codes steer the walk, never a score. The file's header
+// is checked when the index loads (checksum, quantizer, node count, and
+// the codes of 64 nodes against their rows), and its codes by chunk when
+// a reader's walk first reads them (all of them by a writer): a chunk
+// that fails is coded again from its rows, with a notice. A reader whose
+// file's header is damaged or belongs to another graph walks over the
+// rows instead, with a notice, and a writer makes the codes again (about
+// a second at a million records) and saves them with the index. A
+// reader's walk over codes reads few rows, asked for as it meets them
+// (table.adviseRows): it does not read the matrix ahead.
 //
 // The graph is kept in DIR/index.hnsw, replaced atomically: the graph's
 // arrays as they are searched, each node's record as its rank among the

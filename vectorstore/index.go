@@ -127,6 +127,10 @@ type annIndex struct {
 	checkpoint func(*annIndex)
 	notice     func(string) // the store's Options.Notice
 	codes      *indexCodes  // the nodes' 8-bit codes, nil: walk over the vectors (indexcodes.go)
+	// advise: Vec asks for the row's chunk ahead of its reading
+	// (table.adviseRows): a reader's walk over codes reads few rows,
+	// each from a cold matrix at worst.
+	advise bool
 }
 
 // Vec implements ann.Vectors: a live node's vector is its row of the
@@ -140,6 +144,9 @@ type annIndex struct {
 // table.walk, so that no chunk is rewritten under them.
 func (ix *annIndex) Vec(node int32) []float32 {
 	if r := ix.nodeRow[node]; r >= 0 {
+		if ix.advise {
+			ix.t.adviseRows(r)
+		}
 		return ix.t.vec(int(r))
 	}
 	if v, ok := ix.gone[node]; ok {
@@ -217,7 +224,9 @@ func (s *Store) indexFor(ctx context.Context, exact bool) *annIndex {
 	if ix := s.idx.ix.Load(); ix != nil {
 		return ix
 	}
-	s.t.populate() // while the index loads
+	if !s.readOnly || !s.hasCodes() {
+		s.t.populate() // while the index loads: a walk over vectors reads rows all over the matrix
+	}
 	s.idx.mu.Lock()
 	defer s.idx.mu.Unlock()
 	if ix := s.idx.ix.Load(); ix != nil || s.idx.failed {
@@ -248,10 +257,22 @@ func (s *Store) PrepareQuery(ctx context.Context) {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
 		if !s.closed && ctx.Err() == nil && s.t.n() >= s.indexThreshold() {
-			s.t.prefetch() // the walk's rows
+			if !s.hasCodes() {
+				s.t.prefetch() // the walk's rows
+			}
 			s.indexFor(ctx, false)
 		}
 	}()
+}
+
+// hasCodes reports whether the store has the index's codes file: a
+// reader's walk will then read the codes (readCodes reads them ahead) and
+// some hundred rows of the matrix (asked for as it meets them,
+// annIndex.advise), not rows all over the matrix, which it then neither
+// reads ahead (prefetch) nor maps whole (populate).
+func (s *Store) hasCodes() bool {
+	_, err := os.Stat(filepath.Join(s.dir, codesName))
+	return err == nil
 }
 
 // loadIndex reads the index file and brings it up to date with the
@@ -1192,7 +1213,9 @@ func indexWorth(cand []int32, n int) bool {
 // caller holds mu for reading.
 func (s *Store) queryIndex(ctx context.Context, ix *annIndex, units [][]float32, k, ef int, cand []int32, excluded map[int32]bool) ([][]Hit, error) {
 	t := s.t
-	t.populate()
+	if !ix.advise {
+		t.populate() // a walk over vectors (see hasCodes)
+	}
 	out := make([][]Hit, len(units))
 	// The queries are shared between the CPUs; each is answered alone,
 	// so the hits do not depend on the split.
@@ -1215,6 +1238,8 @@ func (s *Store) queryIndex(ctx context.Context, ix *annIndex, units [][]float32,
 				}
 				if !ok {
 					rows = cand // the exact scan of the filter's rows (nil: all)
+				} else if ix.advise {
+					t.adviseRows(rows...) // scattered rows the scan checks
 				}
 				tops, err := t.scan(ctx, [][]float32{units[i]}, k, rowsOrEmpty(rows, ok), excluded)
 				if err != nil {

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/papermap/papermap/internal/safefile"
 	"github.com/papermap/papermap/vectorstore/ann"
@@ -35,26 +37,48 @@ import (
 // codesName is the codes' file in the store directory.
 const codesName = "index.sq8"
 
-// The codes file (integers little-endian):
+// The codes file, version 2 (integers little-endian):
 //
-//	magic     "papermap-sq8 v1\n" (16 bytes)
+//	magic     "papermap-sq8 v2\n" (16 bytes)
 //	dim       uint32
-//	pad       uint32, zero
+//	per       uint32: nodes per chunk
 //	nodes     uint64: the graph's nodes when written
 //	lo, step  dim × float32 each: the quantizer
+//	sums      ⌈nodes/per⌉ × uint32: CRC-32C of each chunk's codes
+//	crc       uint32: CRC-32C of everything before it
 //	codes     nodes × dim bytes, node after node
-//	crc       uint32, CRC-32C of everything before it
 //
-// It is checked whole when loaded (its checksum, the quantizer's values,
-// the node count against the graph's), and its codes against the vectors
-// of up to codesCheck nodes spread over the graph: a file left by another
-// graph (one rebuilt since) is not used.
-var codesMagic = []byte("papermap-sq8 v1\n")
+// When loaded, all but the codes is checked (the checksum, the
+// quantizer's values, the size and node count against the graph's), and
+// the codes of up to codesCheck nodes spread over the graph against their
+// vectors: a file left by another graph (one rebuilt since) is not used.
+// A reader checks a chunk of codes when its walk first reads one of them
+// (a walk of a million nodes meets some 25,000, a tenth of the 256 MB
+// file in chunks of 2 KiB, where checking the whole file took 0.15 s of
+// CPU before the walk could start); a writer checks them all. The codes
+// of a chunk that fails are made again from the nodes' vectors, with a
+// notice: damage costs a little time, never recall.
+//
+// Version 1 ("papermap-sq8 v1\n", pad uint32 zero instead of per, the
+// codes after the quantizer and one CRC-32C of everything at the end) is
+// checked whole when loaded, and rewritten in version 2 when the index is
+// saved next.
+var (
+	codesMagic   = []byte("papermap-sq8 v2\n")
+	codesMagicV1 = []byte("papermap-sq8 v1\n")
+)
 
 const (
 	codesHeader = 32
 	codesCheck  = 64
 )
+
+// codesChunk is about the bytes of codes under one checksum (a variable
+// for the tests).
+var codesChunk = 2 << 10
+
+// codesPer returns the nodes per chunk of codes of dim bytes.
+func codesPer(dim int) int { return max(1, codesChunk/dim) }
 
 // indexCodes is the loaded codes of an index's nodes: a mapped file's
 // and those of nodes added since.
@@ -62,6 +86,67 @@ type indexCodes struct {
 	qz   *ann.Quantizer
 	base []byte // nodes 0..len(base)/dim-1, from the file (mapped)
 	more []byte // the nodes after them
+	// A file of version 2 read lazily: the chunks' checks (nil: base is
+	// checked).
+	lazy *lazyCodes
+}
+
+// lazyCodes checks the chunks of a codes file as they are first read,
+// and makes the codes of one that fails again from the vectors.
+type lazyCodes struct {
+	per    int
+	sums   []byte
+	state  []atomic.Uint32 // per chunk: 0 not checked, 1 checked (made again if it failed)
+	mu     sync.Mutex      // serialises checks
+	vec    func(int32) []float32
+	bad    atomic.Bool
+	notice func(string)
+	path   string
+}
+
+// ensure checks the chunk of node (a node of base) unless it is checked.
+func (c *indexCodes) ensure(node int) {
+	z := c.lazy
+	if z != nil && z.state[node/z.per].Load() == 0 {
+		c.check(node / z.per)
+	}
+}
+
+// check checks chunk k once; the codes of a chunk that fails are made
+// again, in place (the mapping is private), from its nodes' vectors.
+func (c *indexCodes) check(k int) {
+	z := c.lazy
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.state[k].Load() != 0 {
+		return
+	}
+	d := c.qz.Dim()
+	lo, hi := k*z.per, min((k+1)*z.per, len(c.base)/d)
+	b := c.base[lo*d : hi*d]
+	if crc32.Checksum(b, crcTable) != binary.LittleEndian.Uint32(z.sums[4*k:]) {
+		for node := lo; node < hi; node++ {
+			c.qz.Encode(b[(node-lo)*d:(node-lo+1)*d], z.vec(int32(node)))
+		}
+		if !z.bad.Swap(true) && z.notice != nil {
+			z.notice(fmt.Sprintf("vectorstore: the index's codes %s fail their checksum for nodes %d to %d; their codes were made again from the vectors (same answers; the next write to the store rewrites the file)", z.path, lo, hi-1))
+		}
+	}
+	z.state[k].Store(1)
+}
+
+// checkAll checks every chunk not checked yet, and reports whether any
+// failed (and was made again).
+func (c *indexCodes) checkAll() (failed bool) {
+	if z := c.lazy; z != nil {
+		for k := range z.state {
+			if z.state[k].Load() == 0 {
+				c.check(k)
+			}
+		}
+		return z.bad.Load()
+	}
+	return false
 }
 
 func (c *indexCodes) len() int { return (len(c.base) + len(c.more)) / c.qz.Dim() }
@@ -70,10 +155,24 @@ func (c *indexCodes) len() int { return (len(c.base) + len(c.more)) / c.qz.Dim()
 func (c *indexCodes) Code(node int32) []byte {
 	d := c.qz.Dim()
 	if i := int(node) * d; i < len(c.base) {
+		c.ensure(int(node))
 		return c.base[i : i+d : i+d]
 	}
 	i := int(node)*d - len(c.base)
 	return c.more[i : i+d : i+d]
+}
+
+// span returns the codes of nodes lo to hi-1, in at most two slices.
+func (c *indexCodes) span(lo, hi int) [][]byte {
+	d, nb := c.qz.Dim(), len(c.base)
+	a, b := lo*d, hi*d
+	switch {
+	case b <= nb:
+		return [][]byte{c.base[a:b]}
+	case a >= nb:
+		return [][]byte{c.more[a-nb : b-nb]}
+	}
+	return [][]byte{c.base[a:], c.more[:b-nb]}
 }
 
 func (c *indexCodes) add(v []float32) {
@@ -143,24 +242,32 @@ func (s *Store) saveCodes(ix *annIndex) error {
 		}
 		return nil
 	}
+	c.checkAll() // never saved unchecked (a writer's are checked at load)
 	err := safefile.Write(path, 0o600, func(f io.Writer) error {
-		cw := &crcWriter{w: f}
 		d := c.qz.Dim()
-		h := make([]byte, 0, codesHeader+8*d)
+		n, per := c.len(), codesPer(d)
+		h := make([]byte, 0, codesHeader+8*d+4*(n/per+2))
 		h = append(h, codesMagic...)
 		h = binary.LittleEndian.AppendUint32(h, uint32(d))
-		h = binary.LittleEndian.AppendUint32(h, 0)
-		h = binary.LittleEndian.AppendUint64(h, uint64(c.len()))
+		h = binary.LittleEndian.AppendUint32(h, uint32(per))
+		h = binary.LittleEndian.AppendUint64(h, uint64(n))
 		for _, v := range slices.Concat(c.qz.Lo, c.qz.Step) {
 			h = binary.LittleEndian.AppendUint32(h, math.Float32bits(v))
 		}
+		for lo := 0; lo < n; lo += per {
+			var crc uint32
+			for _, b := range c.span(lo, min(lo+per, n)) {
+				crc = crc32.Update(crc, crcTable, b)
+			}
+			h = binary.LittleEndian.AppendUint32(h, crc)
+		}
+		h = binary.LittleEndian.AppendUint32(h, crc32.Checksum(h, crcTable))
 		for _, b := range [][]byte{h, c.base, c.more} {
-			if _, err := cw.Write(b); err != nil {
+			if _, err := f.Write(b); err != nil {
 				return err
 			}
 		}
-		_, err := f.Write(binary.LittleEndian.AppendUint32(nil, cw.crc))
-		return err
+		return nil
 	})
 	if err != nil {
 		os.Remove(path)
@@ -178,7 +285,11 @@ func (s *Store) loadCodes(ix *annIndex, build bool) {
 	c, err := s.readCodes(path, ix)
 	switch {
 	case err == nil:
+		if build && c.checkAll() {
+			ix.dirty = true // a writer saves the codes made again
+		}
 		ix.useCodes(c)
+		ix.advise = !build
 		return
 	case build:
 		ix.makeCodes(ix.g.Len())
@@ -188,7 +299,8 @@ func (s *Store) loadCodes(ix *annIndex, build bool) {
 	}
 }
 
-// readCodes maps the codes file and checks it against ix's graph.
+// readCodes maps the codes file and checks it against ix's graph (all
+// but the chunks of codes of a version 2 file: see the format).
 func (s *Store) readCodes(path string, ix *annIndex) (*indexCodes, error) {
 	bad := func(reason string) error { return fmt.Errorf("the index's codes %s are unusable (%s)", path, reason) }
 	f, err := os.Open(path)
@@ -214,35 +326,73 @@ func (s *Store) readCodes(path string, ix *annIndex) (*indexCodes, error) {
 	}
 	s.idx.unmaps = append(s.idx.unmaps, unmap)
 	populateResident(data)
-	le := binary.LittleEndian
-	body := data[:size-4]
-	if crc32.Checksum(body, crcTable) != le.Uint32(data[size-4:]) {
-		return nil, bad("checksum mismatch: damaged or cut short")
+	if s.readOnly {
+		// A walk reads codes all over the file (see mapIndexFile).
+		s.idx.fetching.Go(func() { prefetchCold(data, &s.idx.stop) })
 	}
-	if string(body[:len(codesMagic)]) != string(codesMagic) || int(le.Uint32(body[16:])) != d {
+	le := binary.LittleEndian
+	v1 := string(data[:len(codesMagicV1)]) == string(codesMagicV1)
+	if !v1 && string(data[:len(codesMagic)]) != string(codesMagic) || int(le.Uint32(data[16:])) != d {
 		return nil, bad("not a codes file of this version and dimension")
 	}
 	n := ix.g.Len()
-	if nodes := le.Uint64(body[24:]); nodes != uint64(n) || int64(len(body)) != int64(codesHeader+8*d)+int64(n)*int64(d) {
+	if nodes := le.Uint64(data[24:]); nodes != uint64(n) {
 		return nil, bad(fmt.Sprintf("codes of %d nodes, the graph has %d", nodes, n))
+	}
+	c := &indexCodes{}
+	var head []byte
+	if v1 {
+		body := data[:size-4]
+		if crc32.Checksum(body, crcTable) != le.Uint32(data[size-4:]) {
+			return nil, bad("checksum mismatch: damaged or cut short")
+		}
+		if int64(len(body)) != int64(codesHeader+8*d)+int64(n)*int64(d) {
+			return nil, bad("cut short or too long")
+		}
+		head, c.base = body[:codesHeader+8*d], body[codesHeader+8*d:]
+	} else {
+		per := int(le.Uint32(data[20:]))
+		if per != codesPer(d) {
+			return nil, bad(fmt.Sprintf("chunks of %d nodes", per))
+		}
+		chunks := (n + per - 1) / per
+		headLen := int64(codesHeader + 8*d + 4*chunks)
+		if size != headLen+4+int64(n)*int64(d) {
+			return nil, bad("cut short or too long")
+		}
+		head = data[:headLen]
+		if crc32.Checksum(head, crcTable) != le.Uint32(data[headLen:]) {
+			return nil, bad("checksum mismatch of its header: damaged")
+		}
+		c.base = data[headLen+4:]
+		c.lazy = &lazyCodes{per: per, sums: head[codesHeader+8*d:], state: make([]atomic.Uint32, chunks),
+			vec: ix.Vec, notice: s.opts.Notice, path: path}
 	}
 	qz := &ann.Quantizer{Lo: make([]float32, d), Step: make([]float32, d)}
 	for i := range d {
-		qz.Lo[i] = math.Float32frombits(le.Uint32(body[codesHeader+4*i:]))
-		qz.Step[i] = math.Float32frombits(le.Uint32(body[codesHeader+4*(d+i):]))
+		qz.Lo[i] = math.Float32frombits(le.Uint32(head[codesHeader+4*i:]))
+		qz.Step[i] = math.Float32frombits(le.Uint32(head[codesHeader+4*(d+i):]))
 	}
 	if err := qz.Check(d); err != nil {
 		return nil, bad(err.Error())
 	}
-	c := &indexCodes{qz: qz, base: body[codesHeader+8*d:]}
+	c.qz = qz
 	// The codes of another graph's nodes (the graph was rebuilt since)
 	// do not code these nodes' vectors. (Nodes whose records went are
-	// not checked: their vectors may be lost.)
+	// not checked: their vectors may be lost.) Their chunks are checked
+	// first: a chunk that fails is made again from the vectors, and is
+	// then no sign of another graph.
 	code := make([]byte, d)
 	var mismatch bool
+	sample := func(i int) int32 { return int32(int64(i) * int64(n) / int64(min(n, codesCheck))) }
+	rows := make([]int32, 0, codesCheck)
+	for i := range min(n, codesCheck) {
+		rows = append(rows, ix.nodeRow[sample(i)])
+	}
+	ix.t.adviseRows(rows...) // read side by side, not one fault after another
 	ix.t.walk(func() {
 		for i := range min(n, codesCheck) {
-			node := int32(int64(i) * int64(n) / int64(min(n, codesCheck)))
+			node := sample(i)
 			if ix.nodeRow[node] < 0 {
 				continue
 			}
@@ -255,6 +405,9 @@ func (s *Store) readCodes(path string, ix *annIndex) (*indexCodes, error) {
 	})
 	if mismatch {
 		return nil, bad("they code another graph's nodes")
+	}
+	if v1 && !s.readOnly {
+		ix.dirty = true // rewritten in version 2 with the index
 	}
 	return c, nil
 }

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/papermap/papermap/internal/readahead"
 	"github.com/papermap/papermap/internal/safefile"
 )
 
@@ -142,6 +143,31 @@ func (t *table) prefetch() {
 	}
 	b := sn.data[sn.vecOff-sn.vecOff%os.Getpagesize() : sn.vecOff+4*sn.rows*t.dim]
 	sn.populated.Go(func() { prefetchCold(b, &sn.stop) })
+}
+
+// adviseRows asks for the chunks of the given rows that are not checked
+// yet, ahead of their reading (readahead.WillNeed): a reader's graph walk over
+// the index's codes reads only some hundred rows of a cold matrix (those
+// it scores again, then the exact scan of its candidates), each in its
+// own chunk, and the check of a chunk reads all of it.
+func (t *table) adviseRows(rows ...int32) {
+	sn := t.snap
+	if sn == nil || sn.all.Load() || !t.mapped() {
+		return
+	}
+	last := -1
+	for _, r := range rows {
+		if r < 0 || int(r) >= sn.rows {
+			continue
+		}
+		c := int(r) / sn.chunkRows
+		if c == last || sn.ok[c].Load() {
+			continue
+		}
+		last = c
+		lo, hi := c*sn.chunkRows, min((c+1)*sn.chunkRows, sn.rows)
+		readahead.WillNeed(sn.data[sn.vecOff+4*lo*t.dim : sn.vecOff+4*hi*t.dim])
+	}
 }
 
 func snapChunkRows(dim int) int { return max(1, snapChunkBytes/(4*dim)) }

@@ -3,9 +3,11 @@ package sparse
 import (
 	"cmp"
 	"container/heap"
+	"fmt"
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Scoring names a term-weighting scheme of Options.Scoring.
@@ -103,6 +105,35 @@ type Index struct {
 	// lazy is the saved index Read left in place, nil once it is
 	// decoded into the fields above (materialize, see lazy.go).
 	lazy *lazy
+	// damaged: a part of the saved index read since failed its check
+	// (a file checked by chunk, see chunks.go).
+	damaged atomic.Bool
+}
+
+// Damaged reports whether a search (or a decoding) of an index Read from a
+// file checked by chunk (version 4) has read a part that fails its
+// checksum or bounds: its results, and those of later searches, may be
+// wrong, and the owner should rebuild the index, as for a file that Read
+// refuses. It stays false for an index checked whole or built in memory.
+func (x *Index) Damaged() bool { return x.damaged.Load() }
+
+// Check checks every part of a saved index that no search has checked
+// yet, and returns an error wrapping ErrCorrupt when any fails (then
+// Damaged reports true). A caller that changes or saves an index read
+// from a file calls it first, so that what it writes is never made from
+// damaged bytes; one that only searches need not.
+func (x *Index) Check() error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if l := x.lazy; l != nil {
+		if bad := l.checkAll(); bad > 0 {
+			return fmt.Errorf("%w: %d chunks fail their checksum", ErrCorrupt, bad)
+		}
+	}
+	if x.damaged.Load() {
+		return fmt.Errorf("%w: a part read earlier failed its check", ErrCorrupt)
+	}
+	return nil
 }
 
 // weights are the per-term and per-document factors of the scoring.
@@ -396,16 +427,25 @@ func (x *Index) accumulate(q query, w *weights, acc []float32, touched []int32) 
 // also returns the score of each document of also (0 for those that share
 // no term with the query or are not indexed), from the same pass.
 func (x *Index) Search(text string, k int, keep func(id string) bool, also []string) ([]Hit, []float32) {
+	return x.SearchThen(text, k, keep, func() []string { return also })
+}
+
+// SearchThen is Search whose also is asked for once the query is scored:
+// a caller that learns also from work of its own (the dense half of a
+// hybrid search) can have the query scored meanwhile, on another CPU.
+// also is called once, with the index locked for reading: it must not
+// change the index.
+func (x *Index) SearchThen(text string, k int, keep func(id string) bool, alsoFn func() []string) ([]Hit, []float32) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	scores := make([]float32, len(also))
+	var also []string
 	var acc []float32
 	var touched []int32
 	var idOf func(d int32) string
 	var docOf func(id string) (int32, bool)
 	if l := x.lazy; l != nil {
 		if l.n == 0 {
-			return nil, scores
+			return nil, make([]float32, len(alsoFn()))
 		}
 		acc = make([]float32, l.n)
 		touched = l.search(x.opts, text, acc, nil)
@@ -413,7 +453,7 @@ func (x *Index) Search(text string, k int, keep func(id string) bool, also []str
 		docOf = func(id string) (int32, bool) { d, ok := l.doc(id); return int32(d), ok }
 	} else {
 		if len(x.ids) == 0 {
-			return nil, scores
+			return nil, make([]float32, len(alsoFn()))
 		}
 		w := x.prepare()
 		q := x.parse(text, w)
@@ -422,6 +462,8 @@ func (x *Index) Search(text string, k int, keep func(id string) bool, also []str
 		idOf = func(d int32) string { return x.ids[d] }
 		docOf = func(id string) (int32, bool) { d, ok := x.docOf[id]; return d, ok }
 	}
+	also = alsoFn()
+	scores := make([]float32, len(also))
 	for i, id := range also {
 		if d, ok := docOf(id); ok {
 			scores[i] = acc[d]
@@ -501,7 +543,7 @@ func (x *Index) IDs() []string {
 	if l := x.lazy; l != nil {
 		out := make([]string, l.n)
 		for i := range out {
-			out[i] = l.id(int(le.Uint32(l.idSorted[4*i:])))
+			out[i] = l.id(l.sortedDoc(i))
 		}
 		return out
 	}

@@ -14,9 +14,12 @@ import (
 
 // header starts every saved index; the version changes with the format
 // or with the default terms (v1 held unstemmed words; v2, the same terms
-// as v3, was decoded whole at Read: headerV2 files are still read so).
+// as v3 and v4, was decoded whole at Read: headerV2 files are still read
+// so; v3, the body of v4 with one checksum of the whole file, is read in
+// place after that checksum is checked).
 const (
-	header   = "papermap-sparse v3\n"
+	header   = "papermap-sparse v4\n"
+	headerV3 = "papermap-sparse v3\n"
 	headerV2 = "papermap-sparse v2\n"
 )
 
@@ -34,14 +37,17 @@ var ErrOldFormat = fmt.Errorf("%w: saved by an earlier version", ErrCorrupt)
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// WriteTo saves the index in the layout of lazy.go (version 3): the
-// header, the fingerprint, the documents' lengths, TF-IDF norms and IDs,
-// the terms with their postings, the sorted tables that let Read search
-// the bytes in place, and a CRC-32C of everything before it.
+// WriteTo saves the index in the layout of lazy.go and chunks.go
+// (version 4): the header, the fingerprint, the documents' lengths,
+// TF-IDF norms and IDs, the terms with their postings, the sorted tables
+// that let Read search the bytes in place, and a CRC-32C of each chunk.
 func (x *Index) WriteTo(w io.Writer) (int64, error) {
 	x.mu.Lock()
 	x.materialize()
 	x.mu.Unlock()
+	if x.damaged.Load() {
+		return 0, fmt.Errorf("%w: not saved: it was read from a damaged file", ErrCorrupt)
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	n := len(x.ids)
@@ -69,7 +75,7 @@ func (x *Index) WriteTo(w io.Writer) (int64, error) {
 			prev = p.doc
 		}
 	}
-	cw := &countingWriter{w: bufio.NewWriterSize(w, 1<<16), crc: crc32.New(castagnoli)}
+	cw := &countingWriter{w: bufio.NewWriterSize(w, 1<<16), sums: chunkSums{size: chunkBytes}}
 	cw.bytes([]byte(header))
 	cw.str(x.Fingerprint)
 	for _, v := range []uint64{uint64(n), uint64(len(live)), uint64(o.MinDF), math.Float64bits(o.MaxDF), idBytes, termBytes, postBytes} {
@@ -136,11 +142,10 @@ func (x *Index) WriteTo(w io.Writer) (int64, error) {
 			prev = p.doc
 		}
 	}
-	var sum [4]byte
-	binary.LittleEndian.PutUint32(sum[:], cw.crc.Sum32())
 	if cw.err == nil {
-		_, cw.err = cw.w.Write(sum[:])
-		cw.n += 4
+		f := cw.sums.footer(cw.n)
+		_, cw.err = cw.w.Write(f)
+		cw.n += int64(len(f))
 	}
 	if cw.err == nil {
 		cw.err = cw.w.Flush()
@@ -149,23 +154,18 @@ func (x *Index) WriteTo(w io.Writer) (int64, error) {
 }
 
 type countingWriter struct {
-	w   *bufio.Writer
-	crc hashWriter
-	n   int64
-	err error
-	buf [binary.MaxVarintLen64]byte
-}
-
-type hashWriter interface {
-	io.Writer
-	Sum32() uint32
+	w    *bufio.Writer
+	sums chunkSums
+	n    int64
+	err  error
+	buf  [binary.MaxVarintLen64]byte
 }
 
 func (c *countingWriter) bytes(b []byte) {
 	if c.err != nil {
 		return
 	}
-	c.crc.Write(b)
+	c.sums.write(b)
 	var n int
 	n, c.err = c.w.Write(b)
 	c.n += int64(n)
@@ -194,10 +194,14 @@ func (c *countingWriter) str(s string) {
 // Read loads an index saved by WriteTo, to be scored with opts. Bytes that
 // are not such an index give an error wrapping ErrCorrupt; Read never
 // panics, whatever the input. The index keeps data and searches it in
-// place (data must not change afterwards): Read checks the checksum and
-// the bounds of the tables, which costs a pass over the bytes, not the
-// decoding of every posting; the first Add, Remove or WriteTo decodes
-// it. A file of version 2 is decoded whole.
+// place (data must not change afterwards): Read checks the header and the
+// chunks' checksums, and each search checks the chunks it reads when it
+// first reads them (see chunks.go and Damaged: a process answering one
+// query reads a small part of the file), without decoding every posting;
+// the first Add, Remove or WriteTo decodes it (after Check, by a careful
+// caller). A file of version 3 is checked whole at Read (its checksum and
+// the bounds of its tables) and read in place; one of version 2 is
+// decoded whole.
 func Read(data []byte, opts Options) (*Index, error) {
 	for _, h := range oldHeaders {
 		if len(data) >= len(h) && string(data[:len(h)]) == h {
@@ -205,29 +209,41 @@ func Read(data []byte, opts Options) (*Index, error) {
 		}
 	}
 	hdr := header
-	if len(data) >= len(headerV2) && string(data[:len(headerV2)]) == headerV2 {
-		hdr = headerV2
+	for _, h := range []string{headerV3, headerV2} {
+		if len(data) >= len(h) && string(data[:len(h)]) == h {
+			hdr = h
+		}
 	}
 	if len(data) < len(hdr)+4 || string(data[:len(hdr)]) != hdr {
 		return nil, fmt.Errorf("%w: no %q header", ErrCorrupt, header[:len(header)-1])
 	}
-	body := data[:len(data)-4]
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
-		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
-	}
+	x := New(opts)
+	var body []byte
+	var chk *chunks
 	if hdr == header {
-		l, fp, err := readLazy(body[len(header):])
-		if err != nil {
+		var err error
+		if chk, err = readChunks(data, &x.damaged); err != nil {
 			return nil, err
 		}
-		x := New(opts)
-		x.lazy, x.Fingerprint = l, fp
-		if !l.fits(x.opts) {
-			x.materialize()
+		body = chk.data
+	} else {
+		body = data[:len(data)-4]
+		if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+			return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 		}
-		return x, nil
 	}
-	return readV2(body[len(headerV2):], opts)
+	if hdr == headerV2 {
+		return readV2(body[len(headerV2):], opts)
+	}
+	l, fp, err := readLazy(body[len(hdr):], chk, &x.damaged)
+	if err != nil {
+		return nil, err
+	}
+	x.lazy, x.Fingerprint = l, fp
+	if !l.fits(x.opts) {
+		x.materialize()
+	}
+	return x, nil
 }
 
 // readV2 decodes the body of a version 2 file: the fingerprint, the

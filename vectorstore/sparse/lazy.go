@@ -5,15 +5,23 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/papermap/papermap/internal/readahead"
 )
 
-// The saved format (version 3) is laid out so that a search can read it
-// where it lies: the query's terms are found by binary search in a sorted
-// table, only their postings are decoded, and the per-document factors of
-// the scoring are stored, not derived from every posting. Read checks the
-// checksum and the tables' bounds and keeps the bytes; the first Add,
-// Remove or WriteTo (or scoring settings other than those the factors
-// were stored for) decodes the whole index into memory (materialize).
+// The saved format (version 3; version 4 has the same body, checked by
+// chunk: chunks.go) is laid out so that a search can read it where it
+// lies: the query's terms are found by binary search in a sorted table,
+// only their postings are decoded, and the per-document factors of the
+// scoring are stored, not derived from every posting. Read keeps the
+// bytes, having checked the checksum and the tables' bounds (version 3),
+// or the header's chunks (version 4: every value a search reads is then
+// checked against its chunk's checksum and its table's bounds as it is
+// read); the first Add, Remove or WriteTo (or scoring settings other than
+// those the factors were stored for) decodes the whole index into memory
+// (materialize).
 //
 // After the header line, integers are uvarints in the header and
 // little-endian in the tables:
@@ -48,30 +56,96 @@ type lazy struct {
 	df           []byte
 	postOff      []byte
 	post         []byte
-	avgLen       float64 // BM25's average document length, derived at Read
+	chk          *chunks // version 4: the chunks' checks; nil: checked whole
+	damaged      *atomic.Bool
+	avgOnce      sync.Once
+	avg          float64 // BM25's average document length (avgLen)
 }
 
 var le = binary.LittleEndian
 
-func (l *lazy) docLen(d int) int32    { return int32(le.Uint32(l.length[4*d:])) }
-func (l *lazy) docNorm(d int) float32 { return math.Float32frombits(le.Uint32(l.norm[4*d:])) }
-func (l *lazy) id(d int) string {
-	return string(l.ids[le.Uint64(l.idOff[8*d:]):le.Uint64(l.idOff[8*d+8:])])
+// The values of the tables, each checked (its chunk, its bounds) as it is
+// read: one that fails reads as zero (an empty string, an empty list) and
+// marks the index damaged, so that a damaged file never makes a search
+// panic or loop, and its owner learns to rebuild it (Index.Damaged).
+
+func (l *lazy) fail() { l.damaged.Store(true) }
+
+// u32 returns the i-th uint32 of table b.
+func (l *lazy) u32(b []byte, i int) uint32 {
+	if i < 0 || 4*i+4 > len(b) || !l.chk.ok(b, 4*i, 4) {
+		l.fail()
+		return 0
+	}
+	return le.Uint32(b[4*i:])
 }
-func (l *lazy) idBytes(d int) []byte {
-	return l.ids[le.Uint64(l.idOff[8*d:]):le.Uint64(l.idOff[8*d+8:])]
+
+// span returns item i of data, whose offsets are table off.
+func (l *lazy) span(off, data []byte, i int) []byte {
+	a, b, ok := l.spanOf(off, len(data), i)
+	if !ok || !l.chk.ok(data, a, b-a) {
+		l.fail()
+		return nil
+	}
+	return data[a:b:b]
 }
-func (l *lazy) term(t int) []byte {
-	return l.terms[le.Uint64(l.termOff[8*t:]):le.Uint64(l.termOff[8*t+8:])]
+
+// spanOf returns where item i of data (of n bytes), whose offsets are
+// table off, lies, checking the offsets but not the item's bytes.
+func (l *lazy) spanOf(off []byte, n, i int) (a, b int, ok bool) {
+	if i < 0 || 8*i+16 > len(off) || !l.chk.ok(off, 8*i, 16) {
+		l.fail()
+		return 0, 0, false
+	}
+	ua, ub := le.Uint64(off[8*i:]), le.Uint64(off[8*i+8:])
+	if ua > ub || ub > uint64(n) {
+		l.fail()
+		return 0, 0, false
+	}
+	return int(ua), int(ub), true
 }
-func (l *lazy) termDF(t int) int { return int(le.Uint32(l.df[4*t:])) }
+
+// below returns the i-th uint32 of table b, which must be below n.
+func (l *lazy) below(b []byte, i int, n int) int {
+	v := l.u32(b, i)
+	if uint64(v) >= uint64(n) {
+		l.fail()
+		return 0
+	}
+	return int(v)
+}
+
+func (l *lazy) docLen(d int) int32            { return int32(l.u32(l.length, d)) }
+func (l *lazy) docNorm(d int) float32         { return math.Float32frombits(l.u32(l.norm, d)) }
+func (l *lazy) id(d int) string               { return string(l.span(l.idOff, l.ids, d)) }
+func (l *lazy) idBytes(d int) []byte          { return l.span(l.idOff, l.ids, d) }
+func (l *lazy) term(t int) []byte             { return l.span(l.termOff, l.terms, t) }
+func (l *lazy) termDF(t int) int              { return l.below(l.df, t, l.n+1) }
+func (l *lazy) sortedDoc(i int) int           { return l.below(l.idSorted, i, max(l.n, 1)) }
+func (l *lazy) sortedTerm(i int) int          { return l.below(l.termSorted, i, max(l.t, 1)) }
+func (l *lazy) postingBytes(t int) []byte     { return l.span(l.postOff, l.post, t) }
+func (l *lazy) isDamaged() bool               { return l.damaged.Load() }
+func (l *lazy) checkAll() (damagedChunks int) { return l.chk.checkAll() }
+
+// avgLen is BM25's average document length, over every document (read
+// when BM25 first needs it).
+func (l *lazy) avgLen() float64 {
+	l.avgOnce.Do(func() {
+		var total float64
+		for d := range l.n {
+			total += float64(l.docLen(d))
+		}
+		l.avg = max(total/float64(max(l.n, 1)), 1)
+	})
+	return l.avg
+}
 
 // doc returns the document number of id.
 func (l *lazy) doc(id string) (int, bool) {
 	lo, hi := 0, l.n
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		d := int(le.Uint32(l.idSorted[4*m:]))
+		d := l.sortedDoc(m)
 		if strings.Compare(string(l.idBytes(d)), id) < 0 {
 			lo = m + 1
 		} else {
@@ -79,7 +153,7 @@ func (l *lazy) doc(id string) (int, bool) {
 		}
 	}
 	if lo < l.n {
-		d := int(le.Uint32(l.idSorted[4*lo:]))
+		d := l.sortedDoc(lo)
 		if string(l.idBytes(d)) == id {
 			return d, true
 		}
@@ -92,7 +166,7 @@ func (l *lazy) termOf(w []byte) (int, bool) {
 	lo, hi := 0, l.t
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		t := int(le.Uint32(l.termSorted[4*m:]))
+		t := l.sortedTerm(m)
 		if string(l.term(t)) < string(w) {
 			lo = m + 1
 		} else {
@@ -100,7 +174,7 @@ func (l *lazy) termOf(w []byte) (int, bool) {
 		}
 	}
 	if lo < l.t {
-		t := int(le.Uint32(l.termSorted[4*lo:]))
+		t := l.sortedTerm(lo)
 		if string(l.term(t)) == string(w) {
 			return t, true
 		}
@@ -109,24 +183,27 @@ func (l *lazy) termOf(w []byte) (int, bool) {
 }
 
 // postings calls fn with each posting of term t, in order. It stops at
-// the first posting that is not well formed (the checksum makes that a
-// file written wrongly, not damage).
+// the first posting that is not well formed (damage, in a file checked by
+// chunk; a file written wrongly otherwise).
 func (l *lazy) postings(t int, fn func(doc, tf int32)) {
-	b := l.post[le.Uint64(l.postOff[8*t:]):le.Uint64(l.postOff[8*t+8:])]
+	b := l.postingBytes(t)
 	doc := uint64(0)
 	for len(b) > 0 {
 		delta, k := binary.Uvarint(b)
 		if k <= 0 {
+			l.fail()
 			return
 		}
 		b = b[k:]
 		tf, k := binary.Uvarint(b)
 		if k <= 0 || tf == 0 || tf > 1<<31-1 {
+			l.fail()
 			return
 		}
 		b = b[k:]
 		doc += delta
 		if doc >= uint64(l.n) {
+			l.fail()
 			return
 		}
 		fn(int32(doc), int32(tf))
@@ -184,13 +261,32 @@ func (l *lazy) search(o Options, text string, acc []float32, touched []int32) []
 			qw[i] *= inv
 		}
 	}
+	if touched == nil {
+		// Every document of the query's terms, at most: sized once
+		// (hundreds of thousands at a million papers).
+		total := 0
+		for _, t := range order {
+			total += l.termDF(t)
+		}
+		touched = make([]int32, 0, min(total, l.n))
+	}
+	// The postings of the query's terms, asked for at once: a paper's
+	// text as the query (similar) has a hundred terms, whose postings
+	// lie all over the file, and from a cold page cache each would
+	// otherwise wait for its own read. (Asking reads nothing: the
+	// postings are checked as they are decoded.)
+	for _, t := range order {
+		if a, b, ok := l.spanOf(l.postOff, len(l.post), t); ok {
+			readahead.WillNeed(l.post[a:b])
+		}
+	}
 	for i, t := range order {
 		idf, q := l.idf(t, o), qw[i]
 		l.postings(t, func(doc, tf int32) {
 			var s float32
 			switch o.Scoring {
 			case BM25:
-				b := float32(o.K1 * (1 - o.B + o.B*float64(l.docLen(int(doc)))/l.avgLen))
+				b := float32(o.K1 * (1 - o.B + o.B*float64(l.docLen(int(doc)))/l.avgLen()))
 				f := float32(tf)
 				s = q * idf * f * float32(o.K1+1) / (f + b)
 			default:
@@ -206,8 +302,10 @@ func (l *lazy) search(o Options, text string, acc []float32, touched []int32) []
 }
 
 // readLazy reads a version 3 body (after the header line, before the
-// checksum).
-func readLazy(b []byte) (*lazy, string, error) {
+// checksum), or with chk (version 4) a body checked by chunk: then only
+// the chunks of its header are checked here, and the tables as they are
+// read. damaged is the Index's.
+func readLazy(b []byte, chk *chunks, damaged *atomic.Bool) (*lazy, string, error) {
 	p := parser{b: b}
 	fp := p.str()
 	var h [7]uint64
@@ -217,11 +315,14 @@ func readLazy(b []byte) (*lazy, string, error) {
 	if p.err != nil {
 		return nil, "", p.err
 	}
+	if !chk.ok(b, 0, len(b)-len(p.b)) {
+		return nil, "", fmt.Errorf("%w: checksum mismatch of the header", ErrCorrupt)
+	}
 	n, t := h[0], h[1]
 	if n > uint64(len(p.b)) || t > uint64(len(p.b)) {
 		return nil, "", fmt.Errorf("%w: counts larger than the file", ErrCorrupt)
 	}
-	l := &lazy{n: int(n), t: int(t), minDF: int(min(h[2], 1<<31)), maxDF: math.Float64frombits(h[3])}
+	l := &lazy{n: int(n), t: int(t), minDF: int(min(h[2], 1<<31)), maxDF: math.Float64frombits(h[3]), chk: chk, damaged: damaged}
 	take := func(size uint64) []byte {
 		if p.err == nil && size > uint64(len(p.b)) {
 			p.err = fmt.Errorf("%w: cut short", ErrCorrupt)
@@ -245,15 +346,10 @@ func readLazy(b []byte) (*lazy, string, error) {
 	if len(p.b) != 0 {
 		return nil, "", fmt.Errorf("%w: %d bytes after the postings", ErrCorrupt, len(p.b))
 	}
-	if !offsets(l.idOff, len(l.ids)) || !offsets(l.termOff, len(l.terms)) || !offsets(l.postOff, len(l.post)) ||
-		!below(l.idSorted, n) || !below(l.termSorted, t) || !below(l.df, n+1) {
+	if chk == nil && (!offsets(l.idOff, len(l.ids)) || !offsets(l.termOff, len(l.terms)) || !offsets(l.postOff, len(l.post)) ||
+		!below(l.idSorted, n) || !below(l.termSorted, t) || !below(l.df, n+1)) {
 		return nil, "", fmt.Errorf("%w: a table out of bounds", ErrCorrupt)
 	}
-	var total float64
-	for d := range l.n {
-		total += float64(l.docLen(d))
-	}
-	l.avgLen = max(total/float64(max(l.n, 1)), 1)
 	return l, fp, nil
 }
 

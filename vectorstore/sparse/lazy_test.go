@@ -3,8 +3,10 @@ package sparse
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -152,4 +154,99 @@ func TestReadV2(t *testing.T) {
 		t.Fatalf("version 2 read in place (%v) or fingerprint %q", y.lazy != nil, y.Fingerprint)
 	}
 	sameSearch(t, "version 2", x, y, texts[:20], ids[:5])
+}
+
+// TestReadChunks checks a file of version 4 read by chunk: searches read
+// and check some chunks, not all, and score as the saved index; a changed
+// byte in any chunk is refused by Read (the header's chunks), or met by a
+// search, which then reports Damaged (its answer may be wrong: the owner
+// rebuilds), or left unread, and Check finds it in every case; a file cut
+// anywhere is refused; an index read from a damaged file is never saved.
+func TestReadChunks(t *testing.T) {
+	defer func(b int) { chunkBytes = b }(chunkBytes)
+	chunkBytes = 256 // many chunks from a small index
+	ids, texts := randomDocs(7, 400)
+	x := New(Options{Terms: plainTerms})
+	x.Add(ids, texts)
+	x.Fingerprint = "fp-4"
+	var buf bytes.Buffer
+	if _, err := x.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	queries := []string{texts[3][:30], texts[100][:40], texts[399]}
+	also := []string{ids[0], ids[250], "not-a-doc"}
+	y, err := Read(data, Options{Terms: plainTerms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y.lazy == nil || y.lazy.chk == nil || y.Fingerprint != "fp-4" {
+		t.Fatal("version 4 not read in place by chunk")
+	}
+	sameSearch(t, "version 4", x, y, queries, also)
+	checked, n := 0, len(y.lazy.chk.state)
+	for k := range n {
+		if y.lazy.chk.state[k].Load() != 0 {
+			checked++
+		}
+	}
+	if n < 50 || checked == 0 || checked == n {
+		t.Fatalf("%d of %d chunks checked by %d searches: want some, not all, of many", checked, n, len(queries))
+	}
+	if err := y.Check(); err != nil || y.Damaged() {
+		t.Fatalf("intact file: Check %v, Damaged %v", err, y.Damaged())
+	}
+
+	end := len(data) - footerLen - 4*n
+	var refused, met, unread int
+	for k := range n {
+		for _, at := range []int{k * chunkBytes, min((k+1)*chunkBytes, end) - 1} {
+			bad := bytes.Clone(data)
+			bad[at] ^= 0x21
+			z, err := Read(bad, Options{Terms: plainTerms})
+			if err != nil {
+				if !errors.Is(err, ErrCorrupt) {
+					t.Fatalf("byte %d changed: err %v, want ErrCorrupt", at, err)
+				}
+				refused++
+				continue
+			}
+			same := true
+			for _, q := range queries {
+				h1, s1 := x.Search(q, 10, nil, also)
+				h2, s2 := z.Search(q, 10, nil, also)
+				same = same && slices.Equal(h1, h2) && slices.Equal(s1, s2)
+			}
+			switch {
+			case z.Damaged():
+				met++
+			case !same:
+				t.Fatalf("byte %d changed: a search answered differently without reporting the damage", at)
+			default:
+				unread++
+			}
+			if err := z.Check(); !errors.Is(err, ErrCorrupt) || !z.Damaged() {
+				t.Fatalf("byte %d changed: Check %v, Damaged %v", at, err, z.Damaged())
+			}
+			if _, err := z.WriteTo(io.Discard); !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("byte %d changed: an index read from a damaged file was saved (%v)", at, err)
+			}
+		}
+	}
+	if refused == 0 || met == 0 || unread == 0 {
+		t.Fatalf("changed bytes: %d refused by Read, %d met by a search, %d unread: want some of each", refused, met, unread)
+	}
+	// The sums and the footer: any change or cut is refused by Read.
+	for at := end; at < len(data); at++ {
+		bad := bytes.Clone(data)
+		bad[at] ^= 0x21
+		if _, err := Read(bad, Options{}); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("byte %d of the sums or footer changed: err %v, want ErrCorrupt", at, err)
+		}
+	}
+	for cut := range len(data) {
+		if _, err := Read(data[:cut], Options{}); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("cut to %d bytes: err %v, want ErrCorrupt", cut, err)
+		}
+	}
 }
