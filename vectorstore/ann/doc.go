@@ -34,7 +34,9 @@
 // score them against the float query (the asymmetric distance of
 // H. Jégou, M. Douze, C. Schmid, "Product quantization for nearest
 // neighbor search", IEEE TPAMI 33(1), 2011), with an AVX2 kernel that
-// widens 8 bytes to 8 floats per step (dot_amd64.s). The best
+// widens 8 bytes to 8 floats per step (dot_amd64.s), or, where the CPU has
+// AVX-512 VNNI, in 32-bit integers against the query rounded to 16 bits,
+// 32 bytes per VPDPWSSD (codedQuery). The best
 // CodeOptions.Rerank nodes are then scored again from their vectors, so
 // that the order of the top k is exact (the re-ranking of FAISS's
 // IndexRefine). The codes take a quarter of the vectors' memory; the

@@ -32,3 +32,32 @@ func TestDot(t *testing.T) {
 		}
 	}
 }
+
+// TestDotI16U8 checks the VNNI kernel of the walk over codes against an
+// integer sum, which it must match exactly (32-bit integer arithmetic),
+// with the largest values a prepared query has (±qiMax against 255) and
+// lengths that exercise its 128-wide and 32-wide loops and the tail. On a
+// CPU without AVX-512 VNNI the kernel is not used (codedQuery.sim keeps
+// the float kernel, which TestDot covers) and the test is skipped.
+func TestDotI16U8(t *testing.T) {
+	if !useVNNI {
+		t.Skip("no AVX-512 VNNI on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, d := range []int{0, 1, 31, 32, 33, 64, 127, 128, 129, 160, 256, 384, 514} {
+		for _, extreme := range []bool{false, true} {
+			a, c := make([]int16, d), make([]byte, d)
+			var want int64
+			for i := range a {
+				a[i], c[i] = int16(rng.IntN(2*qiMax+1)-qiMax), byte(rng.IntN(256))
+				if extreme {
+					a[i], c[i] = qiMax, 255
+				}
+				want += int64(a[i]) * int64(c[i])
+			}
+			if got := dotI16U8(a, c); int64(got) != want {
+				t.Errorf("d=%d extreme=%v: dotI16U8 = %d, want %d", d, extreme, got, want)
+			}
+		}
+	}
+}
