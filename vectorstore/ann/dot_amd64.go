@@ -39,3 +39,10 @@ func dotI16U8VNNI(q *int16, c *byte, n32 int) int32
 //
 //go:noescape
 func quantI16AVX512(dst *int16, src *float32, mul float32, n16 int)
+
+// decodeScaleAVX512 sets qs[i] = a[i] + b[i]·code[i] for the first 16·n16
+// values and returns the largest |qs[i]| (AVX-512F; the callers check
+// useVNNI, which implies it).
+//
+//go:noescape
+func decodeScaleAVX512(qs, a, b *float32, code *byte, n16 int) float32

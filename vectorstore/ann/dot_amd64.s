@@ -208,3 +208,46 @@ qloop:
 qdone:
 	VZEROUPPER
 	RET
+
+// func decodeScaleAVX512(qs, a, b *float32, code *byte, n16 int) float32
+// qs[i] = a[i] + b[i]·code[i] for the first 16·n16 values, and returns
+// the largest |qs[i]| (0 when there are none).
+TEXT ·decodeScaleAVX512(SB), NOSPLIT, $0-44
+	MOVQ qs+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ code+24(FP), BX
+	MOVQ n16+32(FP), CX
+	VPXORD Z3, Z3, Z3
+	MOVL $0x7fffffff, AX
+	VPBROADCASTD AX, Z4
+
+dsloop:
+	CMPQ CX, $0
+	JE   dsdone
+	VPMOVZXBD (BX), Z0
+	VCVTDQ2PS Z0, Z0
+	VMOVUPS (SI), Z1
+	VFMADD231PS (DX), Z0, Z1
+	VMOVUPS Z1, (DI)
+	VPANDD Z4, Z1, Z2
+	VMAXPS Z2, Z3, Z3
+	ADDQ $16, BX
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	DECQ CX
+	JMP  dsloop
+
+dsdone:
+	VEXTRACTF64X4 $1, Z3, Y1
+	VMAXPS Y1, Y3, Y3
+	VEXTRACTF128 $1, Y3, X1
+	VMAXPS X1, X3, X3
+	VPERMILPS $0x4e, X3, X1
+	VMAXPS X1, X3, X3
+	VPERMILPS $0xb1, X3, X1
+	VMAXPS X1, X3, X3
+	VZEROUPPER
+	MOVSS X3, ret+40(FP)
+	RET

@@ -19,3 +19,7 @@ func dotI16U8VNNI(q *int16, c *byte, n32 int) int32 {
 func quantI16AVX512(dst *int16, src *float32, mul float32, n16 int) {
 	panic("ann: no assembly kernel in this build")
 }
+
+func decodeScaleAVX512(qs, a, b *float32, code *byte, n16 int) float32 {
+	panic("ann: no assembly kernel in this build")
+}

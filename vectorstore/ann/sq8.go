@@ -176,6 +176,13 @@ func (qz *Quantizer) prepare(cq *codedQuery, q []float32) {
 		}
 	}
 	cq.bias = dot(q, qz.Lo)
+	cq.round(top)
+}
+
+// round sets qi and scale from qs, whose largest |value| is top, when
+// the CPU has VNNI (sim then uses them), else empties qi.
+func (cq *codedQuery) round(top float32) {
+	d := len(cq.qs)
 	cq.qi = cq.qi[:0]
 	if !useVNNI || d > 514 {
 		return
@@ -186,7 +193,7 @@ func (qz *Quantizer) prepare(cq *codedQuery, q []float32) {
 		inv = qiMax / top
 	}
 	cq.qi = slices.Grow(cq.qi, d)[:d]
-	qi := cq.qi
+	qs, qi := cq.qs, cq.qi
 	i := d &^ 15
 	if i > 0 {
 		quantI16AVX512(unsafe.SliceData(qi), unsafe.SliceData(qs), inv, d/16)
@@ -194,6 +201,54 @@ func (qz *Quantizer) prepare(cq *codedQuery, q []float32) {
 	for ; i < d; i++ {
 		qi[i] = int16(math.RoundToEven(float64(qs[i] * inv)))
 	}
+}
+
+// codeQueries prepares the decodings of codes as queries
+// (prepareCode) without decoding them first: with a[d] = Lo[d]·Step[d],
+// b[d] = Step[d]² and c = Σ Lo[d]², the decoding r of a code has
+// r[d]·Step[d] = a[d] + b[d]·code[d] and Σ r[d]·Lo[d] = c + Σ a[d]·code[d].
+type codeQueries struct {
+	a, b []float32
+	c    float32
+}
+
+func newCodeQueries(qz *Quantizer) *codeQueries {
+	cqs := &codeQueries{a: make([]float32, qz.Dim()), b: make([]float32, qz.Dim())}
+	var c float64
+	for d, lo := range qz.Lo {
+		st := qz.Step[d]
+		cqs.a[d], cqs.b[d] = lo*st, st*st
+		c += float64(lo) * float64(lo)
+	}
+	cqs.c = float32(c)
+	return cqs
+}
+
+// prepare sets cq to the decoding of code, prepared as a query: what
+// Quantizer.prepare gives for the decoded vector, in one pass over the
+// code.
+func (cqs *codeQueries) prepare(cq *codedQuery, code []byte) {
+	d := len(cqs.a)
+	code = code[:d]
+	cq.qs = slices.Grow(cq.qs[:0], d)[:d]
+	qs := cq.qs
+	var top float32
+	i := 0
+	if useVNNI && d >= 16 {
+		i = d &^ 15
+		top = decodeScaleAVX512(unsafe.SliceData(qs), unsafe.SliceData(cqs.a), unsafe.SliceData(cqs.b), unsafe.SliceData(code), d/16)
+	}
+	for ; i < d; i++ {
+		v := cqs.a[i] + cqs.b[i]*float32(code[i])
+		qs[i] = v
+		if v > top {
+			top = v
+		} else if -v > top {
+			top = -v
+		}
+	}
+	cq.bias = cqs.c + dotU8(cqs.a, code)
+	cq.round(top)
 }
 
 // sim returns the query's similarity with the vector that code stands for.
