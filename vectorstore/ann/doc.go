@@ -42,6 +42,14 @@
 // IndexRefine). The codes take a quarter of the vectors' memory; the
 // index does not copy them either (Codes, like Vectors).
 //
+// CodeOptions.Build makes the build work over the codes too, as FAISS's
+// IndexHNSWSQ does: the candidate search, and the neighbour heuristic,
+// which compares a candidate's code with each kept neighbour's code
+// prepared as a query. Build then also inserts the nodes of each window
+// grouped by the nearest of a few seeded pivots (localOrder), so that
+// consecutive insertions walk the same part of the graph while it is in
+// the CPU's caches, and gives each worker its own share of that order.
+//
 // Encode and Decode write and read the graph (not the vectors); Decode
 // checks every count and neighbour, so no input makes it or a later
 // Search panic (the checksum that tells damage from a good file is the

@@ -255,7 +255,7 @@ func (x *Index) Build(n int, workers int) {
 // Locality of the build's insertions (localOrder). Variables for the
 // tests.
 var (
-	localWindow = 1 << 16 // nodes reordered together
+	localWindow = 1 << 14 // nodes reordered together
 	localGroup  = 256     // nodes per pivot, on average
 	localFrom   = 1 << 14 // nodes in the graph before any reordering
 )

@@ -167,12 +167,7 @@ func TestBuildOnCodes(t *testing.T) {
 		idx := New(r, Options{Seed: 7})
 		idx.UseCodes(qz, codes, CodeOptions{Build: true})
 		idx.Build(n, workers)
-		var sum float64
-		for i := range nq {
-			q := r.Vec(int32(n + i))
-			sum += recall(idx.Search(q, k, 128, nil), exact(r, n, q, k, nil))
-		}
-		if got := sum / nq; got < 0.95 {
+		if got := meanRecall(idx, r, n, nq, k, 128); got < 0.95 {
 			t.Errorf("workers=%d: recall@10 of a graph built over codes = %.3f, want ≥ 0.95", workers, got)
 		} else {
 			t.Logf("workers=%d: recall@10 of a graph built over codes = %.3f", workers, got)
