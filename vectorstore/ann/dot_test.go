@@ -61,3 +61,49 @@ func TestDotI16U8(t *testing.T) {
 		}
 	}
 }
+
+// TestPrepareKernels checks the AVX-512 kernels that prepare a query for
+// the VNNI kernel against their scalar definitions: quantI16AVX512 (via
+// codedQuery.round) must round exactly as math.RoundToEven does, and
+// decodeScaleAVX512 (via codeQueries.prepare) must give a[i] + b[i]·c[i]
+// to within a float32 rounding (it fuses the multiply and the add) and
+// the largest |value| among them, for lengths with and without a tail.
+func TestPrepareKernels(t *testing.T) {
+	if !useVNNI {
+		t.Skip("no AVX-512 VNNI on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, d := range []int{1, 15, 16, 17, 40, 384} {
+		var cq codedQuery
+		top := float32(0)
+		for range d {
+			v := float32(rng.NormFloat64())
+			cq.qs = append(cq.qs, v)
+			top = max(top, float32(math.Abs(float64(v))))
+		}
+		cq.round(top)
+		inv := qiMax / top
+		for i, v := range cq.qs {
+			if want := int16(math.RoundToEven(float64(v * inv))); cq.qi[i] != want {
+				t.Fatalf("d=%d: value %d = %g rounds to %d, want %d", d, i, v, cq.qi[i], want)
+			}
+		}
+		cqs := &codeQueries{a: make([]float32, d), b: make([]float32, d)}
+		code := make([]byte, d)
+		for i := range d {
+			cqs.a[i], cqs.b[i], code[i] = float32(rng.NormFloat64()), float32(rng.Float64()), byte(rng.IntN(256))
+		}
+		cqs.prepare(&cq, code)
+		var wantTop float32
+		for i, v := range cq.qs {
+			want := cqs.a[i] + cqs.b[i]*float32(code[i])
+			if math.Abs(float64(v-want)) > 1e-6*math.Max(1, math.Abs(float64(want))) {
+				t.Fatalf("d=%d: decoded value %d = %g, want %g", d, i, v, want)
+			}
+			wantTop = max(wantTop, float32(math.Abs(float64(v))))
+		}
+		if got := cq.scale * qiMax; math.Abs(float64(got-wantTop)) > 1e-6*float64(wantTop) {
+			t.Fatalf("d=%d: largest |value| %g, want %g", d, got, wantTop)
+		}
+	}
+}
