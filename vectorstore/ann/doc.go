@@ -45,8 +45,9 @@
 // CodeOptions.Build makes the build work over the codes too, as FAISS's
 // IndexHNSWSQ does: the candidate search, and the neighbour heuristic,
 // which compares a candidate's code with each kept neighbour's code
-// prepared as a query. Build then also inserts the nodes of each window
-// grouped by the nearest of a few seeded pivots (localOrder), so that
+// prepared as a query. Build with more than one worker then also inserts
+// the nodes of each window grouped by the nearest of a few seeded pivots
+// (localOrder), so that
 // consecutive insertions walk the same part of the graph while it is in
 // the CPU's caches, and gives each worker its own share of that order.
 //

@@ -264,7 +264,9 @@ var (
 	localFrom   = 1 << 14 // nodes in the graph before any reordering
 )
 
-// localOrder returns nodes lo..n-1 in the order Build inserts them. When
+// localOrder returns nodes lo..n-1 in the order Build inserts them with
+// more than one worker (one inserts them in node order, so that its
+// graph depends only on the seed and the vectors). When
 // the build walks over codes and the graph already has localFrom nodes,
 // each window of localWindow nodes is grouped by the nearest of
 // window/localGroup pivots drawn from it (scored over the codes), so
