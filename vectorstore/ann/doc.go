@@ -47,9 +47,9 @@
 // which compares a candidate's code with each kept neighbour's code
 // prepared as a query. Build with more than one worker then also inserts
 // the nodes of each window grouped by the nearest of a few seeded pivots
-// (localOrder), so that
-// consecutive insertions walk the same part of the graph while it is in
-// the CPU's caches, and gives each worker its own share of that order.
+// (localOrder), so that consecutive insertions walk the same part of the
+// graph while it is in the CPU's caches, and gives each worker its own
+// share of that order.
 //
 // Encode and Decode write and read the graph (not the vectors); Decode
 // checks every count and neighbour, so no input makes it or a later
