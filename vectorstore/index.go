@@ -56,8 +56,9 @@ const DefaultIndexThreshold = 50_000
 // from real 384-dim embeddings of the 1M corpus with 200 new papers as
 // queries, measured on 2026-12-07 (bench/RESULTS.md, "The index build at
 // 1M × 384"): recall@10 0.953 at ef 256 on 100,000 records, 0.959-0.9635
-// at 512 on 200,000, and 0.9555-0.9615 at 1,536 on a million (two
-// builds; median 3.8-4.3 ms on a loaded machine). Graphs built before
+// at 512 on 200,000, and 0.9555-0.9615 at 1,536 on a million (three
+// builds; median 3.83 ms on the quiet machine, 3.8-4.3 ms on a loaded
+// one). Graphs built before
 // with efConstruction 100 need fewer (graphEf).
 func DefaultIndexEf(n int) int {
 	const base, from = 320, 100_000
@@ -112,8 +113,8 @@ const (
 // (bench/RESULTS.md, "The index build at 1M × 384"): at 200,000 it built
 // in 0.45-0.5 times the CPU of 100 (48: 0.39) and needs ef 512 for
 // recall@10 0.96 where 100 needs 384 (48: 0.9505 at 512); at a million
-// it built in 317 s of CPU against 613 and finds 0.9555-0.9615 at ef
-// 1,536 in under 5 ms, where 48 would need some 2,000 candidates.
+// it built in 259-317 s of CPU against 613 and finds 0.9555-0.9615 at ef
+// 1,536 in 3.8 ms (48 was not built at a million).
 const indexEfConstruction = 64
 
 // IndexSettings returns the settings the store builds its index with: the
