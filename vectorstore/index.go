@@ -48,22 +48,46 @@ const indexName = "index.hnsw"
 const DefaultIndexThreshold = 50_000
 
 // DefaultIndexEf returns the candidate list of an index search over n
-// records, the default of QueryOptions.IndexEf: 256 up to 100,000
-// records, then 256·(n/100,000)^0.55 (375 at 200,000, 909 at a million).
-// It is set for the harder queries, new texts rather than stored papers'
-// own vectors, on the graph the store builds (M 24, walked over codes),
+// records, the default of QueryOptions.IndexEf: 320 up to 100,000
+// records, then 320·(n/100,000)^0.68 (513 at 200,000, 1,532 at a
+// million). It is set for the harder queries, new texts rather than
+// stored papers' own vectors, on the graph the store builds
+// (IndexSettings: M 24, efConstruction 64, built and walked over codes),
 // from real 384-dim embeddings of the 1M corpus with 200 new papers as
-// queries measured on 2026-12-07 (bench/RESULTS.md, "The index at 1M ×
-// 384 in 5 ms"): recall@10 0.964 at ef 256 on 100,000 records, 0.966 at
-// 384 on 200,000, and 0.9595 at 896 and 0.965 at 1,024 on a million
-// (median 3.0-3.4 ms). A graph of M 16, built before, is searched with
-// twice this (queryIndex's search).
+// queries, measured on 2026-12-07 (bench/RESULTS.md, "The index build at
+// 1M × 384"): recall@10 0.953 at ef 256 on 100,000 records, 0.959-0.9635
+// at 512 on 200,000, and 0.9555-0.9615 at 1,536 on a million (three
+// builds; median 3.83 ms on the quiet machine, 3.8-4.3 ms on a loaded
+// one). Graphs built before
+// with efConstruction 100 need fewer (graphEf).
 func DefaultIndexEf(n int) int {
-	const base, from = 256, 100_000
+	const base, from = 320, 100_000
 	if n <= from {
 		return base
 	}
-	return int(math.Ceil(base * math.Pow(float64(n)/from, 0.55)))
+	return int(math.Ceil(base * math.Pow(float64(n)/from, 0.68)))
+}
+
+// graphEf is the default candidate list of a search over n records in a
+// graph of degree m built with candidate lists of efc: DefaultIndexEf(n)
+// for the graph the store builds; for a graph built before 2026-12-07's
+// efConstruction 64 (efc 100), the rule it was measured with then,
+// 256·(n/100,000)^0.55 from 256 at 100,000 (909 at a million, where it
+// found 0.9595 of the top 10 on M 24: bench/RESULTS.md, "The index at 1M
+// × 384 in 5 ms"), twice that for a graph of M 16, which needs about
+// twice the candidates for the same recall (384 against 192 at 100,000).
+func graphEf(n, m, efc int) int {
+	if efc <= indexEfConstruction {
+		return DefaultIndexEf(n)
+	}
+	ef := 256
+	if n > 100_000 {
+		ef = int(math.Ceil(256 * math.Pow(float64(n)/100_000, 0.55)))
+	}
+	if m < indexM {
+		ef *= 2
+	}
+	return ef
 }
 
 // indexM is the graph's degree (ann.Options.M); indexSeed draws its layers.
@@ -81,6 +105,26 @@ const (
 	indexM    = 24
 	indexSeed = 1
 )
+
+// indexEfConstruction is the candidate list of an insertion
+// (ann.Options.EfConstruction), which the build's time is about
+// proportional to. 64 was measured against 100 (before) and 48 on the
+// 1M corpus's real 384-dim embeddings, new papers as queries
+// (bench/RESULTS.md, "The index build at 1M × 384"): at 200,000 it built
+// in 0.45-0.5 times the CPU of 100 (48: 0.39) and needs ef 512 for
+// recall@10 0.96 where 100 needs 384 (48: 0.9505 at 512); at a million
+// it built in 259-317 s of CPU against 613 and finds 0.9555-0.9615 at ef
+// 1,536 in 3.8 ms (48 was not built at a million).
+const indexEfConstruction = 64
+
+// IndexSettings returns the settings the store builds its index with: the
+// graph's (ann.New) and its codes' (ann.Index.UseCodes, with a quantizer
+// trained on the records' vectors by ann.TrainQuantizer). They have this
+// one home so that a benchmark of the index alone (bench/ann -store,
+// bench/side's case 7) measures the index the store builds.
+func IndexSettings() (ann.Options, ann.CodeOptions) {
+	return ann.Options{M: indexM, EfConstruction: indexEfConstruction, Seed: indexSeed}, ann.CodeOptions{Build: true}
+}
 
 // indexPatch bounds the repair of an index found out of date: a reader
 // inserts the missing records itself when they are at most 1/indexPatch
@@ -351,7 +395,8 @@ func buildIndex(ctx context.Context, t *table, checkpoint func(*annIndex)) (*ann
 	for i := range n {
 		ix.nodeRow[i], ix.rowNode[i] = int32(i), int32(i)
 	}
-	ix.g = ann.New(ix, ann.Options{M: indexM, Seed: indexSeed})
+	opts, _ := IndexSettings()
+	ix.g = ann.New(ix, opts)
 	ix.makeCodes(n) // indexcodes.go
 	ix.checkpoint = checkpoint
 	if err := ix.build(ctx, n); err != nil {
@@ -1139,13 +1184,7 @@ func (ix *annIndex) search(q []float32, k, ef int, cand []int32, excluded map[in
 	want := min(k, n-len(excluded))
 	var accept func(int32) bool
 	if ef <= 0 {
-		ef = DefaultIndexEf(n)
-		if ix.g.M() < indexM {
-			// A graph built before M 24 (M 16) needs about twice the
-			// candidates for the same recall (bench/RESULTS.md, "The
-			// index at 1M × 384 in 5 ms": 384 against 192 at 100,000).
-			ef *= 2
-		}
+		ef = graphEf(n, ix.g.M(), ix.g.EfConstruction())
 	}
 	ef = max(ef, k)
 	if cand != nil || len(excluded) > 0 {

@@ -184,7 +184,8 @@ func (c *indexCodes) add(v []float32) {
 // useCodes makes ix's graph walk over c.
 func (ix *annIndex) useCodes(c *indexCodes) {
 	ix.codes = c
-	ix.g.UseCodes(c.qz, c, ann.CodeOptions{Build: true})
+	_, opts := IndexSettings() // index.go
+	ix.g.UseCodes(c.qz, c, opts)
 }
 
 // dropCodes makes ix's graph walk over the vectors again.

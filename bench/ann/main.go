@@ -9,6 +9,11 @@
 // files): first the build, then one line per ef. bench/compare's case 7
 // runs both.
 //
+// -store-settings builds and walks the index as a store does
+// (vectorstore.IndexSettings: its M and efConstruction, the graph built
+// over 8-bit codes, the walk over them), the settings bench/side's case 7
+// measures.
+//
 // -walk float,sq8 measures each ef twice on the same graph: walking over
 // the float32 rows, and over 8-bit codes (ann.UseCodes, with -rerank of
 // the best rescored from the rows; the quantizer is trained on all n
@@ -91,10 +96,25 @@ func main() {
 	rerank := flag.Int("rerank", 0, "with -walk sq8: results rescored from the rows (0: ann.DefaultRerank)")
 	graphPath := flag.String("graph", "", "save the built graph here, or load it from here if the file exists")
 	buildCodes := flag.Bool("buildcodes", false, "build the graph walking over 8-bit codes (ann.CodeOptions.Build)")
-	thp := flag.Bool("thp", false, "copy the codes and the rows into memory advised for transparent huge pages before the queries")
+	thp := flag.Bool("thp", false, "copy the codes and the rows into memory advised for transparent huge pages before the queries (and with -buildcodes the build's codes before the build)")
 	gtOnly := flag.Bool("gtonly", false, "stop after the exact top 10 (to save it with -gt)")
 	gtPath := flag.String("gt", "", "save the exact top 10 here, or load it from here if the file exists")
+	storeSettings := flag.Bool("store-settings", false, "build and walk the index as a store does (vectorstore.IndexSettings: its M, efConstruction, a graph built over 8-bit codes; -walk sq8 unless given); not with -m, -efc, -buildcodes")
 	flag.Parse()
+	var codeOpts ann.CodeOptions
+	if *storeSettings {
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if set["m"] || set["efc"] || set["buildcodes"] {
+			log.Fatal("-store-settings takes the store's M, efConstruction and codes: drop -m, -efc, -buildcodes")
+		}
+		var opts ann.Options
+		opts, codeOpts = vectorstore.IndexSettings()
+		*m, *efc, *buildCodes = opts.M, opts.EfConstruction, codeOpts.Build
+		if !set["walk"] {
+			*walks = "sq8"
+		}
+	}
 	if *store != "" {
 		measureStore(*store, *nq, *threshold, *efs)
 		return
@@ -118,7 +138,11 @@ func main() {
 		if *buildCodes {
 			// The quantizer's training and encoding are part of the build.
 			qz := ann.TrainQuantizer(r, rowsN, *dim)
-			idx.UseCodes(qz, ann.EncodeRows(qz, r, rowsN), ann.CodeOptions{Build: true})
+			codes := ann.EncodeRows(qz, r, rowsN)
+			if *thp {
+				codes = ann.CodeRowsOf(qz, hugeCopy(codes.Bytes()))
+			}
+			idx.UseCodes(qz, codes, ann.CodeOptions{Build: true, Rerank: codeOpts.Rerank})
 		}
 		idx.Build(rowsN, *workers)
 	}
@@ -129,7 +153,8 @@ func main() {
 	}
 	emit(map[string]any{"tool": "papermap-hnsw", "n": rowsN, "dim": *dim, "m": idxM(*m), "efc": idxEfc(*efc),
 		"build_s": build.Seconds(), "build_cpu_s": buildCPU, "index_heap_mb": float64(idx.Bytes()) / (1 << 20),
-		"peak_rss_mb": peakRSS(), "threads": runtime.GOMAXPROCS(0), "graph_loaded": built, "build_on_codes": *buildCodes && !built})
+		"peak_rss_mb": peakRSS(), "threads": runtime.GOMAXPROCS(0), "graph_loaded": built, "build_on_codes": *buildCodes && !built,
+		"store_settings": *storeSettings})
 	var codes *ann.CodeRows
 	var qz *ann.Quantizer
 	if strings.Contains(*walks, "sq8") {
@@ -156,7 +181,7 @@ func main() {
 			case "float":
 				idx.UseCodes(nil, nil, ann.CodeOptions{})
 			case "sq8":
-				idx.UseCodes(qz, codes, ann.CodeOptions{Rerank: *rerank})
+				idx.UseCodes(qz, codes, ann.CodeOptions{Rerank: max(*rerank, codeOpts.Rerank)})
 			default:
 				log.Fatalf("-walk %q: float or sq8", walk)
 			}

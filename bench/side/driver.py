@@ -435,7 +435,10 @@ def first_at(rows, key, goal=0.95):
 
 def case_ann(args, rep, env_fa):
     """Case 7: papermap's HNSW index (bench/ann, package vectorstore/ann)
-    against FAISS IndexHNSWFlat (same M and efConstruction) and
+    as the store builds and walks it (bench/ann -store-settings, the
+    settings of vectorstore.IndexSettings: M, efConstruction, the graph
+    built over 8-bit codes and walked over them) against FAISS
+    IndexHNSWFlat (M 16, efConstruction 100: faiss_ann.py's defaults) and
     IndexIVFFlat, on the same vectors: gen.py's blobs (case 4's data) or
     --ann-x (e.g. a store's matrix). Each tool sweeps its search parameter
     and is reported at the smallest value with recall@10 ≥ 0.95 against
@@ -455,13 +458,15 @@ def case_ann(args, rep, env_fa):
     genv = dict(go_env(), GOMAXPROCS=str(th))
     penv = dict(env_fa, OMP_NUM_THREADS=str(th), OPENBLAS_NUM_THREADS=str(th))
     pm = run_jsonl([args.ann, "-x", x, "-q", q, "-dim", str(dim), "-nq", str(nq), "-n", str(n), "-ef", efs,
-                    "-workers", str(th)], genv)
+                    "-workers", str(th), "-store-settings"], genv)
     peers = []
     if "hnsw" in args.ann_faiss:
         hn = run_jsonl([PY, f"{ROOT}/bench/ann/faiss_ann.py", "--kind", "hnsw", "--ef", efs] + common, penv)
         peers.append(("faiss-IndexHNSWFlat", hn, "ef"))
     if "ivf" in args.ann_faiss:
-        ivf = ["--kind", "ivf", "--nprobe", "1,2,4,8,16,32,64,128,256,512"]
+        # nprobe to 1,024: at 1M x 384 IndexIVFFlat reached 0.95 only at 768
+        # (2026-12-07, bench/RESULTS.md "Case 7 at 1M x 384").
+        ivf = ["--kind", "ivf", "--nprobe", "1,2,4,8,16,32,64,128,256,512,768,1024"]
         if args.ann_nlist:
             ivf += ["--nlist", str(args.ann_nlist)]
         if args.ann_train:

@@ -34,11 +34,22 @@
 // score them against the float query (the asymmetric distance of
 // H. Jégou, M. Douze, C. Schmid, "Product quantization for nearest
 // neighbor search", IEEE TPAMI 33(1), 2011), with an AVX2 kernel that
-// widens 8 bytes to 8 floats per step (dot_amd64.s). The best
+// widens 8 bytes to 8 floats per step (dot_amd64.s), or, where the CPU has
+// AVX-512 VNNI, in 32-bit integers against the query rounded to 16 bits,
+// 32 bytes per VPDPWSSD (codedQuery). The best
 // CodeOptions.Rerank nodes are then scored again from their vectors, so
 // that the order of the top k is exact (the re-ranking of FAISS's
 // IndexRefine). The codes take a quarter of the vectors' memory; the
 // index does not copy them either (Codes, like Vectors).
+//
+// CodeOptions.Build makes the build work over the codes too, as FAISS's
+// IndexHNSWSQ does: the candidate search, and the neighbour heuristic,
+// which compares a candidate's code with each kept neighbour's code
+// prepared as a query. Build with more than one worker then also inserts
+// the nodes of each window grouped by the nearest of a few seeded pivots
+// (localOrder), so that consecutive insertions walk the same part of the
+// graph while it is in the CPU's caches, and gives each worker its own
+// share of that order.
 //
 // Encode and Decode write and read the graph (not the vectors); Decode
 // checks every count and neighbour, so no input makes it or a later

@@ -125,3 +125,129 @@ u8done:
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
+
+// func dotI16U8VNNI(q *int16, c *byte, n32 int) int32
+// Σ q[i]·c[i] over the first 32·n32 values, in 32-bit integers (exact):
+// 32 bytes of the code widened to 16-bit words, multiplied with 32
+// words of the query and added in pairs to 16 lanes by VPDPWSSD
+// (AVX512_VNNI); four accumulators over 128 values at a time, then one
+// over the remaining multiples of 32.
+TEXT ·dotI16U8VNNI(SB), NOSPLIT, $0-28
+	MOVQ q+0(FP), SI
+	MOVQ c+8(FP), DI
+	MOVQ n32+16(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+
+w8loop4:
+	CMPQ CX, $4
+	JL   w8loop1
+	VPMOVZXBW (DI), Z4
+	VPMOVZXBW 32(DI), Z5
+	VPMOVZXBW 64(DI), Z6
+	VPMOVZXBW 96(DI), Z7
+	VPDPWSSD (SI), Z4, Z0
+	VPDPWSSD 64(SI), Z5, Z1
+	VPDPWSSD 128(SI), Z6, Z2
+	VPDPWSSD 192(SI), Z7, Z3
+	ADDQ $128, DI
+	ADDQ $256, SI
+	SUBQ $4, CX
+	JMP  w8loop4
+
+w8loop1:
+	CMPQ CX, $0
+	JE   w8done
+	VPMOVZXBW (DI), Z4
+	VPDPWSSD (SI), Z4, Z0
+	ADDQ $32, DI
+	ADDQ $64, SI
+	DECQ CX
+	JMP  w8loop1
+
+w8done:
+	VPADDD Z1, Z0, Z0
+	VPADDD Z3, Z2, Z2
+	VPADDD Z2, Z0, Z0
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPADDD Y1, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0x4e, X0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0xb1, X0, X1
+	VPADDD X1, X0, X0
+	VMOVD X0, AX
+	VZEROUPPER
+	MOVL AX, ret+24(FP)
+	RET
+
+// func quantI16AVX512(dst *int16, src *float32, mul float32, n16 int)
+// dst[i] = round(src[i]·mul) (to nearest, ties to even: VCVTPS2DQ under
+// the default rounding mode), saturated to 16 bits, for the first 16·n16
+// values.
+TEXT ·quantI16AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	VBROADCASTSS mul+16(FP), Z1
+	MOVQ n16+24(FP), CX
+
+qloop:
+	CMPQ CX, $0
+	JE   qdone
+	VMULPS (SI), Z1, Z0
+	VCVTPS2DQ Z0, Z0
+	VPMOVSDW Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $32, DI
+	DECQ CX
+	JMP  qloop
+
+qdone:
+	VZEROUPPER
+	RET
+
+// func decodeScaleAVX512(qs, a, b *float32, code *byte, n16 int) float32
+// qs[i] = a[i] + b[i]·code[i] for the first 16·n16 values, and returns
+// the largest |qs[i]| (0 when there are none).
+TEXT ·decodeScaleAVX512(SB), NOSPLIT, $0-44
+	MOVQ qs+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ code+24(FP), BX
+	MOVQ n16+32(FP), CX
+	VPXORD Z3, Z3, Z3
+	MOVL $0x7fffffff, AX
+	VPBROADCASTD AX, Z4
+
+dsloop:
+	CMPQ CX, $0
+	JE   dsdone
+	VPMOVZXBD (BX), Z0
+	VCVTDQ2PS Z0, Z0
+	VMOVUPS (SI), Z1
+	VFMADD231PS (DX), Z0, Z1
+	VMOVUPS Z1, (DI)
+	VPANDD Z4, Z1, Z2
+	VMAXPS Z2, Z3, Z3
+	ADDQ $16, BX
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	DECQ CX
+	JMP  dsloop
+
+dsdone:
+	VEXTRACTF64X4 $1, Z3, Y1
+	VMAXPS Y1, Y3, Y3
+	VEXTRACTF128 $1, Y3, X1
+	VMAXPS X1, X3, X3
+	VPERMILPS $0x4e, X3, X1
+	VMAXPS X1, X3, X3
+	VPERMILPS $0xb1, X3, X1
+	VMAXPS X1, X3, X3
+	VZEROUPPER
+	MOVSS X3, ret+40(FP)
+	RET

@@ -32,3 +32,78 @@ func TestDot(t *testing.T) {
 		}
 	}
 }
+
+// TestDotI16U8 checks the VNNI kernel of the walk over codes against an
+// integer sum, which it must match exactly (32-bit integer arithmetic),
+// with the largest values a prepared query has (±qiMax against 255) and
+// lengths that exercise its 128-wide and 32-wide loops and the tail. On a
+// CPU without AVX-512 VNNI the kernel is not used (codedQuery.sim keeps
+// the float kernel, which TestDot covers) and the test is skipped.
+func TestDotI16U8(t *testing.T) {
+	if !useVNNI {
+		t.Skip("no AVX-512 VNNI on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, d := range []int{0, 1, 31, 32, 33, 64, 127, 128, 129, 160, 256, 384, 514} {
+		for _, extreme := range []bool{false, true} {
+			a, c := make([]int16, d), make([]byte, d)
+			var want int64
+			for i := range a {
+				a[i], c[i] = int16(rng.IntN(2*qiMax+1)-qiMax), byte(rng.IntN(256))
+				if extreme {
+					a[i], c[i] = qiMax, 255
+				}
+				want += int64(a[i]) * int64(c[i])
+			}
+			if got := dotI16U8(a, c); int64(got) != want {
+				t.Errorf("d=%d extreme=%v: dotI16U8 = %d, want %d", d, extreme, got, want)
+			}
+		}
+	}
+}
+
+// TestPrepareKernels checks the AVX-512 kernels that prepare a query for
+// the VNNI kernel against their scalar definitions: quantI16AVX512 (via
+// codedQuery.round) must round exactly as math.RoundToEven does, and
+// decodeScaleAVX512 (via codeQueries.prepare) must give a[i] + b[i]·c[i]
+// to within a float32 rounding (it fuses the multiply and the add) and
+// the largest |value| among them, for lengths with and without a tail.
+func TestPrepareKernels(t *testing.T) {
+	if !useVNNI {
+		t.Skip("no AVX-512 VNNI on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, d := range []int{1, 15, 16, 17, 40, 384} {
+		var cq codedQuery
+		top := float32(0)
+		for range d {
+			v := float32(rng.NormFloat64())
+			cq.qs = append(cq.qs, v)
+			top = max(top, float32(math.Abs(float64(v))))
+		}
+		cq.round(top)
+		inv := qiMax / top
+		for i, v := range cq.qs {
+			if want := int16(math.RoundToEven(float64(v * inv))); cq.qi[i] != want {
+				t.Fatalf("d=%d: value %d = %g rounds to %d, want %d", d, i, v, cq.qi[i], want)
+			}
+		}
+		cqs := &codeQueries{a: make([]float32, d), b: make([]float32, d)}
+		code := make([]byte, d)
+		for i := range d {
+			cqs.a[i], cqs.b[i], code[i] = float32(rng.NormFloat64()), float32(rng.Float64()), byte(rng.IntN(256))
+		}
+		cqs.prepare(&cq, code)
+		var wantTop float32
+		for i, v := range cq.qs {
+			want := cqs.a[i] + cqs.b[i]*float32(code[i])
+			if math.Abs(float64(v-want)) > 1e-6*math.Max(1, math.Abs(float64(want))) {
+				t.Fatalf("d=%d: decoded value %d = %g, want %g", d, i, v, want)
+			}
+			wantTop = max(wantTop, float32(math.Abs(float64(v))))
+		}
+		if got := cq.scale * qiMax; math.Abs(float64(got-wantTop)) > 1e-6*float64(wantTop) {
+			t.Fatalf("d=%d: largest |value| %g, want %g", d, got, wantTop)
+		}
+	}
+}

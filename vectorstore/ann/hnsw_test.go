@@ -73,6 +73,17 @@ func recall(got []Result, want []int32) float64 {
 	return float64(hit) / float64(len(want))
 }
 
+// meanRecall returns idx's mean recall@k at ef over the nq queries that
+// follow the n rows of r.
+func meanRecall(idx *Index, r rows, n, nq, k, ef int) float64 {
+	var sum float64
+	for i := range nq {
+		q := r.Vec(int32(n + i))
+		sum += recall(idx.Search(q, k, ef, nil), exact(r, n, q, k, nil))
+	}
+	return sum / float64(nq)
+}
+
 // TestRecall checks recall@10 against brute force on 4,000 vectors of 64
 // dimensions in 20 noisy blobs (noise 3: neighbours are not trivially the
 // blob's members, and the data is close to uniform on the sphere, a hard
@@ -86,12 +97,7 @@ func TestRecall(t *testing.T) {
 	for _, workers := range []int{1, 4} {
 		idx := New(r, Options{Seed: 7})
 		idx.Build(n, workers)
-		var sum float64
-		for i := range nq {
-			q := r.Vec(int32(n + i))
-			sum += recall(idx.Search(q, k, 128, nil), exact(r, n, q, k, nil))
-		}
-		if got := sum / nq; got < 0.95 {
+		if got := meanRecall(idx, r, n, nq, k, 128); got < 0.95 {
 			t.Errorf("workers=%d: recall@10 = %.3f, want ≥ 0.95", workers, got)
 		} else {
 			t.Logf("workers=%d: recall@10 = %.3f", workers, got)

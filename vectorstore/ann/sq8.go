@@ -3,6 +3,7 @@ package ann
 import (
 	"fmt"
 	"math"
+	"slices"
 	"unsafe"
 )
 
@@ -139,23 +140,141 @@ func (c *CodeRows) Bytes() []byte { return c.buf }
 
 // codedQuery is a query prepared for scoring codes: qs[d] = q[d]·Step[d]
 // and bias = Σ q[d]·Lo[d], so that q · decode(code) = bias + Σ qs[d]·code[d].
+//
+// Where the CPU has AVX-512 VNNI, qs is also rounded to 16-bit integers,
+// qi[d] = round(qs[d]/scale) with |qi[d]| ≤ qiMax, and sim computes
+// bias + scale·Σ qi[d]·code[d] in exact 32-bit integer arithmetic
+// (dotI16U8VNNI: 32 dimensions per VPDPWSSD, where the float kernel
+// widens and converts 8 bytes per step). The rounding moves a score by at
+// most scale/2·Σ code[d] ≤ 255·dim·scale/2, about 2^-8 of max|qs[d]|·dim
+// at 384 dimensions: far below the gaps the walk ranks by, and its best
+// nodes are scored again from their vectors anyway.
 type codedQuery struct {
-	qs   []float32
-	bias float32
+	qs    []float32
+	bias  float32
+	qi    []int16
+	scale float32
 }
 
+// qiMax bounds the 16-bit query values so that the 32-bit sums cannot
+// overflow: 255·qiMax·dim < 2^31 for dim up to 514.
+const qiMax = 16383
+
 func (qz *Quantizer) prepare(cq *codedQuery, q []float32) {
-	cq.qs = cq.qs[:0]
-	var b float64
-	for d := range qz.Lo {
-		cq.qs = append(cq.qs, q[d]*qz.Step[d])
-		b += float64(q[d]) * float64(qz.Lo[d])
+	d := len(qz.Lo)
+	q, step := q[:d], qz.Step[:d]
+	cq.qs = slices.Grow(cq.qs[:0], d)[:d]
+	qs := cq.qs
+	var top float32
+	for i, v := range q {
+		v *= step[i]
+		qs[i] = v
+		if v > top {
+			top = v
+		} else if -v > top {
+			top = -v
+		}
 	}
-	cq.bias = float32(b)
+	cq.bias = dot(q, qz.Lo)
+	cq.round(top)
+}
+
+// round sets qi and scale from qs, whose largest |value| is top, when
+// the CPU has VNNI (sim then uses them), else empties qi.
+func (cq *codedQuery) round(top float32) {
+	d := len(cq.qs)
+	cq.qi = cq.qi[:0]
+	if !useVNNI || d > 514 {
+		return
+	}
+	cq.scale = top / qiMax
+	inv := float32(0)
+	if top > 0 {
+		inv = qiMax / top
+	}
+	cq.qi = slices.Grow(cq.qi, d)[:d]
+	qs, qi := cq.qs, cq.qi
+	i := d &^ 15
+	if i > 0 {
+		quantI16AVX512(unsafe.SliceData(qi), unsafe.SliceData(qs), inv, d/16)
+	}
+	for ; i < d; i++ {
+		qi[i] = int16(math.RoundToEven(float64(qs[i] * inv)))
+	}
+}
+
+// codeQueries prepares the decodings of codes as queries
+// (prepareCode) without decoding them first: with a[d] = Lo[d]·Step[d],
+// b[d] = Step[d]² and c = Σ Lo[d]², the decoding r of a code has
+// r[d]·Step[d] = a[d] + b[d]·code[d] and Σ r[d]·Lo[d] = c + Σ a[d]·code[d].
+type codeQueries struct {
+	a, b []float32
+	c    float32
+}
+
+func newCodeQueries(qz *Quantizer) *codeQueries {
+	cqs := &codeQueries{a: make([]float32, qz.Dim()), b: make([]float32, qz.Dim())}
+	var c float64
+	for d, lo := range qz.Lo {
+		st := qz.Step[d]
+		cqs.a[d], cqs.b[d] = lo*st, st*st
+		c += float64(lo) * float64(lo)
+	}
+	cqs.c = float32(c)
+	return cqs
+}
+
+// prepare sets cq to the decoding of code, prepared as a query: what
+// Quantizer.prepare gives for the decoded vector, in one pass over the
+// code.
+func (cqs *codeQueries) prepare(cq *codedQuery, code []byte) {
+	d := len(cqs.a)
+	code = code[:d]
+	cq.qs = slices.Grow(cq.qs[:0], d)[:d]
+	qs := cq.qs
+	var top float32
+	i := 0
+	if useVNNI && d >= 16 {
+		i = d &^ 15
+		top = decodeScaleAVX512(unsafe.SliceData(qs), unsafe.SliceData(cqs.a), unsafe.SliceData(cqs.b), unsafe.SliceData(code), d/16)
+	}
+	for ; i < d; i++ {
+		v := cqs.a[i] + cqs.b[i]*float32(code[i])
+		qs[i] = v
+		if v > top {
+			top = v
+		} else if -v > top {
+			top = -v
+		}
+	}
+	cq.bias = cqs.c + dotU8(cqs.a, code)
+	cq.round(top)
 }
 
 // sim returns the query's similarity with the vector that code stands for.
-func (cq *codedQuery) sim(code []byte) float32 { return cq.bias + dotU8(cq.qs, code) }
+func (cq *codedQuery) sim(code []byte) float32 {
+	if len(cq.qi) > 0 {
+		return cq.bias + cq.scale*float32(dotI16U8(cq.qi, code))
+	}
+	return cq.bias + dotU8(cq.qs, code)
+}
+
+// dotI16U8 returns Σ a[i]·b[i] over the first len(a) values (b is at
+// least as long), exactly, with the VNNI kernel (the caller checks
+// useVNNI).
+func dotI16U8(a []int16, b []byte) int32 {
+	n := len(a)
+	b = b[:n]
+	var s int32
+	i := n &^ 31
+	if i > 0 {
+		s = dotI16U8VNNI(unsafe.SliceData(a), unsafe.SliceData(b), n/32)
+	}
+	for ; i < n; i++ {
+		s += int32(a[i]) * int32(b[i])
+	}
+	return s
+}
 
 // dotU8 returns Σ a[i]·b[i] over the first len(a) values (b is at least
 // as long), with the AVX2+FMA kernel where the CPU has it.
