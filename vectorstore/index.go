@@ -48,41 +48,44 @@ const indexName = "index.hnsw"
 const DefaultIndexThreshold = 50_000
 
 // DefaultIndexEf returns the candidate list of an index search over n
-// records, the default of QueryOptions.IndexEf: 320 up to 100,000
-// records, then 320·(n/100,000)^0.68 (513 at 200,000, 1,532 at a
-// million). It is set for the harder queries, new texts rather than
-// stored papers' own vectors, on the graph the store builds
-// (IndexSettings: M 24, efConstruction 64, built and walked over codes),
-// from real 384-dim embeddings of the 1M corpus with 200 new papers as
-// queries, measured on 2026-12-07 (bench/RESULTS.md, "The index build at
-// 1M × 384"): recall@10 0.953 at ef 256 on 100,000 records, 0.959-0.9635
-// at 512 on 200,000, and 0.9555-0.9615 at 1,536 on a million (three
-// builds; median 3.83 ms on the quiet machine, 3.8-4.3 ms on a loaded
-// one). Graphs built before
-// with efConstruction 100 need fewer (graphEf).
+// records, the default of QueryOptions.IndexEf: 256 up to 100,000
+// records, then 256·(n/100,000)^0.55 (375 at 200,000, 909 at a million).
+// It is set for the harder queries, new texts rather than stored papers'
+// own vectors, on the graph the store builds (IndexSettings: M 24,
+// efConstruction 100, built and walked over codes), from real 384-dim
+// embeddings of the 1M corpus with 200 new papers as queries
+// (bench/RESULTS.md, "The index at 1M × 384 in 5 ms" and "The index build
+// at 1M × 384"): recall@10 0.953-0.955 at ef 768 and 0.963-0.9665 at
+// 1,024 on a million in 2.2-2.8 ms; through the store at 1M × 256, 0.979
+// at 909 in 3.28 ms (bench/RESULTS.md, "The index at 1M × 256 on the
+// product path"). Graphs built with another efConstruction or a smaller
+// M get their own rule (graphEf).
 func DefaultIndexEf(n int) int {
-	const base, from = 320, 100_000
+	const base, from = 256, 100_000
 	if n <= from {
 		return base
 	}
-	return int(math.Ceil(base * math.Pow(float64(n)/from, 0.68)))
+	return int(math.Ceil(base * math.Pow(float64(n)/from, 0.55)))
 }
 
 // graphEf is the default candidate list of a search over n records in a
 // graph of degree m built with candidate lists of efc: DefaultIndexEf(n)
-// for the graph the store builds; for a graph built before 2026-12-07's
-// efConstruction 64 (efc 100), the rule it was measured with then,
-// 256·(n/100,000)^0.55 from 256 at 100,000 (909 at a million, where it
-// found 0.9595 of the top 10 on M 24: bench/RESULTS.md, "The index at 1M
-// × 384 in 5 ms"), twice that for a graph of M 16, which needs about
-// twice the candidates for the same recall (384 against 192 at 100,000).
+// for the graph the store builds; for a graph built with efConstruction
+// 64 (the store's setting for a few hours on 2026-12-07), the rule
+// measured for it then, 320 up to 100,000 and 320·(n/100,000)^0.68 above
+// (1,532 at a million, where it found 0.9555-0.9615 of the top 10 at
+// 384 dimensions: bench/RESULTS.md, "The index build at 1M × 384"); twice
+// the rule for a graph of M 16, which needs about twice the candidates
+// for the same recall (384 against 192 at 100,000).
 func graphEf(n, m, efc int) int {
-	if efc <= indexEfConstruction {
-		return DefaultIndexEf(n)
-	}
-	ef := 256
-	if n > 100_000 {
-		ef = int(math.Ceil(256 * math.Pow(float64(n)/100_000, 0.55)))
+	var ef int
+	if efc < indexEfConstruction {
+		ef = 320
+		if n > 100_000 {
+			ef = int(math.Ceil(320 * math.Pow(float64(n)/100_000, 0.68)))
+		}
+	} else {
+		ef = DefaultIndexEf(n)
 	}
 	if m < indexM {
 		ef *= 2
@@ -90,17 +93,6 @@ func graphEf(n, m, efc int) int {
 	return ef
 }
 
-// indexM is the graph's degree (ann.Options.M); indexSeed draws its layers.
-// M 24 was measured against 16 and 32 on the first 100,000 and 200,000
-// of the 1M corpus's real 384-dim embeddings, new papers as queries, the
-// walk over codes (bench/RESULTS.md, "The index at 1M × 384 in 5 ms"):
-// at 100,000 recall@10 0.95 needs ef 384 at M 16 (0.949), 192 at M 24
-// (0.9465-0.9475) and 128-192 at M 32 (0.943-0.966), at about 0.6-0.8,
-// 0.45-0.49 and 0.47-0.70 ms of CPU per query; at 200,000 M 32 is no
-// faster than M 24 at recall 0.96, for 18% more build CPU. At a million
-// M 24 over codes gives 0.953 at ef 768 in 2.5-3.1 ms (M 16 over the
-// rows: 0.951 at ef 1,536 in 8.7 ms) and builds in 613 s of CPU (M 16:
-// 751 s); its graph takes 1.5 times M 16's memory (196 MB at 1M).
 const (
 	indexM    = 24
 	indexSeed = 1
@@ -108,14 +100,16 @@ const (
 
 // indexEfConstruction is the candidate list of an insertion
 // (ann.Options.EfConstruction), which the build's time is about
-// proportional to. 64 was measured against 100 (before) and 48 on the
-// 1M corpus's real 384-dim embeddings, new papers as queries
-// (bench/RESULTS.md, "The index build at 1M × 384"): at 200,000 it built
-// in 0.45-0.5 times the CPU of 100 (48: 0.39) and needs ef 512 for
-// recall@10 0.96 where 100 needs 384 (48: 0.9505 at 512); at a million
-// it built in 259-317 s of CPU against 613 and finds 0.9555-0.9615 at ef
-// 1,536 in 3.8 ms (48 was not built at a million).
-const indexEfConstruction = 64
+// proportional to. 64 was measured against 100 and 48 on the 1M corpus's
+// real 384-dim embeddings, new papers as queries (bench/RESULTS.md, "The
+// index build at 1M × 384"): it builds in 0.45-0.5 times the CPU of 100
+// but needs about 1.7 times the candidates for the same recall, and
+// through the store at 1M × 256 (the lexical default) its default ef
+// found 0.9745 of the top 10 in a median of 6.2 ms, above issue 14's 5 ms,
+// where a graph of 100 finds 0.979 in 3.3 ms (bench/RESULTS.md, "The
+// index at 1M × 256 on the product path"). So the store keeps 100: a
+// build is paid once, the candidates at every query.
+const indexEfConstruction = 100
 
 // IndexSettings returns the settings the store builds its index with: the
 // graph's (ann.New) and its codes' (ann.Index.UseCodes, with a quantizer

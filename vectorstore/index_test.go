@@ -1038,22 +1038,23 @@ func FuzzIndex(f *testing.F) {
 // TestGraphEf checks the default candidate list against the values its
 // rules document (DefaultIndexEf's and graphEf's comments, from
 // bench/RESULTS.md's measurements): for the graph the store builds
-// (efConstruction 64, M 24), 320 up to 100,000 records and the power law
-// above; for a graph built with efConstruction 100 the rule it was
-// measured with, and twice that for one of M 16.
+// (efConstruction 100, M 24), 256 up to 100,000 records and the power law
+// above; for a graph built with efConstruction 64 the rule it was
+// measured with; twice the rule for a graph of M 16.
 func TestGraphEf(t *testing.T) {
 	for _, c := range []struct{ n, m, efc, want int }{
-		{0, indexM, indexEfConstruction, 320},
-		{50_000, indexM, indexEfConstruction, 320},
-		{100_000, indexM, indexEfConstruction, 320},
-		{200_000, indexM, indexEfConstruction, 513},
-		{1_000_000, indexM, indexEfConstruction, 1532},
-		{1_000_000, 32, indexEfConstruction, 1532},
-		{100_000, indexM, 100, 256},
-		{200_000, indexM, 100, 375},
-		{1_000_000, indexM, 100, 909},
+		{0, indexM, indexEfConstruction, 256},
+		{50_000, indexM, indexEfConstruction, 256},
+		{100_000, indexM, indexEfConstruction, 256},
+		{200_000, indexM, indexEfConstruction, 375},
+		{1_000_000, indexM, indexEfConstruction, 909},
+		{1_000_000, 32, indexEfConstruction, 909},
+		{100_000, indexM, 64, 320},
+		{200_000, indexM, 64, 513},
+		{1_000_000, indexM, 64, 1532},
 		{100_000, 16, 100, 512},
 		{1_000_000, 16, 100, 1818},
+		{1_000_000, 16, 64, 3064},
 	} {
 		if got := graphEf(c.n, c.m, c.efc); got != c.want {
 			t.Errorf("graphEf(%d, M %d, efConstruction %d) = %d, want %d", c.n, c.m, c.efc, got, c.want)
