@@ -49,23 +49,26 @@ const DefaultIndexThreshold = 50_000
 
 // DefaultIndexEf returns the candidate list of an index search over n
 // records, the default of QueryOptions.IndexEf: 256 up to 100,000
-// records, then 256·(n/100,000)^0.55 (375 at 200,000, 909 at a million).
+// records, then 256·(n/100,000)^0.5 (363 at 200,000, 810 at a million).
 // It is set for the harder queries, new texts rather than stored papers'
 // own vectors, on the graph the store builds (IndexSettings: M 24,
-// efConstruction 100, built and walked over codes), from real 384-dim
-// embeddings of the 1M corpus with 200 new papers as queries
-// (bench/RESULTS.md, "The index at 1M × 384 in 5 ms" and "The index build
-// at 1M × 384"): recall@10 0.953-0.955 at ef 768 and 0.963-0.9665 at
-// 1,024 on a million in 2.2-2.8 ms; through the store at 1M × 256, 0.979
-// at 909 in 3.28 ms (bench/RESULTS.md, "The index at 1M × 256 on the
-// product path"). Graphs built with another efConstruction or a smaller
-// M get their own rule (graphEf).
+// efConstruction 100, built and walked over codes), between two limits
+// measured at a million on 2026-12-07 (bench/RESULTS.md, "The index
+// build at 1M × 384" and "The index at 1M × 256 on the product path"):
+// real 384-dim embeddings with 200 new papers as queries need about 740
+// for recall@10 0.95 (0.9525 at 768, 0.963 at 1,024, 2.2-2.7 ms); through
+// the store at 256 dimensions (the lexical default) 0.978 at 810 takes a
+// median of 3.0 ms on the quiet machine, against 5.1-5.2 ms at 909 right
+// after the build (its files still being written back), near issue 14's
+// 5 ms, so the list stays well below 900 at a million (the rule before,
+// 256·(n/100,000)^0.55, gave 909). Graphs built with another
+// efConstruction or a smaller M get their own rule (graphEf).
 func DefaultIndexEf(n int) int {
 	const base, from = 256, 100_000
 	if n <= from {
 		return base
 	}
-	return int(math.Ceil(base * math.Pow(float64(n)/from, 0.55)))
+	return int(math.Ceil(base * math.Sqrt(float64(n)/from)))
 }
 
 // graphEf is the default candidate list of a search over n records in a
@@ -103,12 +106,13 @@ const (
 // proportional to. 64 was measured against 100 and 48 on the 1M corpus's
 // real 384-dim embeddings, new papers as queries (bench/RESULTS.md, "The
 // index build at 1M × 384"): it builds in 0.45-0.5 times the CPU of 100
-// but needs about 1.7 times the candidates for the same recall, and
-// through the store at 1M × 256 (the lexical default) its default ef
-// found 0.9745 of the top 10 in a median of 6.2 ms, above issue 14's 5 ms,
-// where a graph of 100 finds 0.979 in 3.3 ms (bench/RESULTS.md, "The
-// index at 1M × 256 on the product path"). So the store keeps 100: a
-// build is paid once, the candidates at every query.
+// but needs about 1.7 times the candidates for the same recall. Through
+// the store at 1M × 256 (the lexical default), each measured right after
+// its build in the same conditions, a graph of 64 found 0.9745 of the top
+// 10 at ef 1,536 in 6.1 ms, one of 100 found 0.976 at ef 768 in 4.5 ms
+// (bench/RESULTS.md, "The index at 1M × 256 on the product path"): the
+// store keeps 100, as a build is paid once and the candidates at every
+// query.
 const indexEfConstruction = 100
 
 // IndexSettings returns the settings the store builds its index with: the

@@ -1046,14 +1046,14 @@ func TestGraphEf(t *testing.T) {
 		{0, indexM, indexEfConstruction, 256},
 		{50_000, indexM, indexEfConstruction, 256},
 		{100_000, indexM, indexEfConstruction, 256},
-		{200_000, indexM, indexEfConstruction, 375},
-		{1_000_000, indexM, indexEfConstruction, 909},
-		{1_000_000, 32, indexEfConstruction, 909},
+		{200_000, indexM, indexEfConstruction, 363},
+		{1_000_000, indexM, indexEfConstruction, 810},
+		{1_000_000, 32, indexEfConstruction, 810},
 		{100_000, indexM, 64, 320},
 		{200_000, indexM, 64, 513},
 		{1_000_000, indexM, 64, 1532},
 		{100_000, 16, 100, 512},
-		{1_000_000, 16, 100, 1818},
+		{1_000_000, 16, 100, 1620},
 		{1_000_000, 16, 64, 3064},
 	} {
 		if got := graphEf(c.n, c.m, c.efc); got != c.want {
