@@ -72,28 +72,15 @@ func DefaultIndexEf(n int) int {
 }
 
 // graphEf is the default candidate list of a search over n records in a
-// graph of degree m built with candidate lists of efc: DefaultIndexEf(n)
-// for the graph the store builds; for a graph built with efConstruction
-// 64 (the store's setting for a few hours on 2026-12-07), the rule
-// measured for it then, 320 up to 100,000 and 320·(n/100,000)^0.68 above
-// (1,532 at a million, where it found 0.9555-0.9615 of the top 10 at
-// 384 dimensions: bench/RESULTS.md, "The index build at 1M × 384"); twice
-// the rule for a graph of M 16, which needs about twice the candidates
-// for the same recall (384 against 192 at 100,000).
-func graphEf(n, m, efc int) int {
-	var ef int
-	if efc < indexEfConstruction {
-		ef = 320
-		if n > 100_000 {
-			ef = int(math.Ceil(320 * math.Pow(float64(n)/100_000, 0.68)))
-		}
-	} else {
-		ef = DefaultIndexEf(n)
-	}
+// graph of degree m: DefaultIndexEf(n), twice that for a graph of M 16
+// (built before 2026-12-07), which needs about twice the candidates for
+// the same recall (384 against 192 at 100,000). Every graph the store
+// has built uses efConstruction 100, so the list depends on nothing else.
+func graphEf(n, m int) int {
 	if m < indexM {
-		ef *= 2
+		return 2 * DefaultIndexEf(n)
 	}
-	return ef
+	return DefaultIndexEf(n)
 }
 
 const (
@@ -1182,7 +1169,7 @@ func (ix *annIndex) search(q []float32, k, ef int, cand []int32, excluded map[in
 	want := min(k, n-len(excluded))
 	var accept func(int32) bool
 	if ef <= 0 {
-		ef = graphEf(n, ix.g.M(), ix.g.EfConstruction())
+		ef = graphEf(n, ix.g.M())
 	}
 	ef = max(ef, k)
 	if cand != nil || len(excluded) > 0 {

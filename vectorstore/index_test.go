@@ -1037,29 +1037,24 @@ func FuzzIndex(f *testing.F) {
 
 // TestGraphEf checks the default candidate list against the values its
 // rules document (DefaultIndexEf's and graphEf's comments, from
-// bench/RESULTS.md's measurements): for the graph the store builds
-// (efConstruction 100, M 24), 256 up to 100,000 records and the power law
-// above; for a graph built with efConstruction 64 the rule it was
-// measured with; twice the rule for a graph of M 16.
+// bench/RESULTS.md's measurements): for the graph the store builds (M 24),
+// 256 up to 100,000 records and 256·(n/100,000)^0.5 above; twice that for
+// a graph of M 16.
 func TestGraphEf(t *testing.T) {
-	for _, c := range []struct{ n, m, efc, want int }{
-		{0, indexM, indexEfConstruction, 256},
-		{50_000, indexM, indexEfConstruction, 256},
-		{100_000, indexM, indexEfConstruction, 256},
-		{200_000, indexM, indexEfConstruction, 363},
-		{1_000_000, indexM, indexEfConstruction, 810},
-		{1_000_000, 32, indexEfConstruction, 810},
-		{100_000, indexM, 64, 320},
-		{200_000, indexM, 64, 513},
-		{1_000_000, indexM, 64, 1532},
-		{100_000, 16, 100, 512},
-		{1_000_000, 16, 100, 1620},
-		{1_000_000, 16, 64, 3064},
+	for _, c := range []struct{ n, m, want int }{
+		{0, indexM, 256},
+		{50_000, indexM, 256},
+		{100_000, indexM, 256},
+		{200_000, indexM, 363},
+		{1_000_000, indexM, 810},
+		{1_000_000, 32, 810},
+		{100_000, 16, 512},
+		{1_000_000, 16, 1620},
 	} {
-		if got := graphEf(c.n, c.m, c.efc); got != c.want {
-			t.Errorf("graphEf(%d, M %d, efConstruction %d) = %d, want %d", c.n, c.m, c.efc, got, c.want)
+		if got := graphEf(c.n, c.m); got != c.want {
+			t.Errorf("graphEf(%d, M %d) = %d, want %d", c.n, c.m, got, c.want)
 		}
-		if c.m == indexM && c.efc == indexEfConstruction && DefaultIndexEf(c.n) != c.want {
+		if c.m == indexM && DefaultIndexEf(c.n) != c.want {
 			t.Errorf("DefaultIndexEf(%d) = %d, want %d", c.n, DefaultIndexEf(c.n), c.want)
 		}
 	}

@@ -97,10 +97,6 @@ func New(vecs Vectors, opts Options) *Index {
 // M returns the graph's degree (Options.M; the bottom layer keeps 2M).
 func (x *Index) M() int { return x.m }
 
-// EfConstruction returns the candidate list of an insertion
-// (Options.EfConstruction, as the graph was built with it).
-func (x *Index) EfConstruction() int { return x.efC }
-
 // Len returns the number of nodes, deleted ones included.
 func (x *Index) Len() int { return len(x.level) }
 
