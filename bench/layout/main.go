@@ -1,7 +1,7 @@
 // Command layout measures papermap's map layouts against the vectors they
 // come from and against known labels (bench/compare case 6 drives it).
 //
-//	go run ./bench/layout vectors --store DIR --out FILE [--n N]
+//	go run ./bench/layout vectors --store DIR --out FILE [--n N] [--sample-seed S]
 //	    writes the first N stored vectors (ID order) as little-endian
 //	    float32 rows, FILE.ids with their IDs, for peers such as scikit-learn
 //	go run ./bench/layout run --store DIR --out FILE.xy [--n N] [--layout auto|tsne|umap|pca] [--seed S]
@@ -12,7 +12,10 @@
 //	    prints trustworthiness@k against the stored vectors and the share
 //	    of each paper's k nearest map neighbours with its own label
 //
-// Labels are read from the JSONL file's NAME field, matched by "id".
+// Labels are read from the JSONL file's NAME field, matched by "id". Every
+// command takes --sample-seed S: N papers drawn by seed S (kept in ID order)
+// in place of the first N (the ACM store is sorted by DOI, so its first
+// 2,000 papers come from one journal).
 package main
 
 import (
@@ -25,9 +28,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -60,7 +65,10 @@ func main() {
 	}
 }
 
-func load(store string, n int) ([]string, blas32.General, error) {
+// load returns the first n stored papers in ID order (all when n is 0), or,
+// with a sample seed, n papers drawn without replacement by that seed (kept
+// in ID order): the first n of a store sorted by DOI come from one publisher.
+func load(store string, n int, sampleSeed uint64) ([]string, blas32.General, error) {
 	s, err := vectorstore.Open(context.Background(), store, vectorstore.Options{ReadOnly: true})
 	if err != nil {
 		return nil, blas32.General{}, err
@@ -68,7 +76,18 @@ func load(store string, n int) ([]string, blas32.General, error) {
 	defer s.Close()
 	ids, data, dim := s.Matrix()
 	if n > 0 && n < len(ids) {
-		ids, data = ids[:n], data[:n*dim]
+		if sampleSeed == 0 {
+			ids, data = ids[:n], data[:n*dim]
+		} else {
+			pick := rand.New(rand.NewPCG(sampleSeed, 0)).Perm(len(ids))[:n]
+			slices.Sort(pick)
+			sid, sdata := make([]string, n), make([]float32, n*dim)
+			for t, i := range pick {
+				sid[t] = ids[i]
+				copy(sdata[t*dim:(t+1)*dim], data[i*dim:(i+1)*dim])
+			}
+			ids, data = sid, sdata
+		}
 	}
 	return ids, blas32.General{Rows: len(ids), Cols: dim, Stride: dim, Data: data}, nil
 }
@@ -78,8 +97,9 @@ func vectors(args []string) error {
 	store := fs.String("store", "", "store directory")
 	out := fs.String("out", "", "output file")
 	n := fs.Int("n", 0, "first N papers (0: all)")
+	sample := fs.Uint64("sample-seed", 0, "draw the N papers by this seed instead of taking the first N")
 	fs.Parse(args)
-	ids, x, err := load(*store, *n)
+	ids, x, err := load(*store, *n, *sample)
 	if err != nil {
 		return err
 	}
@@ -95,6 +115,7 @@ func run(args []string) error {
 	store := fs.String("store", "", "store directory")
 	out := fs.String("out", "", "output file of float32 x,y pairs")
 	n := fs.Int("n", 0, "first N papers (0: all)")
+	sample := fs.Uint64("sample-seed", 0, "draw the N papers by this seed instead of taking the first N")
 	kind := fs.String("layout", "auto", "auto (the map's default for the size), tsne, umap or pca")
 	seed := fs.Uint64("seed", 1, "seed")
 	var o layout.Options
@@ -114,7 +135,7 @@ func run(args []string) error {
 	o.Seed = *seed
 	o.RefineRate = float32(rate)
 	loadStart := time.Now()
-	_, x, err := load(*store, *n)
+	_, x, err := load(*store, *n, *sample)
 	if err != nil {
 		return err
 	}
@@ -168,12 +189,13 @@ func eval(args []string) error {
 	mapFile := fs.String("map", "", "papermap map -o FILE.json output")
 	xyFile := fs.String("xy", "", "float32 x,y pairs, one per stored paper in ID order")
 	n := fs.Int("n", 0, "first N papers (0: all)")
+	sample := fs.Uint64("sample-seed", 0, "draw the N papers by this seed instead of taking the first N")
 	labels := fs.String("labels", "", "JSONL (optionally .gz) with id and the label field")
 	field := fs.String("field", "archive", "label field")
 	k := fs.Int("k", 10, "neighbours")
 	queries := fs.Int("queries", 0, "query papers sampled (0: all)")
 	fs.Parse(args)
-	ids, x, err := load(*store, *n)
+	ids, x, err := load(*store, *n, *sample)
 	if err != nil {
 		return err
 	}
