@@ -2,15 +2,16 @@
 t-SNE in Go up to 100,000 papers, UMAP above; --papermap adds others)
 against scikit-learn's t-SNE (PCA-50 first, cosine) on the same stored
 vectors, at
-2,000 (arXiv, label `archive`), 20,000 and 100,000 papers (ACM, label
-`venue`, read from ../shared/data and never copied into the repository).
+2,000 (arXiv, label `archive`), 2,000 drawn from ACM by seed 1 ("acm2000"),
+20,000 and 100,000 papers (ACM, label `venue`, read from ../shared/data and
+never copied into the repository).
 For each size: the time of each tool and, computed by the same Go code
 (bench/layout eval), trustworthiness@10 against the stored vectors and the
 share of each paper's 10 nearest map neighbours with its own label (on 2,000
 sampled papers above 2,000). t-SNE runs are stopped after --timeout seconds
 and recorded as such.
 
-    /usr/bin/python3 bench/layout/compare.py [--sizes 2000,20000,100000] [--timeout 3600] [--dir DIR]
+    /usr/bin/python3 bench/layout/compare.py [--sizes 2000,acm2000,20000,100000] [--timeout 3600] [--dir DIR]
         [--papermap auto,umap]
 
 Prints one line per size and tool:
@@ -43,7 +44,8 @@ def figure(out, key):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="2000,20000,100000")
+    ap.add_argument("--sizes", default="2000,acm2000,20000,100000",
+                    help="N (arXiv up to 2,000, else the first N ACM papers) or acmN (N ACM papers drawn by seed 1)")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds before a t-SNE run is stopped")
     ap.add_argument("--dir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "papermap-bench-layout"))
     ap.add_argument("--json", action="store_true")
@@ -66,22 +68,31 @@ def main():
             stores[name] = d
         return d
 
-    for n in [int(s) for s in args.sizes.split(",") if s]:
-        if n <= 2000:
+    for size in [s for s in args.sizes.split(",") if s]:
+        # "acmN": N ACM papers drawn by seed 1 (the DOI-sorted store's first
+        # N come from one publisher: fine at 20,000, one journal at 2,000).
+        sample = []
+        if size.startswith("acm"):
+            n = int(size[3:])
+            st, labels, field = store("acm", acm), acm, "venue"
+            sample = ["--sample-seed", "1"]
+        elif int(size) <= 2000:
+            n = int(size)
             st, labels, field = store("arxiv", arxiv), arxiv, "archive"
         else:
+            n = int(size)
             st, labels, field = store("acm", acm), acm, "venue"
         q = "0" if n <= 2000 else "2000"
-        vec = os.path.join(args.dir, f"vectors-{n}.f32")
-        dim = int(figure(run([lay, "vectors", "--store", st, "--n", str(n), "--out", vec]), "dim"))
+        vec = os.path.join(args.dir, f"vectors-{size}.f32")
+        dim = int(figure(run([lay, "vectors", "--store", st, "--n", str(n), "--out", vec] + sample), "dim"))
 
         def report(tool, secs, xy, extra=None):
-            res = {"case": f"layout-{n}", "tool": tool, "seconds": secs, **(extra or {})}
+            res = {"case": f"layout-{size}", "tool": tool, "seconds": secs, **(extra or {})}
             if xy is None:
                 res["note"] = f"stopped after {args.timeout:.0f} s"
             else:
                 out = run([lay, "eval", "--store", st, "--n", str(n), "--xy", xy, "--labels", labels,
-                           "--field", field, "--queries", q])
+                           "--field", field, "--queries", q] + sample)
                 res["trustworthiness@10"] = figure(out, "trustworthiness@10")
                 res[f"{field}_agreement@10"] = figure(out, f"{field}_agreement@10")
             if args.json:
@@ -92,11 +103,11 @@ def main():
         # Each tool's line is printed as soon as it is measured, so a run
         # stopped during a long t-SNE still reports papermap's figures.
         for kind in [k for k in args.papermap.split(",") if k]:
-            xy = os.path.join(args.dir, f"papermap-{kind}-{n}.xy")
-            out = run([lay, "run", "--store", st, "--n", str(n), "--layout", kind, "--out", xy])
+            xy = os.path.join(args.dir, f"papermap-{kind}-{size}.xy")
+            out = run([lay, "run", "--store", st, "--n", str(n), "--layout", kind, "--out", xy] + sample)
             method = re.search(r"layout=(\w+)", out).group(1)
             report(f"papermap-{method}", figure(out, "seconds"), xy, {"default": True} if kind == "auto" else None)
-        xy = os.path.join(args.dir, f"sklearn-{n}.xy")
+        xy = os.path.join(args.dir, f"sklearn-{size}.xy")
         try:
             secs = figure(run([PY, "bench/layout/sklearn_tsne.py", vec, str(dim), xy], timeout=args.timeout), "seconds")
             report("sklearn-tsne", secs, xy)
