@@ -28,12 +28,9 @@
 //     the first 250 with P exaggerated 12 times and momentum 0.5, the rest
 //     with momentum 0.8; delta-bar-delta gains (+0.2 / ×0.8, at least
 //     0.01); learning rate max(n/12/4, 50). The repulsion is summed over a
-//     quadtree that divides the layout's bounding rectangle, as scikit-learn's
-//     and bhtsne's do (a cell whose longer side w is at distance r stands
-//     for its papers when w/r < θ = 0.5; off by about 1 %, scikit-learn's
-//     error, where square cells were off by 2 %), per paper in parallel,
-//     each paper's sums its own, so the layout does not depend on the
-//     number of threads.
+//     quadtree (a cell of width w at distance r stands for its papers when
+//     w/r < θ = 0.5), per paper in parallel, each paper's sums its own, so
+//     the layout does not depend on the number of threads.
 //
 // Against scikit-learn's t-SNE on the same vectors (bench/RESULTS.md, "Map
 // layout VIII", one run on two cores): on ACM 20,000 trustworthiness@10
