@@ -280,9 +280,9 @@ func symmetrize(cond []float64, nbrs []int32, k int) sparseP {
 }
 
 // quadNode is a cell of the Barnes-Hut tree: its papers' centre of mass,
-// count and the squared width of its longer side (float32, as scikit-learn's
-// tree: 24 bytes a node keeps the tree in cache), and its children (nodes
-// child..child+nchild−1) or, for a leaf (nchild 0), its paper (child, when count is 1) or papers
+// count and squared width (float32, as scikit-learn's tree: 24 bytes a
+// node keeps the tree in cache), and its children (nodes child..child+nchild−1)
+// or, for a leaf (nchild 0), its paper (child, when count is 1) or papers
 // (order[child:hi], coincident or nearly so, at the depth limit).
 type quadNode struct {
 	cx, cy, w2, count float32
@@ -459,12 +459,6 @@ func (o *tsneOptimizer) repulsion(y []float64, i int32, w int) (fx, fy, z float6
 const maxDepth = 48
 
 // build makes the quadtree of y in o.nodes and o.order, reusing their memory.
-// The root is the bounding rectangle of y, not the square around it: each
-// cell is then a rectangle of the root's aspect ratio, no wider than the
-// square's cell of the same depth along its long side (the one the θ test
-// measures) and narrower along the other, so it holds fewer papers and
-// stands for them more accurately. scikit-learn's quadtree and van der
-// Maaten's SPTree (bhtsne) divide the bounding box the same way.
 func (o *tsneOptimizer) build(y []float64) {
 	n := o.n
 	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
@@ -473,25 +467,17 @@ func (o *tsneOptimizer) build(y []float64) {
 		minX, maxX = min(minX, y[2*i]), max(maxX, y[2*i])
 		minY, maxY = min(minY, y[2*i+1]), max(maxY, y[2*i+1])
 	}
-	wx, wy := (maxX-minX)*(1+1e-9), (maxY-minY)*(1+1e-9)
-	// A flat side (all papers on one line, or on one point) takes the
-	// other side's width, or 1.
-	if wx == 0 {
-		wx = wy
-	}
-	if wy == 0 {
-		wy = wx
-	}
-	if wx == 0 {
-		wx, wy = 1, 1
+	w := max(maxX-minX, maxY-minY) * (1 + 1e-9)
+	if w == 0 {
+		w = 1
 	}
 	o.nodes = append(o.nodes[:0], quadNode{})
-	o.split(y, 0, 0, int32(n), minX, minY, wx, wy, 0)
+	o.split(y, 0, 0, int32(n), minX, minY, w, 0)
 }
 
-// split fills node nd with the papers order[lo:hi] in the rectangle at
-// (x0, y0) of width wx and height wy.
-func (o *tsneOptimizer) split(y []float64, nd int32, lo, hi int32, x0, y0, wx, wy float64, depth int) {
+// split fills node nd with the papers order[lo:hi] in the square at (x0, y0)
+// of width w.
+func (o *tsneOptimizer) split(y []float64, nd int32, lo, hi int32, x0, y0, w float64, depth int) {
 	ord := o.order
 	var sx, sy float64
 	for _, i := range ord[lo:hi] {
@@ -499,7 +485,6 @@ func (o *tsneOptimizer) split(y []float64, nd int32, lo, hi int32, x0, y0, wx, w
 		sy += y[2*i+1]
 	}
 	cnt := float64(hi - lo)
-	w := max(wx, wy)
 	node := quadNode{cx: float32(sx / cnt), cy: float32(sy / cnt), w2: float32(w * w), count: float32(cnt), child: lo, hi: hi}
 	if hi-lo == 1 {
 		node.child = ord[lo]
@@ -509,8 +494,8 @@ func (o *tsneOptimizer) split(y []float64, nd int32, lo, hi int32, x0, y0, wx, w
 		return
 	}
 	// Partition into quadrants: by x (left, right), then each half by y.
-	hx, hy := wx/2, wy/2
-	mx, my := x0+hx, y0+hy
+	h := w / 2
+	mx, my := x0+h, y0+h
 	a, b := lo, hi
 	for a < b {
 		if y[2*ord[a]] >= mx {
@@ -549,7 +534,7 @@ func (o *tsneOptimizer) split(y []float64, nd int32, lo, hi int32, x0, y0, wx, w
 	c := first
 	for q := 0; q < 4; q++ {
 		if bounds[q+1] > bounds[q] {
-			o.split(y, c, bounds[q], bounds[q+1], corner[q][0], corner[q][1], hx, hy, depth+1)
+			o.split(y, c, bounds[q], bounds[q+1], corner[q][0], corner[q][1], h, depth+1)
 			c++
 		}
 	}
