@@ -33,25 +33,25 @@
 //     the layout does not depend on the number of threads.
 //
 // Against scikit-learn's t-SNE on the same vectors (bench/RESULTS.md, "Map
-// layout VIII", one run on two cores): on ACM 20,000 trustworthiness@10
-// 0.965 and venue agreement@10 0.372, scikit-learn 0.964-0.965 and
-// 0.370-0.371 (two seeds), in 26 s against 100 s; on 2,000 ACM papers drawn
-// by seed 1 0.935 and 0.165, scikit-learn 0.934 and 0.161; on arXiv 2,000
-// 0.927 and archive agreement 0.629, scikit-learn 0.922-0.927 and
-// 0.626-0.643 (seven seeds, mean 0.636; papermap's start moved by 1 % gives
-// 0.629-0.634, mean 0.632), in 1.8 s against 5.7 s; at 100,000, where
-// scikit-learn had not finished after 480 s, 0.979 and 0.256 in 153
-// s. Given scikit-learn's own randomized PCA-50, papermap's t-SNE
-// follows scikit-learn's figures seed by seed (archive agreement within
-// 0.002 on the mean of four): what is left of the 2,000 gap is the PCA.
-// It keeps more of each paper's labels among its map neighbours than UMAP
-// at every size measured (0.629 against 0.627 at 2,000, 0.372 against
-// 0.350 at 20,000, 0.256 against 0.227 at 100,000) and fewer of its exact
-// neighbours up to 20,000 (trustworthiness 0.927 against 0.934, 0.965
-// against 0.968; at 100,000 0.979 against UMAP's sampled 0.959). Above
-// TSNEMaxRows the quadtree's n·log n cost per step and the 1,000 steps make
-// it slower than UMAP's sample-and-refine path (at 100,000 already 153 s
-// against 47 s), which stays the default there.
+// layout VII", one run on two cores): on ACM 20,000 trustworthiness@10
+// 0.965 and venue agreement@10 0.373, scikit-learn 0.964-0.965 and
+// 0.370-0.371 (two seeds), in 23 s against 97 s; on arXiv 2,000 0.928 and
+// archive agreement 0.631, scikit-learn 0.922-0.927 and 0.626-0.643 (seven
+// seeds, mean 0.636, "Map layout VIII"; papermap's start moved by 1 % gives
+// 0.629-0.634, mean 0.632), in 1.8 s against 5.6 s; on 2,000 ACM papers
+// drawn by seed 1 0.935 and 0.164, scikit-learn 0.933-0.934 and 0.161-0.165
+// (three seeds); at 100,000, where scikit-learn had not finished after
+// 480 s, 0.979 and 0.256 in 134 s. Given scikit-learn's own randomized
+// PCA-50, papermap's t-SNE follows scikit-learn's figures seed by seed
+// (archive agreement within 0.003 on the mean of four): what is left of the
+// 2,000 gap is the PCA. It keeps more of each paper's labels among its map
+// neighbours than UMAP at every size measured (0.631 against 0.627 at
+// 2,000, 0.373 against 0.350 at 20,000, 0.256 against 0.227 at 100,000) and
+// fewer of its exact neighbours up to 20,000 (trustworthiness 0.928 against
+// 0.934, 0.965 against 0.968; at 100,000 0.979 against UMAP's sampled
+// 0.959). Above TSNEMaxRows the quadtree's n·log n cost per step and the
+// 1,000 steps make it slower than UMAP's sample-and-refine path (at 100,000
+// already 134 s against 47 s), which stays the default there.
 //
 // UMAP (McInnes, Healy and Melville, "UMAP:
 // Uniform Manifold Approximation and Projection for Dimension Reduction",
