@@ -179,8 +179,31 @@ func (c *Corpus) updateSparse(ctx context.Context, before string, recs []vectors
 		for i, r := range recs {
 			ids[i], texts[i] = r.ID, embedText(r)
 		}
+		// New papers only (the usual ingest): the saved index is
+		// copied with them added, not decoded (1.1 GB of heap at a
+		// million papers); the next search reads the file.
+		var buf bytes.Buffer
+		fp := c.fingerprint()
+		_, added, err := idx.WriteAdded(&buf, fp, ids, texts)
+		if added && err == nil {
+			c.sparse.idx = nil
+			c.sparse.mu.Unlock()
+			if err := c.store.WriteFile(sparseIndexFile, buf.Bytes()); err != nil {
+				return fmt.Errorf("save the exact-term index: %w", err)
+			}
+			return nil
+		}
+		if err != nil {
+			// Tables out of bounds though their chunks are intact: a
+			// file written wrongly, rebuilt from the records.
+			c.noticef("search: the exact-term index %s is damaged (%v); rebuilding it", sparseIndexFile, err)
+			c.sparse.idx = nil
+			c.sparse.mu.Unlock()
+			_, err := c.sparseIndex(ctx)
+			return err
+		}
 		idx.Add(ids, texts)
-		idx.Fingerprint = c.fingerprint()
+		idx.Fingerprint = fp
 		c.sparse.idx = idx
 		c.sparse.mu.Unlock()
 		return c.saveSparse(idx)
