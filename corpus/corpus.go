@@ -123,23 +123,22 @@ func (c *Corpus) CloseContext(ctx context.Context) error {
 }
 
 // releaseSparse drops a writer's exact-term index before the store
-// closes, and gives the memory back to the system: the store's Close may
+// closes, and gives the memory of the ingest's garbage back to the system
+// (one collection: some 0.1 s at a million papers): the store's Close may
 // then load, update and save the approximate index, and at a million
-// papers an ingest's decoded exact-term index is a gigabyte of heap that
-// would add to that peak (a one-paper ingest into the 1M store peaked at
-// 4.5 GB, bench/RESULTS.md, "Cold search at 1M: the index files read
-// whole"). A reader's index is mapped, not decoded: it stays.
+// papers the exact-term index an ingest decoded (1.1 GB of heap), or the
+// bytes of the one it saved, would add to that peak (a one-paper ingest
+// into the 1M store peaked at 4.5 GB, bench/RESULTS.md, "Cold search at
+// 1M: the index files read whole"). A reader's index is mapped, not
+// decoded: it stays.
 func (c *Corpus) releaseSparse() {
 	if c.opts.ReadOnly {
 		return
 	}
 	c.sparse.mu.Lock()
-	had := c.sparse.idx != nil
 	c.sparse.idx = nil
 	c.sparse.mu.Unlock()
-	if had {
-		debug.FreeOSMemory()
-	}
+	debug.FreeOSMemory()
 }
 
 // openStore opens the store at dir: a Weaviate collection when dir is a
