@@ -160,6 +160,15 @@ func (x *Index) WriteAdded(w io.Writer, fp string, ids, texts []string) (n int64
 		extra += uint64(encoded(ps, 0))
 	}
 
+	if g, ok := w.(interface{ Grow(int) }); ok {
+		// A buffer (a caller that writes the file whole): grown once to
+		// the file's size at most, rather than doubled and copied up
+		// to it (3 s of a one-paper ingest's CPU at a million papers).
+		body := uint64(len(header)+len(fp)+8*binary.MaxVarintLen64) + 4*uint64(total) + 8*uint64(len(ids)+len(newWords)) +
+			uint64(len(l.length)+len(l.norm)+len(l.idOff)+len(l.ids)+len(l.idSorted)+len(l.termOff)+len(l.terms)+len(l.termSorted)+len(l.df)+len(l.postOff)+len(l.post)) +
+			idBytes + termBytes + extra + 4*uint64(len(ids)+len(newWords)) + 4*uint64(len(newWords)) + 4*uint64(len(ids))
+		g.Grow(int(body + 4*(body/uint64(chunkBytes)+1) + footerLen))
+	}
 	cw := &countingWriter{w: bufio.NewWriterSize(w, 1<<16), sums: chunkSums{size: chunkBytes}}
 	cw.bytes([]byte(header))
 	cw.str(fp)

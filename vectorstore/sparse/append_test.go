@@ -145,3 +145,47 @@ func savedTables(t *testing.T, x *Index) (map[string][2]uint32, map[string]map[s
 	}
 	return docs, terms
 }
+
+// TestWriteAddedGrowsOnce: WriteAdded into a writer that can grow (a
+// buffer) grows it once, before writing, to at least what it writes.
+func TestWriteAddedGrowsOnce(t *testing.T) {
+	ids, texts := randomDocs(13, 200)
+	x := New(Options{})
+	x.Add(ids, texts)
+	var saved bytes.Buffer
+	if _, err := x.WriteTo(&saved); err != nil {
+		t.Fatal(err)
+	}
+	y, err := Read(saved.Bytes(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nids, ntexts := randomDocs(14, 30)
+	for i := range nids {
+		nids[i] = "new-" + nids[i]
+		ntexts[i] += fmt.Sprintf(" fresh%d", i)
+	}
+	var out growRecorder
+	n, ok, err := y.WriteAdded(&out, "fp", nids, ntexts)
+	if !ok || err != nil {
+		t.Fatalf("WriteAdded: ok %v, %v", ok, err)
+	}
+	if len(out.grows) != 1 || out.grows[0] < int(n) || out.grows[0] > 2*int(n) || out.grownAfter > 0 {
+		t.Errorf("grown by %v (%d of them after a write) for %d bytes", out.grows, out.grownAfter, n)
+	}
+}
+
+// growRecorder is a buffer that records its Grow calls.
+type growRecorder struct {
+	bytes.Buffer
+	grows      []int
+	grownAfter int // Grow calls after a Write
+}
+
+func (g *growRecorder) Grow(n int) {
+	g.grows = append(g.grows, n)
+	if g.Len() > 0 {
+		g.grownAfter++
+	}
+	g.Buffer.Grow(n)
+}
