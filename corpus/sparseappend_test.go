@@ -12,7 +12,7 @@ import (
 )
 
 // TestSparseIndexAppended: a writer opened on a store adds new papers to
-// the saved exact-term index without decoding it (sparse.WriteAdded), or,
+// the saved exact-term index without decoding it (sparse.Index.WriteAdded), or,
 // when the ingest changes a stored paper, decodes and changes it; either
 // way the saved index answers sparse and hybrid searches as one rebuilt
 // from the records (same papers, scores within 1e-6: the rebuilt index

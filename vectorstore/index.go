@@ -876,12 +876,9 @@ func indexError(path, reason string) error {
 // graph are copied on write, never written to the file): see mapWalked.
 func (s *Store) mapIndexFile(path string) ([]byte, error) {
 	data, err := s.mapWalked(path)
-	var se sizeError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("no index %s: %w", path, fs.ErrNotExist)
-	case errors.As(err, &se):
-		return nil, indexError(path, se.Error())
 	case err != nil:
 		return nil, indexError(path, err.Error())
 	case len(data) < len(indexMagic):
