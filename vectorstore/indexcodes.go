@@ -393,6 +393,7 @@ func (s *Store) readCodes(path string, ix *annIndex) (*indexCodes, error) {
 		return nil, bad("they code another graph's nodes")
 	}
 	if v1 && !s.readOnly {
+		s.indexNotice("vectorstore: %s is in version 1: this writer rewrites it in version 2 (whose codes a search checks as it reads them)", path)
 		ix.dirty = true // rewritten in version 2 with the index
 	}
 	return c, nil
