@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 
 	"github.com/papermap/papermap/embed"
@@ -103,6 +104,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Corpus, error) {
 // records for readers when the store has none for them (keepFingerprint).
 func (c *Corpus) Close() error {
 	c.keepFingerprint()
+	c.releaseSparse()
 	return c.store.Close()
 }
 
@@ -113,10 +115,30 @@ func (c *Corpus) Close() error {
 // (Weaviate) just close.
 func (c *Corpus) CloseContext(ctx context.Context) error {
 	c.keepFingerprint()
+	c.releaseSparse()
 	if s, ok := c.store.(interface{ CloseContext(context.Context) error }); ok {
 		return s.CloseContext(ctx)
 	}
 	return c.store.Close()
+}
+
+// releaseSparse drops a writer's exact-term index before the store
+// closes, and gives the memory of the ingest's garbage back to the system
+// (one collection: some 0.1 s at a million papers): the store's Close may
+// then load, update and save the approximate index, and at a million
+// papers the exact-term index an ingest decoded (1.1 GB of heap), or the
+// bytes of the one it saved, would add to that peak (a one-paper ingest
+// into the 1M store peaked at 4.5 GB, bench/RESULTS.md, "Cold search at
+// 1M: the index files read whole"). A reader's index is mapped, not
+// decoded: it stays.
+func (c *Corpus) releaseSparse() {
+	if c.opts.ReadOnly {
+		return
+	}
+	c.sparse.mu.Lock()
+	c.sparse.idx = nil
+	c.sparse.mu.Unlock()
+	debug.FreeOSMemory()
 }
 
 // openStore opens the store at dir: a Weaviate collection when dir is a

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"sync"
 
@@ -179,8 +180,32 @@ func (c *Corpus) updateSparse(ctx context.Context, before string, recs []vectors
 		for i, r := range recs {
 			ids[i], texts[i] = r.ID, embedText(r)
 		}
+		// New papers only (the usual ingest): the saved index is
+		// copied with them added, not decoded (1.1 GB of heap at a
+		// million papers), straight into the file; the next search
+		// reads the file.
+		fp := c.fingerprint()
+		added, err := c.writeAdded(idx, fp, ids, texts)
+		if added && err == nil {
+			c.sparse.idx = nil
+			c.sparse.mu.Unlock()
+			return nil
+		}
+		if err != nil && errors.Is(err, sparse.ErrCorrupt) {
+			// Tables out of bounds though their chunks are intact: a
+			// file written wrongly, rebuilt from the records.
+			c.noticef("search: the exact-term index %s is damaged (%v); rebuilding it", sparseIndexFile, err)
+			c.sparse.idx = nil
+			c.sparse.mu.Unlock()
+			_, err := c.sparseIndex(ctx)
+			return err
+		}
+		if err != nil {
+			c.sparse.mu.Unlock()
+			return fmt.Errorf("save the exact-term index: %w", err)
+		}
 		idx.Add(ids, texts)
-		idx.Fingerprint = c.fingerprint()
+		idx.Fingerprint = fp
 		c.sparse.idx = idx
 		c.sparse.mu.Unlock()
 		return c.saveSparse(idx)
@@ -189,6 +214,35 @@ func (c *Corpus) updateSparse(ctx context.Context, before string, recs []vectors
 	c.sparse.mu.Unlock()
 	_, err := c.sparseIndex(ctx)
 	return err
+}
+
+// writeAdded saves idx with the documents added (sparse.Index.WriteAdded),
+// streamed into the file when the store can (a buffer of the file's size
+// otherwise). It reports false, having changed nothing, when WriteAdded
+// declines them.
+func (c *Corpus) writeAdded(idx *sparse.Index, fp string, ids, texts []string) (bool, error) {
+	if ws, ok := c.store.(interface {
+		WriteFileFrom(string, func(io.Writer) error) error
+	}); ok {
+		declined := errors.New("declined")
+		err := ws.WriteFileFrom(sparseIndexFile, func(w io.Writer) error {
+			_, ok, err := idx.WriteAdded(w, fp, ids, texts)
+			if err == nil && !ok {
+				return declined
+			}
+			return err
+		})
+		if errors.Is(err, declined) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	var buf bytes.Buffer
+	_, ok, err := idx.WriteAdded(&buf, fp, ids, texts)
+	if !ok || err != nil {
+		return false, err
+	}
+	return true, c.store.WriteFile(sparseIndexFile, buf.Bytes())
 }
 
 // FittedOn returns how many papers the lexical model was fitted on, or 0

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -126,6 +127,25 @@ func (s *Store) WriteFile(name string, data []byte) error {
 		return err
 	}
 	return writeFileAtomic(s.dir, name, data)
+}
+
+// WriteFileFrom is WriteFile with the content written by write, streamed
+// to the file rather than held in memory first (a file of hundreds of
+// megabytes at a million papers). If write fails, the file is left as it
+// was and its error returned.
+func (s *Store) WriteFileFrom(name string, write func(io.Writer) error) error {
+	if err := checkAuxName(name); err != nil {
+		return err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := s.writable(); err != nil {
+		return err
+	}
+	if err := safefile.Write(filepath.Join(s.dir, name), 0o600, write); err != nil {
+		return fmt.Errorf("vectorstore: write %s: %w", name, err)
+	}
+	return nil
 }
 
 // WriteCache is WriteFile for derived data that any reader could compute

@@ -197,6 +197,9 @@ type indexState struct {
 	// file ahead of its reads (prefetchCold); stop ends them.
 	fetching sync.WaitGroup
 	stop     atomic.Bool
+	// early are the index files mapped ahead of their reading (mapEarly),
+	// by path. Guarded by mu.
+	early map[string]earlyMap
 }
 
 // indexRelease unmaps the index files read by the store, which is closed
@@ -212,6 +215,7 @@ func (s *Store) indexRelease() error {
 		errs = append(errs, unmap())
 	}
 	s.idx.unmaps = nil
+	s.idx.early = nil
 	return errors.Join(errs...)
 }
 
@@ -310,6 +314,13 @@ func (s *Store) hasCodes() bool {
 // The caller holds mu (for reading at least) and idx.mu.
 func (s *Store) loadIndex(ctx context.Context, build bool) (*annIndex, error) {
 	path := filepath.Join(s.dir, indexName)
+	if !build {
+		// Both files are read from the start, side by side.
+		s.mapEarly(path)
+		if s.idx.early[path].err == nil {
+			s.mapEarly(filepath.Join(s.dir, codesName))
+		}
+	}
 	ix, err := s.readIndex(path)
 	if err == nil {
 		s.loadCodes(ix, build) // indexcodes.go
@@ -862,36 +873,81 @@ func indexError(path, reason string) error {
 }
 
 // mapIndexFile maps the index file privately (a writer's changes to the
-// graph are copied on write, never written to the file). The mapping is
-// released with the store (indexRelease); the caller holds idx.mu.
+// graph are copied on write, never written to the file): see mapWalked.
 func (s *Store) mapIndexFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	data, err := s.mapWalked(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("no index %s: %w", path, fs.ErrNotExist)
-	}
-	if err != nil {
+	case err != nil:
 		return nil, indexError(path, err.Error())
+	case len(data) < len(indexMagic):
+		return nil, indexError(path, sizeError(len(data)).Error())
+	}
+	return data, nil
+}
+
+// sizeError is a file of a size no index file has.
+type sizeError int64
+
+func (e sizeError) Error() string { return fmt.Sprintf("a file of %d bytes", int64(e)) }
+
+// mapWalked maps a file a graph walk reads (index.hnsw, index.sq8)
+// privately. The mapping is released with the store (indexRelease); its
+// cached pages are entered into the page tables at once
+// (populateResident), and a reader's pages not cached are read in the
+// background (readCold): a walk reads nearly every page of both files. A
+// mapping made ahead (mapEarly) is taken from idx.early. The caller holds
+// idx.mu.
+func (s *Store) mapWalked(path string) ([]byte, error) {
+	if e, ok := s.idx.early[path]; ok {
+		delete(s.idx.early, path)
+		return e.data, e.err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, indexError(path, err.Error())
+		return nil, err
 	}
-	if fi.Size() < int64(len(indexMagic)) || fi.Size() >= math.MaxInt32*32 {
-		return nil, indexError(path, fmt.Sprintf("a file of %d bytes", fi.Size()))
+	if fi.Size() == 0 || fi.Size() >= math.MaxInt32*32 {
+		return nil, sizeError(fi.Size())
 	}
 	data, unmap, err := mapFile(f, fi.Size())
 	if err != nil {
-		return nil, indexError(path, err.Error())
+		return nil, err
 	}
 	s.idx.unmaps = append(s.idx.unmaps, unmap)
-	populateResident(data) // the cached pages: a walk reads lists all over the graph
+	populateResident(data)
 	if s.readOnly {
-		// The pages not cached: a reader reads the head whole and a walk
-		// lists all over the graph.
-		s.idx.fetching.Go(func() { prefetchCold(data, &s.idx.stop) })
+		s.idx.fetching.Go(func() { readCold(data, &s.idx.stop) })
 	}
 	return data, nil
+}
+
+// mapEarly maps a file of the index (mapWalked) before it is needed, so
+// that its reading starts at once: a reader maps the codes file before it
+// reads the head of the graph's, and both files are read side by side.
+// The mapping, or the error, waits in idx.early for mapWalked. The caller
+// holds idx.mu.
+func (s *Store) mapEarly(path string) {
+	if _, ok := s.idx.early[path]; ok {
+		return
+	}
+	data, err := s.mapWalked(path)
+	if s.idx.early == nil {
+		s.idx.early = map[string]earlyMap{}
+	}
+	s.idx.early[path] = earlyMap{data, err}
+}
+
+// earlyMap is a mapping made by mapEarly.
+type earlyMap struct {
+	data []byte
+	err  error
 }
 
 // readIndex reads the index file and maps its nodes to the table's rows

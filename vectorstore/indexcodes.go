@@ -304,32 +304,17 @@ func (s *Store) loadCodes(ix *annIndex, build bool) {
 // but the chunks of codes of a version 2 file: see the format).
 func (s *Store) readCodes(path string, ix *annIndex) (*indexCodes, error) {
 	bad := func(reason string) error { return fmt.Errorf("the index's codes %s are unusable (%s)", path, reason) }
-	f, err := os.Open(path)
+	data, err := s.mapWalked(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	if err != nil {
 		return nil, bad(err.Error())
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, bad(err.Error())
-	}
 	d := ix.t.dim
-	size := fi.Size()
-	if size < int64(codesHeader+8*d+4) || size >= math.MaxInt32*32 {
-		return nil, bad(fmt.Sprintf("a file of %d bytes", size))
-	}
-	data, unmap, err := mapFile(f, size)
-	if err != nil {
-		return nil, bad(err.Error())
-	}
-	s.idx.unmaps = append(s.idx.unmaps, unmap)
-	populateResident(data)
-	if s.readOnly {
-		// A walk reads codes all over the file (see mapIndexFile).
-		s.idx.fetching.Go(func() { prefetchCold(data, &s.idx.stop) })
+	size := int64(len(data))
+	if size < int64(codesHeader+8*d+4) {
+		return nil, bad(sizeError(size).Error())
 	}
 	le := binary.LittleEndian
 	v1 := string(data[:len(codesMagicV1)]) == string(codesMagicV1)
@@ -408,6 +393,7 @@ func (s *Store) readCodes(path string, ix *annIndex) (*indexCodes, error) {
 		return nil, bad("they code another graph's nodes")
 	}
 	if v1 && !s.readOnly {
+		s.indexNotice("vectorstore: %s is in version 1: this writer rewrites it in version 2 (whose codes a search checks as it reads them)", path)
 		ix.dirty = true // rewritten in version 2 with the index
 	}
 	return c, nil

@@ -216,7 +216,7 @@ func TestIndexCodesDamage(t *testing.T) {
 
 // TestIndexCodesV1 checks that a codes file of version 1 (one checksum of
 // the whole file, written here as papermap wrote it) is still read, and
-// rewritten in version 2 by the next writer.
+// rewritten in version 2 by the next writer, which says so.
 func TestIndexCodesV1(t *testing.T) {
 	dir, path, good := indexedStore(t, 25, codesName)
 	head := codesHeadLen(ixN, ixDim)
@@ -249,10 +249,14 @@ func TestIndexCodesV1(t *testing.T) {
 	if err := os.WriteFile(path, v1, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w := openIndexed(t, dir, false, &nt)
+	var wn notices
+	w := openIndexed(t, dir, false, &wn)
 	recallAgainstScan(t, w, qs[:1], 10, QueryOptions{})
 	mustClose(t, w)
 	if b, err := os.ReadFile(path); err != nil || !slices.Equal(b, good) {
 		t.Errorf("the writer did not rewrite version 1 as the build's version 2 (%v)", err)
+	}
+	if !strings.Contains(wn.all(), codesName+" is in version 1: this writer rewrites it") {
+		t.Errorf("the writer's notices %q do not say it rewrites version 1", wn.all())
 	}
 }

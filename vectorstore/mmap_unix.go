@@ -4,6 +4,7 @@ package vectorstore
 
 import (
 	"os"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,3 +30,18 @@ func mapAnon(n int) ([]byte, error) {
 
 // unmapAnon releases memory from mapAnon or remapAnon.
 func unmapAnon(b []byte) error { return unix.Munmap(b) }
+
+// dropPages removes the pages wholly inside b, part of a private file
+// mapping no longer read, from the process's page tables (MADV_DONTNEED):
+// they stop counting in its resident memory, and stay in the page cache.
+// A later read of them reads the file again (a private copy made by a
+// write is lost). Advisory: an error leaves them mapped.
+func dropPages(b []byte) {
+	page := uintptr(os.Getpagesize())
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	lo, hi := (start+page-1)&^(page-1), (start+uintptr(len(b)))&^(page-1)
+	if len(b) == 0 || hi <= lo {
+		return
+	}
+	_ = unix.Madvise(b[lo-start:hi-start], unix.MADV_DONTNEED)
+}

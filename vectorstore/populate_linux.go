@@ -44,3 +44,45 @@ func populateResident(b []byte) {
 		i = j
 	}
 }
+
+// copyMatrix copies src, a matrix about to be left (the mapped snapshot's
+// when mapped), into dst, fresh memory from mapAnon, by windows of
+// copyWindow bytes: each window of dst is asked for as huge pages and
+// entered into the page tables at once (MADV_HUGEPAGE, then
+// MADV_POPULATE_WRITE), each window of a mapped src too
+// (MADV_POPULATE_READ), and dropped from them once copied (dropPages, see
+// table.reserve). Copied by faults, the 1 GB matrix of the 1M store took
+// 4.9 s of a one-paper ingest's CPU on the test VM, a fault for every 4
+// KiB of dst (bench/RESULTS.md, "Cold search at 1M: the index files read
+// whole"). Advisory: where a call fails, the pages come by their faults.
+func copyMatrix(dst, src []float32, mapped bool) {
+	d := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), 4*len(dst))
+	s := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(src))), 4*len(src))
+	_ = unix.Madvise(pageAligned(d), unix.MADV_HUGEPAGE)
+	for lo := 0; lo < len(s); lo += copyWindow {
+		hi := min(lo+copyWindow, len(s))
+		_ = unix.Madvise(pageAligned(d[lo:hi]), unix.MADV_POPULATE_WRITE)
+		if mapped {
+			_ = unix.Madvise(pageAligned(s[lo:hi]), unix.MADV_POPULATE_READ)
+		}
+		copy(d[lo:hi], s[lo:hi])
+		if mapped {
+			dropPages(s[lo:hi])
+		}
+	}
+}
+
+// copyWindow is the span of copyMatrix's steps: the mapped pages it adds
+// to the process's resident memory before they are dropped.
+const copyWindow = 64 << 20
+
+// pageAligned returns the part of b made of whole pages.
+func pageAligned(b []byte) []byte {
+	page := uintptr(os.Getpagesize())
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	lo, hi := (start+page-1)&^(page-1), (start+uintptr(len(b)))&^(page-1)
+	if len(b) == 0 || hi <= lo {
+		return nil
+	}
+	return b[lo-start : hi-start]
+}
