@@ -99,14 +99,18 @@ func main() {
 	thp := flag.Bool("thp", false, "copy the codes and the rows into memory advised for transparent huge pages before the queries (and with -buildcodes the build's codes before the build)")
 	gtOnly := flag.Bool("gtonly", false, "stop after the exact top 10 (to save it with -gt)")
 	gtPath := flag.String("gt", "", "save the exact top 10 here, or load it from here if the file exists")
+	batch := flag.Bool("batch", false, "with -buildcodes: build the bottom layer in batch (ann.CodeOptions.Batch)")
+	batchLists := flag.Int("batchlists", 0, "with -batch: lists a node joins (ann.BatchOptions.Lists; 0: its default)")
+	batchPer := flag.Int("batchper", 0, "with -batch: nodes per pivot (ann.BatchOptions.PerPivot; 0: its default)")
+	batchK := flag.Int("batchk", 0, "with -batch: nearest kept per node and list (ann.BatchOptions.K; 0: its default)")
 	storeSettings := flag.Bool("store-settings", false, "build and walk the index as a store does (vectorstore.IndexSettings: its M, efConstruction, a graph built over 8-bit codes; -walk sq8 unless given); not with -m, -efc, -buildcodes")
 	flag.Parse()
 	var codeOpts ann.CodeOptions
 	if *storeSettings {
 		set := map[string]bool{}
 		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		if set["m"] || set["efc"] || set["buildcodes"] {
-			log.Fatal("-store-settings takes the store's M, efConstruction and codes: drop -m, -efc, -buildcodes")
+		if set["m"] || set["efc"] || set["buildcodes"] || set["batch"] || set["batchlists"] || set["batchper"] || set["batchk"] {
+			log.Fatal("-store-settings takes the store's M, efConstruction, codes and batch build: drop -m, -efc, -buildcodes, -batch*")
 		}
 		var opts ann.Options
 		opts, codeOpts = vectorstore.IndexSettings()
@@ -142,7 +146,11 @@ func main() {
 			if *thp {
 				codes = ann.CodeRowsOf(qz, hugeCopy(codes.Bytes()))
 			}
-			idx.UseCodes(qz, codes, ann.CodeOptions{Build: true, Rerank: codeOpts.Rerank})
+			co := ann.CodeOptions{Build: true, Rerank: codeOpts.Rerank, Batch: codeOpts.Batch}
+			if *batch {
+				co.Batch = &ann.BatchOptions{Lists: *batchLists, PerPivot: *batchPer, K: *batchK}
+			}
+			idx.UseCodes(qz, codes, co)
 		}
 		idx.Build(rowsN, *workers)
 	}
@@ -154,6 +162,7 @@ func main() {
 	emit(map[string]any{"tool": "papermap-hnsw", "n": rowsN, "dim": *dim, "m": idxM(*m), "efc": idxEfc(*efc),
 		"build_s": build.Seconds(), "build_cpu_s": buildCPU, "index_heap_mb": float64(idx.Bytes()) / (1 << 20),
 		"peak_rss_mb": peakRSS(), "threads": runtime.GOMAXPROCS(0), "graph_loaded": built, "build_on_codes": *buildCodes && !built,
+		"batch":          batchLabel(*batch || codeOpts.Batch != nil, *batchLists, *batchPer, *batchK, codeOpts.Batch),
 		"store_settings": *storeSettings})
 	var codes *ann.CodeRows
 	var qz *ann.Quantizer
@@ -447,4 +456,22 @@ func hugeCopy(b []byte) []byte {
 	}
 	copy(m, b)
 	return m
+}
+
+// batchLabel describes the batch build's settings for the JSON line
+// (nil: no batch build).
+func batchLabel(on bool, lists, per, k int, store *ann.BatchOptions) any {
+	if !on {
+		return nil
+	}
+	if store != nil {
+		lists, per, k = store.Lists, store.PerPivot, store.K
+	}
+	or := func(v, d int) int {
+		if v > 0 {
+			return v
+		}
+		return d
+	}
+	return map[string]int{"lists": or(lists, ann.DefaultBatchLists), "per_pivot": or(per, ann.DefaultBatchPerPivot), "k": or(k, ann.DefaultBatchK)}
 }

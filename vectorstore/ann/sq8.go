@@ -259,6 +259,26 @@ func (cq *codedQuery) sim(code []byte) float32 {
 	return cq.bias + dotU8(cq.qs, code)
 }
 
+// simRows sets out[r] to the query's similarity with each of the
+// len(out) codes of dim bytes side by side in rows: sim over a block,
+// with one call of the VNNI kernel for all of them where it applies.
+func (cq *codedQuery) simRows(rows []byte, dim int, out []float32) {
+	n := len(out)
+	rows = rows[:n*dim]
+	if len(cq.qi) == 0 || dim%32 != 0 || n == 0 {
+		for r := range out {
+			out[r] = cq.sim(rows[r*dim : (r+1)*dim])
+		}
+		return
+	}
+	// The int32 sums are written over out, then turned into floats.
+	sums := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(out))), n)
+	dotI16U8VNNIRows(unsafe.SliceData(cq.qi), unsafe.SliceData(rows), dim/32, n, unsafe.SliceData(sums))
+	for r, v := range sums {
+		out[r] = cq.bias + cq.scale*float32(v)
+	}
+}
+
 // dotI16U8 returns Σ a[i]·b[i] over the first len(a) values (b is at
 // least as long), exactly, with the VNNI kernel (the caller checks
 // useVNNI).
@@ -297,5 +317,59 @@ func dotU8(a []float32, b []byte) float32 {
 func prefetchBytes(b []byte) {
 	if useAVX2 && len(b) > 0 {
 		prefetchAVX2(unsafe.Pointer(unsafe.SliceData(b)), (len(b)+63)/64)
+	}
+}
+
+// rowQuery is a code's decoding prepared as a query in 8-bit integers,
+// for scoring blocks of codes side by side (the batch build's search
+// within lists, where each pair of a list is scored once): with AVX-512
+// VNNI, 64 bytes of a code per VPDPBUSD, twice the 16-bit kernel's,
+// with no widening. The rounding to 8 bits moves a score by at most
+// scale/2·Σ code[d] (scale = max|qs[d]|/127): coarser than the walk's
+// 16 bits, it only ranks a node's candidates, which the neighbour
+// heuristic then compares over the 16-bit kernel. Without VNNI, or for
+// codes that are not whole multiples of 64 bytes, it is the 16-bit
+// query.
+type rowQuery struct {
+	cq    codedQuery
+	q8    []int8
+	scale float32
+}
+
+func (cqs *codeQueries) prepareRows(rq *rowQuery, code []byte) {
+	cqs.prepare(&rq.cq, code)
+	d := len(cqs.a)
+	rq.q8 = rq.q8[:0]
+	if !useVNNI || d%64 != 0 {
+		return
+	}
+	var top float32
+	for _, v := range rq.cq.qs {
+		top = max(top, v, -v)
+	}
+	rq.scale = top / 127
+	inv := float32(0)
+	if top > 0 {
+		inv = 127 / top
+	}
+	rq.q8 = slices.Grow(rq.q8, d)[:d]
+	for i, v := range rq.cq.qs {
+		rq.q8[i] = int8(math.Round(float64(v * inv)))
+	}
+}
+
+// simRows sets out[r] to the query's similarity with each of the
+// len(out) codes of dim bytes side by side in rows.
+func (rq *rowQuery) simRows(rows []byte, dim int, out []float32) {
+	n := len(out)
+	if len(rq.q8) == 0 || n == 0 {
+		rq.cq.simRows(rows, dim, out)
+		return
+	}
+	rows = rows[:n*dim]
+	sums := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(out))), n)
+	dotI8U8VNNIRows(unsafe.SliceData(rq.q8), unsafe.SliceData(rows), dim/64, n, unsafe.SliceData(sums))
+	for r, v := range sums {
+		out[r] = rq.cq.bias + rq.scale*float32(v)
 	}
 }

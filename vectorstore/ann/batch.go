@@ -1,0 +1,400 @@
+package ann
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// BatchOptions tunes the batch build (CodeOptions.Batch). The zero value
+// gives the defaults stated on each field, measured on the 1M corpus's
+// real 384-dim embeddings (bench/RESULTS.md, "The index build in batch").
+type BatchOptions struct {
+	// Lists is the number of partition lists a node joins (those of its
+	// nearest pivots). The default is 4.
+	Lists int
+	// PerPivot is the number of nodes per pivot: the lists hold about
+	// Lists·PerPivot nodes each. The default is 500.
+	PerPivot int
+	// K is the number of nearest nodes a node keeps from each of its
+	// lists. The default is 32.
+	K int
+}
+
+// Defaults of BatchOptions.
+const (
+	DefaultBatchLists    = 4
+	DefaultBatchPerPivot = 500
+	DefaultBatchK        = 32
+)
+
+func (b BatchOptions) withDefaults() BatchOptions {
+	if b.Lists <= 0 {
+		b.Lists = DefaultBatchLists
+	}
+	if b.PerPivot <= 0 {
+		b.PerPivot = DefaultBatchPerPivot
+	}
+	if b.K <= 0 {
+		b.K = DefaultBatchK
+	}
+	return b
+}
+
+// batchFrom is the smallest Build of an empty index done in batch (a
+// variable for the tests).
+var batchFrom = 50_000
+
+// batchTile is the number of codes of a list scored together (96 KB of
+// 384-dim codes).
+const batchTile = 256
+
+// BuildsInBatch reports whether Build(n, ·) would build in batch: the
+// index is empty, set for it (CodeOptions.Batch) and n is large enough.
+// A caller that builds in slices (to check a context, or save progress,
+// in between) builds such an index in one Build instead: a batch build is
+// not split.
+func (x *Index) BuildsInBatch(n int) bool {
+	return len(x.level) == 0 && x.batch != nil && n >= batchFrom
+}
+
+// buildBatch builds the graph of nodes 0..n-1 of an empty index over its
+// codes without walking it for each node: an insertion's walk reads
+// thousands of codes at random places, and a build node by node is bound
+// by those reads (bench/RESULTS.md, "The index build at 1M × 384":
+// prefetch stalls are its largest item). Instead:
+//
+//  1. The upper layers: the nodes drawn to a layer above the bottom one
+//     (1/M of them) are inserted as usual, on their upper layers only.
+//  2. A partition: n/PerPivot pivots drawn from the seed; each node joins
+//     the lists of its Lists nearest pivots (found through √P coarse pivots).
+//  3. The exact K nearest of each node within each of its lists,
+//     over the codes of the list copied side by side (they stay in the
+//     CPU's caches while the list is scored).
+//  4. Each node's M neighbours picked from those candidates by the
+//     neighbour heuristic (Malkov & Yashunin's Algorithm 4), then its
+//     bottom list: the heuristic again over those and the nodes that
+//     picked it (the reverse edges an insertion adds), up to 2M.
+//
+// Steps 2-3 give an approximate k-nearest-neighbour graph by exact
+// search within overlapping partitions, as Wang et al. do with random
+// partition trees ("Scalable k-NN graph construction for visual
+// descriptors", CVPR 2012) and SPTAG after them; step 4 turns it into a
+// navigable graph as NSG does (Fu et al., "Fast approximate nearest
+// neighbor search with the navigating spreading-out graph", VLDB 2019),
+// with HNSW's own heuristic and layers. The result is an ordinary graph:
+// the same file format, searched and extended by Add as any other.
+func (x *Index) buildBatch(n, workers int) {
+	codes, cqs := x.codes, x.cqs
+	dim := x.qz.Dim()
+	x.skeleton(n, workers)
+
+	// 2. The partition.
+	rng := rand.New(rand.NewPCG(x.seed, 0x6261746368))
+	np := max(2, n/x.batch.PerPivot)
+	pivots := make([]int32, np)
+	for i, p := range rng.Perm(n)[:np] {
+		pivots[i] = int32(p)
+	}
+	nc := max(1, int(math.Sqrt(float64(np))))
+	group := make([][]int32, nc) // pivots by their nearest coarse pivot
+	{
+		var q codedQuery
+		for _, p := range pivots {
+			cqs.prepare(&q, codes.Code(p))
+			best, bs := 0, float32(math.Inf(-1))
+			for c := range nc {
+				if v := q.sim(codes.Code(pivots[c])); v > bs {
+					best, bs = c, v
+				}
+			}
+			group[best] = append(group[best], p)
+		}
+	}
+	pivotIndex := make(map[int32]int32, np)
+	for i, p := range pivots {
+		pivotIndex[p] = int32(i)
+	}
+	nl := x.batch.Lists
+	piv := make([]int32, nl*n) // per node its nl lists, -1 for none
+	parallelFor(n, workers, func(node int, s *searcher) {
+		q := &s.eq
+		cqs.prepare(q, codes.Code(int32(node)))
+		top := s.sel[:0]
+		for c := range nc {
+			top = keepBest(top, Result{Node: int32(c), Sim: q.sim(codes.Code(pivots[c]))}, nl)
+		}
+		best := s.shrink[:0]
+		for _, c := range top {
+			for _, p := range group[c.Node] {
+				best = keepBest(best, Result{Node: p, Sim: q.sim(codes.Code(p))}, nl)
+			}
+		}
+		sortDesc(best)
+		for i := range nl {
+			piv[nl*node+i] = -1
+		}
+		for i, r := range best {
+			piv[nl*node+i] = pivotIndex[r.Node]
+		}
+		s.sel, s.shrink = top, best
+	}, x)
+	start := make([]int32, np+1)
+	for _, p := range piv {
+		if p >= 0 {
+			start[p+1]++
+		}
+	}
+	for p := range np {
+		start[p+1] += start[p]
+	}
+	members := make([]int32, start[np])
+	fill := slices.Clone(start[:np])
+	for i, p := range piv {
+		if p >= 0 {
+			members[fill[p]] = int32(i / nl)
+			fill[p]++
+		}
+	}
+
+	// 3. The nearest within each list, the largest lists first.
+	k := x.batch.K
+	cand := make([]Result, nl*n*k)
+	candN := make([]int32, nl*n)
+	order := make([]int32, np)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int {
+		return int(start[b+1]-start[b]) - int(start[a+1]-start[a])
+	})
+	parallelFor(np, workers, func(i int, s *searcher) {
+		p := order[i]
+		mem := members[start[p]:start[p+1]]
+		for _, m := range mem[:min(len(mem), 64)] {
+			prefetchBytes(codes.Code(m))
+		}
+		rows := s.rows[:0]
+		for i, m := range mem {
+			if i+64 < len(mem) {
+				prefetchBytes(codes.Code(mem[i+64]))
+			}
+			rows = append(rows, codes.Code(m)...)
+		}
+		s.rows = rows
+		// Each pair once: a's prepared query scores every later member,
+		// and the score counts for both (the decodings' dot product).
+		nm := len(mem)
+		heaps := slices.Grow(s.res[:0], nm*k)[:nm*k]
+		hn := slices.Grow(s.hn[:0], nm)[:nm]
+		clear(hn)
+		s.hn = hn
+		push := func(a int, r Result) {
+			h := heaps[a*k : a*k+int(hn[a])]
+			if len(h) < k {
+				h = heapPush(h, r, false)
+				hn[a]++
+			} else if r.Sim > h[0].Sim {
+				replaceMin(h, r)
+			}
+		}
+		// The pairs by tiles of batchTile codes, so that the codes
+		// scored, and their heaps, stay in the CPU's L2 cache while every
+		// earlier member's query passes over them.
+		sims := slices.Grow(s.sims[:0], batchTile)[:min(nm, batchTile)]
+		s.sims = sims
+		if cap(s.rqs) < nm {
+			s.rqs = make([]rowQuery, nm)
+		}
+		qs := s.rqs[:nm]
+		for a := range nm {
+			cqs.prepareRows(&qs[a], rows[a*dim:(a+1)*dim])
+		}
+		for t0 := 0; t0 < nm; t0 += batchTile {
+			t1 := min(nm, t0+batchTile)
+			for a := 0; a < t1-1; a++ {
+				lo := max(a+1, t0)
+				rest := sims[:t1-lo]
+				qs[a].simRows(rows[lo*dim:], dim, rest)
+				for i, sim := range rest {
+					b := lo + i
+					if hn[a] < int32(k) || sim > heaps[a*k].Sim {
+						push(a, Result{Node: mem[b], Sim: sim})
+					}
+					if hn[b] < int32(k) || sim > heaps[b*k].Sim {
+						push(b, Result{Node: mem[a], Sim: sim})
+					}
+				}
+			}
+		}
+		for a, node := range mem {
+			slot := nl * int(node)
+			for piv[slot] != p {
+				slot++
+			}
+			copy(cand[slot*k:], heaps[a*k:a*k+int(hn[a])])
+			candN[slot] = hn[a]
+		}
+		s.res = heaps
+	}, x)
+
+	// 4. Each node's M neighbours from its candidates...
+	m := x.m
+	out := make([]Result, n*m)
+	outN := make([]int32, n)
+	parallelFor(n, workers, func(node int, s *searcher) {
+		c := s.keep[:0]
+		for slot := nl * node; slot < nl*node+nl; slot++ {
+			c = append(c, cand[slot*k:slot*k+int(candN[slot])]...)
+		}
+		c = dedupe(c)
+		nb := x.selectOnCodes(c, m, s)
+		outN[node] = int32(copy(out[node*m:], nb))
+		s.keep = c
+	}, x)
+	cand, candN = nil, nil
+	// ... and the nodes that picked it: its bottom list.
+	inStart := make([]int32, n+1)
+	for node := range n {
+		for _, r := range out[node*m : node*m+int(outN[node])] {
+			inStart[r.Node+1]++
+		}
+	}
+	for i := range n {
+		inStart[i+1] += inStart[i]
+	}
+	in := make([]Result, inStart[n])
+	at := slices.Clone(inStart[:n])
+	for node := range n {
+		for _, r := range out[node*m : node*m+int(outN[node])] {
+			in[at[r.Node]] = Result{Node: int32(node), Sim: r.Sim}
+			at[r.Node]++
+		}
+	}
+	parallelFor(n, workers, func(node int, s *searcher) {
+		c := append(s.keep[:0], out[node*m:node*m+int(outN[node])]...)
+		c = append(c, in[inStart[node]:inStart[node+1]]...)
+		c = dedupe(c)
+		nb := x.selectOnCodes(c, x.m0, s)
+		cnt, slots := x.list(int32(node), 0)
+		for i, r := range nb {
+			slots[i] = r.Node
+		}
+		*cnt = int32(len(nb))
+		s.keep = c
+	}, x)
+}
+
+// skeleton inserts the nodes of 0..n-1 drawn to an upper layer, on their
+// upper layers only (step 1 of buildBatch); with none, node 0 is the
+// entry.
+func (x *Index) skeleton(n, workers int) {
+	var up []int32
+	for node := range n {
+		if x.level[node] > 0 {
+			up = append(up, int32(node))
+		}
+	}
+	if len(up) == 0 {
+		x.entry, x.top = 0, 0
+		return
+	}
+	s := x.searcher()
+	head := min(len(up), 8*workers)
+	for _, node := range up[:head] {
+		x.insertDown(s, node, 1)
+	}
+	x.pool.Put(s)
+	if workers > 1 {
+		x.parallel = true
+		if x.locks == nil {
+			x.locks = make([]sync.Mutex, nLocks)
+		}
+	}
+	rest := up[head:]
+	parallelFor(len(rest), workers, func(i int, s *searcher) { x.insertDown(s, rest[i], 1) }, x)
+	x.parallel = false
+}
+
+// parallelFor calls fn(i, s) for i in 0..n-1 on the given number of
+// goroutines, each with its own searcher, taking i in chunks.
+func parallelFor(n, workers int, fn func(i int, s *searcher), x *Index) {
+	const chunk = 64
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(workers, 1) {
+		wg.Go(func() {
+			s := x.searcher()
+			for {
+				lo := int(next.Add(chunk)) - chunk
+				if lo >= n {
+					break
+				}
+				for i := lo; i < min(n, lo+chunk); i++ {
+					fn(i, s)
+				}
+			}
+			x.pool.Put(s)
+		})
+	}
+	wg.Wait()
+}
+
+// keepBest adds r to best, which keeps the k most similar (unsorted).
+func keepBest(best []Result, r Result, k int) []Result {
+	if len(best) < k {
+		return append(best, r)
+	}
+	worst := 0
+	for i := range best {
+		if best[i].Sim < best[worst].Sim {
+			worst = i
+		}
+	}
+	if r.Sim > best[worst].Sim {
+		best[worst] = r
+	}
+	return best
+}
+
+// dedupe sorts c by decreasing similarity with each node once (its
+// highest similarity).
+func dedupe(c []Result) []Result {
+	sortDesc(c)
+	out := c[:0]
+	for _, r := range c {
+		dup := false
+		for _, o := range out {
+			if o.Node == r.Node {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// replaceMin replaces the root of h, a min-heap on Sim, with r and
+// restores the heap (heapPop then heapPush in one sift).
+func replaceMin(h []Result, r Result) {
+	h[0] = r
+	for i := 0; ; {
+		m, l, rr := i, 2*i+1, 2*i+2
+		if l < len(h) && h[l].Sim < h[m].Sim {
+			m = l
+		}
+		if rr < len(h) && h[rr].Sim < h[m].Sim {
+			m = rr
+		}
+		if m == i {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}

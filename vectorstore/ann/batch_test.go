@@ -1,0 +1,79 @@
+package ann
+
+import (
+	"bufio"
+	"bytes"
+	"slices"
+	"testing"
+)
+
+// TestBatchBuild checks the batch build (CodeOptions.Batch, with
+// batchFrom lowered to this size) on TestCodesRecall's data, ef and
+// target: recall@10 against brute force with one worker and with four;
+// that the sequential build depends only on the seed (and another seed
+// draws other pivots); that every node has a bottom list and the graph
+// survives Encode and Decode; and that nodes added afterwards one by one
+// (Add) are found as well as those built in batch.
+func TestBatchBuild(t *testing.T) {
+	const n, more, d, nq, k = 4000, 400, 64, 100, 10
+	defer func(f int) { batchFrom = f }(batchFrom)
+	batchFrom = 1000
+	x := blobs(1, n+more+nq, d, 20, 3)
+	r := rows{x: x, dim: d}
+	qz := TrainQuantizer(r, n, d)
+	opts := &BatchOptions{PerPivot: 100}
+	build := func(seed uint64, workers int) (*Index, *CodeRows) {
+		codes := EncodeRows(qz, r, n)
+		idx := New(r, Options{Seed: seed})
+		idx.UseCodes(qz, codes, CodeOptions{Build: true, Batch: opts})
+		idx.Build(n, workers)
+		return idx, codes
+	}
+	queries := rows{x: x[(n+more)*d:], dim: d}
+	recallAt := func(idx *Index, nn int) float64 {
+		var sum float64
+		for i := range nq {
+			q := queries.Vec(int32(i))
+			sum += recall(idx.Search(q, k, 128, nil), exact(r, nn, q, k, nil))
+		}
+		return sum / nq
+	}
+	for _, workers := range []int{1, 4} {
+		idx, codes := build(7, workers)
+		for node := range n {
+			if cnt, _ := idx.list(int32(node), 0); *cnt == 0 {
+				t.Fatalf("workers=%d: node %d has no neighbour on the bottom layer", workers, node)
+			}
+		}
+		if got := recallAt(idx, n); got < 0.95 {
+			t.Errorf("workers=%d: recall@10 of a graph built in batch = %.3f, want ≥ 0.95", workers, got)
+		} else {
+			t.Logf("workers=%d: recall@10 of a graph built in batch = %.3f", workers, got)
+		}
+		var buf bytes.Buffer
+		w := bufio.NewWriter(&buf)
+		if err := idx.Encode(w); err != nil {
+			t.Fatal(err)
+		}
+		w.Flush()
+		if _, err := Decode(bufio.NewReader(&buf), r); err != nil {
+			t.Fatalf("workers=%d: Decode of a graph built in batch: %v", workers, err)
+		}
+		for node := n; node < n+more; node++ {
+			codes.Append(r.Vec(int32(node)))
+			idx.Add(int32(node))
+		}
+		if got := recallAt(idx, n+more); got < 0.95 {
+			t.Errorf("workers=%d: recall@10 after %d Adds = %.3f, want ≥ 0.95", workers, more, got)
+		}
+	}
+	a, _ := build(3, 1)
+	b, _ := build(3, 1)
+	c, _ := build(4, 1)
+	if !slices.Equal(a.l0, b.l0) || !slices.Equal(a.up, b.up) || a.entry != b.entry {
+		t.Error("two sequential batch builds with seed 3 differ")
+	}
+	if slices.Equal(a.l0, c.l0) {
+		t.Error("seeds 3 and 4 gave the same bottom layer")
+	}
+}
