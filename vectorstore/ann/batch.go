@@ -21,6 +21,15 @@ type BatchOptions struct {
 	// K is the number of nearest nodes a node keeps from each of its
 	// lists. The default is 32.
 	K int
+	// Keep is the number of candidates a node keeps from all its lists
+	// together (the best, each node once), which its neighbours are
+	// picked from. The default is 64.
+	Keep int
+	// From is the smallest Build of an empty index done in batch;
+	// smaller ones insert node by node. The default is 50,000 (where
+	// a store starts to use its index, DefaultIndexThreshold in
+	// vectorstore).
+	From int
 }
 
 // Defaults of BatchOptions.
@@ -28,6 +37,8 @@ const (
 	DefaultBatchLists    = 4
 	DefaultBatchPerPivot = 500
 	DefaultBatchK        = 32
+	DefaultBatchKeep     = 64
+	DefaultBatchFrom     = 50_000
 )
 
 func (b BatchOptions) withDefaults() BatchOptions {
@@ -40,24 +51,31 @@ func (b BatchOptions) withDefaults() BatchOptions {
 	if b.K <= 0 {
 		b.K = DefaultBatchK
 	}
+	if b.Keep <= 0 {
+		b.Keep = DefaultBatchKeep
+	}
+	if b.From <= 0 {
+		b.From = DefaultBatchFrom
+	}
 	return b
 }
 
-// batchFrom is the smallest Build of an empty index done in batch (a
-// variable for the tests).
-var batchFrom = 50_000
+// batchProbe is the number of coarse groups a node's pivots are looked
+// for in, per list it joins.
+const batchProbe = 3
 
 // batchTile is the number of codes of a list scored together (96 KB of
 // 384-dim codes).
 const batchTile = 256
 
 // BuildsInBatch reports whether Build(n, ·) would build in batch: the
-// index is empty, set for it (CodeOptions.Batch) and n is large enough.
+// index is empty, set for it (CodeOptions.Batch) and n is at least
+// BatchOptions.From.
 // A caller that builds in slices (to check a context, or save progress,
 // in between) builds such an index in one Build instead: a batch build is
 // not split.
 func (x *Index) BuildsInBatch(n int) bool {
-	return len(x.level) == 0 && x.batch != nil && n >= batchFrom
+	return len(x.level) == 0 && x.batch != nil && n >= x.batch.From
 }
 
 // buildBatch builds the graph of nodes 0..n-1 of an empty index over its
@@ -98,48 +116,69 @@ func (x *Index) buildBatch(n, workers int) {
 	for i, p := range rng.Perm(n)[:np] {
 		pivots[i] = int32(p)
 	}
+	// A node's nearest pivots are looked for among those of its
+	// batchProbe·Lists nearest coarse pivots' groups, the codes of each
+	// group side by side.
 	nc := max(1, int(math.Sqrt(float64(np))))
-	group := make([][]int32, nc) // pivots by their nearest coarse pivot
+	group := make([][]int32, nc) // pivots (their indices) by their nearest coarse pivot
+	coarseRows := make([]byte, 0, nc*dim)
+	for _, p := range pivots[:nc] {
+		coarseRows = append(coarseRows, codes.Code(p)...)
+	}
 	{
-		var q codedQuery
-		for _, p := range pivots {
-			cqs.prepare(&q, codes.Code(p))
-			best, bs := 0, float32(math.Inf(-1))
-			for c := range nc {
-				if v := q.sim(codes.Code(pivots[c])); v > bs {
-					best, bs = c, v
+		var q rowQuery
+		sims := make([]float32, nc)
+		for i, p := range pivots {
+			cqs.prepareRows(&q, codes.Code(p))
+			q.simRows(coarseRows, dim, sims)
+			best := 0
+			for c, v := range sims {
+				if v > sims[best] {
+					best = c
 				}
 			}
-			group[best] = append(group[best], p)
+			group[best] = append(group[best], int32(i))
 		}
 	}
-	pivotIndex := make(map[int32]int32, np)
-	for i, p := range pivots {
-		pivotIndex[p] = int32(i)
+	groupRows := make([][]byte, nc)
+	for c, g := range group {
+		for _, i := range g {
+			groupRows[c] = append(groupRows[c], codes.Code(pivots[i])...)
+		}
 	}
 	nl := x.batch.Lists
-	piv := make([]int32, nl*n) // per node its nl lists, -1 for none
+	probe := min(nc, batchProbe*nl)
+	piv := make([]int32, nl*n) // per node its nl lists (pivot indices), -1 for none
 	parallelFor(n, workers, func(node int, s *searcher) {
-		q := &s.eq
-		cqs.prepare(q, codes.Code(int32(node)))
+		if cap(s.rqs) == 0 {
+			s.rqs = make([]rowQuery, 1)
+		}
+		q := &s.rqs[0]
+		cqs.prepareRows(q, codes.Code(int32(node)))
+		sims := slices.Grow(s.sims[:0], max(nc, np/nc*4))[:nc]
+		q.simRows(coarseRows, dim, sims)
 		top := s.sel[:0]
-		for c := range nc {
-			top = keepBest(top, Result{Node: int32(c), Sim: q.sim(codes.Code(pivots[c]))}, nl)
+		for c, v := range sims {
+			top = keepBest(top, Result{Node: int32(c), Sim: v}, probe)
 		}
 		best := s.shrink[:0]
 		for _, c := range top {
-			for _, p := range group[c.Node] {
-				best = keepBest(best, Result{Node: p, Sim: q.sim(codes.Code(p))}, nl)
+			g := group[c.Node]
+			gs := slices.Grow(sims[:0], len(g))[:len(g)]
+			q.simRows(groupRows[c.Node], dim, gs)
+			for j, v := range gs {
+				best = keepBest(best, Result{Node: g[j], Sim: v}, nl)
 			}
+			sims = gs
 		}
 		sortDesc(best)
 		for i := range nl {
 			piv[nl*node+i] = -1
 		}
 		for i, r := range best {
-			piv[nl*node+i] = pivotIndex[r.Node]
+			piv[nl*node+i] = r.Node
 		}
-		s.sel, s.shrink = top, best
+		s.sel, s.shrink, s.sims = top, best, sims
 	}, x)
 	start := make([]int32, np+1)
 	for _, p := range piv {
@@ -160,9 +199,12 @@ func (x *Index) buildBatch(n, workers int) {
 	}
 
 	// 3. The nearest within each list, the largest lists first.
-	k := x.batch.K
-	cand := make([]Result, nl*n*k)
-	candN := make([]int32, nl*n)
+	k, keep := x.batch.K, x.batch.Keep
+	cand := make([]Result, n*keep) // per node, best first
+	candN := make([]uint16, n)
+	if x.locks == nil {
+		x.locks = make([]sync.Mutex, nLocks)
+	}
 	order := make([]int32, np)
 	for i := range order {
 		order[i] = int32(i)
@@ -230,12 +272,12 @@ func (x *Index) buildBatch(n, workers int) {
 			}
 		}
 		for a, node := range mem {
-			slot := nl * int(node)
-			for piv[slot] != p {
-				slot++
-			}
-			copy(cand[slot*k:], heaps[a*k:a*k+int(hn[a])])
-			candN[slot] = hn[a]
+			mu := &x.locks[int(node)&(nLocks-1)]
+			mu.Lock()
+			c := cand[int(node)*keep : int(node)*keep+keep]
+			s.keep = mergeBest(s.keep, c[:candN[node]], heaps[a*k:a*k+int(hn[a])], keep)
+			candN[node] = uint16(copy(c, s.keep))
+			mu.Unlock()
 		}
 		s.res = heaps
 	}, x)
@@ -245,14 +287,8 @@ func (x *Index) buildBatch(n, workers int) {
 	out := make([]Result, n*m)
 	outN := make([]int32, n)
 	parallelFor(n, workers, func(node int, s *searcher) {
-		c := s.keep[:0]
-		for slot := nl * node; slot < nl*node+nl; slot++ {
-			c = append(c, cand[slot*k:slot*k+int(candN[slot])]...)
-		}
-		c = dedupe(c)
-		nb := x.selectOnCodes(c, m, s)
+		nb := x.selectOnCodes(cand[node*keep:node*keep+int(candN[node])], m, s)
 		outN[node] = int32(copy(out[node*m:], nb))
-		s.keep = c
 	}, x)
 	cand, candN = nil, nil
 	// ... and the nodes that picked it: its bottom list.
@@ -274,9 +310,7 @@ func (x *Index) buildBatch(n, workers int) {
 		}
 	}
 	parallelFor(n, workers, func(node int, s *searcher) {
-		c := append(s.keep[:0], out[node*m:node*m+int(outN[node])]...)
-		c = append(c, in[inStart[node]:inStart[node+1]]...)
-		c = dedupe(c)
+		c := mergeBest(s.keep, out[node*m:node*m+int(outN[node])], in[inStart[node]:inStart[node+1]], math.MaxInt)
 		nb := x.selectOnCodes(c, x.m0, s)
 		cnt, slots := x.list(int32(node), 0)
 		for i, r := range nb {
@@ -359,24 +393,27 @@ func keepBest(best []Result, r Result, k int) []Result {
 	return best
 }
 
-// dedupe sorts c by decreasing similarity with each node once (its
-// highest similarity).
-func dedupe(c []Result) []Result {
-	sortDesc(c)
-	out := c[:0]
-	for _, r := range c {
+// mergeBest returns in buf the best keep of dst (distinct nodes) and src
+// (distinct nodes), best first, each node once with its highest
+// similarity (a pair scored in two lists may differ in the last bits).
+func mergeBest(buf, dst, src []Result, keep int) []Result {
+	buf = append(buf[:0], dst...)
+	nd := len(buf)
+	for _, r := range src {
 		dup := false
-		for _, o := range out {
-			if o.Node == r.Node {
+		for i := range buf[:nd] {
+			if buf[i].Node == r.Node {
+				buf[i].Sim = max(buf[i].Sim, r.Sim)
 				dup = true
 				break
 			}
 		}
 		if !dup {
-			out = append(out, r)
+			buf = append(buf, r)
 		}
 	}
-	return out
+	sortDesc(buf)
+	return buf[:min(len(buf), keep)]
 }
 
 // replaceMin replaces the root of h, a min-heap on Sim, with r and

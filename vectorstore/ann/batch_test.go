@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// TestBatchBuild checks the batch build (CodeOptions.Batch, with
-// batchFrom lowered to this size) on TestCodesRecall's data, ef and
+// TestBatchBuild checks the batch build (CodeOptions.Batch, with From
+// lowered to this size) on TestCodesRecall's data, ef and
 // target: recall@10 against brute force with one worker and with four;
 // that the sequential build depends only on the seed (and another seed
 // draws other pivots); that every node has a bottom list and the graph
@@ -16,12 +16,10 @@ import (
 // (Add) are found as well as those built in batch.
 func TestBatchBuild(t *testing.T) {
 	const n, more, d, nq, k = 4000, 400, 64, 100, 10
-	defer func(f int) { batchFrom = f }(batchFrom)
-	batchFrom = 1000
 	x := blobs(1, n+more+nq, d, 20, 3)
 	r := rows{x: x, dim: d}
 	qz := TrainQuantizer(r, n, d)
-	opts := &BatchOptions{PerPivot: 100}
+	opts := &BatchOptions{PerPivot: 100, From: 1000}
 	build := func(seed uint64, workers int) (*Index, *CodeRows) {
 		codes := EncodeRows(qz, r, n)
 		idx := New(r, Options{Seed: seed})

@@ -634,8 +634,8 @@ type CodeOptions struct {
 	// neighbour heuristic picks among them). By default they walk over
 	// the vectors.
 	Build bool
-	// Batch, with Build, makes a Build of an empty index of batchFrom
-	// nodes or more construct the bottom layer in batch (see
+	// Batch, with Build, makes a Build of an empty index of
+	// BatchOptions.From nodes or more construct the bottom layer in batch (see
 	// BatchOptions) instead of node by node. Later Builds and Adds insert
 	// as usual. By default (nil) every Build inserts node by node.
 	Batch *BatchOptions
