@@ -417,10 +417,18 @@ func (ix *annIndex) build(ctx context.Context, n int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		hi := min(n, lo+max(indexSlice, min(lo/4, indexSliceMax)))
 		if ix.g.BuildsInBatch(n) {
-			hi = n // one batch build, not split (ann.CodeOptions.Batch)
+			// One batch build, not split into slices (ann.CodeOptions.Batch),
+			// which stops soon after ctx is done and then leaves nothing
+			// to continue from.
+			var err error
+			ix.t.walk(func() { err = ix.g.BuildContext(ctx, n, 0) })
+			if err != nil {
+				return err
+			}
+			break
 		}
+		hi := min(n, lo+max(indexSlice, min(lo/4, indexSliceMax)))
 		ix.t.walk(func() { ix.g.Build(hi, 0) })
 		lo = hi
 		if ix.checkpoint != nil && hi < n {

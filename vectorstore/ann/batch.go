@@ -1,6 +1,7 @@
 package ann
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -104,10 +105,16 @@ func (x *Index) BuildsInBatch(n int) bool {
 // neighbor search with the navigating spreading-out graph", VLDB 2019),
 // with HNSW's own heuristic and layers. The result is an ordinary graph:
 // the same file format, searched and extended by Add as any other.
+//
+// It returns early when x.stop (BuildContext's) reports true: the index is
+// then not usable.
 func (x *Index) buildBatch(n, workers int) {
 	codes, cqs := x.codes, x.cqs
 	dim := x.qz.Dim()
 	x.skeleton(n, workers)
+	if x.stopped() {
+		return
+	}
 
 	// 2. The partition.
 	rng := rand.New(rand.NewPCG(x.seed, 0x6261746368))
@@ -198,6 +205,9 @@ func (x *Index) buildBatch(n, workers int) {
 		}
 	}
 
+	if x.stopped() {
+		return
+	}
 	// 3. The nearest within each list, the largest lists first.
 	k, keep := x.batch.K, x.batch.Keep
 	cand := make([]Result, n*keep) // per node, best first
@@ -282,6 +292,9 @@ func (x *Index) buildBatch(n, workers int) {
 		s.res = heaps
 	}, x)
 
+	if x.stopped() {
+		return
+	}
 	// 4. Each node's M neighbours from its candidates...
 	m := x.m
 	out := make([]Result, n*m)
@@ -291,6 +304,9 @@ func (x *Index) buildBatch(n, workers int) {
 		outN[node] = int32(copy(out[node*m:], nb))
 	}, x)
 	cand, candN = nil, nil
+	if x.stopped() {
+		return
+	}
 	// ... and the nodes that picked it: its bottom list.
 	inStart := make([]int32, n+1)
 	for node := range n {
@@ -353,7 +369,8 @@ func (x *Index) skeleton(n, workers int) {
 }
 
 // parallelFor calls fn(i, s) for i in 0..n-1 on the given number of
-// goroutines, each with its own searcher, taking i in chunks.
+// goroutines, each with its own searcher, taking i in chunks; it stops
+// taking them when x.stopped().
 func parallelFor(n, workers int, fn func(i int, s *searcher), x *Index) {
 	const chunk = 64
 	var next atomic.Int64
@@ -363,7 +380,7 @@ func parallelFor(n, workers int, fn func(i int, s *searcher), x *Index) {
 			s := x.searcher()
 			for {
 				lo := int(next.Add(chunk)) - chunk
-				if lo >= n {
+				if lo >= n || x.stopped() {
 					break
 				}
 				for i := lo; i < min(n, lo+chunk); i++ {
@@ -434,4 +451,26 @@ func replaceMin(h []Result, r Result) {
 		h[i], h[m] = h[m], h[i]
 		i = m
 	}
+}
+
+// stopped reports whether BuildContext's context is done.
+func (x *Index) stopped() bool { return x.stop != nil && x.stop() }
+
+// BuildContext is Build, except that a build in batch (BuildsInBatch)
+// returns ctx's error soon after ctx is done, within a fraction of a
+// second: the index is then not usable, and is to be built again. Other
+// builds are not interrupted (a caller that must stop them builds in
+// slices).
+func (x *Index) BuildContext(ctx context.Context, n int, workers int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !x.BuildsInBatch(n) {
+		x.Build(n, workers)
+		return nil
+	}
+	x.stop = func() bool { return ctx.Err() != nil }
+	defer func() { x.stop = nil }()
+	x.Build(n, workers)
+	return ctx.Err()
 }

@@ -3,7 +3,10 @@ package ann
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"errors"
 	"slices"
+	"sync/atomic"
 	"testing"
 )
 
@@ -73,5 +76,50 @@ func TestBatchBuild(t *testing.T) {
 	}
 	if slices.Equal(a.l0, c.l0) {
 		t.Error("seeds 3 and 4 gave the same bottom layer")
+	}
+}
+
+// stopAfter is a context whose Err reports context.Canceled from its
+// n-th call on: a cancellation in the middle of a build.
+type stopAfter struct {
+	context.Context
+	left atomic.Int64
+}
+
+func (c *stopAfter) Err() error {
+	if c.left.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestBatchBuildContext checks that BuildContext stops a batch build when
+// its context is done in the middle (some nodes then have no bottom
+// list) and returns the context's error, and completes it otherwise.
+func TestBatchBuildContext(t *testing.T) {
+	const n, d = 3000, 64
+	r := rows{x: blobs(4, n, d, 20, 3), dim: d}
+	qz := TrainQuantizer(r, n, d)
+	for _, c := range []struct {
+		calls   int64
+		stopped bool
+	}{{40, true}, {1 << 40, false}} {
+		idx := New(r, Options{Seed: 7})
+		idx.UseCodes(qz, EncodeRows(qz, r, n), CodeOptions{Build: true, Batch: &BatchOptions{PerPivot: 100, From: 1000}})
+		ctx := &stopAfter{Context: context.Background()}
+		ctx.left.Store(c.calls)
+		err := idx.BuildContext(ctx, n, 2)
+		empty := 0
+		for node := range n {
+			if cnt, _ := idx.list(int32(node), 0); *cnt == 0 {
+				empty++
+			}
+		}
+		if c.stopped && (!errors.Is(err, context.Canceled) || empty == 0) {
+			t.Errorf("stopped after %d checks: error %v, %d nodes without a bottom list (want context.Canceled, some)", c.calls, err, empty)
+		}
+		if !c.stopped && (err != nil || empty > 0) {
+			t.Errorf("not stopped: error %v, %d nodes without a bottom list", err, empty)
+		}
 	}
 }

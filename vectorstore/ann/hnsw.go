@@ -73,6 +73,7 @@ type Index struct {
 	buildOnCodes bool
 	cqs          *codeQueries  // with buildOnCodes: the heuristic's
 	batch        *BatchOptions // with buildOnCodes: CodeOptions.Batch, defaults set
+	stop         func() bool   // BuildContext's, during a batch build
 	lazy         *lazyLists    // LoadFlatLazy's checks, which a walk over codes asks for itself
 }
 
