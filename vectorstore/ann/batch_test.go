@@ -14,7 +14,7 @@ import (
 // lowered to this size) on TestCodesRecall's data, ef and
 // target: recall@10 against brute force with one worker and with four;
 // that the sequential build depends only on the seed (and another seed
-// draws other pivots); that every node has a bottom list and the graph
+// draws other pivots), and its bottom layer not on the number of workers; that every node has a bottom list and the graph
 // survives Encode and Decode; and that nodes added afterwards one by one
 // (Add) are found as well as those built in batch.
 func TestBatchBuild(t *testing.T) {
@@ -73,6 +73,9 @@ func TestBatchBuild(t *testing.T) {
 	c, _ := build(4, 1)
 	if !slices.Equal(a.l0, b.l0) || !slices.Equal(a.up, b.up) || a.entry != b.entry {
 		t.Error("two sequential batch builds with seed 3 differ")
+	}
+	if p, _ := build(3, 4); !slices.Equal(a.l0, p.l0) {
+		t.Error("the bottom layer of a batch build with four workers differs from one with one")
 	}
 	if slices.Equal(a.l0, c.l0) {
 		t.Error("seeds 3 and 4 gave the same bottom layer")
