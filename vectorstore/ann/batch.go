@@ -243,14 +243,25 @@ func (x *Index) buildBatch(n, workers int) {
 		hn := slices.Grow(s.hn[:0], nm)[:nm]
 		clear(hn)
 		s.hn = hn
+		// thr[a] is the score a pair must beat to enter a's heap (its
+		// worst once full), in an array small enough for the L1 cache.
+		thr := slices.Grow(s.thr[:0], nm)[:nm]
+		for a := range thr {
+			thr[a] = float32(math.Inf(-1))
+		}
+		s.thr = thr
 		push := func(a int, r Result) {
 			h := heaps[a*k : a*k+int(hn[a])]
 			if len(h) < k {
 				h = heapPush(h, r, false)
 				hn[a]++
-			} else if r.Sim > h[0].Sim {
+				if len(h) < k {
+					return
+				}
+			} else {
 				replaceMin(h, r)
 			}
+			thr[a] = h[0].Sim
 		}
 		// The pairs by tiles of batchTile codes, so that the codes
 		// scored, and their heaps, stay in the CPU's L2 cache while every
@@ -272,10 +283,10 @@ func (x *Index) buildBatch(n, workers int) {
 				qs[a].simRows(rows[lo*dim:], dim, rest)
 				for i, sim := range rest {
 					b := lo + i
-					if hn[a] < int32(k) || sim > heaps[a*k].Sim {
+					if sim > thr[a] {
 						push(a, Result{Node: mem[b], Sim: sim})
 					}
-					if hn[b] < int32(k) || sim > heaps[b*k].Sim {
+					if sim > thr[b] {
 						push(b, Result{Node: mem[a], Sim: sim})
 					}
 				}

@@ -810,6 +810,7 @@ type searcher struct {
 	rqs     []rowQuery   // the batch build's, per member of a list (batch.go)
 	rows    []byte       // the batch build's codes of a list
 	hn      []int32      // the batch build's heap sizes
+	thr     []float32    // the batch build's heap thresholds
 	sims    []float32    // the batch build's scores of a tile
 }
 

@@ -332,6 +332,7 @@ func prefetchBytes(b []byte) {
 // query.
 type rowQuery struct {
 	cq    codedQuery
+	q16   []int16 // q8 before its narrowing
 	q8    []int8
 	scale float32
 }
@@ -343,18 +344,18 @@ func (cqs *codeQueries) prepareRows(rq *rowQuery, code []byte) {
 	if !useVNNI || d%64 != 0 {
 		return
 	}
-	var top float32
-	for _, v := range rq.cq.qs {
-		top = max(top, v, -v)
-	}
+	// prepare rounded to 16 bits with scale = max|qs|/qiMax (useVNNI).
+	top := rq.cq.scale * qiMax
 	rq.scale = top / 127
 	inv := float32(0)
 	if top > 0 {
 		inv = 127 / top
 	}
+	rq.q16 = slices.Grow(rq.q16[:0], d)[:d]
+	quantI16AVX512(unsafe.SliceData(rq.q16), unsafe.SliceData(rq.cq.qs), inv, d/16)
 	rq.q8 = slices.Grow(rq.q8, d)[:d]
-	for i, v := range rq.cq.qs {
-		rq.q8[i] = int8(math.Round(float64(v * inv)))
+	for i, v := range rq.q16 {
+		rq.q8[i] = int8(min(max(v, -127), 127))
 	}
 }
 
