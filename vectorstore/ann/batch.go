@@ -65,6 +65,10 @@ func (b BatchOptions) withDefaults() BatchOptions {
 // for in, per list it joins.
 const batchProbe = 3
 
+// batchMaxList bounds a list searched whole, in units of the average
+// list (Lists·PerPivot nodes).
+const batchMaxList = 8
+
 // batchTile is the number of codes of a list scored together (96 KB of
 // 384-dim codes).
 const batchTile = 256
@@ -215,16 +219,22 @@ func (x *Index) buildBatch(n, workers int) {
 	if x.locks == nil {
 		x.locks = make([]sync.Mutex, nLocks)
 	}
-	order := make([]int32, np)
-	for i := range order {
-		order[i] = int32(i)
+	// A list longer than batchMaxList (many nodes with one vector, say)
+	// is cut into parts searched apart, so that no list costs the
+	// square of a large share of the nodes.
+	maxList := batchMaxList * nl * x.batch.PerPivot
+	type part struct{ lo, hi int32 }
+	var parts []part
+	for p := range np {
+		lo, hi := start[p], start[p+1]
+		for c := int32(0); c < (hi-lo+int32(maxList)-1)/int32(maxList); c++ {
+			n := (hi - lo + int32(maxList) - 1) / int32(maxList)
+			parts = append(parts, part{lo + (hi-lo)*c/n, lo + (hi-lo)*(c+1)/n})
+		}
 	}
-	slices.SortStableFunc(order, func(a, b int32) int {
-		return int(start[b+1]-start[b]) - int(start[a+1]-start[a])
-	})
-	parallelFor(np, workers, func(i int, s *searcher) {
-		p := order[i]
-		mem := members[start[p]:start[p+1]]
+	slices.SortStableFunc(parts, func(a, b part) int { return int(b.hi-b.lo) - int(a.hi-a.lo) })
+	parallelFor(len(parts), workers, func(i int, s *searcher) {
+		mem := members[parts[i].lo:parts[i].hi]
 		for _, m := range mem[:min(len(mem), 64)] {
 			prefetchBytes(codes.Code(m))
 		}
