@@ -3,7 +3,9 @@ package ann
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 	"unsafe"
 )
 
@@ -99,12 +101,21 @@ type CodeRows struct {
 	buf []byte
 }
 
-// EncodeRows returns the codes of nodes 0..n-1 of vecs.
+// EncodeRows returns the codes of nodes 0..n-1 of vecs, encoded on every
+// CPU (vecs.Vec is called concurrently).
 func EncodeRows(qz *Quantizer, vecs Vectors, n int) *CodeRows {
-	c := &CodeRows{qz: qz, buf: make([]byte, 0, n*qz.Dim())}
-	for node := range n {
-		c.Append(vecs.Vec(int32(node)))
+	d := qz.Dim()
+	c := &CodeRows{qz: qz, buf: make([]byte, n*d)}
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for node := w * n / workers; node < (w+1)*n/workers; node++ {
+				qz.Encode(c.buf[node*d:(node+1)*d], vecs.Vec(int32(node)))
+			}
+		})
 	}
+	wg.Wait()
 	return c
 }
 
