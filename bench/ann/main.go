@@ -104,13 +104,14 @@ func main() {
 	batchPer := flag.Int("batchper", 0, "with -batch: nodes per pivot (ann.BatchOptions.PerPivot; 0: its default)")
 	batchK := flag.Int("batchk", 0, "with -batch: nearest kept per node and list (ann.BatchOptions.K; 0: its default)")
 	batchKeep := flag.Int("batchkeep", 0, "with -batch: candidates kept per node (ann.BatchOptions.Keep; 0: its default)")
+	batchAlpha := flag.Float64("batchalpha", 0, "with -batch: the heuristic's α (ann.BatchOptions.Alpha; 0: its default)")
 	storeSettings := flag.Bool("store-settings", false, "build and walk the index as a store does (vectorstore.IndexSettings: its M, efConstruction, a graph built over 8-bit codes; -walk sq8 unless given); not with -m, -efc, -buildcodes")
 	flag.Parse()
 	var codeOpts ann.CodeOptions
 	if *storeSettings {
 		set := map[string]bool{}
 		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		if set["m"] || set["efc"] || set["buildcodes"] || set["batch"] || set["batchlists"] || set["batchper"] || set["batchk"] || set["batchkeep"] {
+		if set["m"] || set["efc"] || set["buildcodes"] || set["batch"] || set["batchlists"] || set["batchper"] || set["batchk"] || set["batchkeep"] || set["batchalpha"] {
 			log.Fatal("-store-settings takes the store's M, efConstruction, codes and batch build: drop -m, -efc, -buildcodes, -batch*")
 		}
 		var opts ann.Options
@@ -149,7 +150,7 @@ func main() {
 			}
 			co := ann.CodeOptions{Build: true, Rerank: codeOpts.Rerank, Batch: codeOpts.Batch}
 			if *batch {
-				co.Batch = &ann.BatchOptions{Lists: *batchLists, PerPivot: *batchPer, K: *batchK, Keep: *batchKeep}
+				co.Batch = &ann.BatchOptions{Lists: *batchLists, PerPivot: *batchPer, K: *batchK, Keep: *batchKeep, Alpha: *batchAlpha}
 			}
 			idx.UseCodes(qz, codes, co)
 		}
@@ -163,7 +164,7 @@ func main() {
 	emit(map[string]any{"tool": "papermap-hnsw", "n": rowsN, "dim": *dim, "m": idxM(*m), "efc": idxEfc(*efc),
 		"build_s": build.Seconds(), "build_cpu_s": buildCPU, "index_heap_mb": float64(idx.Bytes()) / (1 << 20),
 		"peak_rss_mb": peakRSS(), "threads": runtime.GOMAXPROCS(0), "graph_loaded": built, "build_on_codes": *buildCodes && !built,
-		"batch":          batchLabel(*batch || codeOpts.Batch != nil, ann.BatchOptions{Lists: *batchLists, PerPivot: *batchPer, K: *batchK, Keep: *batchKeep}, codeOpts.Batch),
+		"batch":          batchLabel(*batch || codeOpts.Batch != nil, ann.BatchOptions{Lists: *batchLists, PerPivot: *batchPer, K: *batchK, Keep: *batchKeep, Alpha: *batchAlpha}, codeOpts.Batch),
 		"store_settings": *storeSettings})
 	var codes *ann.CodeRows
 	var qz *ann.Quantizer
@@ -476,6 +477,10 @@ func batchLabel(on bool, flags ann.BatchOptions, store *ann.BatchOptions) any {
 		}
 		return d
 	}
-	return map[string]int{"lists": or(b.Lists, ann.DefaultBatchLists), "per_pivot": or(b.PerPivot, ann.DefaultBatchPerPivot),
-		"k": or(b.K, ann.DefaultBatchK), "keep": or(b.Keep, ann.DefaultBatchKeep)}
+	alpha := b.Alpha
+	if alpha <= 0 {
+		alpha = ann.DefaultBatchAlpha
+	}
+	return map[string]any{"lists": or(b.Lists, ann.DefaultBatchLists), "per_pivot": or(b.PerPivot, ann.DefaultBatchPerPivot),
+		"k": or(b.K, ann.DefaultBatchK), "keep": or(b.Keep, ann.DefaultBatchKeep), "alpha": alpha}
 }

@@ -22,6 +22,15 @@ type BatchOptions struct {
 	// K is the number of nearest nodes a node keeps from each of its
 	// lists. The default is 32.
 	K int
+	// Alpha relaxes the neighbour heuristic of the bottom layer as
+	// Vamana's RobustPrune does (S. Jayaram Subramanya et al., "DiskANN:
+	// fast accurate billion-point nearest neighbor search on a single
+	// node", NeurIPS 2019): a candidate c is turned down only when a kept
+	// neighbour k is nearer it than Alpha times its distance to the node,
+	// α·‖c−k‖ ≤ ‖c−q‖, which keeps some longer links. Over unit vectors
+	// (similarities s) that is s(c,k) > 1 − (1 − s(q,c))/α². 1 is HNSW's
+	// own heuristic. The default is 1.2.
+	Alpha float64
 	// Keep is the number of candidates a node keeps from all its lists
 	// together (the best, each node once), which its neighbours are
 	// picked from. The default is 64.
@@ -39,6 +48,7 @@ const (
 	DefaultBatchPerPivot = 500
 	DefaultBatchK        = 32
 	DefaultBatchKeep     = 64
+	DefaultBatchAlpha    = 1.2
 	DefaultBatchFrom     = 50_000
 )
 
@@ -51,6 +61,9 @@ func (b BatchOptions) withDefaults() BatchOptions {
 	}
 	if b.K <= 0 {
 		b.K = DefaultBatchK
+	}
+	if b.Alpha <= 0 {
+		b.Alpha = DefaultBatchAlpha
 	}
 	if b.Keep <= 0 {
 		b.Keep = DefaultBatchKeep
@@ -97,7 +110,8 @@ func (x *Index) BuildsInBatch(n int) bool {
 //     over the codes of the list copied side by side (they stay in the
 //     CPU's caches while the list is scored).
 //  4. Each node's M neighbours picked from those candidates by the
-//     neighbour heuristic (Malkov & Yashunin's Algorithm 4), then its
+//     neighbour heuristic (Malkov & Yashunin's Algorithm 4, relaxed by
+//     Alpha as Vamana's), then its
 //     bottom list: the heuristic again over those and the nodes that
 //     picked it (the reverse edges an insertion adds), up to 2M.
 //
@@ -315,6 +329,10 @@ func (x *Index) buildBatch(n, workers int) {
 
 	if x.stopped() {
 		return
+	}
+	if a := x.batch.Alpha; a != 1 {
+		x.pruneInv = float32(1 / (a * a))
+		defer func() { x.pruneInv = 0 }()
 	}
 	// 4. Each node's M neighbours from its candidates...
 	m := x.m

@@ -74,6 +74,7 @@ type Index struct {
 	cqs          *codeQueries  // with buildOnCodes: the heuristic's
 	batch        *BatchOptions // with buildOnCodes: CodeOptions.Batch, defaults set
 	stop         func() bool   // BuildContext's, during a batch build
+	pruneInv     float32       // 1/α² of the batch build's heuristic (BatchOptions.Alpha), 0 for HNSW's
 	lazy         *lazyLists    // LoadFlatLazy's checks, which a walk over codes asks for itself
 }
 
@@ -520,6 +521,10 @@ func (x *Index) selectOnCodes(cand []Result, m int, s *searcher) []Result {
 		}
 		code := x.codes.Code(c.Node)
 		ok := true
+		bar := c.Sim // HNSW's heuristic, or Vamana's with α (pruneInv)
+		if x.pruneInv != 0 {
+			bar = 1 - (1-c.Sim)*x.pruneInv
+		}
 		for i := range out {
 			if i == ready {
 				if len(s.kq) == i {
@@ -528,7 +533,7 @@ func (x *Index) selectOnCodes(cand []Result, m int, s *searcher) []Result {
 				x.cqs.prepare(&s.kq[i], x.codes.Code(out[i].Node))
 				ready++
 			}
-			if s.kq[i].sim(code) > c.Sim {
+			if s.kq[i].sim(code) > bar {
 				ok = false
 				break
 			}
