@@ -48,28 +48,27 @@ const indexName = "index.hnsw"
 const DefaultIndexThreshold = 50_000
 
 // DefaultIndexEf returns the candidate list of an index search over n
-// records, the default of QueryOptions.IndexEf: 320 up to 100,000
-// records, then 320·(n/100,000)^0.7 (520 at 200,000, 1,604 at a
+// records, the default of QueryOptions.IndexEf: 300 up to 100,000
+// records, then 300·(n/100,000)^0.56 (443 at 200,000, 1,090 at a
 // million). It is set for the harder queries, new texts rather than
 // stored papers' own vectors, on the graph the store builds
-// (IndexSettings: M 24, the bottom layer built in batch over codes,
-// ann.BatchOptions), measured on 2026-12-07 with the 1M corpus's real
-// 384-dim embeddings and 200 new papers as queries (bench/RESULTS.md,
-// "The index build in batch"): recall@10 0.9355 at 256 and 0.974 at 512
-// over 100,000; 0.961 at 512 over 200,000; 0.9415 at 1,280, 0.951 at
-// 1,536 and 0.9635 at 2,048 over a million (3.6-5.4 ms on the loaded
-// machine). The batch build needs about 1.3 times the candidates of a
-// build node by node at 200,000 and twice at a million (which found
-// 0.9535 at 768), for a third of its build time.
+// (IndexSettings: M 24, the bottom layer built in batch over codes with
+// Vamana's α 1.2, ann.BatchOptions), measured on 2026-12-07 with the 1M
+// corpus's real 384-dim embeddings and 200 new papers as queries
+// (bench/RESULTS.md, "The index build in batch"): recall@10 0.944 at 256
+// and 0.979 at 512 over 100,000; 0.948 at 384 and 0.963 at 512 over
+// 200,000; 0.9505 at 1,024 (3.1 ms) and 0.9585 at 1,280 (3.6 ms) over a
+// million, on the loaded machine (a build node by node, efConstruction
+// 100, found 0.9535 at 768 in 2.4 ms, for four times the build time).
 // Graphs built node by node with M 24 (before 2026-12-07) get this list
-// too: more than they need, for a higher recall; those of M 16 keep their
-// own rule (graphEf).
+// too, a little more than they need; those of M 16 keep their own rule
+// (graphEf).
 func DefaultIndexEf(n int) int {
-	const base, from = 320, 100_000
+	const base, from = 300, 100_000
 	if n <= from {
 		return base
 	}
-	return int(math.Ceil(base * math.Pow(float64(n)/from, 0.7)))
+	return int(math.Ceil(base * math.Pow(float64(n)/from, 0.56)))
 }
 
 // graphEf is the default candidate list of a search over n records in a
