@@ -63,17 +63,18 @@
 // Lists nearest seeded pivots), each list's codes are copied side by side
 // and every pair in it scored once (an 8-bit VNNI kernel over blocks of
 // codes), a node keeps the best Keep candidates of its lists, picks its
-// neighbours among them by the same heuristic, and then its bottom list
-// among those and the nodes that picked it. It is the approximate
+// neighbours among them by the same heuristic relaxed by Vamana's α
+// (BatchOptions.Alpha, which keeps some longer links), and then its
+// bottom list among those and the nodes that picked it. It is the approximate
 // k-nearest-neighbour graph of exact searches within overlapping
 // partitions (J. Wang et al., "Scalable k-NN graph construction for
 // visual descriptors", CVPR 2012), made navigable by HNSW's heuristic with
 // reverse edges as NSG does (C. Fu et al., "Fast approximate nearest
 // neighbor search with the navigating spreading-out graph", PVLDB 12(5),
 // 2019), inside HNSW's layers: the same graph format, searched and
-// extended by Add like any other. At 1M × 384 it builds in about a third
-// of the time, and needs about twice the candidate list for the same
-// recall (bench/RESULTS.md, "The index build in batch").
+// extended by Add like any other. At 1M × 384 it builds in about a
+// quarter of the time, and needs about 1.3 times the candidate list for
+// the same recall (bench/RESULTS.md, "The index build in batch").
 //
 // Encode and Decode write and read the graph (not the vectors); Decode
 // checks every count and neighbour, so no input makes it or a later
