@@ -109,19 +109,19 @@ func (x *Index) BuildsInBatch(n int) bool {
 //  3. The exact K nearest of each node within each of its lists,
 //     over the codes of the list copied side by side (they stay in the
 //     CPU's caches while the list is scored).
-//  4. Each node's M neighbours picked from those candidates by the
-//     neighbour heuristic (Malkov & Yashunin's Algorithm 4, relaxed by
-//     Alpha as Vamana's), then its
-//     bottom list: the heuristic again over those and the nodes that
-//     picked it (the reverse edges an insertion adds), up to 2M.
+//  4. Each node's M neighbours picked from its best Keep candidates by
+//     the neighbour heuristic (Malkov & Yashunin's Algorithm 4, relaxed
+//     by Alpha as Vamana's), then its bottom list: the heuristic again
+//     over those and the nodes that picked it (the reverse edges an
+//     insertion adds), up to 2M.
 //
 // Steps 2-3 give an approximate k-nearest-neighbour graph by exact
 // search within overlapping partitions, as Wang et al. do with random
 // partition trees ("Scalable k-NN graph construction for visual
 // descriptors", CVPR 2012) and SPTAG after them; step 4 turns it into a
-// navigable graph as NSG does (Fu et al., "Fast approximate nearest
-// neighbor search with the navigating spreading-out graph", VLDB 2019),
-// with HNSW's own heuristic and layers. The result is an ordinary graph:
+// navigable graph as NSG and Vamana do (Fu et al., "Fast approximate
+// nearest neighbor search with the navigating spreading-out graph", VLDB
+// 2019), with HNSW's heuristic and layers. The result is an ordinary graph:
 // the same file format, searched and extended by Add as any other.
 //
 // It returns early when x.stop (BuildContext's) reports true: the index is
