@@ -221,6 +221,9 @@
 // the scan's kernel, so a hit has exactly the score and rank the scan
 // would give it; only which records come back is approximate
 // (bench/RESULTS.md, "Approximate index" and "The index at a million").
+// A whole index of 50,000 records or more is built in batch
+// (IndexSettings, ann.CodeOptions.Batch); records written later are
+// inserted one by one.
 // A Where filter that keeps at least 1/16 of the records is searched in
 // the graph (nodes outside it route but are not returned; the search
 // widens until it finds k matching records, or scans); a more selective

@@ -48,37 +48,39 @@ const indexName = "index.hnsw"
 const DefaultIndexThreshold = 50_000
 
 // DefaultIndexEf returns the candidate list of an index search over n
-// records, the default of QueryOptions.IndexEf: 256 up to 100,000
-// records, then 256·(n/100,000)^0.5 (363 at 200,000, 810 at a million).
-// It is set for the harder queries, new texts rather than stored papers'
-// own vectors, on the graph the store builds (IndexSettings: M 24,
-// efConstruction 100, built and walked over codes), between two limits
-// measured at a million on 2026-12-07 (bench/RESULTS.md, "The index
-// build at 1M × 384" and "The index at 1M × 256 on the product path"):
-// real 384-dim embeddings with 200 new papers as queries need about 740
-// for recall@10 0.95 (0.9525 at 768, 0.963 at 1,024, 2.2-2.7 ms); through
-// the store at 256 dimensions (the lexical default) 0.978 at 810 takes a
-// median of 3.0 ms on the quiet machine, against 5.1-5.2 ms at 909 right
-// after the build (its files still being written back), near issue 14's
-// 5 ms, so the list stays well below 900 at a million (the rule before,
-// 256·(n/100,000)^0.55, gave 909). Graphs built with another
-// efConstruction or a smaller M get their own rule (graphEf).
+// records, the default of QueryOptions.IndexEf: 300 up to 100,000
+// records, then 300·(n/100,000)^0.56 (443 at 200,000, 1,090 at a
+// million). It is set for the harder queries, new texts rather than
+// stored papers' own vectors, on the graph the store builds
+// (IndexSettings: M 24, the bottom layer built in batch over codes with
+// Vamana's α 1.2, ann.BatchOptions), measured on 2026-12-07 with the 1M
+// corpus's real 384-dim embeddings and 200 new papers as queries
+// (bench/RESULTS.md, "The index build in batch"): recall@10 0.944 at 256
+// and 0.979 at 512 over 100,000; 0.948 at 384 and 0.963 at 512 over
+// 200,000; 0.9505 at 1,024 (3.1 ms) and 0.9585 at 1,280 (3.6 ms) over a
+// million, on the loaded machine (a build node by node, efConstruction
+// 100, found 0.9535 at 768 in 2.4 ms, for four times the build time).
+// Graphs built node by node with M 24 (before 2026-12-07) get this list
+// too, a little more than they need; those of M 16 keep their own rule
+// (graphEf).
 func DefaultIndexEf(n int) int {
-	const base, from = 256, 100_000
+	const base, from = 300, 100_000
 	if n <= from {
 		return base
 	}
-	return int(math.Ceil(base * math.Sqrt(float64(n)/from)))
+	return int(math.Ceil(base * math.Pow(float64(n)/from, 0.56)))
 }
 
 // graphEf is the default candidate list of a search over n records in a
-// graph of degree m: DefaultIndexEf(n), twice that for a graph of M 16
-// (built before 2026-12-07), which needs about twice the candidates for
-// the same recall (384 against 192 at 100,000). Every graph the store
-// has built uses efConstruction 100, so the list depends on nothing else.
+// graph of degree m: DefaultIndexEf(n), and for a graph of M 16 (built
+// node by node before 2026-12-07), which needs about twice the candidates
+// of one of M 24 built node by node (384 against 192 at 100,000), twice
+// the rule those had, 256·(n/100,000)^0.5 above 100,000 (1,620 at a
+// million).
 func graphEf(n, m int) int {
 	if m < indexM {
-		return 2 * DefaultIndexEf(n)
+		const base, from = 256, 100_000
+		return 2 * int(math.Ceil(base*math.Sqrt(max(float64(n), from)/from)))
 	}
 	return DefaultIndexEf(n)
 }
@@ -102,13 +104,18 @@ const (
 // query.
 const indexEfConstruction = 100
 
+// indexBatchFrom is the smallest build done in batch (ann.BatchOptions.From;
+// 0: its default, 50,000); a variable for the tests.
+var indexBatchFrom = 0
+
 // IndexSettings returns the settings the store builds its index with: the
 // graph's (ann.New) and its codes' (ann.Index.UseCodes, with a quantizer
 // trained on the records' vectors by ann.TrainQuantizer). They have this
 // one home so that a benchmark of the index alone (bench/ann -store,
 // bench/side's case 7) measures the index the store builds.
 func IndexSettings() (ann.Options, ann.CodeOptions) {
-	return ann.Options{M: indexM, EfConstruction: indexEfConstruction, Seed: indexSeed}, ann.CodeOptions{Build: true}
+	return ann.Options{M: indexM, EfConstruction: indexEfConstruction, Seed: indexSeed},
+		ann.CodeOptions{Build: true, Batch: &ann.BatchOptions{From: indexBatchFrom}}
 }
 
 // indexPatch bounds the repair of an index found out of date: a reader
@@ -275,6 +282,19 @@ func (s *Store) indexFor(ctx context.Context, exact bool) *annIndex {
 	return ix
 }
 
+// IndexEf returns the candidate list that a query with
+// QueryOptions.IndexEf 0 searches the loaded index with (the default for
+// its graph, graphEf), or DefaultIndexEf(Len()) while no index is loaded.
+func (s *Store) IndexEf() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := s.t.n()
+	if ix := s.idx.ix.Load(); ix != nil {
+		return graphEf(n, ix.g.M())
+	}
+	return DefaultIndexEf(n)
+}
+
 // PrepareQuery starts loading the approximate index on another goroutine,
 // when a reader's next query will use it: a caller about to embed a query
 // (the lexical model is read and checked first, tens of milliseconds at a
@@ -406,6 +426,17 @@ func (ix *annIndex) build(ctx context.Context, n int) error {
 	for lo := ix.g.Len(); lo < n; {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if ix.g.BuildsInBatch(n) {
+			// One batch build, not split into slices (ann.CodeOptions.Batch),
+			// which stops soon after ctx is done and then leaves nothing
+			// to continue from.
+			var err error
+			ix.t.walk(func() { err = ix.g.BuildContext(ctx, n, 0) })
+			if err != nil {
+				return err
+			}
+			break
 		}
 		hi := min(n, lo+max(indexSlice, min(lo/4, indexSliceMax)))
 		ix.t.walk(func() { ix.g.Build(hi, 0) })

@@ -27,7 +27,7 @@
 // read-only, its saved index (index.hnsw) loaded at the first query, and
 // nq "similar" queries (a seeded sample of stored papers' own vectors, the
 // paper itself excluded) answered by the exact scan and through the index
-// at each -ef (0: the store's default, vectorstore.DefaultIndexEf):
+// at each -ef (0: the default for the loaded graph, Store.IndexEf):
 // recall@10, median and p99 per query, the first query's time (which
 // loads the index) and the open time.
 //
@@ -99,14 +99,20 @@ func main() {
 	thp := flag.Bool("thp", false, "copy the codes and the rows into memory advised for transparent huge pages before the queries (and with -buildcodes the build's codes before the build)")
 	gtOnly := flag.Bool("gtonly", false, "stop after the exact top 10 (to save it with -gt)")
 	gtPath := flag.String("gt", "", "save the exact top 10 here, or load it from here if the file exists")
+	batch := flag.Bool("batch", false, "with -buildcodes: build the bottom layer in batch (ann.CodeOptions.Batch)")
+	batchLists := flag.Int("batchlists", 0, "with -batch: lists a node joins (ann.BatchOptions.Lists; 0: its default)")
+	batchPer := flag.Int("batchper", 0, "with -batch: nodes per pivot (ann.BatchOptions.PerPivot; 0: its default)")
+	batchK := flag.Int("batchk", 0, "with -batch: nearest kept per node and list (ann.BatchOptions.K; 0: its default)")
+	batchKeep := flag.Int("batchkeep", 0, "with -batch: candidates kept per node (ann.BatchOptions.Keep; 0: its default)")
+	batchAlpha := flag.Float64("batchalpha", 0, "with -batch: the heuristic's α (ann.BatchOptions.Alpha; 0: its default)")
 	storeSettings := flag.Bool("store-settings", false, "build and walk the index as a store does (vectorstore.IndexSettings: its M, efConstruction, a graph built over 8-bit codes; -walk sq8 unless given); not with -m, -efc, -buildcodes")
 	flag.Parse()
 	var codeOpts ann.CodeOptions
 	if *storeSettings {
 		set := map[string]bool{}
 		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		if set["m"] || set["efc"] || set["buildcodes"] {
-			log.Fatal("-store-settings takes the store's M, efConstruction and codes: drop -m, -efc, -buildcodes")
+		if set["m"] || set["efc"] || set["buildcodes"] || set["batch"] || set["batchlists"] || set["batchper"] || set["batchk"] || set["batchkeep"] || set["batchalpha"] {
+			log.Fatal("-store-settings takes the store's M, efConstruction, codes and batch build: drop -m, -efc, -buildcodes, -batch*")
 		}
 		var opts ann.Options
 		opts, codeOpts = vectorstore.IndexSettings()
@@ -142,7 +148,11 @@ func main() {
 			if *thp {
 				codes = ann.CodeRowsOf(qz, hugeCopy(codes.Bytes()))
 			}
-			idx.UseCodes(qz, codes, ann.CodeOptions{Build: true, Rerank: codeOpts.Rerank})
+			co := ann.CodeOptions{Build: true, Rerank: codeOpts.Rerank, Batch: codeOpts.Batch}
+			if *batch {
+				co.Batch = &ann.BatchOptions{Lists: *batchLists, PerPivot: *batchPer, K: *batchK, Keep: *batchKeep, Alpha: *batchAlpha}
+			}
+			idx.UseCodes(qz, codes, co)
 		}
 		idx.Build(rowsN, *workers)
 	}
@@ -154,6 +164,7 @@ func main() {
 	emit(map[string]any{"tool": "papermap-hnsw", "n": rowsN, "dim": *dim, "m": idxM(*m), "efc": idxEfc(*efc),
 		"build_s": build.Seconds(), "build_cpu_s": buildCPU, "index_heap_mb": float64(idx.Bytes()) / (1 << 20),
 		"peak_rss_mb": peakRSS(), "threads": runtime.GOMAXPROCS(0), "graph_loaded": built, "build_on_codes": *buildCodes && !built,
+		"batch":          batchLabel(*batch || codeOpts.Batch != nil, ann.BatchOptions{Lists: *batchLists, PerPivot: *batchPer, K: *batchK, Keep: *batchKeep, Alpha: *batchAlpha}, codeOpts.Batch),
 		"store_settings": *storeSettings})
 	var codes *ann.CodeRows
 	var qz *ann.Quantizer
@@ -401,7 +412,7 @@ func measureStore(dir string, nq, threshold int, efs string) {
 	slices.Sort(tExact)
 	emit(map[string]any{"tool": "papermap-store", "records": len(ids), "queries": nq, "open_ms": open.Seconds() * 1000,
 		"first_query_ms": first, "exact_median_ms": tExact[len(tExact)/2], "exact_p99_ms": tExact[len(tExact)*99/100],
-		"default_ef": vectorstore.DefaultIndexEf(len(ids)), "threads": runtime.GOMAXPROCS(0)})
+		"default_ef": s.IndexEf(), "threads": runtime.GOMAXPROCS(0)})
 	for _, f := range strings.Split(efs, ",") {
 		ef, _ := strconv.Atoi(f)
 		var tIdx []float64
@@ -425,7 +436,7 @@ func measureStore(dir string, nq, threshold int, efs string) {
 		}
 		slices.Sort(tIdx)
 		if ef == 0 {
-			ef = vectorstore.DefaultIndexEf(len(ids))
+			ef = s.IndexEf() // the loaded graph's default (an M 16 graph's is twice the store's)
 		}
 		emit(map[string]any{"tool": "papermap-store", "ef": ef, "recall": rec / float64(nq),
 			"median_ms": tIdx[len(tIdx)/2], "p99_ms": tIdx[len(tIdx)*99/100], "peak_rss_mb": peakRSS()})
@@ -447,4 +458,29 @@ func hugeCopy(b []byte) []byte {
 	}
 	copy(m, b)
 	return m
+}
+
+// batchLabel describes the batch build's settings for the JSON line
+// (nil: no batch build): the store's when set, else the flags', zeros
+// given their defaults.
+func batchLabel(on bool, flags ann.BatchOptions, store *ann.BatchOptions) any {
+	if !on {
+		return nil
+	}
+	b := flags
+	if store != nil {
+		b = *store
+	}
+	or := func(v, d int) int {
+		if v > 0 {
+			return v
+		}
+		return d
+	}
+	alpha := b.Alpha
+	if alpha <= 0 {
+		alpha = ann.DefaultBatchAlpha
+	}
+	return map[string]any{"lists": or(b.Lists, ann.DefaultBatchLists), "per_pivot": or(b.PerPivot, ann.DefaultBatchPerPivot),
+		"k": or(b.K, ann.DefaultBatchK), "keep": or(b.Keep, ann.DefaultBatchKeep), "alpha": alpha}
 }

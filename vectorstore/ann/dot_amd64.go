@@ -34,6 +34,18 @@ func dotU8AVX2(a *float32, b *byte, n8 int) float32
 //go:noescape
 func dotI16U8VNNI(q *int16, c *byte, n32 int) int32
 
+// dotI16U8VNNIRows sets out[r] = Σ q[i]·c[r·32·n32+i] over the first
+// 32·n32 values of each of rows consecutive codes of 32·n32 bytes.
+//
+//go:noescape
+func dotI16U8VNNIRows(q *int16, c *byte, n32 int, rows int, out *int32)
+
+// dotI8U8VNNIRows sets out[r] = Σ q[i]·c[r·64·n64+i] over the first
+// 64·n64 values of each of rows consecutive codes of 64·n64 bytes.
+//
+//go:noescape
+func dotI8U8VNNIRows(q *int8, c *byte, n64 int, rows int, out *int32)
+
 // quantI16AVX512 sets dst[i] = round(src[i]·mul) for the first 16·n16
 // values (AVX-512F; the callers check useVNNI, which implies it).
 //

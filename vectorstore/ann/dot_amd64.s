@@ -251,3 +251,130 @@ dsdone:
 	VZEROUPPER
 	MOVSS X3, ret+40(FP)
 	RET
+
+// func dotI16U8VNNIRows(q *int16, c *byte, n32 int, rows int, out *int32)
+// out[r] = Σ q[i]·c[r·32·n32+i] over the first 32·n32 values, for rows
+// consecutive codes: dotI16U8VNNI over a block of codes in one call.
+TEXT ·dotI16U8VNNIRows(SB), NOSPLIT, $0-40
+	MOVQ c+8(FP), DI
+	MOVQ rows+24(FP), R8
+	MOVQ out+32(FP), R9
+
+rrow:
+	CMPQ R8, $0
+	JE   rdone
+	MOVQ q+0(FP), SI
+	MOVQ n32+16(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+
+rloop4:
+	CMPQ CX, $4
+	JL   rloop1
+	VPMOVZXBW (DI), Z4
+	VPMOVZXBW 32(DI), Z5
+	VPMOVZXBW 64(DI), Z6
+	VPMOVZXBW 96(DI), Z7
+	VPDPWSSD (SI), Z4, Z0
+	VPDPWSSD 64(SI), Z5, Z1
+	VPDPWSSD 128(SI), Z6, Z2
+	VPDPWSSD 192(SI), Z7, Z3
+	ADDQ $128, DI
+	ADDQ $256, SI
+	SUBQ $4, CX
+	JMP  rloop4
+
+rloop1:
+	CMPQ CX, $0
+	JE   rsum
+	VPMOVZXBW (DI), Z4
+	VPDPWSSD (SI), Z4, Z0
+	ADDQ $32, DI
+	ADDQ $64, SI
+	DECQ CX
+	JMP  rloop1
+
+rsum:
+	VPADDD Z1, Z0, Z0
+	VPADDD Z3, Z2, Z2
+	VPADDD Z2, Z0, Z0
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPADDD Y1, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0x4e, X0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0xb1, X0, X1
+	VPADDD X1, X0, X0
+	VMOVD X0, AX
+	MOVL AX, (R9)
+	ADDQ $4, R9
+	DECQ R8
+	JMP  rrow
+
+rdone:
+	VZEROUPPER
+	RET
+
+// func dotI8U8VNNIRows(q *int8, c *byte, n64 int, rows int, out *int32)
+// out[r] = Σ q[i]·c[r·64·n64+i] over the first 64·n64 values, for rows
+// consecutive codes: 64 bytes of a code (unsigned) multiplied with 64
+// signed bytes of the query and added in fours to 16 lanes by VPDPBUSD
+// (AVX512_VNNI), two accumulators. Exact: each lane adds at most
+// 4·255·128 per step.
+TEXT ·dotI8U8VNNIRows(SB), NOSPLIT, $0-40
+	MOVQ c+8(FP), DI
+	MOVQ rows+24(FP), R8
+	MOVQ out+32(FP), R9
+
+brow:
+	CMPQ R8, $0
+	JE   bdone
+	MOVQ q+0(FP), SI
+	MOVQ n64+16(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+
+bloop2:
+	CMPQ CX, $2
+	JL   bloop1
+	VMOVDQU8 (DI), Z4
+	VMOVDQU8 64(DI), Z5
+	VPDPBUSD (SI), Z4, Z0
+	VPDPBUSD 64(SI), Z5, Z1
+	ADDQ $128, DI
+	ADDQ $128, SI
+	SUBQ $2, CX
+	JMP  bloop2
+
+bloop1:
+	CMPQ CX, $0
+	JE   bsum
+	VMOVDQU8 (DI), Z4
+	VPDPBUSD (SI), Z4, Z0
+	ADDQ $64, DI
+	ADDQ $64, SI
+	DECQ CX
+	JMP  bloop1
+
+bsum:
+	VPADDD Z1, Z0, Z0
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPADDD Y1, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0x4e, X0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0xb1, X0, X1
+	VPADDD X1, X0, X0
+	VMOVD X0, AX
+	MOVL AX, (R9)
+	ADDQ $4, R9
+	DECQ R8
+	JMP  brow
+
+bdone:
+	VZEROUPPER
+	RET

@@ -16,6 +16,14 @@ func dotI16U8VNNI(q *int16, c *byte, n32 int) int32 {
 	panic("ann: no assembly kernel in this build")
 }
 
+func dotI16U8VNNIRows(q *int16, c *byte, n32 int, rows int, out *int32) {
+	panic("ann: no assembly kernel in this build")
+}
+
+func dotI8U8VNNIRows(q *int8, c *byte, n64 int, rows int, out *int32) {
+	panic("ann: no assembly kernel in this build")
+}
+
 func quantI16AVX512(dst *int16, src *float32, mul float32, n16 int) {
 	panic("ann: no assembly kernel in this build")
 }

@@ -107,3 +107,69 @@ func TestPrepareKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestSimRows checks the block kernel against sim code by code, exactly
+// (the same integer sums, the same float arithmetic after them).
+func TestSimRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, dim := range []int{32, 256, 384, 40} {
+		n := 37
+		x := make([]float32, n*dim)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		r := rows{x: x, dim: dim}
+		qz := TrainQuantizer(r, n, dim)
+		codes := EncodeRows(qz, r, n)
+		var cq codedQuery
+		qz.prepare(&cq, r.Vec(5))
+		got := make([]float32, n)
+		cq.simRows(codes.Bytes(), dim, got)
+		for i := range n {
+			if want := cq.sim(codes.Code(int32(i))); got[i] != want {
+				t.Fatalf("dim %d row %d: simRows %v, sim %v", dim, i, got[i], want)
+			}
+		}
+	}
+}
+
+// TestRowQuery checks the 8-bit block kernel exactly against an integer
+// sum of the rounded query, and the rounding against its bound: each
+// score within scale/2·Σ code[d] of the unrounded query's (sim with the
+// float kernel, itself exact to float32 rounding).
+func TestRowQuery(t *testing.T) {
+	if !useVNNI {
+		t.Skip("no AVX-512 VNNI: rowQuery is the 16-bit query (TestSimRows)")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, dim := range []int{64, 256, 384} {
+		n := 41
+		x := make([]float32, n*dim)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		r := rows{x: x, dim: dim}
+		qz := TrainQuantizer(r, n, dim)
+		codes := EncodeRows(qz, r, n)
+		cqs := newCodeQueries(qz)
+		var rq rowQuery
+		cqs.prepareRows(&rq, codes.Code(3))
+		got := make([]float32, n)
+		rq.simRows(codes.Bytes(), dim, got)
+		for i := range n {
+			c := codes.Code(int32(i))
+			var sum, csum int64
+			for d := range dim {
+				sum += int64(rq.q8[d]) * int64(c[d])
+				csum += int64(c[d])
+			}
+			if want := rq.cq.bias + rq.scale*float32(sum); got[i] != want {
+				t.Fatalf("dim %d row %d: kernel %v, integer sum %v", dim, i, got[i], want)
+			}
+			exactSim := float64(rq.cq.bias + dotU8(rq.cq.qs, c))
+			if bound := float64(rq.scale)/2*float64(csum) + 1e-3*math.Abs(exactSim) + 1e-4; math.Abs(float64(got[i])-exactSim) > bound {
+				t.Fatalf("dim %d row %d: 8-bit score %v, unrounded %v, bound %v", dim, i, got[i], exactSim, bound)
+			}
+		}
+	}
+}

@@ -71,8 +71,11 @@ type Index struct {
 	codes        Codes
 	rerank       int
 	buildOnCodes bool
-	cqs          *codeQueries // with buildOnCodes: the heuristic's
-	lazy         *lazyLists   // LoadFlatLazy's checks, which a walk over codes asks for itself
+	cqs          *codeQueries  // with buildOnCodes: the heuristic's
+	batch        *BatchOptions // with buildOnCodes: CodeOptions.Batch, defaults set
+	stop         func() bool   // BuildContext's, during a batch build
+	pruneInv     float32       // 1/α² of the batch build's heuristic (BatchOptions.Alpha), 0 for HNSW's
+	lazy         *lazyLists    // LoadFlatLazy's checks, which a walk over codes asks for itself
 }
 
 const nLocks = 1 << 12
@@ -186,9 +189,14 @@ func (x *Index) Build(n int, workers int) {
 	if n <= first {
 		return
 	}
+	batch := x.BuildsInBatch(n)
 	x.grow(n)
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
+	}
+	if batch {
+		x.buildBatch(n, workers) // batch.go
+		return
 	}
 	// A few nodes one by one, so that the workers start from a graph.
 	next := first
@@ -334,7 +342,10 @@ func (x *Index) groupByPivot(out []int32, lo, hi, workers int) []int32 {
 }
 
 // insert links node into the graph (Algorithm 1 of Malkov & Yashunin).
-func (x *Index) insert(s *searcher, node int32) {
+func (x *Index) insert(s *searcher, node int32) { x.insertDown(s, node, 0) }
+
+// insertDown is insert on layers low and above only.
+func (x *Index) insertDown(s *searcher, node int32, low int) {
 	q := x.vecs.Vec(node)
 	lv := int(x.level[node])
 	if x.parallel {
@@ -366,7 +377,7 @@ func (x *Index) insert(s *searcher, node int32) {
 		ep = x.greedy(s, q, cq, ep, l)
 	}
 	eps := []Result{ep}
-	for l := min(lv, top); l >= 0; l-- {
+	for l := min(lv, top); l >= low; l-- {
 		w := x.searchLayer(s, q, cq, eps, x.efC, l, nil)
 		if cq != nil {
 			x.rescore(s, q, w)
@@ -510,6 +521,10 @@ func (x *Index) selectOnCodes(cand []Result, m int, s *searcher) []Result {
 		}
 		code := x.codes.Code(c.Node)
 		ok := true
+		bar := c.Sim // HNSW's heuristic, or Vamana's with α (pruneInv)
+		if x.pruneInv != 0 {
+			bar = 1 - (1-c.Sim)*x.pruneInv
+		}
 		for i := range out {
 			if i == ready {
 				if len(s.kq) == i {
@@ -518,7 +533,7 @@ func (x *Index) selectOnCodes(cand []Result, m int, s *searcher) []Result {
 				x.cqs.prepare(&s.kq[i], x.codes.Code(out[i].Node))
 				ready++
 			}
-			if s.kq[i].sim(code) > c.Sim {
+			if s.kq[i].sim(code) > bar {
 				ok = false
 				break
 			}
@@ -625,6 +640,11 @@ type CodeOptions struct {
 	// neighbour heuristic picks among them). By default they walk over
 	// the vectors.
 	Build bool
+	// Batch, with Build, makes a Build of an empty index of
+	// BatchOptions.From nodes or more construct the bottom layer in batch (see
+	// BatchOptions) instead of node by node. Later Builds and Adds insert
+	// as usual. By default (nil) every Build inserts node by node.
+	Batch *BatchOptions
 }
 
 // DefaultRerank is the default of CodeOptions.Rerank.
@@ -644,9 +664,13 @@ func (x *Index) UseCodes(qz *Quantizer, codes Codes, opts CodeOptions) {
 		opts.Rerank = DefaultRerank
 	}
 	x.qz, x.codes, x.rerank, x.buildOnCodes = qz, codes, opts.Rerank, opts.Build && codes != nil
-	x.cqs = nil
+	x.cqs, x.batch = nil, nil
 	if x.buildOnCodes {
 		x.cqs = newCodeQueries(qz)
+		if opts.Batch != nil {
+			b := opts.Batch.withDefaults()
+			x.batch = &b
+		}
 	}
 }
 
@@ -788,6 +812,11 @@ type searcher struct {
 	cq      codedQuery
 	eq      codedQuery   // link's node, over codes
 	kq      []codedQuery // selectOnCodes's kept neighbours
+	rqs     []rowQuery   // the batch build's, per member of a list (batch.go)
+	rows    []byte       // the batch build's codes of a list
+	hn      []int32      // the batch build's heap sizes
+	thr     []float32    // the batch build's heap thresholds
+	sims    []float32    // the batch build's scores of a tile
 }
 
 func (x *Index) searcher() *searcher {

@@ -3,7 +3,9 @@ package ann
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 	"unsafe"
 )
 
@@ -99,12 +101,21 @@ type CodeRows struct {
 	buf []byte
 }
 
-// EncodeRows returns the codes of nodes 0..n-1 of vecs.
+// EncodeRows returns the codes of nodes 0..n-1 of vecs, encoded on every
+// CPU (vecs.Vec is called concurrently).
 func EncodeRows(qz *Quantizer, vecs Vectors, n int) *CodeRows {
-	c := &CodeRows{qz: qz, buf: make([]byte, 0, n*qz.Dim())}
-	for node := range n {
-		c.Append(vecs.Vec(int32(node)))
+	d := qz.Dim()
+	c := &CodeRows{qz: qz, buf: make([]byte, n*d)}
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for node := w * n / workers; node < (w+1)*n/workers; node++ {
+				qz.Encode(c.buf[node*d:(node+1)*d], vecs.Vec(int32(node)))
+			}
+		})
 	}
+	wg.Wait()
 	return c
 }
 
@@ -259,6 +270,26 @@ func (cq *codedQuery) sim(code []byte) float32 {
 	return cq.bias + dotU8(cq.qs, code)
 }
 
+// simRows sets out[r] to the query's similarity with each of the
+// len(out) codes of dim bytes side by side in rows: sim over a block,
+// with one call of the VNNI kernel for all of them where it applies.
+func (cq *codedQuery) simRows(rows []byte, dim int, out []float32) {
+	n := len(out)
+	rows = rows[:n*dim]
+	if len(cq.qi) == 0 || dim%32 != 0 || n == 0 {
+		for r := range out {
+			out[r] = cq.sim(rows[r*dim : (r+1)*dim])
+		}
+		return
+	}
+	// The int32 sums are written over out, then turned into floats.
+	sums := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(out))), n)
+	dotI16U8VNNIRows(unsafe.SliceData(cq.qi), unsafe.SliceData(rows), dim/32, n, unsafe.SliceData(sums))
+	for r, v := range sums {
+		out[r] = cq.bias + cq.scale*float32(v)
+	}
+}
+
 // dotI16U8 returns Σ a[i]·b[i] over the first len(a) values (b is at
 // least as long), exactly, with the VNNI kernel (the caller checks
 // useVNNI).
@@ -297,5 +328,60 @@ func dotU8(a []float32, b []byte) float32 {
 func prefetchBytes(b []byte) {
 	if useAVX2 && len(b) > 0 {
 		prefetchAVX2(unsafe.Pointer(unsafe.SliceData(b)), (len(b)+63)/64)
+	}
+}
+
+// rowQuery is a code's decoding prepared as a query in 8-bit integers,
+// for scoring blocks of codes side by side (the batch build's search
+// within lists, where each pair of a list is scored once): with AVX-512
+// VNNI, 64 bytes of a code per VPDPBUSD, twice the 16-bit kernel's,
+// with no widening. The rounding to 8 bits moves a score by at most
+// scale/2·Σ code[d] (scale = max|qs[d]|/127): coarser than the walk's
+// 16 bits, it only ranks a node's candidates, which the neighbour
+// heuristic then compares over the 16-bit kernel. Without VNNI, or for
+// codes that are not whole multiples of 64 bytes, it is the 16-bit
+// query.
+type rowQuery struct {
+	cq    codedQuery
+	q16   []int16 // q8 before its narrowing
+	q8    []int8
+	scale float32
+}
+
+func (cqs *codeQueries) prepareRows(rq *rowQuery, code []byte) {
+	cqs.prepare(&rq.cq, code)
+	d := len(cqs.a)
+	rq.q8 = rq.q8[:0]
+	if !useVNNI || d%64 != 0 {
+		return
+	}
+	// prepare rounded to 16 bits with scale = max|qs|/qiMax (useVNNI).
+	top := rq.cq.scale * qiMax
+	rq.scale = top / 127
+	inv := float32(0)
+	if top > 0 {
+		inv = 127 / top
+	}
+	rq.q16 = slices.Grow(rq.q16[:0], d)[:d]
+	quantI16AVX512(unsafe.SliceData(rq.q16), unsafe.SliceData(rq.cq.qs), inv, d/16)
+	rq.q8 = slices.Grow(rq.q8, d)[:d]
+	for i, v := range rq.q16 {
+		rq.q8[i] = int8(min(max(v, -127), 127))
+	}
+}
+
+// simRows sets out[r] to the query's similarity with each of the
+// len(out) codes of dim bytes side by side in rows.
+func (rq *rowQuery) simRows(rows []byte, dim int, out []float32) {
+	n := len(out)
+	if len(rq.q8) == 0 || n == 0 {
+		rq.cq.simRows(rows, dim, out)
+		return
+	}
+	rows = rows[:n*dim]
+	sums := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(out))), n)
+	dotI8U8VNNIRows(unsafe.SliceData(rq.q8), unsafe.SliceData(rows), dim/64, n, unsafe.SliceData(sums))
+	for r, v := range sums {
+		out[r] = rq.cq.bias + rq.scale*float32(v)
 	}
 }
