@@ -118,15 +118,10 @@ func checkAuxName(name string) error {
 // a plain file name other than the store's own (records.log,
 // manifest.json, LOCK) and must not start with a dot.
 func (s *Store) WriteFile(name string, data []byte) error {
-	if err := checkAuxName(name); err != nil {
+	return s.WriteFileFrom(name, func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
-	}
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if err := s.writable(); err != nil {
-		return err
-	}
-	return writeFileAtomic(s.dir, name, data)
+	})
 }
 
 // WriteFileFrom is WriteFile with the content written by write, streamed

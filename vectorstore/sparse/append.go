@@ -187,70 +187,17 @@ func (x *Index) WriteAdded(w io.Writer, fp string, ids, texts []string) (n int64
 		}
 		cw.u32(math.Float32bits(norm))
 	}
-	cw.bytes(l.idOff)
-	off := uint64(len(l.ids))
-	for _, id := range ids {
-		off += uint64(len(id))
-		cw.u64(off)
-	}
-	cw.bytes(l.ids)
-	for _, id := range ids {
-		cw.bytes([]byte(id))
-	}
-	// The documents in ID order: the saved order merged with the new
-	// documents'.
-	byID := make([]int32, len(ids))
-	for i := range byID {
-		byID[i] = int32(i)
-	}
-	slices.SortFunc(byID, func(a, b int32) int { return strings.Compare(ids[a], ids[b]) })
-	j := 0
-	for i := range l.n {
-		d := l.sortedDoc(i)
-		for j < len(byID) && ids[byID[j]] < string(l.idBytes(d)) {
-			cw.u32(uint32(l.n + int(byID[j])))
-			j++
-		}
-		cw.u32(uint32(d))
-	}
-	for ; j < len(byID); j++ {
-		cw.u32(uint32(l.n + int(byID[j])))
-	}
-	cw.bytes(l.termOff)
-	off = uint64(len(l.terms))
-	for _, t := range newWords {
-		off += uint64(len(t))
-		cw.u64(off)
-	}
-	cw.bytes(l.terms)
-	for _, t := range newWords {
-		cw.bytes([]byte(t))
-	}
-	// The terms in byte order, merged likewise.
-	sortedNew := make([]int32, len(newWords))
-	for i := range sortedNew {
-		sortedNew[i] = int32(i)
-	}
-	slices.SortFunc(sortedNew, func(a, b int32) int { return strings.Compare(newWords[a], newWords[b]) })
-	j = 0
-	for i := range l.t {
-		t := l.sortedTerm(i)
-		for j < len(sortedNew) && newWords[sortedNew[j]] < string(l.term(t)) {
-			cw.u32(uint32(l.t + int(sortedNew[j])))
-			j++
-		}
-		cw.u32(uint32(t))
-	}
-	for ; j < len(sortedNew); j++ {
-		cw.u32(uint32(l.t + int(sortedNew[j])))
-	}
+	// The IDs, then the documents in ID order (the saved order merged with
+	// the new documents'); the terms, then the terms in byte order, alike.
+	cw.appendStrings(l.idOff, l.ids, l.n, ids, l.sortedDoc, l.idBytes)
+	cw.appendStrings(l.termOff, l.terms, l.t, newWords, l.sortedTerm, l.term)
 	for _, v := range df {
 		cw.u32(v)
 	}
 	for _, ps := range newPost {
 		cw.u32(uint32(len(ps)))
 	}
-	off = 0
+	var off uint64
 	cw.u64(0)
 	for t := range l.t {
 		a, b, _ := l.spanOf(l.postOff, len(l.post), t)
@@ -290,4 +237,38 @@ func (x *Index) WriteAdded(w io.Writer, fp string, ids, texts []string) (n int64
 		cw.err = cw.w.Flush()
 	}
 	return cw.n, true, cw.err
+}
+
+// appendStrings writes a saved string table (offsets offs, bytes blob, n
+// strings) followed by added (numbered n, n+1, ...), then the table's byte
+// order merged with added's: the saved strings in their order sorted(i),
+// each read by at, and the added ones between them.
+func (cw *countingWriter) appendStrings(offs, blob []byte, n int, added []string, sorted func(int) int, at func(int) []byte) {
+	cw.bytes(offs)
+	off := uint64(len(blob))
+	for _, x := range added {
+		off += uint64(len(x))
+		cw.u64(off)
+	}
+	cw.bytes(blob)
+	for _, x := range added {
+		cw.bytes([]byte(x))
+	}
+	order := make([]int32, len(added))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(added[a], added[b]) })
+	j := 0
+	for i := range n {
+		d := sorted(i)
+		for j < len(order) && added[order[j]] < string(at(d)) {
+			cw.u32(uint32(n + int(order[j])))
+			j++
+		}
+		cw.u32(uint32(d))
+	}
+	for ; j < len(order); j++ {
+		cw.u32(uint32(n + int(order[j])))
+	}
 }
