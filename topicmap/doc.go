@@ -23,7 +23,8 @@
 // triangles and diamonds, so 80 broad themes stay distinct; a sub-theme in
 // a shade of its broad theme's colour; grey for papers in no theme), each
 // theme's full label (wrapped) on a white box at the theme's position, or
-// beside it with a leader line when that place is taken, and a legend with
+// beside it with a leader line when that place is taken (no box over another,
+// no leader line across another label), and a legend with
 // the full labels, grouped by broad theme. Dots shrink and fade as the
 // number of papers grows so that 100k papers still show their density. The
 // frame holds the bulk of the papers: a small island far from the rest (a

@@ -387,7 +387,8 @@ func wrapText(sty text.Style, s string, w vg.Length) []string {
 // wrapped over up to three lines, on a white box at the theme's position.
 // Broad themes (level 0) are placed first, then larger themes; a label
 // whose place is taken moves to the nearest free place around it, with a
-// leader line back to the position; a label with no free place within
+// leader line back to the position that crosses no other label
+// (placeLabels); a label with no free place within
 // reach is left to the legend (the interactive map shows every label at
 // some zoom).
 type themeLabels struct {
@@ -421,19 +422,12 @@ func (tl *themeLabels) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	sty := textStyle(sansFont, labelFontSize, inkColor)
 	sty.XAlign = draw.XCenter
-	const padX, padY = 3, 1.5
-	var placed []vg.Rectangle
-	overlaps := func(r vg.Rectangle) bool {
-		for _, q := range placed {
-			if r.Min.X < q.Max.X+1 && q.Min.X < r.Max.X+1 && r.Min.Y < q.Max.Y+1 && q.Min.Y < r.Max.Y+1 {
-				return true
-			}
-		}
-		return false
+	type drawn struct {
+		theme int
+		lines []string
 	}
-	inside := func(r vg.Rectangle) bool {
-		return r.Min.X >= c.Min.X && r.Max.X <= c.Max.X && r.Min.Y >= c.Min.Y && r.Max.Y <= c.Max.Y
-	}
+	var labels []drawn
+	var want []labelBox
 	lineH := sty.Height("Mg")
 	for _, i := range order {
 		t := m.Themes[i]
@@ -454,9 +448,91 @@ func (tl *themeLabels) Plot(c draw.Canvas, p *plot.Plot) {
 		for _, l := range lines {
 			w = max(w, sty.Width(l))
 		}
-		h := lineH * vg.Length(len(lines))
-		var r vg.Rectangle
-		ok, moved := false, false
+		labels = append(labels, drawn{i, lines})
+		want = append(want, labelBox{at: at, w: w, h: lineH * vg.Length(len(lines))})
+	}
+	places := placeLabels(c.Rectangle, want, lineH)
+	// Leader lines first, boxes over them: placeLabels keeps lines off
+	// other boxes, and a line that starts under a box (its theme's
+	// position covered by a label placed before) stays under it.
+	for k, pl := range places {
+		if pl.ok && pl.moved {
+			col := ts[labels[k].theme].Color
+			at := want[k].at
+			c.StrokeLine2(draw.LineStyle{Color: col, Width: 1}, at.X, at.Y, pl.edge.X, pl.edge.Y)
+			c.DrawGlyphNoClip(draw.GlyphStyle{Color: col, Radius: 1.5, Shape: draw.CircleGlyph{}}, at)
+		}
+	}
+	for k, pl := range places {
+		if !pl.ok {
+			continue
+		}
+		r := pl.r
+		c.SetColor(color.NRGBA{0xff, 0xff, 0xff, 0xe6})
+		c.Fill(r.Path())
+		c.SetLineStyle(draw.LineStyle{Color: ts[labels[k].theme].Color, Width: 1})
+		c.Stroke(r.Path())
+		cx := (r.Min.X + r.Max.X) / 2
+		for l, line := range labels[k].lines {
+			y := r.Max.Y - labelPadY - lineH*(vg.Length(l)+0.5)
+			c.FillText(sty, vg.Point{X: cx, Y: y}, line)
+		}
+	}
+}
+
+// labelPadX and labelPadY are the margins of a static label's box around
+// its text.
+const labelPadX, labelPadY = 3, 1.5
+
+// labelBox is a static label to place: its theme's position and the size
+// of its text.
+type labelBox struct {
+	at   vg.Point
+	w, h vg.Length
+}
+
+// labelPlace is where placeLabels put a label: its box r (with margins),
+// whether it found one (ok) and whether it moved off its theme's position
+// (moved), with edge the point of r nearest the position, where the
+// leader line ends.
+type labelPlace struct {
+	r         vg.Rectangle
+	ok, moved bool
+	edge      vg.Point
+}
+
+// placeLabels places labels in order, each at its position or, when that
+// place is taken, at the nearest free place within four rings of
+// labelOffsets around it, inside frame. A place is free when its box keeps
+// 1 point clear of every box placed before, crosses no leader line drawn
+// before, and its own leader line crosses no box placed before (except a
+// box that covers the position itself, which the line starts under). A
+// label with no free place is not placed (ok false).
+func placeLabels(frame vg.Rectangle, labels []labelBox, lineH vg.Length) []labelPlace {
+	out := make([]labelPlace, len(labels))
+	var boxes []vg.Rectangle
+	var leaders [][2]vg.Point
+	free := func(r vg.Rectangle, at, edge vg.Point, moved bool) bool {
+		if r.Min.X < frame.Min.X || r.Max.X > frame.Max.X || r.Min.Y < frame.Min.Y || r.Max.Y > frame.Max.Y {
+			return false
+		}
+		for _, q := range boxes {
+			if r.Min.X < q.Max.X+1 && q.Min.X < r.Max.X+1 && r.Min.Y < q.Max.Y+1 && q.Min.Y < r.Max.Y+1 {
+				return false
+			}
+			if moved && !inRect(at, q) && segmentHitsRect(at, edge, q) {
+				return false
+			}
+		}
+		for _, l := range leaders {
+			if segmentHitsRect(l[0], l[1], r) {
+				return false
+			}
+		}
+		return true
+	}
+	for k, lb := range labels {
+		at, w, h := lb.at, lb.w, lb.h
 	search:
 		for ring := 0; ring <= 4; ring++ {
 			for _, d := range labelOffsets {
@@ -464,40 +540,62 @@ func (tl *themeLabels) Plot(c draw.Canvas, p *plot.Plot) {
 					continue
 				}
 				f := vg.Length(max(ring, 1))
-				center := vg.Point{X: at.X + d[0]*f*(w/2+padX+lineH), Y: at.Y + d[1]*f*(h/2+padY+lineH/2)}
-				r = vg.Rectangle{
-					Min: vg.Point{X: center.X - w/2 - padX, Y: center.Y - h/2 - padY},
-					Max: vg.Point{X: center.X + w/2 + padX, Y: center.Y + h/2 + padY},
+				center := vg.Point{X: at.X + d[0]*f*(w/2+labelPadX+lineH), Y: at.Y + d[1]*f*(h/2+labelPadY+lineH/2)}
+				r := vg.Rectangle{
+					Min: vg.Point{X: center.X - w/2 - labelPadX, Y: center.Y - h/2 - labelPadY},
+					Max: vg.Point{X: center.X + w/2 + labelPadX, Y: center.Y + h/2 + labelPadY},
 				}
-				if inside(r) && !overlaps(r) {
-					ok, moved = true, ring > 0
+				edge := vg.Point{X: max(r.Min.X, min(at.X, r.Max.X)), Y: max(r.Min.Y, min(at.Y, r.Max.Y))}
+				if free(r, at, edge, ring > 0) {
+					out[k] = labelPlace{r: r, ok: true, moved: ring > 0, edge: edge}
 					break search
 				}
 			}
 		}
-		if !ok {
-			continue
-		}
-		placed = append(placed, r)
-		col := ts[i].Color
-		if moved {
-			// Leader line from the theme's position to the nearest
-			// point of the box.
-			edge := vg.Point{X: max(r.Min.X, min(at.X, r.Max.X)), Y: max(r.Min.Y, min(at.Y, r.Max.Y))}
-			c.SetLineStyle(draw.LineStyle{Color: col, Width: 1})
-			c.StrokeLine2(draw.LineStyle{Color: col, Width: 1}, at.X, at.Y, edge.X, edge.Y)
-			c.DrawGlyphNoClip(draw.GlyphStyle{Color: col, Radius: 1.5, Shape: draw.CircleGlyph{}}, at)
-		}
-		c.SetColor(color.NRGBA{0xff, 0xff, 0xff, 0xe6})
-		c.Fill(r.Path())
-		c.SetLineStyle(draw.LineStyle{Color: col, Width: 1})
-		c.Stroke(r.Path())
-		cx := (r.Min.X + r.Max.X) / 2
-		for l, line := range lines {
-			y := r.Max.Y - padY - lineH*(vg.Length(l)+0.5)
-			c.FillText(sty, vg.Point{X: cx, Y: y}, line)
+		if out[k].ok {
+			boxes = append(boxes, out[k].r)
+			if out[k].moved {
+				leaders = append(leaders, [2]vg.Point{at, out[k].edge})
+			}
 		}
 	}
+	return out
+}
+
+// inRect reports whether p lies in r (edges included).
+func inRect(p vg.Point, r vg.Rectangle) bool {
+	return p.X >= r.Min.X && p.X <= r.Max.X && p.Y >= r.Min.Y && p.Y <= r.Max.Y
+}
+
+// segmentHitsRect reports whether the segment from a to b meets r
+// (Liang-Barsky clipping).
+func segmentHitsRect(a, b vg.Point, r vg.Rectangle) bool {
+	t0, t1 := 0.0, 1.0
+	dx, dy := float64(b.X-a.X), float64(b.Y-a.Y)
+	for _, e := range [4][2]float64{
+		{-dx, float64(a.X - r.Min.X)},
+		{dx, float64(r.Max.X - a.X)},
+		{-dy, float64(a.Y - r.Min.Y)},
+		{dy, float64(r.Max.Y - a.Y)},
+	} {
+		p, q := e[0], e[1]
+		if p == 0 {
+			if q < 0 {
+				return false
+			}
+			continue
+		}
+		t := q / p
+		if p < 0 {
+			t0 = max(t0, t)
+		} else {
+			t1 = min(t1, t)
+		}
+		if t0 > t1 {
+			return false
+		}
+	}
+	return true
 }
 
 // labelOffsets are the directions a label tries, centre first; each ring
