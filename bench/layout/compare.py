@@ -3,15 +3,18 @@ t-SNE in Go up to 100,000 papers, UMAP above; --papermap adds others)
 against scikit-learn's t-SNE (PCA-50 first, cosine) on the same stored
 vectors, at
 2,000 (arXiv, label `archive`), 2,000 drawn from ACM by seed 1 ("acm2000"),
-20,000 and 100,000 papers (ACM, label `venue`, read from ../shared/data and
-never copied into the repository).
+20,000 and 100,000 papers (ACM, label `venue`), and 2,000 drawn by seed 1
+from the 4,000 abstracts of acm-venues-10.jsonl, 400 from each of 10
+venues of distinct fields ("venues2000", label `label`, the venue): three
+label sets at 2,000, so that no 2,000 figure rests on one corpus. The data
+are read from ../shared/data and never copied into the repository.
 For each size: the time of each tool and, computed by the same Go code
 (bench/layout eval), trustworthiness@10 against the stored vectors and the
 share of each paper's 10 nearest map neighbours with its own label (on 2,000
 sampled papers above 2,000). t-SNE runs are stopped after --timeout seconds
 and recorded as such.
 
-    /usr/bin/python3 bench/layout/compare.py [--sizes 2000,acm2000,20000,100000] [--timeout 3600] [--dir DIR]
+    /usr/bin/python3 bench/layout/compare.py [--sizes 2000,acm2000,venues2000,20000,100000] [--timeout 3600] [--dir DIR]
         [--papermap auto,umap]
 
 Prints one line per size and tool:
@@ -44,8 +47,9 @@ def figure(out, key):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="2000,acm2000,20000,100000",
-                    help="N (arXiv up to 2,000, else the first N ACM papers) or acmN (N ACM papers drawn by seed 1)")
+    ap.add_argument("--sizes", default="2000,acm2000,venues2000,20000,100000",
+                    help="N (arXiv up to 2,000, else the first N ACM papers), acmN (N ACM papers drawn by seed 1) "
+                         "or venuesN (N of acm-venues-10's 4,000 papers drawn by seed 1)")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds before a t-SNE run is stopped")
     ap.add_argument("--dir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "papermap-bench-layout"))
     ap.add_argument("--json", action="store_true")
@@ -58,6 +62,7 @@ def main():
     run(["go", "build", "-o", lay, "./bench/layout"])
     arxiv = os.path.join(DATA, "arxiv-2007-04-2000.jsonl")
     acm = os.path.join(DATA, "acm-cr", "acm-dl-docs.jsonl.gz")
+    venues = os.path.join(DATA, "acm-cr", "acm-venues-10.jsonl")
     stores = {}
 
     def store(name, src):
@@ -71,10 +76,16 @@ def main():
     for size in [s for s in args.sizes.split(",") if s]:
         # "acmN": N ACM papers drawn by seed 1 (the DOI-sorted store's first
         # N come from one publisher: fine at 20,000, one journal at 2,000).
+        # "venuesN": N of acm-venues-10's papers drawn by seed 1 from their
+        # own store (its lexical model fitted on those 4,000 abstracts).
         sample = []
         if size.startswith("acm"):
             n = int(size[3:])
             st, labels, field = store("acm", acm), acm, "venue"
+            sample = ["--sample-seed", "1"]
+        elif size.startswith("venues"):
+            n = int(size[6:])
+            st, labels, field = store("venues", venues), venues, "label"
             sample = ["--sample-seed", "1"]
         elif int(size) <= 2000:
             n = int(size)

@@ -389,7 +389,7 @@ def case_lexical(args, rep, env_sk):
 def case_layout(args, rep):
     """Case 6: the map layout (bench/layout/compare.py, one run per tool and
     size: t-SNE at 100k takes most of an hour here)."""
-    sizes = "2000,acm2000,20000" if args.quick else "2000,acm2000,20000,100000"
+    sizes = "2000,acm2000,venues2000,20000" if args.quick else "2000,acm2000,venues2000,20000,100000"
     out = subprocess.run([PY, f"{ROOT}/bench/layout/compare.py", "--json", "--sizes", sizes,
                           "--timeout", str(args.tsne_timeout), "--dir", os.path.join(args.dir, "layout")], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout
