@@ -595,8 +595,8 @@ func methodText(m *ThemeModel) string {
 		"(cosine geometry, k-means++ seeding, seed %d); %s.%s Each theme is named from its most distinctive words "+
 		"(each word's share among the theme's words against its share in the corpus or the parent theme, p·ln(p/q)); "+
 		"its central papers are those nearest its centre. Stability is the mean best-match Jaccard index of a theme across "+
-		"k-means fits on subsamples; below 0.5 a theme is marked unstable. The map places papers by t-SNE (Barnes-Hut; UMAP above %s papers) so that neighbours in the embedding space stay neighbours on the map.",
-		m.Embedder.Backend, m.Embedder.Model, m.Embedder.Dimensions, m.Seed, how, tree, format.Int(layout.TSNEMaxRows))
+		"k-means fits on subsamples; below 0.5 a theme is marked unstable. The map places papers by t-SNE (Barnes-Hut; UMAP up to %s and above %s papers) so that neighbours in the embedding space stay neighbours on the map.",
+		m.Embedder.Backend, m.Embedder.Model, m.Embedder.Dimensions, m.Seed, how, tree, format.Int(layout.SmallRows), format.Int(layout.TSNEMaxRows))
 }
 
 func yearsOf(c *Corpus, ids []string) []int {

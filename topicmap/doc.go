@@ -39,7 +39,10 @@
 // clicked paper's snippet and its nearest neighbours. Theme labels are DOM
 // elements over the canvas, placed each frame without overlaps (broad
 // themes first, deeper levels once zoomed in, leader lines for moved
-// labels); the legend lists each broad theme above its sub-themes.
+// labels); on maps of up to 20,000 papers a label also keeps off the dots,
+// taking the nearest place within three label heights that covers none (or
+// the fewest), found from a grid of dot counts built once per view. The
+// legend lists each broad theme above its sub-themes.
 // Coordinates, themes and years travel as base64 uint16 arrays
 // (coordinates quantised to 1/65535 of the map's extent) in the data the
 // page reads before its first draw; the papers' IDs, titles, snippets and

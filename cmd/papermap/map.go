@@ -15,8 +15,8 @@ import (
 const mapUsage = `Usage: papermap map [flags] -o FILE
 
 Draws the topic map of the stored papers: each paper a point, placed so that
-papers with similar abstracts sit together (t-SNE, or UMAP above 100,000
-papers), coloured by theme, with
+papers with similar abstracts sit together (t-SNE, or UMAP up to 100 and
+above 100,000 papers), coloured by theme, with
 the theme names on their regions. The kind of map follows FILE's extension:
 
   .html  one self-contained interactive page (no network needed to view it):
@@ -49,9 +49,11 @@ at the frame's edge.
 The layout is saved in the store (by map, unless another papermap
 process is writing to the store at that moment, and by analyze); later maps
 reuse it, placing papers added since beside their nearest neighbours.
-Without a saved layout, map computes it: by t-SNE up to 100,000 papers
-(seconds for thousands of papers, 2-3 minutes for 100,000 on two
-cores), by UMAP above (it lays out a sample of 100,000, places the others
+Without a saved layout, map computes it: by t-SNE from 101 to 100,000
+papers (seconds for thousands of papers, 2-3 minutes for 100,000 on two
+cores), by UMAP up to 100 papers (on samples of 60 and 90 papers it kept
+more of each paper's neighbours and of their labels than t-SNE) and above
+100,000 (it lays out a sample of 100,000, places the others
 beside their neighbours and refines the whole map; the layout alone took
 9.4 minutes and 6.9 GB for a million papers on two cores).
 
@@ -62,7 +64,8 @@ Flags:
   --store DIR   store directory (default ./papermap-store, env PAPERMAP_STORE)
   -o FILE       output file (.html, .svg, .png or .json)
   --title TEXT  title shown on the map (default: the store name)
-  --layout L    auto (default: tsne up to 100,000 papers, umap above), tsne
+  --layout L    auto (default: tsne from 101 to 100,000 papers, umap
+                otherwise), tsne
                 (Barnes-Hut t-SNE: neighbours stay neighbours and groups
                 stand apart), umap (the same aim, in time linear in the
                 papers) or pca (the first two principal components, the map

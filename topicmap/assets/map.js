@@ -490,7 +490,11 @@
   // deeper levels only once the reader has zoomed in far enough
   // (levelZoom). A label goes on its theme's position, or beside it with a
   // leader line when that place is taken; a label with no free place is
-  // hidden until zooming makes room.
+  // hidden until zooming makes room. On maps of up to dotAvoidMax papers a
+  // label also keeps off the dots: it takes the first free place that
+  // covers none (dots counted in cells of dotCell pixels, so "none" means no
+  // dot within about a cell of the box), else the free place that covers
+  // fewest (the first of those).
   var labelLayer = $('pm-label-layer');
   var maxLevel = 0;
   for (var lk0 = 0; lk0 < K; lk0++) maxLevel = Math.max(maxLevel, themes[lk0].level | 0);
@@ -513,6 +517,59 @@
   // labels of a level are shown.
   function levelZoom(level) { return level <= 0 ? 0 : Math.pow(2.2, level); }
   var candidates = [[0, 0], [0, -1], [0, 1], [1, 0], [-1, 0], [1, -1], [-1, -1], [1, 1], [-1, 1], [0, -2], [0, 2], [2, 0], [-2, 0]];
+  // nearCandidates is how many of them a label tries when it does not keep
+  // off the dots; one that does also tries the places of a finer grid
+  // within 3 steps, nearest first.
+  var nearCandidates = candidates.length;
+  (function () {
+    var more = [];
+    for (var cy = -3; cy <= 3; cy++) {
+      for (var cx2 = -4; cx2 <= 4; cx2++) {
+        var c = [cx2 / 2, cy];
+        if (candidates.some(function (o) { return o[0] === c[0] && o[1] === c[1]; })) continue;
+        more.push(c);
+      }
+    }
+    more.sort(function (a, b) { return (a[0] * a[0] + a[1] * a[1]) - (b[0] * b[0] + b[1] * b[1]) || a[1] - b[1] || a[0] - b[0]; });
+    candidates = candidates.concat(more);
+  })();
+
+  // dotGrid counts the visible dots per cell of dotCell pixels for the
+  // current view, as a summed-area table (O(1) per box), rebuilt only when
+  // the view or the dots change; null above dotAvoidMax papers, where
+  // counting every dot for each frame of a pan would cost more than a label
+  // can gain on a map that dense.
+  var dotAvoidMax = 20000, dotCell = 6;
+  var dotSums = null, dotCols = 0, dotRows = 0, dotKey = '';
+  function dotGrid() {
+    if (N > dotAvoidMax) return null;
+    var key = view.scale + ',' + view.tx + ',' + view.ty + ',' + W + ',' + H + ',' + stats.renders;
+    if (key === dotKey) return dotSums;
+    dotKey = key;
+    dotCols = Math.ceil(W / dotCell) + 1;
+    dotRows = Math.ceil(H / dotCell) + 1;
+    var w = dotCols + 1, sums = new Int32Array(w * (dotRows + 1));
+    for (var i = 0; i < N; i++) {
+      if (!enabled[cat[i]]) continue;
+      var x = sx(i), y = sy(i);
+      if (x < 0 || y < 0 || x >= W || y >= H) continue;
+      sums[(Math.floor(y / dotCell) + 1) * w + Math.floor(x / dotCell) + 1]++;
+    }
+    for (var r = 1; r <= dotRows; r++) {
+      for (var c = 1; c <= dotCols; c++) sums[r * w + c] += sums[(r - 1) * w + c] + sums[r * w + c - 1] - sums[(r - 1) * w + c - 1];
+    }
+    dotSums = sums;
+    return sums;
+  }
+  // dotsUnder returns the number of dots in the cells that box b, grown by
+  // the dots' radius r, touches.
+  function dotsUnder(sums, b, r) {
+    var w = dotCols + 1;
+    var c0 = Math.max(0, Math.floor((b.x0 - r) / dotCell)), c1 = Math.min(dotCols - 1, Math.floor((b.x1 + r) / dotCell));
+    var r0 = Math.max(0, Math.floor((b.y0 - r) / dotCell)), r1 = Math.min(dotRows - 1, Math.floor((b.y1 + r) / dotCell));
+    if (c0 > c1 || r0 > r1) return 0;
+    return sums[(r1 + 1) * w + c1 + 1] - sums[r0 * w + c1 + 1] - sums[(r1 + 1) * w + c0] + sums[r0 * w + c0];
+  }
 
   function hideLabel(k) {
     if (labelState[k].visible) labelEls[k].style.visibility = 'hidden';
@@ -522,14 +579,15 @@
     labelLayer.hidden = !showLabels;
     var placed = [], lines = [];
     var zoom = view.scale / fitScale;
+    var dots = showLabels ? dotGrid() : null, rad = radius();
     for (var q = 0; q < labelOrder.length; q++) {
       var k = labelOrder[q], t = themes[k], lv = t.level | 0;
       var ok = showLabels && zoom >= levelZoom(lv) && (catNames || enabled[k + 1]);
       var x = t.x * view.scale + view.tx, y = -t.y * view.scale + view.ty;
       if (!ok || x < 0 || y < 0 || x > W || y > H) { hideLabel(k); continue; }
       if (!labelSize[k]) labelSize[k] = { w: labelEls[k].offsetWidth, h: labelEls[k].offsetHeight };
-      var w = labelSize[k].w, h = labelSize[k].h, box = null, moved = false;
-      for (var a = 0; a < candidates.length && !box; a++) {
+      var w = labelSize[k].w, h = labelSize[k].h, box = null, moved = false, least = Infinity;
+      for (var a = 0; a < (dots ? candidates.length : nearCandidates) && least > 0; a++) {
         var cx = x + candidates[a][0] * (w / 2 + h / 2 + 4), cy = y + candidates[a][1] * (h + 4);
         var b = { x0: cx - w / 2, y0: cy - h / 2, x1: cx + w / 2, y1: cy + h / 2 };
         if (b.x0 < 2 || b.y0 < 2 || b.x1 > W - 2 || b.y1 > H - 2) continue;
@@ -538,7 +596,9 @@
           var o = placed[p];
           if (b.x0 < o.x1 + 2 && o.x0 < b.x1 + 2 && b.y0 < o.y1 + 2 && o.y0 < b.y1 + 2) free = false;
         }
-        if (free) { box = b; moved = a > 0; }
+        if (!free) continue;
+        var under = dots ? dotsUnder(dots, b, rad) : 0;
+        if (under < least) { box = b; moved = a > 0; least = under; }
       }
       if (!box) { hideLabel(k); continue; }
       placed.push(box);
@@ -943,6 +1003,8 @@
       var r = canvas.getBoundingClientRect();
       return { x: r.left + sx(i), y: r.top + sy(i) };
     },
+    // dotRadius is the radius of the dots at the current zoom, in pixels.
+    dotRadius: function () { return radius(); },
     hoverText: function () { return tooltip.hidden ? '' : tooltip.textContent; },
     search: function (q) { searchEl.value = q; return runSearch(); },
     select: function (i) { select(i, true); return api.neighbours(); },

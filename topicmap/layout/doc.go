@@ -7,8 +7,13 @@
 //
 // # Methods
 //
-// DefaultMethod picks the map's layout by size: TSNE up to TSNEMaxRows
-// (100,000) papers, UMAP above.
+// DefaultMethod picks the map's layout by size: UMAP up to SmallRows (100)
+// papers, TSNE up to TSNEMaxRows (100,000), UMAP above. On a small corpus
+// t-SNE's perplexity is capped at (n−1)/3, so each paper's neighbourhood is
+// a third of the corpus; lowering it did not help (a smaller perplexity kept
+// fewer neighbours and labels on samples of 30 to 250 papers), while UMAP,
+// from its 20-neighbour graph, kept more of both at 60 and 90 papers
+// (bench/RESULTS.md, "The map of a small corpus").
 //
 // TSNE is Barnes-Hut t-SNE (van der Maaten, "Accelerating t-SNE using
 // tree-based algorithms", JMLR 15, 2014) with scikit-learn's recipe

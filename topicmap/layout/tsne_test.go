@@ -225,3 +225,30 @@ func TestTSNESmallAndBad(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultMethod pins the map's layout by size: UMAP for small corpora
+// (it kept more neighbours and labels than t-SNE at 60 and 90 papers,
+// SmallRows), t-SNE from there to TSNEMaxRows, UMAP above.
+func TestDefaultMethod(t *testing.T) {
+	cases := []struct {
+		name string
+		n    int
+		want string
+	}{
+		{"two papers", 2, MethodUMAP},
+		{"three papers", 3, MethodUMAP},
+		{"the seed corpus", 66, MethodUMAP},
+		{"SmallRows", SmallRows, MethodUMAP},
+		{"one above SmallRows", SmallRows + 1, MethodTSNE},
+		{"arXiv 2,000", 2000, MethodTSNE},
+		{"TSNEMaxRows", TSNEMaxRows, MethodTSNE},
+		{"one above TSNEMaxRows", TSNEMaxRows + 1, MethodUMAP},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := DefaultMethod(tc.n); got != tc.want {
+				t.Errorf("DefaultMethod(%d) = %q, want %q", tc.n, got, tc.want)
+			}
+		})
+	}
+}
