@@ -55,7 +55,7 @@ cores), by UMAP up to 100 papers (on samples of 60 and 90 papers it kept
 more of each paper's neighbours and of their labels than t-SNE) and above
 100,000 (it lays out a sample of 100,000, places the others
 beside their neighbours and refines the whole map; the layout alone took
-9.4 minutes and 6.9 GB for a million papers on two cores).
+6.4 minutes and 3.2 GB for a million papers on two cores).
 
 The saved themes are used (run 'papermap themes' first to choose them);
 without saved themes, they are computed with k chosen automatically.
