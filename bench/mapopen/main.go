@@ -19,45 +19,29 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/chromedp/chromedp"
-)
 
-var flags = []string{"headless", "no-sandbox", "disable-gpu", "no-first-run",
-	"disable-background-networking", "disable-component-update", "disable-sync", "disable-quic"}
+	"github.com/papermap/papermap/bench/internal/headless"
+)
 
 type result struct{ firstDraw, ready, wall float64 }
 
 func open(path string, timeout time.Duration) (result, error) {
-	profile, err := os.MkdirTemp("", "papermap-mapopen-")
+	ctx, stop, err := headless.Start(1400, 900, timeout)
 	if err != nil {
 		return result{}, err
 	}
-	defer os.RemoveAll(profile)
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath("/usr/bin/chromium"), chromedp.UserDataDir(profile)}
-	for _, f := range flags {
-		opts = append(opts, chromedp.Flag(f, true))
-	}
-	deadline, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(deadline, opts...)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	defer cancelCtx()
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1400, 900)); err != nil {
-		return result{}, fmt.Errorf("start chromium: %w", err)
-	}
-	abs, err := filepath.Abs(path)
+	defer stop()
+	u, err := headless.FileURL(path)
 	if err != nil {
 		return result{}, err
 	}
 	start := time.Now()
-	if err := chromedp.Do(ctx, chromedp.Navigate((&url.URL{Scheme: "file", Path: abs}).String())); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
 		return result{}, fmt.Errorf("navigate: %w", err)
 	}
 	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void]("window.papermap && window.papermap.ready", chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {

@@ -15,15 +15,14 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/papermap/papermap/bench/internal/headless"
 )
 
 func main() {
@@ -49,32 +48,16 @@ func main() {
 }
 
 func shoot(page, out string, width, height, zoom int, full bool, wait, timeout time.Duration) error {
-	abs, err := filepath.Abs(page)
+	u, err := headless.FileURL(page)
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(abs); err != nil {
-		return err
-	}
-	profile, err := os.MkdirTemp("", "papermap-shot-")
+	ctx, stop, err := headless.Start(width, height, timeout)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(profile)
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath("/usr/bin/chromium"), chromedp.UserDataDir(profile)}
-	for _, f := range []string{"headless", "no-sandbox", "disable-gpu", "no-first-run", "hide-scrollbars"} {
-		opts = append(opts, chromedp.Flag(f, true))
-	}
-	deadline, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(deadline, opts...)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	defer cancelCtx()
-	if err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(int64(width), int64(height)),
-		chromedp.Navigate((&url.URL{Scheme: "file", Path: abs}).String()),
-	); err != nil {
+	defer stop()
+	if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
 		return fmt.Errorf("open %s: %w", page, err)
 	}
 	isMap, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!document.getElementById('pm-zoom-in')"))
