@@ -20,58 +20,23 @@ import (
 // the cache without the pages being touched.
 func TestPrefetchCold(t *testing.T) {
 	const size = 3*prefetchWindow + 12345
-	path := filepath.Join(t.TempDir(), "f")
-	if err := os.WriteFile(path, make([]byte, size), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cached := func(m []byte) int {
-		vec := make([]byte, (len(m)+os.Getpagesize()-1)/os.Getpagesize())
-		if _, _, errno := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(unsafe.SliceData(m))), uintptr(len(m)), uintptr(unsafe.Pointer(unsafe.SliceData(vec)))); errno != 0 {
-			t.Fatal(errno)
-		}
-		n := 0
-		for _, v := range vec {
-			n += int(v & 1)
-		}
-		return n
-	}
-	evict := func(m []byte) {
-		if err := f.Sync(); err != nil {
-			t.Fatal(err)
-		}
-		if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
-			t.Fatal(err)
-		}
-		if n := cached(m); n > 0 {
-			t.Skipf("%d pages still cached after FADV_DONTNEED (a file system that keeps them, such as tmpfs)", n)
-		}
-	}
-	m, unmap, err := mapFile(f, size)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unmap()
+	f, m := mapTempFile(t, size)
 	pages := (size + os.Getpagesize() - 1) / os.Getpagesize()
-	evict(m)
+	evictFile(t, f, m)
 	var stop atomic.Bool
 	stop.Store(true)
 	prefetchCold(m, &stop)
 	time.Sleep(100 * time.Millisecond)
-	if n := cached(m); n > 0 {
+	if n := cachedPages(t, m); n > 0 {
 		t.Errorf("stopped prefetch: %d of %d pages read", n, pages)
 	}
 	stop.Store(false)
 	prefetchCold(m, &stop)
 	deadline := time.Now().Add(10 * time.Second)
-	for cached(m) < pages && time.Now().Before(deadline) {
+	for cachedPages(t, m) < pages && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n := cached(m); n < pages {
+	if n := cachedPages(t, m); n < pages {
 		t.Errorf("after prefetchCold, %d of %d pages cached", n, pages)
 	}
 }
@@ -82,33 +47,9 @@ func TestPrefetchCold(t *testing.T) {
 // page tables, unlike after prefetchCold, which only asks.
 func TestReadCold(t *testing.T) {
 	const size = 3*prefetchWindow + 12345
-	path := filepath.Join(t.TempDir(), "f")
-	if err := os.WriteFile(path, make([]byte, size), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m, unmap, err := mapFile(f, size)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unmap()
+	f, m := mapTempFile(t, size)
 	pages := (size + os.Getpagesize() - 1) / os.Getpagesize()
-	evict := func() {
-		if err := f.Sync(); err != nil {
-			t.Fatal(err)
-		}
-		if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
-			t.Fatal(err)
-		}
-		if n := cachedPages(t, m); n > 0 {
-			t.Skipf("%d pages still cached after FADV_DONTNEED (a file system that keeps them, such as tmpfs)", n)
-		}
-	}
-	evict()
+	evictFile(t, f, m)
 	var stop atomic.Bool
 	stop.Store(true)
 	readCold(m, &stop)
@@ -130,10 +71,46 @@ func TestReadCold(t *testing.T) {
 	if err := unix.Madvise(m, unix.MADV_DONTNEED); err != nil {
 		t.Fatal(err)
 	}
-	evict()
+	evictFile(t, f, m)
 	prefetchCold(m, &stop)
 	if n, ok := presentPages(t, m); ok && n > 0 {
 		t.Errorf("after prefetchCold, %d pages in the page tables", n)
+	}
+}
+
+// mapTempFile writes size zero bytes to a new file and maps it; the file
+// and the mapping are closed when the test ends.
+func mapTempFile(t *testing.T, size int) (*os.File, []byte) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, make([]byte, size), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	m, unmap, err := mapFile(f, int64(size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unmap() })
+	return f, m
+}
+
+// evictFile drops f's pages from the page cache and skips the test where
+// the file system keeps them (tmpfs); m is a mapping of f to check.
+func evictFile(t *testing.T, f *os.File, m []byte) {
+	t.Helper()
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+		t.Fatal(err)
+	}
+	if n := cachedPages(t, m); n > 0 {
+		t.Skipf("%d pages still cached after FADV_DONTNEED (a file system that keeps them, such as tmpfs)", n)
 	}
 }
 
@@ -188,12 +165,7 @@ func TestColdGetReadsItsChunks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mustClose(t, r)
-	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
-		t.Fatal(err)
-	}
-	if c := cachedPages(t, m); c > 0 {
-		t.Skipf("%d pages still cached after FADV_DONTNEED", c)
-	}
+	evictFile(t, f, m)
 	const gets = 6
 	for i := range gets {
 		want := recs[(2*i+1)*n/(2*gets)]
