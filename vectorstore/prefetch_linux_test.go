@@ -16,8 +16,9 @@ import (
 )
 
 // TestPrefetchCold maps a file evicted from the page cache: prefetchCold
-// with stop set asks for nothing, and without it brings every window into
-// the cache without the pages being touched.
+// with stop set asks for nothing, and without it brings the windows into
+// the cache (all but a few pages, as MADV_WILLNEED is advice) without the
+// pages being touched.
 func TestPrefetchCold(t *testing.T) {
 	const size = 3*prefetchWindow + 12345
 	f, m := mapTempFile(t, size)
@@ -36,8 +37,13 @@ func TestPrefetchCold(t *testing.T) {
 	for cachedPages(t, m) < pages && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n := cachedPages(t, m); n < pages {
+	// MADV_WILLNEED is advice: on a busy machine (CI, under -race) the
+	// kernel has left 46 of 6,148 pages unread after 10 s, so the test asks
+	// for nearly all of them, against none when stopped.
+	if n := cachedPages(t, m); n < pages*95/100 {
 		t.Errorf("after prefetchCold, %d of %d pages cached", n, pages)
+	} else if n < pages {
+		t.Logf("after prefetchCold, %d of %d pages cached (the kernel may skip advice)", n, pages)
 	}
 }
 
